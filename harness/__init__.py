@@ -1,0 +1,1 @@
+"""apcv-hil harness: links, rigs, clock, traces, reports, pytest plugin and CLI."""

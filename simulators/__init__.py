@@ -1,0 +1,1 @@
+"""Simulated roles of the apCV world: phone, card, reader, population, profile."""
