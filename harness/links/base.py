@@ -1,0 +1,100 @@
+"""Link interfaces and link URLs.
+
+A link carries APDUs between a reader and a card-side device. It has two ends:
+- :class:`ReaderLink`, the reader's end (``connect`` / ``transceive`` / ``disconnect``),
+  which the reference reader kernel drives;
+- :class:`CardSlot`, the card's end, where a simulated phone or card is attached so that a
+  reader (ours, or anyone's) can read it.
+Links import no simulator: anything with ``atr``, ``reset()`` and ``process_apdu()`` fits
+a card slot.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from simulators.errors import ApcvError
+
+
+class LinkError(ApcvError):
+    """A link cannot be opened or broke during an exchange."""
+
+
+class NoCardPresent(LinkError):
+    """The reader powered the field but nothing answered."""
+
+
+class CardResponder(Protocol):
+    """A card-side device as a link sees it."""
+
+    atr: bytes
+
+    def reset(self) -> None: ...
+
+    def process_apdu(self, apdu: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class LinkUrl:
+    """``scheme:target?key=value``, e.g. ``sim:bench``, ``vpcd://127.0.0.1:35963``."""
+
+    raw: str
+    scheme: str
+    target: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, url: str) -> LinkUrl:
+        """Split a link URL; raises LinkError naming what is wrong."""
+        if not isinstance(url, str) or ":" not in url:
+            raise LinkError(f"link URL {url!r} has no scheme (expected e.g. 'sim:bench')")
+        parts = urlsplit(url)
+        if not parts.scheme or not parts.scheme.isascii() or not parts.scheme.isalpha():
+            raise LinkError(f"link URL {url!r} has no valid scheme")
+        target = unquote(parts.netloc + parts.path) if parts.netloc else unquote(parts.path)
+        try:
+            params = dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)))
+        except ValueError as exc:
+            raise LinkError(f"link URL {url!r} has a malformed query: {exc}") from exc
+        return cls(url, parts.scheme.lower(), target, params)
+
+
+class ReaderLink(ABC):
+    """The reader's end of a link."""
+
+    url: str
+
+    @abstractmethod
+    def connect(self) -> bytes:
+        """Power the field; return the device's ATR. Raises NoCardPresent."""
+
+    @abstractmethod
+    def transceive(self, apdu: bytes) -> bytes:
+        """Send a command APDU, return the response APDU."""
+
+    @abstractmethod
+    def disconnect(self) -> None:
+        """Switch the field off."""
+
+    def close(self) -> None:
+        """Release the link's resources (sockets, reader handles)."""
+
+
+class CardSlot(ABC):
+    """The card's end of a link, where a simulated device is presented."""
+
+    url: str
+
+    @abstractmethod
+    def attach(self, device: CardResponder) -> None:
+        """Put ``device`` on the link (the phone is tapped / the card inserted)."""
+
+    @abstractmethod
+    def detach(self) -> None:
+        """Take the device away (the phone leaves the field)."""
+
+    def close(self) -> None:
+        """Release the slot's resources."""

@@ -1,0 +1,54 @@
+"""Link schemes by name, like nfcpy drivers or pyvisa backends.
+
+Built-in schemes are modules of this package; out-of-tree links register a module under
+the ``apcv_hil.links`` entry-point group (name = scheme) exposing ``open_reader(url)``
+and/or ``open_card_slot(url)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from types import ModuleType
+
+from harness.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
+
+BUILTIN_SCHEMES = {"sim": "harness.links.sim"}
+ENTRY_POINT_GROUP = "apcv_hil.links"
+
+
+class UnknownLinkScheme(LinkError):
+    """No link module handles the URL's scheme."""
+
+
+def known_schemes() -> list[str]:
+    """Every scheme a URL may use, built-in and installed."""
+    return sorted(set(BUILTIN_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def _module(url: LinkUrl) -> ModuleType:
+    if url.scheme in BUILTIN_SCHEMES:
+        return importlib.import_module(BUILTIN_SCHEMES[url.scheme])
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=url.scheme):
+        return ep.load()
+    raise UnknownLinkScheme(
+        f"unknown link scheme '{url.scheme}' in {url.raw!r}; known: {', '.join(known_schemes())}"
+    )
+
+
+def open_reader(url: str) -> ReaderLink:
+    """The reader end of the link at ``url``."""
+    parsed = LinkUrl.parse(url)
+    module = _module(parsed)
+    if not hasattr(module, "open_reader"):
+        raise LinkError(f"scheme '{parsed.scheme}' cannot be used as a reader link")
+    return module.open_reader(parsed)
+
+
+def open_card_slot(url: str) -> CardSlot:
+    """The card end of the link at ``url``, where a simulated device is presented."""
+    parsed = LinkUrl.parse(url)
+    module = _module(parsed)
+    if not hasattr(module, "open_card_slot"):
+        raise LinkError(f"scheme '{parsed.scheme}' cannot carry a simulated card or phone")
+    return module.open_card_slot(parsed)

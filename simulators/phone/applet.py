@@ -1,0 +1,179 @@
+"""The phone's apCV HCE applet speaking APCV-R1.
+
+States: not selected -> selected -> session -> presented. SELECT by the apCV AID always
+works (even locked) and restarts from "selected". ESTABLISH SESSION and GET PRESENTATION
+need an unlocked app (6982 otherwise) and come in that order, once each (6985 otherwise).
+"""
+
+from __future__ import annotations
+
+import cbor2
+
+from harness.clock import Clock
+from simulators.phone.unlock import AppLock
+from simulators.phone.wallet import Wallet
+from simulators.profile.r1 import cose
+from simulators.profile.r1.apdu import CommandApdu
+from simulators.profile.r1.constants import (
+    AID_APCV,
+    CHALLENGE_LEN,
+    CLA_ISO,
+    CLA_PROPRIETARY,
+    EPHEMERAL_KEY_LEN,
+    INS_ESTABLISH_SESSION,
+    INS_GET_PRESENTATION,
+    INS_SELECT,
+    NONCE_LEN,
+    PRESENTATION_LIFETIME_S,
+    PROFILE_VERSION,
+    SW,
+)
+from simulators.profile.r1.presentation import build_claims
+from simulators.profile.r1.responder import (
+    ApduResponder,
+    Rejected,
+    atr_with_historical_bytes,
+    require_le,
+    require_p1p2,
+)
+from simulators.profile.r1.session import (
+    RandomSource,
+    SecureChannel,
+    SessionError,
+    derive_session_keys,
+    encode_point,
+    new_ephemeral_key,
+    random_bytes,
+    transcript,
+)
+
+PHONE_ATR = atr_with_historical_bytes(b"")
+MAX_COMMAND_DATA = 1024
+
+
+def fci() -> bytes:
+    """File control information answered to SELECT: AID, profile version, buffer size."""
+    proprietary = b"\x80\x01" + bytes((PROFILE_VERSION,)) + b"\x81\x02" + MAX_COMMAND_DATA.to_bytes(2, "big")
+    body = b"\x84" + bytes((len(AID_APCV),)) + AID_APCV + b"\xa5" + bytes((len(proprietary),)) + proprietary
+    return b"\x6f" + bytes((len(body),)) + body
+
+
+class HceApplet(ApduResponder):
+    """APCV-R1 applet of one wallet, guarded by the app lock."""
+
+    atr = PHONE_ATR
+
+    def __init__(
+        self,
+        wallet: Wallet,
+        lock: AppLock,
+        clock: Clock,
+        *,
+        rng: RandomSource | None = None,
+        lifetime_s: int = PRESENTATION_LIFETIME_S,
+    ) -> None:
+        super().__init__()
+        self.wallet = wallet
+        self._lock = lock
+        self._clock = clock
+        self._rng = rng
+        self._lifetime_s = lifetime_s
+        self._signer = cose.Signer(wallet.device_key, wallet.device_certificate_der)
+        self._selected = False
+        self._channel: SecureChannel | None = None
+        self._transcript_hash = b""
+        self._presented = False
+        self.presentations = 0
+
+    def on_reset(self) -> None:
+        self._selected = False
+        self._end_session()
+
+    def handle(self, cmd: CommandApdu) -> bytes:
+        if cmd.cla == CLA_ISO and cmd.ins == INS_SELECT:
+            return self._select(cmd)
+        if cmd.cla == CLA_PROPRIETARY and cmd.ins == INS_ESTABLISH_SESSION:
+            return self._establish(cmd)
+        if cmd.cla == CLA_PROPRIETARY and cmd.ins == INS_GET_PRESENTATION:
+            return self._present(cmd)
+        raise Rejected(SW.INS_NOT_SUPPORTED)
+
+    def _select(self, cmd: CommandApdu) -> bytes:
+        if cmd.p1 != 0x04 or cmd.p2 not in (0x00, 0x0C):
+            raise Rejected(SW.WRONG_P1P2)
+        self._end_session()
+        if cmd.data != AID_APCV:
+            self._selected = False
+            raise Rejected(SW.NOT_FOUND)
+        self._selected = True
+        return fci() if cmd.p2 == 0x00 and cmd.le is not None else b""
+
+    def _establish(self, cmd: CommandApdu) -> bytes:
+        require_p1p2(cmd, 0, 0)
+        if not self._selected or self._channel is not None:
+            raise Rejected(SW.CONDITIONS_NOT_SATISFIED)
+        if len(cmd.data) != EPHEMERAL_KEY_LEN + NONCE_LEN:
+            raise Rejected(SW.WRONG_LENGTH)
+        require_le(cmd)
+        if not self._lock.unlocked:
+            raise Rejected(SW.SECURITY_NOT_SATISFIED)
+        reader_point, reader_nonce = cmd.data[:EPHEMERAL_KEY_LEN], cmd.data[EPHEMERAL_KEY_LEN:]
+        own = new_ephemeral_key(self._rng)
+        own_point = encode_point(own.public_key())
+        nonce = random_bytes(self._rng, NONCE_LEN)
+        try:
+            keys = derive_session_keys(
+                own, reader_point, transcript(reader_point, reader_nonce, own_point, nonce)
+            )
+        except SessionError as exc:
+            raise Rejected(SW.WRONG_DATA, str(exc)) from exc
+        self._channel = SecureChannel(keys, "phone")
+        self._transcript_hash = keys.transcript_hash
+        return own_point + nonce
+
+    def _present(self, cmd: CommandApdu) -> bytes:
+        require_p1p2(cmd, 0, 0)
+        if self._channel is None or self._presented:
+            raise Rejected(SW.CONDITIONS_NOT_SATISFIED)
+        require_le(cmd)
+        if not self._lock.unlocked:
+            self._end_session()
+            raise Rejected(SW.SECURITY_NOT_SATISFIED)
+        challenge, selected = self._read_request(cmd.data)
+        insured = self.wallet.insured
+        if selected > len(insured.beneficiaries):
+            raise Rejected(SW.REFERENCED_DATA_NOT_FOUND)
+        claims = build_claims(
+            insured,
+            self.wallet.card_reference,
+            token_id=random_bytes(self._rng, 16),
+            now=int(self._clock.now()),
+            lifetime_s=self._lifetime_s,
+            selected=selected,
+            transcript_hash=self._transcript_hash,
+            challenge=challenge,
+        )
+        signed = self._signer.sign(claims.to_cbor())
+        self._presented = True
+        self.presentations += 1
+        return self._channel.seal(signed)
+
+    def _read_request(self, sealed: bytes) -> tuple[bytes, int]:
+        assert self._channel is not None
+        try:
+            request = cbor2.loads(self._channel.open(sealed))
+            challenge, selected = request[1], request[2]
+        except (SessionError, cbor2.CBORDecodeError, KeyError, TypeError, IndexError,
+                ValueError, EOFError) as exc:
+            self._end_session()  # a tampered request ends the session
+            raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
+        if not (isinstance(challenge, bytes) and len(challenge) == CHALLENGE_LEN
+                and isinstance(selected, int) and selected >= 0):
+            self._end_session()
+            raise Rejected(SW.WRONG_DATA, "presentation request fields have wrong types")
+        return challenge, selected
+
+    def _end_session(self) -> None:
+        self._channel = None
+        self._transcript_hash = b""
+        self._presented = False

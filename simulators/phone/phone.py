@@ -1,0 +1,47 @@
+"""A simulated phone carrying the apCV: wallet, app lock and HCE applet.
+
+The phone is a card-side responder (``atr``, ``reset``, ``process_apdu``), so any link that
+carries APDUs can put it in front of a reader. With NFC switched off it does not answer.
+"""
+
+from __future__ import annotations
+
+import random
+
+from harness.clock import Clock, WallClock
+from simulators.phone.applet import HceApplet
+from simulators.phone.unlock import AppLock, UnlockPolicy
+from simulators.phone.wallet import Wallet
+from simulators.profile.r1.session import RandomSource
+
+
+class Phone:
+    """One phone with the apCV activated."""
+
+    def __init__(
+        self,
+        wallet: Wallet,
+        *,
+        code: str = "0000",
+        clock: Clock | None = None,
+        unlock_policy: UnlockPolicy | None = None,
+        seed: int | None = None,
+        rng: RandomSource | None = None,
+    ) -> None:
+        self.wallet = wallet
+        self.clock = clock or WallClock()
+        self.lock = AppLock(code, clock=self.clock, policy=unlock_policy, rng=random.Random(seed))
+        self.applet = HceApplet(wallet, self.lock, self.clock, rng=rng)
+        self.atr = self.applet.atr
+
+    def reset(self) -> None:
+        """The phone left the field or the reader reset it."""
+        self.applet.reset()
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        """HCE routes the command to the apCV applet."""
+        return self.applet.process_apdu(apdu)
+
+    def unlock(self, code: str | None = None) -> None:
+        """Unlock with the secret code (the right one when ``code`` is None)."""
+        self.lock.unlock_with_code(self.lock.code if code is None else code)

@@ -1,0 +1,143 @@
+"""Insurer root, device certificates and the trust anchor readers hold.
+
+All keys are synthetic test keys. The insurer certifies a phone's device key at activation
+(an X.509 certificate, ECDSA P-256 / SHA-256); readers trust the insurer root only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from simulators.errors import VerificationError
+
+ROOT_NAME = "APCV-R1 Test Insurer Root CA"
+_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "apcv-hil synthetic test PKI"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def key_from_scalar(scalar: int) -> ec.EllipticCurvePrivateKey:
+    """A P-256 key from a fixed scalar: for seeded simulators and test vectors only."""
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+@dataclass(frozen=True)
+class Insurer:
+    """The synthetic insurer PKI: a root key and its self-signed certificate."""
+
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+
+    @classmethod
+    def create(
+        cls, key: ec.EllipticCurvePrivateKey | None = None, not_before: datetime = _EPOCH
+    ) -> Insurer:
+        """A new root, valid 30 years from ``not_before``."""
+        key = key or ec.generate_private_key(ec.SECP256R1())
+        name = _name(ROOT_NAME)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(1)
+            .not_valid_before(not_before)
+            .not_valid_after(not_before + timedelta(days=365 * 30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .sign(key, hashes.SHA256())
+        )
+        return cls(key, cert)
+
+    def issue_device_certificate(
+        self,
+        device_key: ec.EllipticCurvePublicKey,
+        card_reference: str,
+        not_before: datetime = _EPOCH,
+        days: int = 365 * 5,
+        serial: int | None = None,
+    ) -> x509.Certificate:
+        """Certify a phone's device key for ``card_reference`` (done at activation)."""
+        return (
+            x509.CertificateBuilder()
+            .subject_name(_name(f"apCV device {card_reference}"))
+            .issuer_name(self.certificate.subject)
+            .public_key(device_key)
+            .serial_number(serial or x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_before + timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+                critical=True,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+
+    @property
+    def trust_anchor(self) -> TrustAnchor:
+        """What readers and the backend hold: the root certificate only."""
+        return TrustAnchor(self.certificate)
+
+
+@dataclass(frozen=True)
+class TrustAnchor:
+    """The insurer root certificate a verifier trusts."""
+
+    certificate: x509.Certificate
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> TrustAnchor:
+        return cls(x509.load_pem_x509_certificate(pem))
+
+    def to_pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        key = self.certificate.public_key()
+        assert isinstance(key, ec.EllipticCurvePublicKey)
+        return key
+
+    def verify_device_certificate(self, der: bytes, at: datetime) -> x509.Certificate:
+        """Check that ``der`` is a device certificate issued by this root, valid ``at``."""
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError as exc:
+            raise VerificationError(f"device certificate is not valid DER X.509: {exc}") from exc
+        if cert.issuer != self.certificate.subject:
+            raise VerificationError(
+                f"device certificate issued by '{cert.issuer.rfc4514_string()}', "
+                f"not by the trusted insurer root"
+            )
+        try:
+            cert.verify_directly_issued_by(self.certificate)
+        except (InvalidSignature, ValueError, TypeError) as exc:
+            raise VerificationError("device certificate signature does not verify") from exc
+        if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+            raise VerificationError(
+                f"device certificate not valid at {at:%Y-%m-%d %H:%M:%S} UTC "
+                f"(valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})"
+            )
+        key = cert.public_key()
+        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+            raise VerificationError("device certificate key is not an ECDSA P-256 key")
+        return cert
