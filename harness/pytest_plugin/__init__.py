@@ -1,1 +1,1 @@
-"""pytest_plugin."""
+"""The apcv-hil pytest plugin (registered under the ``pytest11`` entry point)."""

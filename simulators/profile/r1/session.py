@@ -27,7 +27,7 @@ DIRECTION_PHONE = b"\x00\x00\x00\x02"
 RandomSource = Callable[[int], bytes]
 """Returns n random bytes; ``os.urandom`` by default, fixed bytes for test vectors."""
 
-_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 class SessionError(Exception):
@@ -38,7 +38,7 @@ def new_ephemeral_key(rng: RandomSource | None = None) -> ec.EllipticCurvePrivat
     """A fresh P-256 key; drawn from ``rng`` when given (for reproducible vectors)."""
     if rng is None:
         return ec.generate_private_key(ec.SECP256R1())
-    scalar = int.from_bytes(rng(32), "big") % (_P256_ORDER - 1) + 1
+    scalar = int.from_bytes(rng(32), "big") % (P256_ORDER - 1) + 1
     return ec.derive_private_key(scalar, ec.SECP256R1())
 
 

@@ -1,0 +1,82 @@
+"""A bench: a rig file turned into live roles bound to their links.
+
+Scenarios ask the bench for roles (``phone``, ``card``, ``reader``) and never learn
+whether a simulator or a device stands behind them.
+"""
+
+from __future__ import annotations
+
+from harness.clock import Clock, WallClock
+from harness.links import CardSlot, open_card_slot, open_reader
+from harness.links.tracing import TracingReaderLink
+from harness.rig import PresentedRole, RigConfig
+from harness.trace import TraceRecorder
+from simulators.card.card import VitaleCard
+from simulators.errors import ApcvError
+from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
+from simulators.phone.phone import Phone
+from simulators.reader.kernel import ReaderKernel
+
+
+class RoleUnavailable(ApcvError):
+    """A scenario asked for a role the rig does not provide."""
+
+
+class Bench:
+    """Live roles of one rig. Use as a context manager so links are closed."""
+
+    def __init__(self, config: RigConfig, *, clock: Clock | None = None,
+                 recorder: TraceRecorder | None = None) -> None:
+        self.config = config
+        self.clock = clock or WallClock()
+        self.recorder = recorder or TraceRecorder(clock=self.clock)
+        self.insurer = synthetic_insurer(config.seed)
+        self._slots: dict[str, CardSlot] = {}
+        self.phone: Phone | None = None
+        self.card: VitaleCard | None = None
+        if config.roles.phone and config.roles.phone.simulated:
+            role = config.roles.phone
+            self.phone = synthetic_phone(role.seed, self.insurer, self.clock,
+                                         code=role.code, locked=role.locked)
+        if config.roles.card and config.roles.card.simulated:
+            self.card = synthetic_card(config.roles.card.seed, self.insurer)
+        reader = config.roles.reader
+        self.reader_link = TracingReaderLink(open_reader(reader.link), self.recorder)
+        self.reader = ReaderKernel(self.reader_link, self.insurer.trust_anchor, clock=self.clock,
+                                   extended_length=reader.extended_length, max_le=reader.max_le)
+
+    def require(self, role: str) -> Phone | VitaleCard:
+        """The simulated device of ``role`` ('phone' or 'card'), or RoleUnavailable."""
+        device = self.phone if role == "phone" else self.card if role == "card" else None
+        if device is None:
+            raise RoleUnavailable(f"rig '{self.config.name}' has no simulated {role}")
+        return device
+
+    def present(self, role: str) -> None:
+        """Tap the phone / insert the card of ``role`` on its link (simulated devices)."""
+        device = self.require(role)
+        cfg: PresentedRole = getattr(self.config.roles, role)
+        for other, slot in list(self._slots.items()):
+            if other != role:
+                slot.detach()
+        slot = self._slots.get(role) or open_card_slot(cfg.link)
+        self._slots[role] = slot
+        slot.attach(device)
+
+    def withdraw(self, role: str) -> None:
+        """Take the device of ``role`` away from its link."""
+        if role in self._slots:
+            self._slots[role].detach()
+
+    def close(self) -> None:
+        """Close every link of the bench."""
+        for slot in self._slots.values():
+            slot.close()
+        self._slots.clear()
+        self.reader_link.close()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

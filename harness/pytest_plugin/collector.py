@@ -1,0 +1,107 @@
+"""Collects test outcomes into one RunRecord and writes the reports at the end."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from harness.pytest_plugin.keys import TRACE_KEY
+from harness.pytest_plugin.requirements import load_requirements
+from harness.report import RunRecord, TestResult, build_environment, write_all
+from harness.rig import RigConfig
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class ReportCollector:
+    """A pytest plugin object: one per run that writes a report directory."""
+
+    def __init__(self, directory: Path, rig: RigConfig) -> None:
+        self.directory = directory
+        self.rig = rig
+        self.started = datetime.now(UTC)
+        self.results: dict[str, TestResult] = {}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        if report.when == "call" or report.outcome != "passed":
+            self._record(item, report)
+        if report.when == "teardown":
+            self._save_trace(item)
+
+    def _record(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        if report.when != "call" and item.nodeid in self.results:
+            if report.outcome == "failed":  # a teardown error after a result
+                self.results[item.nodeid].outcome = "error"
+            return
+        if report.skipped:
+            outcome, message = "skipped", _skip_reason(report)
+        elif report.failed:
+            outcome = "failed" if report.when == "call" else "error"
+            message = _first_line(report)
+        else:
+            outcome, message = "passed", ""
+        ids = [i for m in item.iter_markers("requirement") for i in m.args]
+        self.results[item.nodeid] = TestResult(
+            nodeid=item.nodeid,
+            name=item.name,
+            outcome=outcome,
+            duration_s=report.duration,
+            requirement_ids=ids,
+            message=message,
+            longrepr=report.longreprtext or None,
+            properties={str(k): v if isinstance(v, float | int) else str(v)
+                        for k, v in item.user_properties},
+        )
+
+    def _save_trace(self, item: pytest.Item) -> None:
+        recorder = item.stash.get(TRACE_KEY, None)
+        result = self.results.get(item.nodeid)
+        if recorder is None or result is None or not recorder.events:
+            return
+        stem = _UNSAFE.sub("_", item.nodeid).strip("_")[-120:]
+        paths = recorder.save(self.directory / "traces", stem)
+        result.traces = [str(p.relative_to(self.directory)) for p in paths.values()]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        record = RunRecord(
+            run_id=uuid.uuid4().hex[:12],
+            rig_name=self.rig.name,
+            rig_file=self.rig.path,
+            profile=self.rig.profile,
+            started_at=self.started,
+            finished_at=datetime.now(UTC),
+            environment=build_environment(_links(self.rig)),
+            results=list(self.results.values()),
+            requirements=load_requirements(),
+        )
+        write_all(record, self.directory)
+
+
+def _links(rig: RigConfig) -> dict[str, str]:
+    roles = rig.roles
+    links = {"reader": roles.reader.link}
+    if roles.phone:
+        links["phone"] = roles.phone.link
+    if roles.card:
+        links["card"] = roles.card.link
+    return links
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return str(report.longrepr or "")
+
+
+def _first_line(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message).splitlines()[0] if crash.message else ""
+    return (report.longreprtext or "").strip().splitlines()[-1:][0] if report.longreprtext else ""

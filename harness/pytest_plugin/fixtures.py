@@ -1,0 +1,89 @@
+"""Fixtures scenarios use: the rig, a bench of live roles, presented devices, raw APDUs.
+
+Scenarios ask for roles, never for classes: the rig file decides what stands behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.bench import Bench
+from harness.pytest_plugin.keys import RIG_KEY, TRACE_KEY
+from harness.rig import RigConfig
+from harness.trace import TraceRecorder
+from simulators.profile.r1.apdu import ResponseApdu, parse_response
+from simulators.reader.kernel import ReaderKernel
+
+
+@pytest.fixture(scope="session")
+def rig(request: pytest.FixtureRequest) -> RigConfig:
+    """The rig chosen with ``--rig`` (rigs/software.yaml by default)."""
+    return request.config.stash[RIG_KEY]
+
+
+@pytest.fixture
+def bench(rig: RigConfig, request: pytest.FixtureRequest) -> Iterator[Bench]:
+    """Live roles of the rig for one test; its trace is kept with the test's report."""
+    recorder = TraceRecorder()
+    request.node.stash[TRACE_KEY] = recorder
+    with Bench(rig, recorder=recorder) as live:
+        yield live
+
+
+@pytest.fixture
+def phone(bench: Bench):
+    """The phone role, tapped on the reader (a simulated phone, or skipped)."""
+    if bench.phone is None:
+        pytest.skip(f"rig '{bench.config.name}' has no simulated phone")
+    bench.present("phone")
+    return bench.phone
+
+
+@pytest.fixture
+def card(bench: Bench):
+    """The physical-card role, inserted in the reader (a simulated card, or skipped)."""
+    if bench.card is None:
+        pytest.skip(f"rig '{bench.config.name}' has no simulated card")
+    bench.present("card")
+    return bench.card
+
+
+@pytest.fixture
+def reader(bench: Bench) -> ReaderKernel:
+    """The reference reader kernel over the rig's reader link."""
+    return bench.reader
+
+
+class ApduSession:
+    """Raw APDU access through the rig's reader link, for conformance scenarios."""
+
+    def __init__(self, bench: Bench) -> None:
+        self._link = bench.reader_link
+        self.atr = self._link.connect()
+
+    def send(self, apdu: bytes | str) -> ResponseApdu:
+        """Send ``apdu`` (bytes or hex with optional spaces); return the parsed response."""
+        raw = bytes.fromhex(apdu.replace(" ", "")) if isinstance(apdu, str) else apdu
+        return parse_response(self._link.transceive(raw))
+
+    def close(self) -> None:
+        self._link.disconnect()
+
+
+@pytest.fixture
+def apdu(bench: Bench, phone) -> Iterator[ApduSession]:
+    """A connected raw APDU session with the phone role on the reader."""
+    session = ApduSession(bench)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def card_apdu(bench: Bench, card) -> Iterator[ApduSession]:
+    """A connected raw APDU session with the card role on the reader."""
+    session = ApduSession(bench)
+    yield session
+    session.close()
+

@@ -1,0 +1,80 @@
+"""NIR masking: no report, log line or trace name written by the harness holds a whole NIR.
+
+A NIR is 15 characters: sex (1, 2, 7 or 8), year, month, department (2 digits, or 2A /
+2B for Corsica), commune and order numbers (13 characters so far), then a 2-digit key.
+It is written packed (``184127512345678``) or spaced (``1 84 12 75 123 456 78``).
+
+The pattern is deliberately loose: the key is not checked and the month is not checked,
+so any run of 15 digits starting with 1, 2, 7 or 8 is masked too. A run only starts
+where no digit (nor a decimal fraction's ``0.``) precedes it, so float timings such as
+``0.1234567890123456`` stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from harness.report.record import RunRecord, TestResult
+
+_SEP = r"[ \u00a0\u202f]?"
+_NIR = re.compile(
+    r"(?<!\d)(?<!\d[.,])"
+    rf"[1278]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[AaBb]){_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d\d"
+)
+_KEEP = 5  # significant characters left visible: sex, year, month
+_MASK = "*"
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    kept = 0
+    out = []
+    for char in match.group():
+        if char.isalnum():
+            kept += 1
+            out.append(char if kept <= _KEEP else _MASK)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def mask_text(text: str) -> str:
+    """Mask every NIR-looking run in ``text``, keeping its first 5 characters and spaces."""
+    return _NIR.sub(_mask_match, text)
+
+
+def mask_value(value: str | float) -> str | float:
+    """Mask a property value; a number that reads as a NIR becomes a masked string."""
+    if isinstance(value, str):
+        return mask_text(value)
+    masked = mask_text(str(value))
+    return value if masked == str(value) else masked
+
+
+def _mask_result(result: TestResult) -> TestResult:
+    return replace(
+        result,
+        nodeid=mask_text(result.nodeid),
+        name=mask_text(result.name),
+        requirement_ids=[mask_text(rid) for rid in result.requirement_ids],
+        message=mask_text(result.message),
+        longrepr=None if result.longrepr is None else mask_text(result.longrepr),
+        traces=[mask_text(trace) for trace in result.traces],
+        faults=[mask_text(fault) for fault in result.faults],
+        properties={mask_text(k): mask_value(v) for k, v in result.properties.items()},
+    )
+
+
+def mask_record(record: RunRecord) -> RunRecord:
+    """A copy of ``record`` with every text field masked; writers render this copy."""
+    return replace(
+        record,
+        run_id=mask_text(record.run_id),
+        rig_name=mask_text(record.rig_name),
+        rig_file=mask_text(record.rig_file),
+        profile=mask_text(record.profile),
+        environment={mask_text(k): mask_text(v) for k, v in record.environment.items()},
+        results=[_mask_result(result) for result in record.results],
+        requirements={mask_text(k): mask_text(v) for k, v in record.requirements.items()},
+        faults_active=[mask_text(fault) for fault in record.faults_active],
+    )

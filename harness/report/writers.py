@@ -1,0 +1,22 @@
+"""Run every output writer on one record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.report.html import write_html
+from harness.report.json_writer import write_json
+from harness.report.junit import write_junit
+from harness.report.record import RunRecord
+
+WRITERS: dict[str, Callable[[RunRecord, Path], Path]] = {
+    "junit": write_junit,
+    "json": write_json,
+    "html": write_html,
+}
+
+
+def write_all(record: RunRecord, directory: Path) -> dict[str, Path]:
+    """Write JUnit XML, JSON and HTML reports into ``directory``; paths by writer name."""
+    return {name: writer(record, Path(directory)) for name, writer in WRITERS.items()}

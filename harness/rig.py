@@ -1,0 +1,135 @@
+"""Rig files: which link stands behind each role, features and calibration.
+
+A rig is YAML validated by pydantic models; any error names the file and the bad key
+(``rigs/x.yaml: roles.reader.max_le: ...``). Rigs hold ports, addresses and calibration,
+never test flow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.links.base import LinkUrl
+from harness.links.registry import known_schemes
+from simulators.errors import ApcvError
+
+RIGS_DIR = Path(__file__).resolve().parents[1] / "rigs"
+DEFAULT_RIG = RIGS_DIR / "software.yaml"
+
+
+class RigError(ApcvError):
+    """A rig file is missing, is not YAML, or does not validate."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_link(value: str) -> str:
+    try:
+        url = LinkUrl.parse(value)
+    except ApcvError as exc:
+        raise ValueError(str(exc)) from None
+    if url.scheme not in known_schemes():
+        raise ValueError(f"unknown link scheme '{url.scheme}'; known: {', '.join(known_schemes())}")
+    return value
+
+
+class PresentedRole(_Strict):
+    """A device presented to the reader: a phone with the apCV, or a physical card."""
+
+    link: str = Field(description="card-side link URL, e.g. sim:bench or vpcd://127.0.0.1:35963")
+    simulated: bool = Field(True, description="false when a real device stands behind the link")
+    seed: int = Field(1, description="seed of the synthetic insured person and device key")
+    locked: bool = Field(False, description="start with the app locked (phone only)")
+    code: str = Field("0000", pattern=r"^\d{4}$", description="the app's 4-digit secret code")
+
+    _link = field_validator("link")(_check_link)
+
+
+class ReaderRole(_Strict):
+    """The reference reader kernel and the link it reads through."""
+
+    link: str = Field(description="reader-side link URL, e.g. sim:bench or pcsc://Virtual PCD 00 00")
+    extended_length: bool = False
+    max_le: int = Field(256, ge=1, le=256, description="largest short Le the reader asks for")
+
+    _link = field_validator("link")(_check_link)
+
+
+class Roles(_Strict):
+    """Roles a scenario may ask for."""
+
+    phone: PresentedRole | None = None
+    card: PresentedRole | None = None
+    reader: ReaderRole
+
+
+class RigConfig(_Strict):
+    """A whole rig file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    profile: Literal["APCV-R1"] = "APCV-R1"
+    seed: int = Field(0, description="seed of the synthetic insurer PKI")
+    roles: Roles
+    features: tuple[str, ...] = ()
+    calibration: dict[str, float] = Field(default_factory=dict)
+    path: str = Field("", exclude=True)
+
+    def has_feature(self, feature: str) -> bool:
+        """True when the rig declares ``feature`` or it follows from a simulated role."""
+        return feature in self.all_features()
+
+    def all_features(self) -> set[str]:
+        implied = set()
+        if self.roles.phone and self.roles.phone.simulated:
+            implied.add("sim-phone")
+        if self.roles.card and self.roles.card.simulated:
+            implied.add("sim-card")
+        return set(self.features) | implied
+
+
+def _explain(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"{source}: {where}: unknown key")
+        elif item["type"] == "missing":
+            lines.append(f"{source}: {where}: required key is missing")
+        else:
+            lines.append(f"{source}: {where}: {item['msg'].removeprefix('Value error, ')}")
+    return "; ".join(lines)
+
+
+def parse_rig(data: Any, source: str = "<rig>") -> RigConfig:
+    """Validate rig data already read from YAML."""
+    if not isinstance(data, dict):
+        raise RigError(f"{source}: a rig must be a YAML mapping, got {type(data).__name__}")
+    try:
+        return RigConfig.model_validate({**data, "path": source})
+    except ValidationError as exc:
+        raise RigError(_explain(exc, source)) from None
+
+
+def load_rig(path: str | Path | None = None) -> RigConfig:
+    """Read and validate a rig file; a bare name like ``software`` looks in rigs/."""
+    target = Path(path) if path else DEFAULT_RIG
+    if not target.exists() and not target.suffix and (RIGS_DIR / f"{target}.yaml").exists():
+        target = RIGS_DIR / f"{target}.yaml"
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RigError(f"rig file {target} not found (rigs available in {RIGS_DIR})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RigError(f"rig file {target} cannot be read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RigError(f"{target}: not valid YAML: {exc}".replace("\n", " ")) from None
+    return parse_rig(data, str(target))

@@ -1,0 +1,73 @@
+"""The reference reader kernel against the rig's phone and card (APCV-R1 §9)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from harness.clock import FrozenClock
+from simulators.errors import VerificationError
+from simulators.reader.errors import AppLocked
+from simulators.reader.kernel import ReaderKernel
+
+STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
+
+
+@pytest.mark.requirement("APCV-RDR-001", "APCV-RDR-005")
+def test_reads_phone(reader, phone, record_property):
+    result = reader.read()
+    assert result.kind == "phone"
+    assert result.holder == phone.wallet.insured.identity
+    assert result.coverage == phone.wallet.insured.coverage
+    assert result.reference == phone.wallet.card_reference
+    assert set(result.timings_ms) == STEPS
+    for step, ms in result.timings_ms.items():
+        record_property(f"{step}_ms", round(ms, 3))
+
+
+@pytest.mark.requirement("APCV-RDR-005")
+def test_reads_each_beneficiary(reader, phone):
+    for index, ben in enumerate(phone.wallet.insured.beneficiaries, start=1):
+        assert reader.read(beneficiary=index).selected_identity == ben.identity
+
+
+@pytest.mark.requirement("APCV-RDR-001", "APCV-CARD-004")
+def test_falls_back_to_card(reader, card):
+    result = reader.read()
+    assert result.kind == "card"
+    assert result.holder == card.insured.identity
+    assert result.reference == card.insured.card_serial
+
+
+@pytest.mark.requirement("APCV-RDR-002", "APCV-NFC-041")
+@pytest.mark.parametrize("extended, max_le", [(True, 256), (False, 256), (False, 64)])
+def test_short_and_extended_length(bench, phone, extended, max_le):
+    kernel = ReaderKernel(bench.reader_link, bench.insurer.trust_anchor,
+                          extended_length=extended, max_le=max_le)
+    assert kernel.read().kind == "phone"
+
+
+@pytest.mark.requirement("APCV-RDR-003", "APCV-NFC-030")
+@pytest.mark.rig_feature("sim-phone")
+def test_locked_phone_is_reported(reader, phone):
+    phone.lock.lock()
+    with pytest.raises(AppLocked, match="locked: unlock the phone"):
+        reader.read()
+    phone.unlock()
+    assert reader.read().kind == "phone"
+
+
+@pytest.mark.requirement("APCV-RDR-004")
+def test_rejects_untrusted_insurer(bench, phone):
+    from simulators.profile.r1.credentials import Insurer
+
+    stranger = ReaderKernel(bench.reader_link, Insurer.create().trust_anchor)
+    with pytest.raises(VerificationError, match="signature does not verify"):
+        stranger.read()
+
+
+@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-022")
+def test_rejects_expired_device_certificate(bench, phone):
+    later = FrozenClock(datetime.now(UTC) + timedelta(days=365 * 40))
+    kernel = ReaderKernel(bench.reader_link, bench.insurer.trust_anchor, clock=later)
+    with pytest.raises(VerificationError, match="not valid at"):
+        kernel.read()

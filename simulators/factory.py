@@ -1,0 +1,53 @@
+"""Seeded synthetic devices: the same seed gives the same person, keys and PKI."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from harness.clock import Clock
+from simulators.card.card import VitaleCard
+from simulators.phone.phone import Phone
+from simulators.phone.wallet import Wallet
+from simulators.population.generator import generate_population
+from simulators.population.model import Insured
+from simulators.profile.r1.credentials import Insurer, key_from_scalar
+from simulators.profile.r1.session import P256_ORDER
+
+
+def seeded_scalar(label: str, seed: int) -> int:
+    """A P-256 private scalar derived from a label and a seed (test keys only)."""
+    digest = hashlib.sha256(f"apcv-hil {label} {seed}".encode()).digest()
+    return int.from_bytes(digest, "big") % (P256_ORDER - 1) + 1
+
+
+def synthetic_insurer(seed: int = 0) -> Insurer:
+    """The synthetic insurer PKI for ``seed`` (same key in every process)."""
+    return Insurer.create(key_from_scalar(seeded_scalar("insurer-root", seed)))
+
+
+def synthetic_insured(seed: int) -> Insured:
+    """The synthetic insured person for ``seed``."""
+    return next(iter(generate_population(1, seed)))
+
+
+def card_reference(seed: int) -> str:
+    """The apCV card reference for ``seed``."""
+    return f"APCV-{random.Random(seed).getrandbits(48):012X}"
+
+
+def synthetic_phone(
+    seed: int, insurer: Insurer, clock: Clock | None = None, *, code: str = "0000", locked: bool = False
+) -> Phone:
+    """A phone with the apCV of the synthetic insured for ``seed``, unlocked unless ``locked``."""
+    device_key = key_from_scalar(seeded_scalar("device", seed))
+    wallet = Wallet.activate(synthetic_insured(seed), insurer, card_reference(seed), device_key)
+    phone = Phone(wallet, code=code, clock=clock, seed=seed)
+    if not locked:
+        phone.unlock()
+    return phone
+
+
+def synthetic_card(seed: int, insurer: Insurer) -> VitaleCard:
+    """The physical card of the synthetic insured for ``seed``."""
+    return VitaleCard(synthetic_insured(seed), insurer)

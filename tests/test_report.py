@@ -1,0 +1,295 @@
+"""Tests of the run record, NIR masking and the JUnit, JSON and HTML writers."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from harness.report import (
+    RecordError,
+    RunRecord,
+    TestResult,
+    build_environment,
+    mask_text,
+    write_all,
+    write_html,
+    write_junit,
+)
+from harness.report.junit import split_nodeid
+
+NIR = "184127512345678"  # synthetic
+NIR_SPACED = "2 84 12 75 123 456 78"
+NIR_CORSICA = "184122A12345678"
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def make_record(results: list[TestResult] | None = None) -> RunRecord:
+    return RunRecord(
+        run_id="run-42",
+        rig_name="software",
+        rig_file="rigs/software.yaml",
+        profile="APCV-R1",
+        started_at=START,
+        finished_at=START + timedelta(seconds=12.5),
+        environment={"python": "3.12.0", "link.reader": "sim:"},
+        results=[] if results is None else results,
+        requirements={
+            "APCV-NFC-001": "SELECT by the test AID answers 9000",
+            "APCV-NFC-002": "A locked app answers 6982",
+            "APCV-QR-001": "A QR token is single use",
+            "APCV-QR-009": "Rotation every 30 s",
+        },
+        faults_active=["rf-drop"],
+    )
+
+
+def sample_results() -> list[TestResult]:
+    return [
+        TestResult(
+            nodeid="scenarios/conformance/phone/test_select.py::TestSelect::test_aid",
+            name="test_aid",
+            outcome="passed",
+            duration_s=0.125,
+            requirement_ids=["APCV-NFC-001"],
+            traces=["traces/test_aid.pcapng"],
+            properties={"step.select_s": 0.0123456789, "reader": "sim"},
+        ),
+        TestResult(
+            nodeid="scenarios/conformance/phone/test_select.py::test_locked",
+            name="test_locked",
+            outcome="failed",
+            duration_s=0.5,
+            requirement_ids=["APCV-NFC-001", "APCV-NFC-002"],
+            message=f"NIR {NIR} != {NIR_SPACED} <script>alert(1)</script>",
+            longrepr=f"assert sw == 0x6982\nholder nir={NIR}\x1b[31m red\x1b[0m {NIR_CORSICA}",
+            traces=["traces/test locked#1.pcapng"],
+            faults=["rf-drop"],
+            properties={"nir": NIR, "nir_number": float(NIR)},
+        ),
+        TestResult(
+            nodeid="scenarios/e2e/test_qr.py::test_single_use[nfc]",
+            name="test_single_use[nfc]",
+            outcome="skipped",
+            requirement_ids=["APCV-QR-001"],
+            message="rig lacks feature nfc-hce",
+        ),
+        TestResult(
+            nodeid="scenarios/e2e/test_qr.py::test_backend",
+            name="test_backend",
+            outcome="error",
+            duration_s=1.0,
+            message="fixture 'backend' failed: connection refused",
+        ),
+    ]
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> dict[str, Path]:
+    return write_all(make_record(sample_results()), tmp_path / "out")
+
+
+# --- record ---------------------------------------------------------------
+
+
+def test_counts_and_duration() -> None:
+    record = make_record(sample_results())
+    assert record.counts() == {"passed": 1, "failed": 1, "skipped": 1, "error": 1}
+    assert record.duration_s == 12.5
+
+
+def test_by_requirement_verdicts_and_order() -> None:
+    groups = make_record(sample_results()).by_requirement()
+    assert list(groups) == [
+        "APCV-NFC-001", "APCV-NFC-002", "APCV-QR-001", "APCV-QR-009", "(none)",
+    ]
+    assert groups["APCV-NFC-001"].verdict == "failed"
+    assert [r.name for r in groups["APCV-NFC-001"].results] == ["test_aid", "test_locked"]
+    assert groups["APCV-NFC-002"].verdict == "failed"
+    assert groups["APCV-QR-001"].verdict == "skipped"
+    assert groups["APCV-QR-009"] == ("skipped", [])
+    assert groups["(none)"].verdict == "failed"
+
+
+def test_requirement_passes_when_one_passed_and_none_failed() -> None:
+    results = [
+        TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"]),
+        TestResult("a.py::t2", "t2", "skipped", requirement_ids=["R-1"]),
+    ]
+    assert make_record(results).by_requirement()["R-1"].verdict == "passed"
+
+
+def test_dict_round_trip() -> None:
+    record = make_record(sample_results())
+    data = json.loads(json.dumps(record.to_dict()))
+    assert RunRecord.from_dict(data) == record
+
+
+def test_from_dict_names_the_bad_field() -> None:
+    data = make_record(sample_results()).to_dict()
+    del data["results"][1]["outcome"]
+    with pytest.raises(RecordError, match=r"result #1: missing field 'outcome'"):
+        RunRecord.from_dict(data)
+    data = make_record().to_dict() | {"started_at": "yesterday"}
+    with pytest.raises(RecordError, match="started_at"):
+        RunRecord.from_dict(data)
+
+
+def test_bad_outcome_and_naive_datetime_are_refused() -> None:
+    with pytest.raises(RecordError, match="outcome 'xfail'"):
+        TestResult("a.py::t", "t", "xfail")  # type: ignore[arg-type]
+    with pytest.raises(RecordError, match="timezone-aware"):
+        RunRecord("r", "rig", "rig.yaml", "APCV-R1", datetime(2025, 1, 1), START)
+
+
+def test_build_environment_lists_links_per_role() -> None:
+    environment = build_environment({"reader": "vpcd://127.0.0.1:35963", "phone": "sim:"})
+    assert environment["link.phone"] == "sim:"
+    assert environment["link.reader"] == "vpcd://127.0.0.1:35963"
+    assert {"python", "platform", "harness"} <= environment.keys()
+
+
+# --- masking --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (NIR, "18412**********"),
+        (f"nir={NIR}.", "nir=18412**********."),
+        (NIR_SPACED, "2 84 12 ** *** *** **"),
+        ("1 84 12 2A 123 456 78", "1 84 12 ** *** *** **"),
+        ("18412 2B 123456 99", "18412 ** ****** **"),
+        ("799999999999999", "79999**********"),  # bad key: masked anyway
+        ("NIR184127512345678", "NIR18412**********"),
+        ("1841275123456789", "18412**********9"),
+    ],
+)
+def test_mask_text_masks_nir_like_runs(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "384127512345678",  # sex digit 3
+        "18412751234567",  # 14 digits
+        "duration 0.12345678901234567 s",  # float fraction
+        "01841275123456789",  # inside a longer run
+        "SW 6982, APDU 00A4040007A0000000041010",
+    ],
+)
+def test_mask_text_leaves_other_text(text: str) -> None:
+    assert mask_text(text) == text
+
+
+# --- writers --------------------------------------------------------------
+
+
+def test_write_all_creates_missing_directory(tmp_path: Path) -> None:
+    paths = write_all(make_record(sample_results()), tmp_path / "a" / "b")
+    assert {name: path.name for name, path in paths.items()} == {
+        "junit": "junit.xml", "json": "results.json", "html": "index.html",
+    }
+    assert all(path.is_file() for path in paths.values())
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
+        "index.html", "junit.xml", "results.json",
+    ]
+
+
+def test_no_whole_nir_in_any_report(written: dict[str, Path]) -> None:
+    for path in written.values():
+        text = path.read_text(encoding="utf-8")
+        for nir in (NIR, NIR_SPACED, NIR_CORSICA, "2A123456"):
+            assert nir not in text, (path.name, nir)
+        assert "18412" in text  # masked, not dropped
+
+
+def test_junit_counts_and_structure(written: dict[str, Path]) -> None:
+    root = ET.parse(written["junit"]).getroot()
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped", "time")} == {
+        "tests": "4", "failures": "1", "errors": "1", "skipped": "1", "time": "12.500",
+    }
+    assert suite.get("timestamp") == "2025-03-01T09:00:00+00:00"
+    suite_props = {p.get("name"): p.get("value") for p in suite.iterfind("properties/property")}
+    assert suite_props["rig"] == "software"
+    assert suite_props["profile"] == "APCV-R1"
+
+    cases = suite.findall("testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("scenarios.conformance.phone.test_select.TestSelect", "test_aid"),
+        ("scenarios.conformance.phone.test_select", "test_locked"),
+        ("scenarios.e2e.test_qr", "test_single_use[nfc]"),
+        ("scenarios.e2e.test_qr", "test_backend"),
+    ]
+    passed, failed, skipped, error = cases
+    assert passed.find("failure") is None
+    assert [c.tag for c in failed if c.tag != "properties"] == ["failure", "system-out"]
+    failure = failed.find("failure")
+    assert failure is not None
+    assert failure.get("message", "").startswith("NIR 18412**********")
+    assert "\\x1b[31m" in (failure.text or "")
+    requirements = [
+        p.get("value") for p in failed.iterfind("properties/property")
+        if p.get("name") == "requirement"
+    ]
+    assert requirements == ["APCV-NFC-001", "APCV-NFC-002"]
+    assert "[[ATTACHMENT|traces/test_aid.pcapng]]" in (passed.findtext("system-out") or "")
+    skip = skipped.find("skipped")
+    assert skip is not None
+    assert skip.get("message") == "rig lacks feature nfc-hce"
+    assert error.find("error") is not None
+
+
+def test_json_loads_and_round_trips(written: dict[str, Path]) -> None:
+    data = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert data["summary"]["total"] == 4
+    assert data["summary"]["failed"] == 1
+    assert data["summary"]["requirements"]["APCV-NFC-001"] == "failed"
+    record = RunRecord.from_dict(data)
+    assert record.to_dict() == {k: v for k, v in data.items() if k != "summary"}
+    assert record.results[0].properties == {"step.select_s": 0.0123456789, "reader": "sim"}
+    assert record.results[1].properties["nir_number"] == "18412**********.0"
+
+
+def test_html_content(written: dict[str, Path]) -> None:
+    html = written["html"].read_text(encoding="utf-8")
+    assert '<table class="requirements">' in html
+    assert "A locked app answers 6982" in html
+    assert '<a href="traces/test_aid.pcapng">' in html
+    assert '<a href="traces/test%20locked%231.pcapng">' in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<pre>" in html
+    assert "0.0123457" in html  # step timing
+    assert "not tested" in html  # APCV-QR-009
+    assert "rf-drop" in html
+    assert "http" not in html.replace("http-equiv", "")  # no external assets
+
+
+def test_single_writer_creates_directory(tmp_path: Path) -> None:
+    path = write_junit(make_record(), tmp_path / "new" / "dir")
+    assert path == tmp_path / "new" / "dir" / "junit.xml"
+    assert path.is_file()
+
+
+def test_empty_record(tmp_path: Path) -> None:
+    record = make_record()
+    record.requirements = {}
+    paths = write_all(record, tmp_path)
+    suite = ET.parse(paths["junit"]).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == "0"
+    assert RunRecord.from_dict(json.loads(paths["json"].read_text())) == record
+    assert "No test ran." in write_html(record, tmp_path).read_text()
+
+
+def test_split_nodeid_without_class_or_module() -> None:
+    assert split_nodeid("models/waiting_room") == ("", "models/waiting_room")
+    assert split_nodeid("t.py::A::B::test_x") == ("t.A.B", "test_x")
