@@ -1,3 +1,8 @@
 """Imports every command module so that each registers itself on the root group."""
 
 # one line per command module; each module decorates its commands with @cli.command()
+from harness.cli import (
+    population,  # noqa: F401
+    read,  # noqa: F401
+    run,  # noqa: F401
+)

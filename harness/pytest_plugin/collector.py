@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import UTC, datetime
@@ -65,7 +66,9 @@ class ReportCollector:
         result = self.results.get(item.nodeid)
         if recorder is None or result is None or not recorder.events:
             return
-        stem = _UNSAFE.sub("_", item.nodeid).strip("_")[-120:]
+        module = Path(item.nodeid.split("::")[0]).stem
+        digest = hashlib.sha1(item.nodeid.encode()).hexdigest()[:6]
+        stem = f"{module}__{_UNSAFE.sub('_', item.name).strip('_')[:60]}_{digest}"
         paths = recorder.save(self.directory / "traces", stem)
         result.traces = [str(p.relative_to(self.directory)) for p in paths.values()]
 

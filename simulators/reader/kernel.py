@@ -116,7 +116,8 @@ class ReaderKernel:
             if rsp.sw1 != 0x61:
                 return ResponseApdu(data, rsp.sw)
             le = min(rsp.sw2 or SHORT_LE_MAX, self.max_le)
-            rsp = _parse(self.transport.transceive(CommandApdu(CLA_ISO, INS_GET_RESPONSE, 0, 0, le=le).encode()))
+            get_response = CommandApdu(CLA_ISO, INS_GET_RESPONSE, 0, 0, le=le)
+            rsp = _parse(self.transport.transceive(get_response.encode()))
             data += rsp.data
         raise ProtocolError(f"the device kept answering 61XX after {MAX_CHAINED_RESPONSES} GET RESPONSE")
 
@@ -149,6 +150,8 @@ class ReaderKernel:
             CommandApdu(CLA_PROPRIETARY, INS_GET_PRESENTATION, 0, 0, request,
                         le=self._le(), extended=self.extended_length)
         )
+        if rsp.sw == SW.REFERENCED_DATA_NOT_FOUND:
+            raise CardError("GET PRESENTATION", rsp.sw, f"beneficiary {beneficiary} is not in the wallet")
         _expect_ok("GET PRESENTATION", rsp)
         lap("presentation")
         try:

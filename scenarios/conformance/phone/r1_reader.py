@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cbor2
+
 from simulators.profile.r1.apdu import CommandApdu
 from simulators.profile.r1.session import (
     SecureChannel,

@@ -1,0 +1,29 @@
+# apcv-hil: `make demo` and `make test` set everything up first (scripts/setup.sh).
+VENV := .venv
+BIN := $(VENV)/bin
+RIG ?= rigs/software.yaml
+
+.PHONY: setup demo test lint bench vectors clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(BIN)/apcv-hil read --rig $(RIG)
+	$(BIN)/apcv-hil run --rig $(RIG) --report reports/latest
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python benchmarks/nfc_presentation.py
+
+vectors: setup
+	$(BIN)/python -m simulators.profile.r1.vectors docs/vectors/r1-presentation.json
+
+clean:
+	rm -rf reports/latest .tox .ruff_cache .hypothesis

@@ -1,0 +1,98 @@
+"""``apcv-hil read``: one presentation (or many) on a rig, identity masked."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from harness.bench import Bench
+from harness.cli import cli
+from harness.rig import load_rig
+from simulators.population.nir import mask_nir
+from simulators.reader.result import ReadResult
+
+
+@cli.command()
+@click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
+@click.option("--device", type=click.Choice(["phone", "card"]), default="phone", show_default=True,
+              help="Which role to present to the reader (simulated devices).")
+@click.option("--beneficiary", type=click.IntRange(min=0), default=0, show_default=True,
+              help="0 for the holder, i for the i-th beneficiary.")
+@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Number of presentations; timings are summarised.")
+@click.option("--trace", "trace_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the exchange as FILE.pcapng and FILE.jsonl (suffix ignored).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def read(rig_file: str | None, device: str, beneficiary: int, count: int,
+         trace_file: Path | None, as_json: bool) -> None:
+    """Present the apCV (or the card) to the reference reader and print what it read."""
+    config = load_rig(rig_file)
+    with Bench(config) as bench:
+        if getattr(config.roles, device) is not None and getattr(config.roles, device).simulated:
+            bench.present(device)
+        results = _read_many(bench, beneficiary, count)
+        if trace_file is not None:
+            paths = bench.recorder.save(trace_file.parent, trace_file.stem)
+            click.echo(f"trace: {', '.join(str(p) for p in paths.values())}", err=True)
+    last = results[-1]
+    summary = last.summary(mask_nir)
+    if count > 1:
+        summary["runs"] = _timing_stats(results)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        _print_table(summary, config.name)
+
+
+def _read_many(bench: Bench, beneficiary: int, count: int) -> list[ReadResult]:
+    if count == 1:
+        return [bench.reader.read(beneficiary)]
+    results = []
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
+        task = progress.add_task("presentations", total=count)
+        for _ in range(count):
+            results.append(bench.reader.read(beneficiary))
+            bench.recorder.events.clear()  # keep only the last exchange in memory
+            progress.advance(task)
+    return results
+
+
+def _timing_stats(results: list[ReadResult]) -> dict[str, dict[str, float]]:
+    stats = {}
+    for step in results[0].timings_ms:
+        values = sorted(r.timings_ms[step] for r in results)
+        stats[step] = {
+            "mean_ms": round(statistics.fmean(values), 3),
+            "p50_ms": round(values[len(values) // 2], 3),
+            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3),
+        }
+    return {"count": len(results), "timings": stats}
+
+
+def _print_table(summary: dict, rig_name: str) -> None:
+    console = Console()
+    console.print(f"[bold]{summary['kind']}[/] {summary['reference']} on rig {rig_name}")
+    people = Table("", "NIR", "name", "born", "sex", title="identity")
+    holder = summary["holder"]
+    people.add_row("holder", holder["nir"], holder["name"], holder["birth_date"], holder["sex"])
+    for i, ben in enumerate(summary["beneficiaries"], start=1):
+        people.add_row(f"{i} {ben['relation']}", ben["nir"], ben["name"], ben["birth_date"], ben["sex"])
+    console.print(people)
+    cov = summary["coverage"]
+    console.print(f"rights: {cov['regime']}, fund {cov['fund']}, from {cov['rights_from']}"
+                  f" until {cov['rights_until'] or 'open'}; selected beneficiary {summary['selected']}")
+    steps = Table("step", "ms", title="timings")
+    for step, ms in summary["timings_ms"].items():
+        steps.add_row(step, f"{ms:.3f}")
+    console.print(steps)
+    if "runs" in summary:
+        console.print(f"{summary['runs']['count']} presentations: " + ", ".join(
+            f"{k} p50 {v['p50_ms']} ms" for k, v in summary["runs"]["timings"].items()))
+
+

@@ -1,0 +1,85 @@
+"""``apcv-hil run``: the conformance and end-to-end scenarios on a rig, with a report."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness.cli import cli
+from harness.rig import load_rig
+
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+DEFAULT_SUITES = ("conformance", "e2e")
+
+
+class _ProgressPlugin:
+    """Shows a progress bar while pytest runs, and counts outcomes."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console, transient=True)
+        self.task = self.progress.add_task("scenarios", total=None)
+        self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.failures: list[tuple[str, str]] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.update(self.task, total=len(session.items))
+        self.progress.start()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            outcome = report.outcome if report.when == "call" or report.skipped else "error"
+            self.counts[outcome] += 1
+            if outcome in ("failed", "error"):
+                crash = getattr(report.longrepr, "reprcrash", None)
+                self.failures.append((report.nodeid, crash.message.splitlines()[0] if crash else ""))
+            self.progress.advance(self.task)
+
+    def pytest_sessionfinish(self) -> None:
+        self.progress.stop()
+
+
+@cli.command()
+@click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports/latest"), show_default=True, help="Where the report is written.")
+@click.option("--suite", "suites", multiple=True, type=click.Choice(["conformance", "e2e"]),
+              help="Suites to run (default: all of them).")
+@click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
+@click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failure.")
+def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], keyword: str | None,
+        exitfirst: bool) -> None:
+    """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces."""
+    config = load_rig(rig_file)  # fail early with a clear message
+    if report_dir.exists():
+        shutil.rmtree(report_dir)
+    console = Console(stderr=True)
+    args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
+    args += ["-o", "addopts=", "--rig", config.path, "--apcv-report", str(report_dir), "-p", "no:terminal",
+             "-p", "no:cacheprovider", "--rootdir", str(SCENARIOS_DIR.parent)]
+    if keyword:
+        args += ["-k", keyword]
+    if exitfirst:
+        args.append("-x")
+    plugin = _ProgressPlugin(console)
+    code = pytest.main(args, plugins=[plugin])
+    _summary(console, plugin, config.name, report_dir)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise click.ClickException(f"the scenarios could not run (pytest exit code {int(code)})")
+    raise SystemExit(0 if code == pytest.ExitCode.OK else 1)
+
+
+def _summary(console: Console, plugin: _ProgressPlugin, rig_name: str, report_dir: Path) -> None:
+    table = Table("outcome", "count", title=f"rig {rig_name}")
+    for outcome, n in plugin.counts.items():
+        table.add_row(outcome, str(n))
+    console.print(table)
+    for nodeid, message in plugin.failures:
+        console.print(f"[red]FAILED[/] {nodeid}: {message}")
+    console.print(f"report: {report_dir / 'index.html'}")

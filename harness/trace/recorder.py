@@ -1,0 +1,74 @@
+"""The trace recorder: every exchange between a reader and a card or phone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.clock import Clock, WallClock
+from harness.trace.events import EventKind, TraceEvent, micros
+from harness.trace.pcapng import write_pcapng
+from harness.trace.redact import redact_nirs
+
+
+class TraceRecorder:
+    """Records field changes, APDUs and notes, timestamped by ``clock`` to the microsecond.
+
+    With ``redact`` (the default) every payload and note has its NIRs masked before it
+    is stored, so nothing written later can leak one. ``link`` is the URL of the link
+    the events travel on; it may be changed between events.
+    """
+
+    def __init__(self, clock: Clock | None = None, link: str = "", redact: bool = True) -> None:
+        self.clock: Clock = clock if clock is not None else WallClock()
+        self.link = link
+        self.redact = redact
+        self.events: list[TraceEvent] = []
+
+    def field(self, on: bool) -> TraceEvent:
+        """Record the reader switching its RF field on or off."""
+        return self._record("field_on" if on else "field_off")
+
+    def command(self, apdu: bytes) -> TraceEvent:
+        """Record a command APDU from the reader to the card."""
+        return self._record("command", data=apdu)
+
+    def response(self, rapdu: bytes) -> TraceEvent:
+        """Record a response APDU (data and status word) from the card to the reader."""
+        return self._record("response", data=rapdu)
+
+    def note(self, text: str) -> TraceEvent:
+        """Record free text: a fault injected, an error, a reset, link information."""
+        return self._record("note", detail=text)
+
+    def _record(self, kind: EventKind, data: bytes = b"", detail: str = "") -> TraceEvent:
+        payload = bytes(data)
+        if self.redact:
+            payload, detail = redact_nirs(payload), redact_nirs(detail)
+        timestamp = micros(self.clock.now()) / 1_000_000
+        event = TraceEvent(timestamp, kind, payload, detail, self.link)
+        self.events.append(event)
+        return event
+
+    def jsonl(self) -> str:
+        """The events as JSON lines, one ASCII-only object per event."""
+        return "".join(json.dumps(e.to_json()) + "\n" for e in self.events)
+
+    def write_jsonl(self, path: str | Path) -> Path:
+        """Write the events as JSON lines at ``path`` and return the path."""
+        target = Path(path)
+        target.write_text(self.jsonl(), encoding="ascii")
+        return target
+
+    def write_pcapng(self, path: str | Path) -> Path:
+        """Write the events as a Wireshark-readable pcapng at ``path`` and return the path."""
+        return write_pcapng(path, self.events, self.link or "apcv-hil")
+
+    def save(self, directory: str | Path, stem: str) -> dict[str, Path]:
+        """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed)."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        return {
+            "jsonl": self.write_jsonl(folder / f"{stem}.jsonl"),
+            "pcapng": self.write_pcapng(folder / f"{stem}.pcapng"),
+        }
