@@ -74,6 +74,9 @@ def _key(body: str) -> int:
 
 
 def _check_characters(text: str) -> None:
+    if text.isascii() and (text.isdigit() or (
+            text[5:7] in _CORSICA and text[:5].isdigit() and text[7:].isdigit())):
+        return
     for position, char in enumerate(text, start=1):
         if char.isascii() and char.isdigit():
             continue
@@ -91,14 +94,18 @@ def parse_nir(nir: str) -> NirParts:
             f"NIR must have {NIR_LENGTH} characters (spaces aside), got {len(text)}"
         )
     _check_characters(text)
-    department = text[5:8] if text[5:8] in _OVERSEAS else text[5:7]
-    parts = NirParts(text[0], text[1:3], text[3:5], department, text[5 + len(department):10],
-                     text[10:13], text[13:15])
+    parts = _split(text)
     _check_fields(parts)
     expected = _key(text[:13])
     if int(parts.key) != expected:
         raise InvalidNir(f"key is {parts.key}, expected {expected:02d}")
     return parts
+
+
+def _split(text: str) -> NirParts:
+    department = text[5:8] if text[5:8] in _OVERSEAS else text[5:7]
+    return NirParts(text[0], text[1:3], text[3:5], department, text[5 + len(department):10],
+                    text[10:13], text[13:15])
 
 
 def _check_fields(parts: NirParts) -> None:
@@ -115,7 +122,7 @@ def _check_fields(parts: NirParts) -> None:
             f"department is {department}{parts.commune[0]}, expected an overseas department "
             "or collectivity (971-978, 984-988)"
         )
-    if department == "00" or department == "96":
+    if department in ("00", "96"):
         raise InvalidNir(
             f"department is {department}, expected 01-95, 2A, 2B, 971-978, 984-988 "
             "or 99 (born abroad)"
@@ -173,8 +180,11 @@ def make_nir(
         )
     body = f"{_SEX_DIGITS.get(str(sex), sex)}{year % 100:02d}{month:02d}{department}"
     body += f"{commune_text}{order:03d}"
-    nir = f"{body}{nir_key(body):02d}"
-    check_nir(nir)
+    if len(body) != NIR_LENGTH - 2:
+        raise InvalidNir(f"fields make a NIR body of {len(body)} characters, expected 13")
+    _check_characters(body)
+    nir = f"{body}{_key(body):02d}"
+    _check_fields(_split(nir))
     return nir
 
 
@@ -187,11 +197,8 @@ def mask_nir(nir: str) -> str:
     """
     text = "".join(nir.split()) if isinstance(nir, str) else ""
     head = " ".join(part for part in (text[:1], text[1:3], text[3:5]) if part)
-    if len(text) == NIR_LENGTH:
-        tail = "** *** *** **"
-    else:
-        tail = "*" * max(len(text) - 5, 0)
-    return f"{head} {tail}" if head and tail else head or tail
+    tail = "** *** *** **" if len(text) == NIR_LENGTH else "*" * max(len(text) - 5, 0)
+    return f"{head} {tail}" if tail else head
 
 
 def format_nir(nir: str) -> str:

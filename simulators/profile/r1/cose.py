@@ -5,6 +5,7 @@ The signer's X.509 certificate travels in the unprotected ``x5chain`` header (la
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import cbor2
@@ -19,31 +20,28 @@ COSE_SIGN1_TAG = 18
 _COSE = COSE.new(alg_auto_inclusion=True)
 
 
-def _cose_key(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> Any:
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        priv = key.private_numbers()
-        pub = priv.public_numbers
-        d = priv.private_value.to_bytes(32, "big")
-    else:
-        pub = key.public_numbers()
-        d = None
-    params: dict[int, Any] = {
-        1: 2,  # kty EC2
-        3: -7,  # ES256
-        -1: 1,  # P-256
-        -2: pub.x.to_bytes(32, "big"),
-        -3: pub.y.to_bytes(32, "big"),
-    }
-    if d is not None:
-        params[-4] = d
+def _ec2_params(x: int, y: int) -> dict[int, Any]:
+    return {1: 2, 3: -7, -1: 1, -2: x.to_bytes(32, "big"), -3: y.to_bytes(32, "big")}  # EC2, ES256, P-256
+
+
+def _private_cose_key(key: ec.EllipticCurvePrivateKey) -> Any:
+    numbers = key.private_numbers()
+    params = _ec2_params(numbers.public_numbers.x, numbers.public_numbers.y)
+    params[-4] = numbers.private_value.to_bytes(32, "big")
     return COSEKey.new(params)
+
+
+@lru_cache(maxsize=4096)
+def _public_cose_key(x: int, y: int) -> Any:
+    """COSE key of a public point; cached, as a reader meets the same devices again."""
+    return COSEKey.new(_ec2_params(x, y))
 
 
 class Signer:
     """Signs CBOR payloads as COSE_Sign1 with one device or insurer key."""
 
     def __init__(self, key: ec.EllipticCurvePrivateKey, certificate_der: bytes | None) -> None:
-        self._key = _cose_key(key)
+        self._key = _private_cose_key(key)
         self._unprotected = {X5CHAIN: certificate_der} if certificate_der else {}
 
     def sign(self, payload: bytes) -> bytes:
@@ -70,6 +68,7 @@ def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
 def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
     """Verify a COSE_Sign1 with ``public_key``; returns the payload."""
     try:
-        return _COSE.decode(message, _cose_key(public_key))
+        numbers = public_key.public_numbers()
+        return _COSE.decode(message, _public_cose_key(numbers.x, numbers.y))
     except (CWTError, ValueError, TypeError, KeyError) as exc:
         raise VerificationError(f"COSE_Sign1 signature does not verify: {exc}") from exc

@@ -7,6 +7,7 @@ All keys are synthetic test keys. The insurer certifies a phone's device key at 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
@@ -118,26 +119,47 @@ class TrustAnchor:
         return key
 
     def verify_device_certificate(self, der: bytes, at: datetime) -> x509.Certificate:
-        """Check that ``der`` is a device certificate issued by this root, valid ``at``."""
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError as exc:
-            raise VerificationError(f"device certificate is not valid DER X.509: {exc}") from exc
-        if cert.issuer != self.certificate.subject:
-            raise VerificationError(
-                f"device certificate issued by '{cert.issuer.rfc4514_string()}', "
-                f"not by the trusted insurer root"
-            )
-        try:
-            cert.verify_directly_issued_by(self.certificate)
-        except (InvalidSignature, ValueError, TypeError) as exc:
-            raise VerificationError("device certificate signature does not verify") from exc
+        """Check that ``der`` is a device certificate issued by this root, valid ``at``.
+
+        The issuer signature of a given certificate is checked once and remembered (it
+        cannot change); the validity window is checked on every call.
+        """
+        cert = _issued_by(self._root_der, der)
         if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
             raise VerificationError(
                 f"device certificate not valid at {at:%Y-%m-%d %H:%M:%S} UTC "
                 f"(valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})"
             )
-        key = cert.public_key()
-        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-            raise VerificationError("device certificate key is not an ECDSA P-256 key")
         return cert
+
+    @cached_property
+    def _root_der(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+
+@lru_cache(maxsize=4096)
+def _root(root_der: bytes) -> x509.Certificate:
+    return x509.load_der_x509_certificate(root_der)
+
+
+@lru_cache(maxsize=4096)
+def _issued_by(root_der: bytes, der: bytes) -> x509.Certificate:
+    """Parse ``der`` and verify it was signed by the root; failures are not cached."""
+    root = _root(root_der)
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise VerificationError(f"device certificate is not valid DER X.509: {exc}") from exc
+    if cert.issuer != root.subject:
+        raise VerificationError(
+            f"device certificate issued by '{cert.issuer.rfc4514_string()}', "
+            f"not by the trusted insurer root"
+        )
+    try:
+        cert.verify_directly_issued_by(root)
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise VerificationError("device certificate signature does not verify") from exc
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise VerificationError("device certificate key is not an ECDSA P-256 key")
+    return cert

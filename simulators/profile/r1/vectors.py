@@ -1,0 +1,156 @@
+"""Deterministic APCV-R1 test vectors: fixed keys and random values -> exact APDUs.
+
+``python -m simulators.profile.r1.vectors FILE`` writes the vector file. The tests replay
+it: the code must give the same session keys and APDUs byte for byte; only the ECDSA
+signatures (randomised) are taken from the file, where they must verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from harness.clock import FrozenClock
+from simulators.phone.phone import Phone
+from simulators.phone.wallet import Wallet
+from simulators.population.model import Beneficiary, Coverage, Identity, Insured
+from simulators.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
+from simulators.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
+from simulators.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
+from simulators.reader.kernel import ReaderKernel
+
+VECTOR_TIME = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+INSURER_SCALAR = int.from_bytes(hashlib.sha256(b"APCV-R1 vector insurer").digest(), "big") >> 4
+DEVICE_SCALAR = int.from_bytes(hashlib.sha256(b"APCV-R1 vector device").digest(), "big") >> 4
+CARD_REFERENCE = "APCV-VECTOR-0001"
+BENEFICIARY = 1
+
+
+class FixedRandom:
+    """A reproducible byte stream: SHA-256(label || counter) blocks."""
+
+    def __init__(self, label: bytes) -> None:
+        self._label = label
+        self._counter = 0
+        self._buffer = b""
+
+    def __call__(self, n: int) -> bytes:
+        while len(self._buffer) < n:
+            self._counter += 1
+            self._buffer += hashlib.sha256(self._label + self._counter.to_bytes(4, "big")).digest()
+        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
+
+
+def vector_insured() -> Insured:
+    """The synthetic person of the vectors (fixed here, not drawn from Faker)."""
+    child = Identity("212067511200136", "MARTIN", ("Lou",), date(2012, 6, 14), "F", "75112")
+    return Insured(
+        identity=Identity("184127511203416", "MARTIN", ("Paul", "Henri"), date(1984, 12, 3), "M", "75112"),
+        coverage=Coverage("01", "Régime général", "751", "CPAM de Paris", date(2020, 1, 1)),
+        beneficiaries=(Beneficiary(child, "child"),),
+        card_serial="1234567890",
+    )
+
+
+class RecordingTransport:
+    """Carries APDUs to a phone and keeps every exchange."""
+
+    def __init__(self, phone: Phone) -> None:
+        self.phone = phone
+        self.exchanges: list[tuple[bytes, bytes]] = []
+
+    def connect(self) -> bytes:
+        self.phone.reset()
+        return self.phone.atr
+
+    def transceive(self, apdu: bytes) -> bytes:
+        response = self.phone.process_apdu(apdu)
+        self.exchanges.append((apdu, response))
+        return response
+
+    def disconnect(self) -> None:
+        self.phone.reset()
+
+
+def run_vector(root_der: bytes, device_cert_der: bytes) -> tuple[RecordingTransport, Any]:
+    """One presentation with every random value fixed; returns the transport and result."""
+    clock = FrozenClock(VECTOR_TIME)
+    wallet = Wallet(vector_insured(), CARD_REFERENCE, key_from_scalar(DEVICE_SCALAR), device_cert_der)
+    phone = Phone(wallet, clock=clock, seed=0, rng=FixedRandom(b"APCV-R1 vector phone"))
+    phone.unlock()
+    transport = RecordingTransport(phone)
+    trust = TrustAnchor(x509.load_der_x509_certificate(root_der))
+    reader = ReaderKernel(transport, trust, clock=clock, rng=FixedRandom(b"APCV-R1 vector reader"))
+    return transport, reader.read(beneficiary=BENEFICIARY)
+
+
+def session_secrets() -> dict[str, str]:
+    """Ephemeral keys, nonces, challenge, token id and the derived keys of the vector session.
+
+    The reader draws its key, nonce and challenge from its stream in that order; the phone
+    draws its key, nonce and the token id from its own.
+    """
+    reader_rng, phone_rng = FixedRandom(b"APCV-R1 vector reader"), FixedRandom(b"APCV-R1 vector phone")
+    reader_key, phone_key = new_ephemeral_key(reader_rng), new_ephemeral_key(phone_rng)
+    reader_nonce, phone_nonce = reader_rng(NONCE_LEN), phone_rng(NONCE_LEN)
+    reader_point, phone_point = encode_point(reader_key.public_key()), encode_point(phone_key.public_key())
+    keys = derive_session_keys(
+        reader_key, phone_point, transcript(reader_point, reader_nonce, phone_point, phone_nonce)
+    )
+    return {
+        "reader_ephemeral_scalar": f"{reader_key.private_numbers().private_value:064x}",
+        "phone_ephemeral_scalar": f"{phone_key.private_numbers().private_value:064x}",
+        "reader_nonce": reader_nonce.hex(),
+        "phone_nonce": phone_nonce.hex(),
+        "challenge": reader_rng(CHALLENGE_LEN).hex(),
+        "token_id": phone_rng(16).hex(),
+        "transcript_hash": keys.transcript_hash.hex(),
+        "sk_reader_to_phone": keys.reader_to_phone.hex(),
+        "sk_phone_to_reader": keys.phone_to_reader.hex(),
+    }
+
+
+def generate() -> dict[str, Any]:
+    """Build the vector file's content (new root and device certificates each time)."""
+    insurer = Insurer.create(key_from_scalar(INSURER_SCALAR))
+    device = key_from_scalar(DEVICE_SCALAR)
+    cert = insurer.issue_device_certificate(device.public_key(), CARD_REFERENCE, serial=1)
+    root_der = insurer.certificate.public_bytes(Encoding.DER)
+    cert_der = cert.public_bytes(Encoding.DER)
+    transport, result = run_vector(root_der, cert_der)
+    return {
+        "description": "APCV-R1 presentation with fixed keys, nonces and clock (docs/protocol.md §10)",
+        "time": VECTOR_TIME.isoformat(),
+        "insurer_root_scalar": f"{INSURER_SCALAR:064x}",
+        "device_scalar": f"{DEVICE_SCALAR:064x}",
+        "random_labels": {"reader": "APCV-R1 vector reader", "phone": "APCV-R1 vector phone"},
+        "card_reference": CARD_REFERENCE,
+        "beneficiary": BENEFICIARY,
+        "insured": vector_insured().to_dict(),
+        "session": session_secrets(),
+        "insurer_root_certificate": root_der.hex(),
+        "device_certificate": cert_der.hex(),
+        "presentation_cose_sign1": result.presentation.hex(),
+        "exchanges": [{"command": c.hex(), "response": r.hex()} for c, r in transport.exchanges],
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Write the vector file named on the command line."""
+    if len(argv) != 1:
+        print("usage: python -m simulators.profile.r1.vectors OUTPUT.json", file=sys.stderr)
+        return 2
+    Path(argv[0]).write_text(json.dumps(generate(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
