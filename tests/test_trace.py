@@ -116,9 +116,9 @@ def test_jsonl_records(tmp_path: Path) -> None:
         "le": 256,
         "summary": "SELECT CLA=00 INS=A4 P1=04 P2=00 Lc=6 Le=256",
     }
-    assert ok["apdu"] == {"sw": "9000", "meaning": "ok", "data_length": 10}
+    assert ok["apdu"] == {"sw": "9000", "meaning": "success", "data_length": 10}
     assert locked["apdu"]["sw"] == "6982"
-    assert locked["apdu"]["meaning"] == "security status not satisfied"
+    assert locked["apdu"]["meaning"] == "security status not satisfied (app locked)"
     assert note["detail"] == "fault: rf-drop armed"
     assert note["ts"] == "2026-01-01T00:00:00.125907+00:00"
 
@@ -228,10 +228,10 @@ def test_command_cases(apdu: str, case: str, lc: int | None, le: int | None) -> 
 @pytest.mark.parametrize(
     ("sw", "meaning"),
     [
-        ("611A", "more data: 26 bytes available"),
+        ("611A", "more data: 26 bytes available (GET RESPONSE)"),
         ("6C10", "wrong Le: exact length is 16"),
-        ("6A82", "file or application not found"),
-        ("6D00", "INS not supported"),
+        ("6A82", "application or file not found"),
+        ("6D00", "instruction not supported"),
         ("6300", "warning, state changed"),
         ("1234", "unknown"),
     ],

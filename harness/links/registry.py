@@ -36,19 +36,19 @@ def _module(url: LinkUrl) -> ModuleType:
     )
 
 
+def _hook(url: str, name: str, role: str):
+    parsed = LinkUrl.parse(url)
+    hook = getattr(_module(parsed), name, None)
+    if hook is None:
+        raise LinkError(f"scheme '{parsed.scheme}' cannot be used {role}")
+    return hook(parsed)
+
+
 def open_reader(url: str) -> ReaderLink:
     """The reader end of the link at ``url``."""
-    parsed = LinkUrl.parse(url)
-    module = _module(parsed)
-    if not hasattr(module, "open_reader"):
-        raise LinkError(f"scheme '{parsed.scheme}' cannot be used as a reader link")
-    return module.open_reader(parsed)
+    return _hook(url, "open_reader", "as a reader link")
 
 
 def open_card_slot(url: str) -> CardSlot:
     """The card end of the link at ``url``, where a simulated device is presented."""
-    parsed = LinkUrl.parse(url)
-    module = _module(parsed)
-    if not hasattr(module, "open_card_slot"):
-        raise LinkError(f"scheme '{parsed.scheme}' cannot carry a simulated card or phone")
-    return module.open_card_slot(parsed)
+    return _hook(url, "open_card_slot", "to carry a simulated card or phone")

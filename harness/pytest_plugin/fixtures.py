@@ -32,22 +32,24 @@ def bench(rig: RigConfig, request: pytest.FixtureRequest) -> Iterator[Bench]:
         yield live
 
 
+def _presented(bench: Bench, role: str):
+    device = bench.phone if role == "phone" else bench.card
+    if device is None:
+        pytest.skip(f"rig '{bench.config.name}' has no simulated {role}")
+    bench.present(role)
+    return device
+
+
 @pytest.fixture
 def phone(bench: Bench):
     """The phone role, tapped on the reader (a simulated phone, or skipped)."""
-    if bench.phone is None:
-        pytest.skip(f"rig '{bench.config.name}' has no simulated phone")
-    bench.present("phone")
-    return bench.phone
+    return _presented(bench, "phone")
 
 
 @pytest.fixture
 def card(bench: Bench):
     """The physical-card role, inserted in the reader (a simulated card, or skipped)."""
-    if bench.card is None:
-        pytest.skip(f"rig '{bench.config.name}' has no simulated card")
-    bench.present("card")
-    return bench.card
+    return _presented(bench, "card")
 
 
 @pytest.fixture

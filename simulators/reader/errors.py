@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from simulators.errors import ProtocolError
-from simulators.profile.r1.constants import describe_sw
+from simulators.profile.iso7816 import sw_meaning
 
 
 class CardError(ProtocolError):
     """The card or phone answered a status word the kernel cannot go on with."""
 
     def __init__(self, step: str, sw: int, hint: str = "") -> None:
-        text = f"{step}: the device answered {sw:04X} ({describe_sw(sw)})"
+        text = f"{step}: the device answered {sw:04X} ({sw_meaning(sw)})"
         super().__init__(f"{text}; {hint}" if hint else text, status_word=sw)
         self.step = step
 

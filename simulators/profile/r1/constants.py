@@ -49,26 +49,3 @@ class SW(IntEnum):
     INS_NOT_SUPPORTED = 0x6D00
     CLA_NOT_SUPPORTED = 0x6E00
     NO_DIAGNOSIS = 0x6F00
-
-
-SW_MEANINGS: dict[int, str] = {
-    SW.OK: "success",
-    SW.WRONG_LENGTH: "wrong length",
-    SW.SECURITY_NOT_SATISFIED: "security status not satisfied (app locked)",
-    SW.CONDITIONS_NOT_SATISFIED: "conditions of use not satisfied (command out of order)",
-    SW.WRONG_DATA: "incorrect data in the command",
-    SW.NOT_FOUND: "application or file not found",
-    SW.WRONG_P1P2: "incorrect P1/P2",
-    SW.REFERENCED_DATA_NOT_FOUND: "referenced data not found",
-    SW.OFFSET_OUT_OF_FILE: "offset outside the file",
-    SW.INS_NOT_SUPPORTED: "instruction not supported",
-    SW.CLA_NOT_SUPPORTED: "class not supported",
-    SW.NO_DIAGNOSIS: "no precise diagnosis",
-}
-
-
-def describe_sw(sw: int) -> str:
-    """Human meaning of a status word, including 61XX."""
-    if sw >> 8 == 0x61:
-        return f"{sw & 0xFF} more bytes available (GET RESPONSE)"
-    return SW_MEANINGS.get(sw, "unknown status")

@@ -7,8 +7,8 @@ All keys are synthetic test keys. The insurer certifies a phone's device key at 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature

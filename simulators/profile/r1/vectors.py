@@ -21,8 +21,8 @@ from harness.clock import FrozenClock
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.population.model import Beneficiary, Coverage, Identity, Insured
-from simulators.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
 from simulators.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
+from simulators.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
 from simulators.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
 from simulators.reader.kernel import ReaderKernel
 
