@@ -72,8 +72,8 @@ def test_reader_key_off_curve(apdu):
 
 
 @pytest.mark.requirement("APCV-NFC-014")
-@pytest.mark.parametrize("command", ["80 50 00 00 10" + "04" * 16 + "00",
-                                     "80 50 00 00 51" + "04" * 81])
+@pytest.mark.parametrize("command", ["80 50 00 00 10" + "04" * 16 + "00", "80 50 00 00 51" + "04" * 81],
+                         ids=["16-byte data", "no Le"])
 def test_session_wrong_length_or_missing_le(apdu, command):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send(command).sw == 0x6700
@@ -107,7 +107,8 @@ def test_tampered_request_ends_session(apdu, session):
 
 @pytest.mark.requirement("APCV-NFC-027")
 @pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
-                                          cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"])
+                                          cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
+                         ids=["array", "short challenge", "negative index", "not CBOR"])
 def test_malformed_request_content(apdu, session, request_body):
     sealed = session.channel.seal(request_body)
     assert get_presentation(apdu, sealed)[1] == 0x6A80
