@@ -46,7 +46,7 @@ class PresentedRole(_Strict):
     simulated: bool = Field(True, description="false when a real device stands behind the link")
     seed: int = Field(1, description="seed of the synthetic insured person and device key")
     locked: bool = Field(False, description="start with the app locked (phone only)")
-    code: str = Field("0000", pattern=r"^\d{4}$", description="the app's 4-digit secret code")
+    code: str = Field("0000", pattern=r"^[0-9]{4}$", description="the app's 4-digit secret code")
 
     _link = field_validator("link")(_check_link)
 

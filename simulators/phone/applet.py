@@ -168,7 +168,7 @@ class HceApplet(ApduResponder):
             self._end_session()  # a tampered request ends the session
             raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
         if not (isinstance(challenge, bytes) and len(challenge) == CHALLENGE_LEN
-                and isinstance(selected, int) and selected >= 0):
+                and type(selected) is int and selected >= 0):
             self._end_session()
             raise Rejected(SW.WRONG_DATA, "presentation request fields have wrong types")
         return challenge, selected

@@ -24,7 +24,7 @@ class UnlockPolicy:
 
 
 def _checked_code(code: str) -> str:
-    if len(code) != 4 or not code.isdigit():
+    if len(code) != 4 or not (code.isascii() and code.isdigit()):
         raise ApcvError("the secret code must be exactly 4 digits")
     return code
 

@@ -47,6 +47,7 @@ from simulators.reader.result import ReadResult
 from simulators.reader.transport import ApduTransport
 
 MAX_CHAINED_RESPONSES = 64
+"""GET RESPONSE limit at Le 256 (16 KiB); a smaller ``max_le`` gets the same byte budget."""
 
 
 class ReaderKernel:
@@ -112,14 +113,15 @@ class ReaderKernel:
             )
             rsp = _parse(raw)
         data = rsp.data
-        for _ in range(MAX_CHAINED_RESPONSES):
+        limit = MAX_CHAINED_RESPONSES * SHORT_LE_MAX // self.max_le
+        for _ in range(limit):
             if rsp.sw1 != 0x61:
                 return ResponseApdu(data, rsp.sw)
             le = min(rsp.sw2 or SHORT_LE_MAX, self.max_le)
             get_response = CommandApdu(CLA_ISO, INS_GET_RESPONSE, 0, 0, le=le)
             rsp = _parse(self.transport.transceive(get_response.encode()))
             data += rsp.data
-        raise ProtocolError(f"the device kept answering 61XX after {MAX_CHAINED_RESPONSES} GET RESPONSE")
+        raise ProtocolError(f"the device kept answering 61XX after {limit} GET RESPONSE")
 
     def _le(self) -> int:
         return 65536 if self.extended_length else self.max_le

@@ -5,6 +5,7 @@ The signer's X.509 certificate travels in the unprotected ``x5chain`` header (la
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from typing import Any
 
@@ -49,12 +50,21 @@ class Signer:
         return _COSE.encode_and_sign(payload, self._key, unprotected=self._unprotected)
 
 
-def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
-    """Unverified look inside a COSE_Sign1: its unprotected header and payload."""
+def _decode_exact(message: bytes) -> Any:
+    """Decode one CBOR item that must fill ``message`` exactly (no trailing bytes)."""
+    stream = io.BytesIO(message)
     try:
-        obj = cbor2.loads(message)
+        obj = cbor2.CBORDecoder(stream).decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError, RecursionError) as exc:
         raise VerificationError(f"presentation is not CBOR: {exc}") from exc
+    if stream.tell() != len(message):
+        raise VerificationError(f"{len(message) - stream.tell()} unexpected byte(s) after the COSE_Sign1")
+    return obj
+
+
+def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
+    """Unverified look inside a COSE_Sign1: its unprotected header and payload."""
+    obj = _decode_exact(message)
     if isinstance(obj, cbor2.CBORTag):
         if obj.tag != COSE_SIGN1_TAG:
             raise VerificationError(f"CBOR tag {obj.tag} is not COSE_Sign1 (18)")
@@ -67,6 +77,7 @@ def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
 
 def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
     """Verify a COSE_Sign1 with ``public_key``; returns the payload."""
+    peek(message)  # structure and no trailing bytes, with clear errors
     try:
         numbers = public_key.public_numbers()
         return _COSE.decode(message, _public_cose_key(numbers.x, numbers.y))
