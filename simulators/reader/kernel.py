@@ -6,6 +6,9 @@ the R1 session, fetches and verifies the signed presentation, and times every st
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import cbor2
 
 from harness.clock import Clock, WallClock, to_datetime
@@ -93,7 +96,7 @@ class ReaderKernel:
             sel = self.exchange(CommandApdu(CLA_ISO, INS_SELECT, 0x04, 0x00, AID_APCV, le=256))
             lap("select")
             if sel.sw == SW.OK:
-                result = self._read_phone(beneficiary, timings, lap)
+                result = self._read_phone(beneficiary, lap)
             elif sel.sw == SW.NOT_FOUND:
                 result = self._read_card(beneficiary, lap)
             else:
@@ -126,7 +129,7 @@ class ReaderKernel:
     def _le(self) -> int:
         return 65536 if self.extended_length else self.max_le
 
-    def _read_phone(self, beneficiary: int, timings: dict[str, float], lap) -> dict:
+    def _read_phone(self, beneficiary: int, lap: Callable[[str], None]) -> dict[str, Any]:
         reader_key = new_ephemeral_key(self._rng)
         reader_point = encode_point(reader_key.public_key())
         reader_nonce = random_bytes(self._rng, NONCE_LEN)
@@ -176,7 +179,7 @@ class ReaderKernel:
             "presentation": signed,
         }
 
-    def _read_card(self, beneficiary: int, lap) -> dict:
+    def _read_card(self, beneficiary: int, lap: Callable[[str], None]) -> dict[str, Any]:
         rsp = self.exchange(CommandApdu(CLA_ISO, INS_SELECT, 0x04, 0x0C, AID_CARD))
         if rsp.sw == SW.NOT_FOUND:
             raise NoApcvApplication(
@@ -201,19 +204,17 @@ class ReaderKernel:
                 raise ProtocolError(f"READ BINARY returned nothing at offset {offset} of {size}")
             content += rsp.data
         lap("presentation")
-        data = _card_claims(content, self.trust)
+        holder, coverage, ben, serial = _card_claims(content, self.trust)
         lap("verify")
-        holder = Identity.from_dict(data["holder"])
-        ben = tuple(Beneficiary.from_dict(b) for b in data["ben"])
         if not 0 <= beneficiary <= len(ben):
             raise ProtocolError(f"beneficiary {beneficiary} is not on the card ({len(ben)} listed)")
         return {
             "kind": "card",
             "holder": holder,
-            "coverage": Coverage.from_dict(data["cov"]),
+            "coverage": coverage,
             "beneficiaries": ben,
             "selected": beneficiary,
-            "reference": str(data["serial"]),
+            "reference": serial,
             "presentation": content,
         }
 
@@ -245,12 +246,18 @@ def _fcp_size(fcp: bytes) -> int:
     raise ProtocolError("FCP template has no file size (tag 80)")
 
 
-def _card_claims(content: bytes, trust: TrustAnchor) -> dict:
+def _card_claims(
+    content: bytes, trust: TrustAnchor
+) -> tuple[Identity, Coverage, tuple[Beneficiary, ...], str]:
+    """Verify the card's signed data and decode holder, rights, beneficiaries, serial."""
     payload = cose.verify(content, trust.public_key)
     try:
         data = cbor2.loads(payload)
-        for key in ("serial", "holder", "cov", "ben"):
-            data[key]
-    except (cbor2.CBORDecodeError, KeyError, TypeError, EOFError) as exc:
+        return (
+            Identity.from_dict(data["holder"]),
+            Coverage.from_dict(data["cov"]),
+            tuple(Beneficiary.from_dict(b) for b in data["ben"]),
+            str(data["serial"]),
+        )
+    except (cbor2.CBORDecodeError, KeyError, TypeError, ValueError, AttributeError, EOFError) as exc:
         raise VerificationError(f"card data is malformed: {exc!r}") from exc
-    return data
