@@ -4,5 +4,6 @@
 from harness.cli import (
     population,  # noqa: F401
     read,  # noqa: F401
+    rigs,  # noqa: F401
     run,  # noqa: F401
 )

@@ -1,0 +1,104 @@
+"""``apcv-hil rigs``: list the rig files, check one, probe attached devices."""
+
+from __future__ import annotations
+
+import glob
+import importlib
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.bench import Bench
+from harness.cli import cli
+from harness.rig import RIGS_DIR, RigError, load_rig
+from simulators.errors import ApcvError
+from simulators.population.nir import mask_nir
+
+
+@cli.group()
+def rigs() -> None:
+    """Rig files: list, check, probe."""
+
+
+@rigs.command("list")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=RIGS_DIR,
+              show_default=True, help="Folder holding rig files.")
+def list_rigs(directory: Path) -> None:
+    """Show every rig file with its roles, links and features (invalid ones say why)."""
+    table = Table("file", "name", "roles -> links", "features", title=f"rigs in {directory}")
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            rig = load_rig(path)
+        except RigError as exc:
+            table.add_row(path.name, "[red]invalid[/]", str(exc), "")
+            continue
+        roles = [f"{name} -> {getattr(rig.roles, name).link}" for name in ("phone", "card", "reader")
+                 if getattr(rig.roles, name) is not None]
+        table.add_row(path.name, rig.name, "\n".join(roles), ", ".join(sorted(rig.all_features())))
+    Console().print(table)
+
+
+@rigs.command("check")
+@click.argument("rig_file")
+def check(rig_file: str) -> None:
+    """Validate a rig file, open its links and read each simulated device once."""
+    rig = load_rig(rig_file)
+    click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile})")
+    with Bench(rig) as bench:
+        devices = [r for r in ("phone", "card") if getattr(bench, r) is not None]
+        if not devices:
+            atr = bench.reader_link.connect()
+            bench.reader_link.disconnect()
+            click.echo(f"reader {rig.roles.reader.link}: device present, ATR {atr.hex(' ').upper()}")
+        for role in devices:
+            bench.present(role)
+            result = bench.reader.read()
+            click.echo(f"{role} via {getattr(rig.roles, role).link} -> reader {rig.roles.reader.link}: "
+                       f"read {result.kind} {mask_nir(result.holder.nir)} in "
+                       f"{result.timings_ms['total']:.1f} ms")
+    click.echo("ok")
+
+
+@rigs.command("probe")
+def probe() -> None:
+    """Find attached PC/SC readers, nfcpy devices and cameras."""
+    table = Table("kind", "device", "status", title="attached devices")
+    for kind, device, status in [*_pcsc_readers(), *_nfc_devices(), *_cameras()]:
+        table.add_row(kind, device, status)
+    Console().print(table)
+
+
+def _pcsc_readers() -> list[tuple[str, str, str]]:
+    try:
+        system = importlib.import_module("smartcard.System")
+    except ImportError:
+        return [("pc/sc", "-", "pyscard is not installed (run make setup)")]
+    try:
+        readers = system.readers()
+    except Exception as exc:  # pyscard raises its own types when pcscd is absent
+        return [("pc/sc", "-", f"no PC/SC service: {exc} (is pcscd running?)")]
+    return [("pc/sc", str(r), f"pcsc://{r}") for r in readers] or [("pc/sc", "-", "no reader")]
+
+
+def _nfc_devices() -> list[tuple[str, str, str]]:
+    try:
+        nfc = importlib.import_module("nfc")
+    except ImportError:
+        return [("nfc", "-", "nfcpy is not installed")]
+    found = []
+    for path in ("usb", "tty"):
+        try:
+            with nfc.ContactlessFrontend(path) as clf:
+                found.append(("nfc", str(clf.device), f"nfc://{path}"))
+        except (OSError, ImportError, ValueError, ApcvError):
+            continue
+    return found or [("nfc", "-", "no nfcpy device on usb or tty")]
+
+
+def _cameras() -> list[tuple[str, str, str]]:
+    devices = sorted(glob.glob("/dev/video*"))
+    return [("camera", d, f"camera://{d.removeprefix('/dev/video')}") for d in devices] or [
+        ("camera", "-", "no /dev/video* device")
+    ]
