@@ -48,6 +48,19 @@ def parse_rats(frame: bytes) -> int:
     return frame_size(frame[1] >> 4)
 
 
+def historical_bytes(atr: bytes) -> bytes:
+    """The historical bytes of an ISO 7816-3 ATR, as the ATS should carry them (PC/SC rule)."""
+    if len(atr) < 2:
+        return b""
+    count, pos, indicator = atr[1] & 0x0F, 2, atr[1]
+    while True:
+        pos += bin(indicator & 0xF0).count("1")
+        if not indicator & 0x80 or pos > len(atr):
+            break
+        indicator = atr[pos - 1]
+    return bytes(atr[pos:pos + count])[:15]
+
+
 @dataclass(frozen=True)
 class Ats:
     """Answer To Select: frame size, waiting time and historical bytes of the card."""
