@@ -13,7 +13,7 @@ from types import ModuleType
 
 from harness.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
 
-BUILTIN_SCHEMES = {"sim": "harness.links.sim"}
+BUILTIN_SCHEMES = {"sim": "harness.links.sim", "nfc": "harness.links.nfc"}
 ENTRY_POINT_GROUP = "apcv_hil.links"
 
 
