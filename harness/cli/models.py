@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from harness.cli import cli
+from scenarios.models.identification import DEFAULT_MIXES, Mix
 from scenarios.models.mmc import simulate_mmc
+from scenarios.models.params import load_scenario
+from scenarios.models.plots import plot_waiting_room
+from scenarios.models.runner import run_mixes
+from scenarios.models.tables import waiting_room_table
+from scenarios.models.timings import load_timings
 
 
 @cli.group()
@@ -40,3 +48,43 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
     table.add_row("Erlang C (exact)", f"{result.erlang_c:.5g}", "")
     table.add_row("relative error", f"{result.relative_error:+.2%}", "")
     Console().print(table)
+
+
+@cli.command("waiting-room")
+@click.option("--scenario", default="gp", show_default=True, metavar="gp|pharmacy|hospital|FILE",
+              help="A built-in scenario or a YAML parameter file.")
+@click.option("--mix", "mixes", multiple=True, metavar="card=P,qr=P,nfc=P",
+              help=f"Adoption mix in percent (repeatable); default: {' | '.join(DEFAULT_MIXES)}.")
+@click.option("--days", type=int, default=5, show_default=True, help="Days per replication.")
+@click.option("--replications", type=int, default=10, show_default=True, help="Independent replications.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--timings", type=click.Path(dir_okay=False),
+              help="Measured read times: a trace .jsonl or a results.json.")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+              help="Write PNG plots into this directory.")
+@click.option("--workers", type=int, help="Worker processes (default: one per CPU; 1: in this process).")
+@click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications: int, seed: int,
+                 timings: str | None, plot_dir: str | None, workers: int | None, dask: str | None,
+                 as_json: bool) -> None:
+    """Simulate a waiting room under several adoption mixes and compare identification time."""
+    params = load_scenario(scenario)
+    chosen = [Mix.parse(text) for text in (mixes or DEFAULT_MIXES)]
+    reads = load_timings(timings) if timings else None
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task(f"{params.name}: replications", total=len(chosen) * replications)
+        summaries = run_mixes(params, chosen, days, replications, seed, reads, workers=workers, dask=dask,
+                              progress=lambda: progress.advance(task))
+    plots = (plot_waiting_room(summaries, params.name, params.opening.start_hour, Path(plot_dir))
+             if plot_dir else [])
+    if as_json:
+        click.echo(json.dumps({"scenario": params.name, "days": days, "replications": replications,
+                               "seed": seed, "timings": timings, "plots": [str(p) for p in plots],
+                               "mixes": [s.to_json() for s in summaries]}, indent=2))
+        return
+    title = f"{params.name}: {days} days × {replications} replications"
+    Console().print(waiting_room_table(title, summaries))
+    for path in plots:
+        click.echo(f"plot: {path}")

@@ -1,0 +1,78 @@
+"""Step-time distributions: given by mean and spread, or measured samples."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Duration(BaseModel):
+    """A positive duration in seconds: lognormal with this mean and standard deviation (sd 0: fixed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mean: float = Field(ge=0)
+    sd: float = Field(default=0.0, ge=0)
+
+    def sampler(self) -> Sampler:
+        """Something that draws values from this distribution."""
+        if self.sd == 0 or self.mean == 0:
+            return Fixed(self.mean)
+        sigma2 = math.log1p((self.sd / self.mean) ** 2)
+        return Lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2))
+
+
+class Sampler:
+    """Draws durations (seconds) with a NumPy generator."""
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` independent draws."""
+        raise TypeError(f"{type(self).__name__} does not sample")
+
+    def mean(self) -> float:
+        """The expected value."""
+        raise TypeError(f"{type(self).__name__} has no mean")
+
+
+@dataclass(frozen=True)
+class Fixed(Sampler):
+    """Always the same value."""
+
+    value: float
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return np.full(size, self.value)
+
+    def mean(self) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Lognormal(Sampler):
+    """exp(N(mu, sigma²))."""
+
+    mu: float
+    sigma: float
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.lognormal(self.mu, self.sigma, size)
+
+    def mean(self) -> float:
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+
+class Empirical(Sampler):
+    """Resamples measured values (bootstrap), e.g. read times recorded on a rig."""
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self.values = np.asarray(values, dtype=float)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.choice(self.values, size)
+
+    def mean(self) -> float:
+        return float(self.values.mean())

@@ -1,0 +1,153 @@
+"""Waiting-room parameters: pydantic models read from YAML files in ``params/``.
+
+Unknown keys, negative rates and probabilities above 1 are rejected with a message that
+names the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from scenarios.models.distributions import Duration
+from scenarios.models.errors import ModelError
+
+PARAMS_DIR = Path(__file__).parent / "params"
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Method(_Strict):
+    """One way of identifying: the human part (unlock, hand over) and the reading itself."""
+
+    handling: Duration
+    read: Duration
+
+
+class Methods(_Strict):
+    """The four ways a patient ends up identified."""
+
+    card: Method
+    qr: Method
+    nfc: Method
+    paper: Method
+
+
+class Failure(_Strict):
+    """A failure: how often it happens, the time it costs before falling back."""
+
+    probability: Probability
+    penalty: Duration
+
+
+class Failures(_Strict):
+    """Failures seen in the field; each applies to the methods named in ``identification``."""
+
+    forgotten_card: Failure
+    app_not_activated: Failure
+    app_locked: Failure
+    biometric_failed: Failure
+    battery_dead: Failure
+    no_compatible_reader: Failure
+    phone_without_nfc: Failure
+    network_down: Failure
+
+
+class Identification(_Strict):
+    """Identification step times and failures."""
+
+    methods: Methods
+    failures: Failures
+
+
+class Opening(_Strict):
+    """Opening hours (hours of the day, 0-24) and days open per week."""
+
+    start_hour: float = Field(ge=0, le=24)
+    end_hour: float = Field(ge=0, le=24)
+    days_per_week: int = Field(ge=1, le=7)
+
+
+class GpScenario(_Strict):
+    """A GP practice: booked appointments, one practitioner, an optional secretary."""
+
+    kind: Literal["gp"]
+    name: str
+    opening: Opening
+    slot_minutes: float = Field(gt=0)
+    lateness: Duration
+    early_share: Probability
+    no_show: Probability
+    consultation: Duration
+    secretary: bool
+    identification: Identification
+
+
+class WalkInScenario(_Strict):
+    """A pharmacy or an admissions desk: walk-ins by hour of day, several counters."""
+
+    kind: Literal["pharmacy", "hospital"]
+    name: str
+    opening: Opening
+    servers: int = Field(ge=1)
+    arrivals_per_hour: dict[int, Annotated[float, Field(ge=0)]]
+    service: Duration
+    identification: Identification
+
+    @field_validator("arrivals_per_hour")
+    @classmethod
+    def _hours(cls, value: dict[int, float]) -> dict[int, float]:
+        bad = [hour for hour in value if not 0 <= hour <= 23]
+        if bad:
+            raise ValueError(f"hours must be 0..23, not {bad}")
+        return value
+
+
+Scenario = Annotated[GpScenario | WalkInScenario, Field(discriminator="kind")]
+_SCENARIO = TypeAdapter(Scenario)
+BUILTIN = ("gp", "pharmacy", "hospital")
+
+
+def _location(error: dict) -> str:
+    parts = list(error["loc"])
+    if parts and parts[0] in BUILTIN:  # the discriminator tag pydantic puts first
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
+def parse_scenario(data: object, source: str = "parameters") -> GpScenario | WalkInScenario:
+    """Validate already-parsed YAML; the error names the first bad key."""
+    try:
+        return _SCENARIO.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _location(first) or "(top level)"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ModelError(f"{source}: {where}: {message}") from None
+
+
+def load_scenario(name_or_path: str) -> GpScenario | WalkInScenario:
+    """A built-in scenario by name (gp, pharmacy, hospital) or a YAML file by path.
+
+    Without an ``identification`` block, the file gets ``params/identification.yaml``.
+    """
+    path = PARAMS_DIR / f"{name_or_path}.yaml" if name_or_path in BUILTIN else Path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ModelError(f"cannot read scenario file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ModelError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if isinstance(data, dict) and "identification" not in data:
+        data = {**data, "identification": _default_identification()}
+    return parse_scenario(data, str(path))
+
+
+def _default_identification() -> object:
+    return yaml.safe_load((PARAMS_DIR / "identification.yaml").read_text(encoding="utf-8"))

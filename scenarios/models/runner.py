@@ -1,0 +1,62 @@
+"""Run the replications of several mixes: in this process, in worker processes, or on Dask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from scenarios.models.distributions import Sampler
+from scenarios.models.errors import ModelError
+from scenarios.models.identification import Mix
+from scenarios.models.params import GpScenario, WalkInScenario
+from scenarios.models.replications import MixSummary, Replication, run_replication, summarise
+
+DASK_CONNECT_TIMEOUT = "5s"
+
+
+def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days: int, replications: int,
+              seed: int = 0, reads: Mapping[str, Sampler] | None = None, *, workers: int | None = None,
+              dask: str | None = None, progress: Callable[[], None] | None = None) -> list[MixSummary]:
+    """Every mix × replication, summarised per mix, in the order of ``mixes``.
+
+    ``workers`` = 1 runs in this process; otherwise a process pool (``None``: one per CPU)
+    runs them, or the Dask cluster whose scheduler is at ``dask`` (``tcp://host:port``).
+    """
+    if days < 1 or replications < 1:
+        raise ModelError(f"days and replications must be at least 1 (got {days} and {replications})")
+    tasks = [(index, mix, rep) for index, mix in enumerate(mixes) for rep in range(replications)]
+    done: dict[int, list[Replication]] = {index: [] for index in range(len(mixes))}
+    tick = progress or (lambda: None)
+
+    def args(mix: Mix, replication: int) -> tuple:
+        return scenario, mix, days, seed, replication, reads
+
+    if dask is not None:
+        for index, result in _on_dask(dask, [(i, args(m, r)) for i, m, r in tasks]):
+            done[index].append(result)
+            tick()
+    elif workers == 1:
+        for index, mix, replication in tasks:
+            done[index].append(run_replication(*args(mix, replication)))
+            tick()
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run_replication, *args(m, r)): i for i, m, r in tasks}
+            for future in as_completed(futures):
+                done[futures[future]].append(future.result())
+                tick()
+    return [summarise(mix, done[index], scenario.opening.days_per_week) for index, mix in enumerate(mixes)]
+
+
+def _on_dask(address: str, jobs: list[tuple[int, tuple]]):
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    try:
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ModelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    with client:
+        futures = {client.submit(run_replication, *job, pure=False): index for index, job in jobs}
+        for future in dask_completed(list(futures)):
+            yield futures[future], future.result()

@@ -1,0 +1,29 @@
+"""Terminal summary tables (rich) for the model results."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from scenarios.models.replications import MixSummary
+from scenarios.models.stats import Estimate
+
+
+def _scaled(estimate: Estimate, unit: float) -> str:
+    return f"{estimate.mean / unit:.1f}±{estimate.half_width / unit:.1f}"
+
+
+def waiting_room_table(title: str, summaries: list[MixSummary]) -> Table:
+    """One row per adoption mix: identification time (95 % intervals), waits, throughput."""
+    secretary = any(s.secretary_per_day_s.mean > 0 for s in summaries)
+    table = Table(title=title)
+    columns = ["mix", "ident. min/day", "h/week", *(["secretary min/day"] if secretary else []),
+               "wait p50 s", "p95 s", "patients/day", "paper"]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "mix" else "right")
+    for s in summaries:
+        table.add_row(s.mix, _scaled(s.identification_per_day_s, 60),
+                      _scaled(s.identification_per_week_s, 3600),
+                      *([_scaled(s.secretary_per_day_s, 60)] if secretary else []),
+                      f"{s.wait_p50_s:.0f}", f"{s.wait_p95_s:.0f}", f"{s.throughput_per_day.mean:.1f}",
+                      str(s.methods.get("paper", 0)))
+    return table

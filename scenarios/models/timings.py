@@ -1,0 +1,86 @@
+"""Measured read times from the harness: JSONL traces or a run's ``results.json``.
+
+A trace (``harness.trace.TraceRecorder`` JSON lines) gives one sample per presentation,
+from ``field_on`` to ``field_off``: ``nfc`` when the reader's first SELECT answered 9000
+(the apCV applet is there), ``card`` otherwise. A ``results.json`` gives the test
+properties ``card_read_ms``, ``qr_read_ms``, ``nfc_read_ms``, and ``total_ms`` (what the
+end-to-end NFC test records) as ``nfc``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scenarios.models.distributions import Empirical
+from scenarios.models.errors import ModelError
+
+PROPERTY_METHODS = {"card_read_ms": "card", "qr_read_ms": "qr", "nfc_read_ms": "nfc", "total_ms": "nfc"}
+
+
+def load_timings(path: str | Path) -> dict[str, Empirical]:
+    """Read times in seconds by method, from a trace (``.jsonl``) or a ``results.json``."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"cannot read timing file {source}: {exc}") from None
+    document = _whole_document(text, source)
+    samples = _from_trace(text, source) if document is None else _from_results(document, source)
+    if not any(samples.values()):
+        raise ModelError(f"{source}: no read times found (no complete presentation, no *_read_ms property)")
+    return {method: Empirical(values) for method, values in samples.items() if values}
+
+
+def _whole_document(text: str, source: Path) -> dict | None:
+    """The file as one JSON object that is not a trace event, or None (then it is a trace)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if len(text.strip().splitlines()) == 1:
+            raise ModelError(f"{source}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        return None
+    return document if isinstance(document, dict) and "kind" not in document else None
+
+
+def _from_results(document: dict, source: Path) -> dict[str, list[float]]:
+    try:
+        results = document["results"]
+        samples: dict[str, list[float]] = {"card": [], "qr": [], "nfc": []}
+        for result in results:
+            for key, value in (result.get("properties") or {}).items():
+                if key in PROPERTY_METHODS:
+                    samples[PROPERTY_METHODS[key]].append(_positive(value, key) / 1000)
+    except (KeyError, TypeError, AttributeError):
+        raise ModelError(f"{source}: not a results.json (no 'results' list of tests)") from None
+    return samples
+
+
+def _positive(value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ModelError(f"property {key} = {value!r} is not a positive number of milliseconds")
+    return float(value)
+
+
+def _from_trace(text: str, source: Path) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {"card": [], "nfc": []}
+    opened: float | None = None
+    method: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+            kind, stamp = event["kind"], float(event["t"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ModelError(f"{source}:{number}: not a trace event (JSON with 'kind' and 't')") from None
+        if kind == "field_on":
+            opened, method = stamp, None
+        elif kind == "response" and method is None:
+            method = "nfc" if str(event.get("data", "")).upper().endswith("9000") else "card"
+        elif kind == "field_off" and opened is not None:
+            if stamp < opened:
+                raise ModelError(f"{source}:{number}: field_off before its field_on")
+            samples[method or "card"].append(stamp - opened)
+            opened = None
+    return samples
