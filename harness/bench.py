@@ -59,7 +59,10 @@ class Bench:
         for other, slot in list(self._slots.items()):
             if other != role:
                 slot.detach()
-        slot = self._slots.get(role) or open_card_slot(cfg.link)
+        slot = self._slots.get(role)
+        if slot is None:
+            slot = open_card_slot(cfg.link)
+            slot.record_notes(self.recorder.note)
         self._slots[role] = slot
         slot.attach(device)
 

@@ -12,6 +12,7 @@ a card slot.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -95,6 +96,9 @@ class CardSlot(ABC):
     @abstractmethod
     def detach(self) -> None:
         """Take the device away (the phone leaves the field)."""
+
+    def record_notes(self, note: Callable[[str], None]) -> None:
+        """Send notes of what the slot does on its own (injected faults) to ``note``."""
 
     def close(self) -> None:
         """Release the slot's resources."""

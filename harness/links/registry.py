@@ -13,7 +13,12 @@ from types import ModuleType
 
 from harness.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
 
-BUILTIN_SCHEMES = {"sim": "harness.links.sim", "nfc": "harness.links.nfc"}
+BUILTIN_SCHEMES = {
+    "sim": "harness.links.sim",
+    "vpcd": "harness.links.vpcd",
+    "pcsc": "harness.links.pcsc",
+    "nfc": "harness.links.nfc",
+}
 ENTRY_POINT_GROUP = "apcv_hil.links"
 
 

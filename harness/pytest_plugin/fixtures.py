@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from harness.bench import Bench
+from harness.links.base import LinkUrl
+from harness.pcsc import PcscDaemon, PcscdUnavailable, ensure_pcscd
 from harness.pytest_plugin.keys import RIG_KEY, TRACE_KEY
 from harness.rig import RigConfig
 from harness.trace import TraceRecorder
@@ -23,8 +25,35 @@ def rig(request: pytest.FixtureRequest) -> RigConfig:
     return request.config.stash[RIG_KEY]
 
 
+PCSC_SCHEMES = ("vpcd", "pcsc")
+
+
+def uses_pcsc(config: RigConfig) -> bool:
+    """True when a role of the rig goes through the OS's PC/SC stack (vpcd: or pcsc:)."""
+    roles = (config.roles.phone, config.roles.card, config.roles.reader)
+    return any(r is not None and LinkUrl.parse(r.link).scheme in PCSC_SCHEMES for r in roles)
+
+
+@pytest.fixture(scope="session")
+def pcscd() -> Iterator[PcscDaemon]:
+    """A running pcscd with the vpcd driver; started for the session (and stopped) if needed."""
+    try:
+        daemon = ensure_pcscd()
+    except PcscdUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="session")
+def pcsc_stack(rig: RigConfig, request: pytest.FixtureRequest) -> PcscDaemon | None:
+    """pcscd when the rig uses vpcd: or pcsc: links, else None."""
+    return request.getfixturevalue("pcscd") if uses_pcsc(rig) else None
+
+
 @pytest.fixture
-def bench(rig: RigConfig, request: pytest.FixtureRequest) -> Iterator[Bench]:
+def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None,
+          request: pytest.FixtureRequest) -> Iterator[Bench]:
     """Live roles of the rig for one test; its trace is kept with the test's report."""
     recorder = TraceRecorder()
     request.node.stash[TRACE_KEY] = recorder

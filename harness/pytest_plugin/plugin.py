@@ -15,12 +15,22 @@ from pathlib import Path
 import pytest
 
 from harness.pytest_plugin.collector import ReportCollector
-from harness.pytest_plugin.fixtures import apdu, bench, card, card_apdu, phone, reader, rig
+from harness.pytest_plugin.fixtures import (
+    apdu,
+    bench,
+    card,
+    card_apdu,
+    pcsc_stack,
+    pcscd,
+    phone,
+    reader,
+    rig,
+)
 from harness.pytest_plugin.keys import RIG_KEY
 from harness.rig import DEFAULT_RIG, load_rig
 from simulators.errors import ApcvError
 
-__all__ = ["apdu", "bench", "card", "card_apdu", "phone", "reader", "rig"]
+__all__ = ["apdu", "bench", "card", "card_apdu", "pcsc_stack", "pcscd", "phone", "reader", "rig"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

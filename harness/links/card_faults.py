@@ -1,0 +1,59 @@
+"""Faults a card-side link injects, described as data in the link URL.
+
+``vpcd://127.0.0.1:35963?fault=drop@3,corrupt@5&latency=20`` reads: answer every APDU 20 ms
+late, flip a byte of the answer to the 5th APDU, and leave the field when the 3rd APDU
+arrives. APDUs are counted from 1 since the device was attached; each fault fires once.
+
+Kinds:
+- ``drop@N``    RF drop: the device leaves the field instead of answering APDU N;
+- ``reset@N``   the device resets (loses its session) just before APDU N;
+- ``corrupt@N`` the first byte of the answer to APDU N is inverted;
+- ``garbage@N`` the answer to APDU N is one meaningless byte;
+- ``mute@N``    the device never answers APDU N (until it is taken away).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.links.base import LinkError
+
+KINDS = ("drop", "reset", "corrupt", "garbage", "mute")
+MAX_LATENCY_MS = 60_000
+
+
+@dataclass(frozen=True)
+class CardFaults:
+    """The faults of one card-side link: latency on every answer, one-shot faults by APDU."""
+
+    latency_ms: float = 0.0
+    at: dict[int, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line naming the active faults, for logs and reports."""
+        parts = [f"latency {self.latency_ms:g} ms"] if self.latency_ms else []
+        parts += [f"{kind} at APDU {n}" for n, kind in sorted(self.at.items())]
+        return ", ".join(parts) or "none"
+
+
+def parse_card_faults(params: dict[str, str], url: str) -> CardFaults:
+    """Read ``fault=`` and ``latency=`` from a link URL's query; LinkError names a bad item."""
+    latency = 0.0
+    if "latency" in params:
+        try:
+            latency = float(params["latency"])
+        except ValueError:
+            latency = -1.0
+        if not 0 <= latency <= MAX_LATENCY_MS:
+            raise LinkError(f"{url}: latency={params['latency']!r} must be milliseconds, "
+                            f"0..{MAX_LATENCY_MS}")
+    at: dict[int, str] = {}
+    for item in filter(None, params.get("fault", "").split(",")):
+        kind, _, index = item.strip().partition("@")
+        if kind not in KINDS or not index.isdigit() or int(index) < 1:
+            raise LinkError(f"{url}: fault {item!r} is not KIND@N with KIND one of "
+                            f"{', '.join(KINDS)} and N an APDU number from 1 (e.g. drop@3)")
+        if int(index) in at:
+            raise LinkError(f"{url}: two faults at APDU {index}")
+        at[int(index)] = kind
+    return CardFaults(latency, at)

@@ -1,0 +1,227 @@
+"""``pcsc://READER`` — the harness as the reader, through pyscard and the OS's pcscd.
+
+READER is a reader name (URL-decoded: ``pcsc://Virtual PCD 00 00``), an index in the
+reader list (``pcsc://0``) or a unique part of a name (``pcsc://ACR122``). Query keys:
+``timeout`` (seconds to wait for a card on connect, default 5) and ``apdu_timeout``
+(seconds an APDU may take, default 10). A removal mid-exchange is reported as an RF drop
+(:class:`NoCardPresent`); every wait ends with a clear error instead of a hang.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from harness.links.base import LinkError, LinkUrl, NoCardPresent, ReaderLink
+
+try:
+    from smartcard import scard
+except ImportError:  # pragma: no cover - pyscard is a declared dependency
+    scard = None
+
+CARD_TIMEOUT_S = 5.0
+APDU_TIMEOUT_S = 10.0
+PARAMS = ("timeout", "apdu_timeout")
+START_PCSCD = ("start it: `sudo pcscd` (or `systemctl start pcscd`), or let apcv-hil do it "
+               "(`apcv-hil simulate ... --start-pcscd`, the pytest fixtures as root); "
+               "install: apt-get install pcscd vsmartcard-vpcd")
+
+
+def _error_text(hr: int) -> str:
+    return f"{scard.SCardGetErrorMessage(hr).strip().rstrip('.')} (0x{hr & 0xFFFFFFFF:08X})"
+
+
+def _seconds(url: LinkUrl, key: str, default: float) -> float:
+    raw = url.params.get(key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise LinkError(f"{url.raw}: {key}={raw!r} must be seconds, more than 0 and at most 3600")
+    return value
+
+
+class _Worker:
+    """Runs one blocking PC/SC call at a time on its own thread, so callers can time out."""
+
+    def __init__(self) -> None:
+        self._request = threading.Lock()
+        self._request.acquire()
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._call: Callable[[], Any] = lambda: None
+        self._result: Any = None
+        threading.Thread(target=self._run, daemon=True, name="pcsc-transmit").start()
+
+    def _run(self) -> None:
+        while True:
+            self._request.acquire()
+            self._result = self._call()
+            self._done.release()
+
+    def call(self, fn: Callable[[], Any], timeout: float) -> Any:
+        """``fn()`` on the worker thread; raises TimeoutError (the worker is then lost)."""
+        self._call = fn
+        self._request.release()
+        if not self._done.acquire(timeout=timeout):
+            raise TimeoutError
+        return self._result
+
+
+class PcscReaderLink(ReaderLink):
+    """Reader end of a PC/SC link: one reader, one card connection at a time."""
+
+    def __init__(self, url: LinkUrl) -> None:
+        if scard is None:
+            raise LinkError("pyscard is not installed: pip install pyscard (needs swig and libpcsclite-dev)")
+        unknown = sorted(set(url.params) - set(PARAMS))
+        if unknown:
+            raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(PARAMS)})")
+        self.url = url.raw
+        self.card_timeout = _seconds(url, "timeout", CARD_TIMEOUT_S)
+        self.apdu_timeout = _seconds(url, "apdu_timeout", APDU_TIMEOUT_S)
+        self._context = self._establish()
+        self.reader_name = self._resolve(url.target)
+        self._card: int | None = None
+        self._protocol = 0
+        self._worker = _Worker()
+
+    def _establish(self) -> int:
+        hr, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hr != scard.SCARD_S_SUCCESS:
+            raise LinkError(f"{self.url}: pcscd is not running ({_error_text(hr)}); {START_PCSCD}")
+        return context
+
+    def readers(self) -> list[str]:
+        """Names of the PC/SC readers present now."""
+        hr, names = scard.SCardListReaders(self._context, [])
+        if hr == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hr != scard.SCARD_S_SUCCESS:
+            raise LinkError(f"{self.url}: cannot list PC/SC readers: {_error_text(hr)}")
+        return list(names)
+
+    def _resolve(self, wanted: str) -> str:
+        names = self.readers()
+        present = ", ".join(repr(n) for n in names) or "none"
+        if wanted in names:
+            return wanted
+        if wanted.isdigit():
+            if int(wanted) < len(names):
+                return names[int(wanted)]
+            raise LinkError(f"{self.url}: no PC/SC reader number {wanted}; readers present: {present}")
+        matches = [n for n in names if wanted and wanted.lower() in n.lower()]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise LinkError(f"{self.url}: no PC/SC reader named {wanted!r}; readers present: {present}")
+        raise LinkError(f"{self.url}: {wanted!r} matches several readers ({', '.join(matches)}); "
+                        "give the whole name or an index")
+
+    def _state(self, known: int, timeout: float) -> int | None:
+        """The reader's state once it differs from ``known`` (None on timeout)."""
+        hr, states = scard.SCardGetStatusChange(self._context, int(timeout * 1000),
+                                                [(self.reader_name, known)])
+        if hr == scard.SCARD_E_TIMEOUT:
+            return None
+        if hr != scard.SCARD_S_SUCCESS:
+            raise LinkError(f"{self.url}: cannot watch reader {self.reader_name!r}: {_error_text(hr)}")
+        return states[0][1] & ~scard.SCARD_STATE_CHANGED
+
+    def _wait(self, present: bool, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        state = scard.SCARD_STATE_UNAWARE
+        while True:
+            remaining = max(0.0, deadline - time.monotonic())
+            new = self._state(state, remaining)
+            if new is None:
+                return False
+            state = new
+            if bool(state & scard.SCARD_STATE_PRESENT) == present:
+                return True
+            if remaining == 0:
+                return False
+
+    def wait_for_card(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for a tap / insertion; True when a card is there."""
+        return self._wait(True, timeout)
+
+    def wait_for_removal(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until the card or phone leaves; True when it has."""
+        return self._wait(False, timeout)
+
+    def connect(self) -> bytes:
+        self.disconnect()
+        deadline = time.monotonic() + self.card_timeout
+        last = ""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.wait_for_card(remaining):
+                raise NoCardPresent(f"no phone or card on reader {self.reader_name!r} within "
+                                    f"{self.card_timeout:g} s{f' ({last})' if last else ''}")
+            hr, card, protocol = scard.SCardConnect(
+                self._context, self.reader_name, scard.SCARD_SHARE_SHARED,
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+            if hr == scard.SCARD_S_SUCCESS:
+                break
+            if hr in (scard.SCARD_E_SHARING_VIOLATION, scard.SCARD_E_NO_SERVICE,
+                      scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE):
+                raise LinkError(f"{self.url}: cannot connect to the card: {_error_text(hr)}")
+            last = _error_text(hr)
+            time.sleep(0.01)
+        self._card, self._protocol = card, protocol
+        hr, _, _, _, atr = scard.SCardStatus(card)
+        if hr != scard.SCARD_S_SUCCESS:
+            self.disconnect()
+            raise NoCardPresent(f"{self.url}: the card left while connecting: {_error_text(hr)}")
+        return bytes(atr)
+
+    def transceive(self, apdu: bytes) -> bytes:
+        card = self._card
+        if card is None:
+            raise NoCardPresent(f"{self.url}: not connected to a card (connect first)")
+        try:
+            hr, response = self._worker.call(
+                lambda: scard.SCardTransmit(card, self._protocol, list(apdu)), self.apdu_timeout)
+        except TimeoutError:
+            self._abandon()
+            raise LinkError(f"{self.url}: the card did not answer within {self.apdu_timeout:g} s "
+                            "(mute card); take it away and present it again") from None
+        if hr == scard.SCARD_S_SUCCESS:
+            return bytes(response)
+        self._card = None
+        if hr in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD) or not self._present():
+            raise NoCardPresent(f"{self.url}: the card or phone left the field during the exchange "
+                                f"(RF drop): {_error_text(hr)}")
+        if hr == scard.SCARD_W_RESET_CARD:
+            raise LinkError(f"{self.url}: the card was reset during the session; connect again")
+        raise LinkError(f"{self.url}: the exchange failed: {_error_text(hr)}")
+
+    def _present(self) -> bool:
+        state = self._state(scard.SCARD_STATE_UNAWARE, 0)
+        return state is not None and bool(state & scard.SCARD_STATE_PRESENT)
+
+    def _abandon(self) -> None:
+        """After a timeout the worker and the context stay blocked: start afresh."""
+        self._card = None
+        self._worker = _Worker()
+        self._context = self._establish()
+
+    def disconnect(self) -> None:
+        if self._card is not None:
+            scard.SCardDisconnect(self._card, scard.SCARD_UNPOWER_CARD)
+            self._card = None
+
+    def close(self) -> None:
+        self.disconnect()
+        scard.SCardReleaseContext(self._context)
+
+
+def open_reader(url: LinkUrl) -> ReaderLink:
+    """Registry hook: the reader end."""
+    return PcscReaderLink(url)

@@ -1,0 +1,252 @@
+"""``vpcd://HOST:PORT`` — a simulated phone or card inside the real PC/SC stack.
+
+vsmartcard's vpcd driver, loaded by ``pcscd``, listens on TCP 35963 (reader
+``Virtual PCD 00 00``) and 35964 (``Virtual PCD 00 01``). The card side connects as a
+client; each message is a 2-byte big-endian length then the payload. A 1-byte payload is
+a control code (0 power off, 1 power on, 2 reset, 4 get ATR, answered with the ATR);
+anything else is a command APDU to answer. Attaching a device opens the connection (the
+card is inserted, the phone tapped), detaching closes it (removed). A thread serves the
+attached device; every exchange is logged with NIRs masked, and injected faults
+(:mod:`harness.links.card_faults`, from the URL query) are noted in the trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+
+from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl
+from harness.links.card_faults import CardFaults, parse_card_faults
+from harness.trace.redact import redact_nirs
+
+DEFAULT_PORT = 35963
+CONNECT_TIMEOUT_S = 2.0
+ATTACH_TIMEOUT_S = 3.0
+"""vpcd polls its readers every ~0.4 s: a silent connection past this is someone else's."""
+MUTE_LIMIT_S = 30.0
+"""A ``mute`` fault holds the APDU at most this long, then the device leaves the field."""
+JOIN_TIMEOUT_S = 2.0
+POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
+ERROR_ANSWER = b"\x6f\x00"
+PARAMS = ("fault", "latency", "attach_timeout")
+
+log = logging.getLogger(__name__)
+
+FIX = ("is pcscd running with the vsmartcard-vpcd driver? (apcv-hil starts it: "
+       "`apcv-hil simulate phone --start-pcscd`, or the pytest fixtures as root; "
+       "install: apt-get install pcscd vsmartcard-vpcd, or make setup)")
+
+
+def _address(url: LinkUrl) -> tuple[str, int]:
+    host, _, port = url.target.rpartition(":") if ":" in url.target else (url.target, "", "")
+    host = host or "127.0.0.1"
+    if not port:
+        return host, DEFAULT_PORT
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise LinkError(f"{url.raw}: port {port!r} is not a TCP port (vpcd uses 35963 and 35964)")
+    return host, int(port)
+
+
+def _receive(sock: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        chunk = sock.recv(size - len(data), socket.MSG_WAITALL)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def receive_message(sock: socket.socket) -> bytes | None:
+    """One vpcd message (None when the peer closed the connection)."""
+    header = _receive(sock, 2)
+    if header is None:
+        return None
+    (length,) = struct.unpack(">H", header)
+    return _receive(sock, length) if length else b""
+
+
+def send_message(sock: socket.socket, payload: bytes) -> None:
+    """One vpcd message: 2-byte big-endian length, then ``payload``."""
+    sock.sendall(struct.pack(">H", len(payload)) + payload)
+
+
+def _masked(data: bytes) -> str:
+    return redact_nirs(data).hex().upper()
+
+
+class _Attachment:
+    """One device on one vpcd connection, served by a thread until either side closes."""
+
+    def __init__(self, slot: VpcdCardSlot, sock: socket.socket, device: CardResponder) -> None:
+        self.slot = slot
+        self.sock = sock
+        self.device = device
+        self.greeted = threading.Event()
+        self.closed = threading.Event()
+        self.apdus = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True, name=f"vpcd-{slot.port}")
+
+    def _serve(self) -> None:
+        try:
+            while not self.closed.is_set():
+                message = receive_message(self.sock)
+                self.greeted.set()
+                if message is None:
+                    log.info("%s: vpcd closed the connection", self.slot.url)
+                    break
+                if not message:
+                    continue
+                answer = self._control(message[0]) if len(message) == 1 else self._apdu(message)
+                if answer is None and len(message) != 1:
+                    break
+                if answer is not None:
+                    send_message(self.sock, answer)
+        except OSError as exc:
+            if not self.closed.is_set():
+                log.info("%s: connection lost: %s", self.slot.url, exc)
+        finally:
+            self.close()
+
+    def _control(self, code: int) -> bytes | None:
+        if code == GET_ATR:
+            return self.device.atr
+        if code in (POWER_OFF, POWER_ON, RESET):
+            self.device.reset()
+        else:
+            log.warning("%s: unknown vpcd control code %02X ignored", self.slot.url, code)
+        return None
+
+    def _apdu(self, apdu: bytes) -> bytes | None:
+        self.apdus += 1
+        fault = self.slot.faults.at.get(self.apdus)
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s C-APDU %s", self.slot.url, _masked(apdu))
+        if fault == "drop":
+            self.slot.notify(f"fault: RF drop at APDU {self.apdus}: the device left the field")
+            return None
+        if fault == "mute":
+            self.slot.notify(f"fault: the device stays mute at APDU {self.apdus}")
+            self.closed.wait(MUTE_LIMIT_S)
+            return None
+        if fault == "reset":
+            self.slot.notify(f"fault: the device reset before APDU {self.apdus}")
+            self.device.reset()
+        try:
+            answer = self.device.process_apdu(apdu)
+        except Exception:
+            log.exception("%s: the simulated device failed on an APDU; answering 6F00", self.slot.url)
+            answer = ERROR_ANSWER
+        if fault == "corrupt" and answer:
+            self.slot.notify(f"fault: byte 0 of the answer to APDU {self.apdus} inverted")
+            answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
+        elif fault == "garbage":
+            self.slot.notify(f"fault: the device answered garbage to APDU {self.apdus}")
+            answer = b"\x01"
+        if self.slot.faults.latency_ms:
+            time.sleep(self.slot.faults.latency_ms / 1000.0)
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s R-APDU %s", self.slot.url, _masked(answer))
+        return answer
+
+    def close(self) -> None:
+        """Close the connection: vpcd sees the card removed."""
+        self.closed.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+class VpcdCardSlot(CardSlot):
+    """Card end of a vpcd link: presents a simulated device to pcscd's virtual reader."""
+
+    def __init__(self, url: LinkUrl) -> None:
+        unknown = sorted(set(url.params) - set(PARAMS))
+        if unknown:
+            raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(PARAMS)})")
+        self.url = url.raw
+        self.host, self.port = _address(url)
+        self.faults: CardFaults = parse_card_faults(url.params, url.raw)
+        try:
+            self.attach_timeout = float(url.params.get("attach_timeout", ATTACH_TIMEOUT_S))
+        except ValueError:
+            raise LinkError(f"{url.raw}: attach_timeout must be seconds") from None
+        self._attachment: _Attachment | None = None
+        self._note: Callable[[str], None] | None = None
+        self._lock = threading.Lock()
+
+    def record_notes(self, note: Callable[[str], None]) -> None:
+        self._note = note
+
+    def notify(self, text: str) -> None:
+        """Log ``text`` and note it in the trace, if one is recorded."""
+        log.warning("%s: %s", self.url, text)
+        if self._note is not None:
+            self._note(f"{self.url}: {text}")
+
+    @property
+    def attached(self) -> bool:
+        """True while a device is on the virtual reader (the connection is open)."""
+        current = self._attachment
+        return current is not None and not current.closed.is_set()
+
+    def attach(self, device: CardResponder) -> None:
+        with self._lock:
+            current = self._attachment
+            if current is not None and current.device is device and not current.closed.is_set():
+                return
+        self.detach()
+        sock = self._connect()
+        attachment = _Attachment(self, sock, device)
+        attachment.thread.start()
+        if not attachment.greeted.wait(self.attach_timeout):
+            attachment.close()
+            attachment.thread.join(JOIN_TIMEOUT_S)
+            raise LinkError(
+                f"vpcd on {self.host}:{self.port} accepted the connection but said nothing for "
+                f"{self.attach_timeout:g} s: another virtual card probably holds that reader "
+                f"(another `apcv-hil simulate`?); stop it or use the other port (35963/35964)"
+            )
+        if attachment.closed.is_set():
+            raise LinkError(f"vpcd on {self.host}:{self.port} closed the connection at once: {FIX}")
+        with self._lock:
+            self._attachment = attachment
+        log.info("%s: device attached (ATR %s)", self.url, device.atr.hex().upper())
+
+    def _connect(self) -> socket.socket:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT_S)
+        except ConnectionRefusedError:
+            raise LinkError(f"vpcd is not listening on {self.host}:{self.port}: {FIX}") from None
+        except TimeoutError:
+            raise LinkError(f"vpcd on {self.host}:{self.port} did not accept within "
+                            f"{CONNECT_TIMEOUT_S:g} s: {FIX}") from None
+        except OSError as exc:
+            raise LinkError(f"cannot reach vpcd on {self.host}:{self.port}: {exc.strerror or exc}") from None
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    def detach(self) -> None:
+        with self._lock:
+            attachment, self._attachment = self._attachment, None
+        if attachment is None:
+            return
+        attachment.close()
+        if attachment.thread is not threading.current_thread():
+            attachment.thread.join(JOIN_TIMEOUT_S)
+        log.info("%s: device detached", self.url)
+
+    def close(self) -> None:
+        self.detach()
+
+
+def open_card_slot(url: LinkUrl) -> CardSlot:
+    """Registry hook: the card end."""
+    return VpcdCardSlot(url)

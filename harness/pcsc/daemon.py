@@ -1,0 +1,132 @@
+"""Find a running ``pcscd`` or start one with the vsmartcard vpcd driver.
+
+``pcscd`` answers on the UNIX socket ``/run/pcscd/pcscd.comm``. When nothing answers
+there, :func:`ensure_pcscd` starts ``pcscd --foreground`` as a child process, waits until
+both its socket and vpcd's TCP port accept connections, and returns a handle that stops
+it again; a daemon found running is used as is and left running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from simulators.errors import ApcvError
+
+SOCKET = Path("/run/pcscd/pcscd.comm")
+VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
+VPCD_PORT = 35963
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+INSTALL = "apt-get install pcscd vsmartcard-vpcd (or run `make setup`)"
+
+
+class PcscdUnavailable(ApcvError):
+    """pcscd is not running and cannot be started; the message says how to fix it."""
+
+
+def pcscd_running(sock_path: Path = SOCKET) -> bool:
+    """True when a pcscd accepts connections on its UNIX socket."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(sock_path))
+        except OSError:
+            return False
+    return True
+
+
+def tcp_listening(port: int) -> bool:
+    """True when some process listens on TCP ``port`` (read from /proc, no connection made:
+    a probe connection to vpcd would look like a card being inserted)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                return True
+    return False
+
+
+def _executable() -> str:
+    found = shutil.which("pcscd") or shutil.which("pcscd", path="/usr/sbin:/sbin")
+    if found is None:
+        raise PcscdUnavailable(f"pcscd is not installed: {INSTALL}")
+    return found
+
+
+class PcscDaemon:
+    """A pcscd this process uses; ``owned`` when we started it and must stop it."""
+
+    def __init__(self, process: subprocess.Popen | None = None, log_path: Path | None = None) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    @property
+    def owned(self) -> bool:
+        """True when this process started pcscd (and stops it in :meth:`stop`)."""
+        return self.process is not None
+
+    def stop(self) -> None:
+        """Stop pcscd if we started it; a daemon found running is left alone."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(STOP_TIMEOUT_S)
+        self.process = None
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> PcscDaemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def ensure_pcscd(*, sock_path: Path = SOCKET, vpcd_config: Path = VPCD_CONFIG,
+                 vpcd_port: int = VPCD_PORT, timeout: float = START_TIMEOUT_S) -> PcscDaemon:
+    """A running pcscd with the vpcd driver: the one found, or one started now."""
+    if pcscd_running(sock_path):
+        return PcscDaemon()
+    if not vpcd_config.exists():
+        raise PcscdUnavailable(f"the vpcd driver configuration {vpcd_config} is missing: {INSTALL}")
+    executable = _executable()
+    if os.geteuid() != 0 and not os.access(sock_path.parent, os.W_OK):
+        raise PcscdUnavailable(
+            f"pcscd is not running and only root can start it (it needs {sock_path.parent}): "
+            "run `sudo systemctl start pcscd` or `sudo pcscd`, or run the tests as root"
+        )
+    fd, name = tempfile.mkstemp(prefix="apcv-pcscd-", suffix=".log")
+    log_path = Path(name)
+    with os.fdopen(fd, "wb") as log_file:
+        process = subprocess.Popen([executable, "--foreground"], stdout=log_file,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    daemon = PcscDaemon(process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = log_path.read_text(errors="replace").strip().splitlines()
+            daemon.process = None
+            log_path.unlink(missing_ok=True)
+            detail = output[-1] if output else f"exit status {process.returncode}"
+            raise PcscdUnavailable(f"pcscd exited at start ({detail}); is another pcscd "
+                                   f"holding {sock_path}? {INSTALL}")
+        if pcscd_running(sock_path) and tcp_listening(vpcd_port):
+            return daemon
+        time.sleep(0.05)
+    daemon.stop()
+    raise PcscdUnavailable(f"pcscd did not open {sock_path} and vpcd port {vpcd_port} within "
+                           f"{timeout:g} s; check {vpcd_config} and the pcscd logs")
