@@ -1,0 +1,52 @@
+"""``apcv-hil backend serve``: the insurer backend simulator over HTTP (uvicorn)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import click
+
+from harness.cli import cli
+from simulators.backend import seeding
+from simulators.backend.app import ENV_DB, ENV_SEED
+from simulators.backend.db import DEFAULT_DB, create_schema, make_engine
+
+
+@cli.group()
+def backend() -> None:
+    """The insurer backend simulator (activation, verification, rights, claims, receipts)."""
+
+
+@backend.command()
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
+              help="sqlite:///path (WAL mode) or postgresql://user@host/dbname.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8600, show_default=True, help="TCP port.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="uvicorn worker processes.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the synthetic insurer PKI and caller directory (the rig's seed).")
+@click.option("--seed-population", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed a new database with this many synthetic insured people first.")
+@click.option("--population-seed", type=int, default=0, show_default=True,
+              help="Seed of the synthetic population.")
+def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
+          population_seed: int) -> None:
+    """Serve the backend over HTTP; stop with Ctrl-C."""
+    import uvicorn
+
+    engine = make_engine(db_url)
+    if seed_population:
+        started = time.perf_counter()
+        added = seeding.seed_population(engine, seed_population, population_seed)
+        click.echo(f"seeded {seed_population} insured ({added} people) in "
+                   f"{time.perf_counter() - started:.1f} s", err=True)
+    create_schema(engine)
+    seeding.seed_directory(engine, seed)
+    engine.dispose()
+    os.environ[ENV_DB] = db_url
+    os.environ[ENV_SEED] = str(seed)
+    uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", access_log=False)
+

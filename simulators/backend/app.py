@@ -1,0 +1,53 @@
+"""The backend ASGI app factory (FastAPI), and the factory uvicorn workers call."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from harness.clock import Clock, WallClock
+from simulators.backend import activation, claims, db, delegations, provisioning, rights, verification
+from simulators.backend.context import BackendContext
+from simulators.backend.errors import BodySizeLimit, install_error_handlers
+from simulators.backend.seeding import seed_directory
+from simulators.factory import synthetic_insurer
+
+ENV_DB = "APCV_BACKEND_DB"
+ENV_SEED = "APCV_BACKEND_SEED"
+TITLE = "apcv-hil insurer backend"
+VERSION = "1.0.0"
+
+
+def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> FastAPI:
+    """The backend on ``engine`` (schema and caller directory created if missing).
+
+    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``.
+    """
+    db.create_schema(engine)
+    seed_directory(engine, seed)
+    app = FastAPI(title=TITLE, version=VERSION,
+                  description="Insurer services behind the apCV: activation, verification, rights, "
+                              "INSi, claims and receipts, delegations. Requests are signed (APCV-SIG-1, "
+                              "see docs/backend.md).")
+    app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
+    install_error_handlers(app)
+    for module in (activation, verification, rights, claims, delegations, provisioning):
+        app.include_router(module.router)
+
+    @app.get("/v1/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: the service answers and reaches its database."""
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one uvicorn worker: database URL and seed from the environment."""
+    return create_app(db.make_engine(os.environ.get(ENV_DB, db.DEFAULT_DB)),
+                      seed=int(os.environ.get(ENV_SEED, "0")))

@@ -1,0 +1,137 @@
+"""Authentication of signed requests (scheme APCV-SIG-1, see :mod:`signing`).
+
+Callers: practitioners (``rpps:``) and review operators (``operator:``) from the
+directory the service holds, and devices (``device:``) whose key was enrolled at
+activation. Missing or malformed signature headers get 401; a signature that does not
+verify, a stale timestamp, an unknown key or a caller of the wrong kind get 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from simulators.backend import db
+from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.errors import ApiError
+from simulators.backend.signing import (
+    KEY_ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    TIMESTAMP_WINDOW_S,
+    signed_bytes,
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: kind, id (RPPS, operator name or device id) and, for devices, NIR."""
+
+    kind: str  # practitioner, operator, device
+    ident: str
+    nir: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """The signature headers of a request and the bytes they cover."""
+
+    key_id: str
+    signature: bytes
+    message: bytes
+
+
+@lru_cache(maxsize=65536)
+def _public_key(der: bytes) -> ec.EllipticCurvePublicKey:
+    key = load_der_public_key(der)
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    return key
+
+
+async def read_signed(request: Request, ctx: BackendContext) -> SignedRequest:
+    """Parse the signature headers and check the timestamp window; 401 when absent."""
+    key_id = request.headers.get(KEY_ID_HEADER)
+    stamp = request.headers.get(TIMESTAMP_HEADER)
+    signature = request.headers.get(SIGNATURE_HEADER)
+    missing = [h for h, v in ((KEY_ID_HEADER, key_id), (TIMESTAMP_HEADER, stamp),
+                              (SIGNATURE_HEADER, signature)) if not v]
+    if missing:
+        raise ApiError(401, "unsigned", f"request is not signed: missing header {', '.join(missing)}")
+    assert key_id is not None and stamp is not None and signature is not None
+    if not stamp.isdigit() or len(stamp) > 12:
+        raise ApiError(401, "bad_timestamp", f"{TIMESTAMP_HEADER} must be POSIX seconds, got {stamp[:20]!r}")
+    skew = int(stamp) - ctx.now()
+    if abs(skew) > TIMESTAMP_WINDOW_S:
+        raise ApiError(403, "stale_timestamp",
+                       f"request timestamp is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
+                       f"the service clock (window {TIMESTAMP_WINDOW_S} s)")
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(401, "bad_signature_encoding", f"{SIGNATURE_HEADER} is not base64") from None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    body = await request.body()
+    return SignedRequest(key_id, raw, signed_bytes(request.method, target, int(stamp), body))
+
+
+def check_signature(signed: SignedRequest, public_key_der: bytes) -> None:
+    """403 unless ``signed`` verifies with the key."""
+    try:
+        _public_key(public_key_der).verify(signed.signature, signed.message, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        raise ApiError(403, "bad_signature", f"signature does not verify for key {signed.key_id}") from None
+
+
+async def authenticate(request: Request, ctx: BackendContext = Depends(backend_context)) -> Caller:
+    """Any registered caller (directory or enrolled device) with a valid signature."""
+    signed = await read_signed(request, ctx)
+    kind, _, ident = signed.key_id.partition(":")
+    with ctx.engine.connect() as conn:
+        if kind in ("rpps", "operator"):
+            row = conn.execute(select(db.principal.c.public_key, db.principal.c.kind)
+                               .where(db.principal.c.key_id == signed.key_id)).first()
+            if row is None:
+                raise ApiError(403, "unknown_key", f"key {signed.key_id[:80]} is not in the directory")
+            check_signature(signed, row.public_key)
+            return Caller(row.kind, ident)
+        if kind == "device":
+            row = conn.execute(select(db.device.c.public_key, db.device.c.nir, db.device.c.status)
+                               .where(db.device.c.device_id == ident)).first()
+            if row is None:
+                raise ApiError(403, "unknown_key", f"device {ident[:40]} was never enrolled")
+            check_signature(signed, row.public_key)
+            return Caller("device", ident, row.nir, row.status)
+    raise ApiError(401, "bad_key_id", f"{KEY_ID_HEADER} must start with rpps:, operator: or device:")
+
+
+def practitioner(caller: Caller = Depends(authenticate)) -> Caller:
+    """A practitioner from the directory."""
+    if caller.kind != "practitioner":
+        raise ApiError(403, "wrong_caller", f"only practitioners may call this, not a {caller.kind}")
+    return caller
+
+
+def operator(caller: Caller = Depends(authenticate)) -> Caller:
+    """A review operator from the directory."""
+    if caller.kind != "operator":
+        raise ApiError(403, "wrong_caller", f"only review operators may call this, not a {caller.kind}")
+    return caller
+
+
+def active_device(caller: Caller = Depends(authenticate)) -> Caller:
+    """A device whose activation completed and was not revoked since."""
+    if caller.kind != "device":
+        raise ApiError(403, "wrong_caller", f"only an activated device may call this, not a {caller.kind}")
+    if caller.status != "active":
+        raise ApiError(403, "device_not_active", f"device {caller.ident} is {caller.status}, not active")
+    return caller

@@ -1,0 +1,137 @@
+"""Claims (FSE) and receipts.
+
+A claim is idempotent by claim id: the same content again gets the same acknowledgement
+(200), other content under a used id gets 409. The claim and its receipt are committed
+before the acknowledgement is sent. The card holder's phone fetches receipts; a receipt
+not downloaded within :data:`RECEIPT_TTL_S` of its claim is purged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from simulators.backend import db
+from simulators.backend.auth import Caller, active_device, practitioner
+from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.errors import ApiError
+
+router = APIRouter(tags=["claims"])
+RECEIPT_TTL_S = 7 * 24 * 3600
+
+
+class Act(BaseModel):
+    """One billed act."""
+
+    code: str = Field(pattern=r"^[A-Z0-9]{1,8}$", description="act code, e.g. G or CCAM code")
+    amount_cents: int = Field(ge=0, le=10_000_000)
+
+
+class ClaimRequest(BaseModel):
+    """An electronic claim (FSE) for care given after a verified presentation."""
+
+    claim_id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    token_id: str = Field(pattern=r"^[0-9a-f]{32}$", description="token id returned by /v1/verifications")
+    acts: list[Act] = Field(min_length=1, max_length=50)
+
+
+class ClaimAck(BaseModel):
+    """Acknowledgement: the claim is stored durably."""
+
+    claim_id: str
+    receipt_id: str
+    total_cents: int
+    acknowledged_at: float
+
+
+class Receipt(BaseModel):
+    """A receipt for the insured, fetched by their phone."""
+
+    receipt_id: str
+    claim_id: str
+    beneficiary_nir: str
+    rpps: str
+    total_cents: int
+    created_at: float
+
+
+def _content_hash(body: ClaimRequest) -> str:
+    return hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+
+
+def _ack(conn: Connection, row: Row) -> ClaimAck:
+    receipt_id = conn.execute(select(db.receipt.c.receipt_id)
+                              .where(db.receipt.c.claim_id == row.claim_id)).scalar_one()
+    return ClaimAck(claim_id=row.claim_id, receipt_id=receipt_id, total_cents=row.total_cents,
+                    acknowledged_at=row.acknowledged_at)
+
+
+def _existing(conn: Connection, body: ClaimRequest, content_hash: str, rpps: str) -> ClaimAck | None:
+    row = conn.execute(select(db.claim).where(db.claim.c.claim_id == body.claim_id)).first()
+    if row is None:
+        return None
+    if row.content_hash != content_hash or row.rpps != rpps:
+        raise ApiError(409, "claim_id_reused", f"claim {body.claim_id} exists with other content")
+    return _ack(conn, row)
+
+
+@router.post("/v1/claims", status_code=201, response_model=ClaimAck,
+             responses={200: {"model": ClaimAck, "description": "the same claim again: same ack"}})
+def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner),
+                 ctx: BackendContext = Depends(backend_context)) -> ClaimAck | JSONResponse:
+    """Store a claim and its receipt (committed before the answer)."""
+    content_hash = _content_hash(body)
+    with ctx.engine.begin() as conn:
+        if (ack := _existing(conn, body, content_hash, caller.ident)) is not None:
+            return JSONResponse(ack.model_dump(), status_code=200)
+        token = conn.execute(select(db.used_token).where(db.used_token.c.token_id == body.token_id)).first()
+        if token is None or token.rpps != caller.ident:
+            raise ApiError(404, "unknown_token", f"token {body.token_id} not verified by this practitioner")
+        total = sum(a.amount_cents for a in body.acts)
+        now = ctx.now()
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(db.claim).values(
+                    claim_id=body.claim_id, rpps=caller.ident, token_id=body.token_id,
+                    holder_nir=token.holder_nir, beneficiary_nir=token.selected_nir, total_cents=total,
+                    content_hash=content_hash, acts=json.dumps([a.model_dump() for a in body.acts]),
+                    acknowledged_at=now))
+                conn.execute(insert(db.receipt).values(
+                    receipt_id=secrets.token_hex(16), claim_id=body.claim_id, holder_nir=token.holder_nir,
+                    beneficiary_nir=token.selected_nir, rpps=caller.ident, total_cents=total, created_at=now))
+        except IntegrityError:
+            ack = _existing(conn, body, content_hash, caller.ident)  # a concurrent twin won the race
+            assert ack is not None
+            return JSONResponse(ack.model_dump(), status_code=200)
+        row = conn.execute(select(db.claim).where(db.claim.c.claim_id == body.claim_id)).one()
+        return _ack(conn, row)
+
+
+def purge_receipts(conn: Connection, now: float) -> int:
+    """Delete receipts never downloaded within the retention time; returns how many."""
+    return conn.execute(delete(db.receipt).where(
+        db.receipt.c.downloaded_at.is_(None), db.receipt.c.created_at < now - RECEIPT_TTL_S)).rowcount
+
+
+@router.get("/v1/receipts", response_model=list[Receipt])
+def fetch_receipts(caller: Caller = Depends(active_device),
+                   ctx: BackendContext = Depends(backend_context)) -> list[Receipt]:
+    """New receipts of the device owner; each is handed over once and then lives on the phone."""
+    now = ctx.now()
+    with ctx.engine.begin() as conn:
+        purge_receipts(conn, now)
+        rows = conn.execute(select(db.receipt).where(db.receipt.c.holder_nir == caller.nir,
+                                                     db.receipt.c.downloaded_at.is_(None))
+                            .order_by(db.receipt.c.created_at)).all()
+        if rows:
+            conn.execute(update(db.receipt).where(db.receipt.c.receipt_id.in_([r.receipt_id for r in rows]))
+                         .values(downloaded_at=now))
+    return [Receipt(receipt_id=r.receipt_id, claim_id=r.claim_id, beneficiary_nir=r.beneficiary_nir,
+                    rpps=r.rpps, total_cents=r.total_cents, created_at=r.created_at) for r in rows]

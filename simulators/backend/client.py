@@ -1,0 +1,179 @@
+"""HTTP client of the backend, for readers, phones, operators and scenarios.
+
+The same client talks to ``embedded:`` (the app in-process, on a SQLite file in a
+temporary folder) or to ``http://host:port`` (a served backend). Callers sign every
+request with their key (APCV-SIG-1).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from harness.clock import Clock, WallClock
+from simulators.backend.signing import (
+    device_key_id,
+    operator_key,
+    practitioner_key,
+    public_key_der,
+    sign_request,
+)
+from simulators.errors import ApcvError
+from simulators.population.model import Insured
+
+BACKEND_SCHEMES = ("embedded", "http", "https")
+
+
+class BackendRefused(ApcvError):
+    """The backend answered with an error status; ``code`` is its error code."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"backend refused ({status} {code}): {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+class BackendLinkError(ApcvError):
+    """A backend link URL is malformed or the backend cannot be reached."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A caller's key and key id."""
+
+    key: ec.EllipticCurvePrivateKey
+    key_id: str
+
+    @classmethod
+    def practitioner(cls, rpps: str, seed: int = 0) -> Signer:
+        """A practitioner of the synthetic directory."""
+        return cls(practitioner_key(rpps, seed), f"rpps:{rpps}")
+
+    @classmethod
+    def operator(cls, name: str = "review-1", seed: int = 0) -> Signer:
+        """A review operator of the synthetic directory."""
+        return cls(operator_key(name, seed), f"operator:{name}")
+
+    @classmethod
+    def device(cls, key: ec.EllipticCurvePrivateKey) -> Signer:
+        """A phone's device key."""
+        return cls(key, device_key_id(key.public_key()))
+
+
+class BackendClient:
+    """Signed JSON calls to the backend over any httpx client."""
+
+    def __init__(self, http: httpx.Client, clock: Clock | None = None) -> None:
+        self.http = http
+        self.clock = clock or WallClock()
+
+    def send(self, method: str, path: str, body: Any = None, signer: Signer | None = None) -> httpx.Response:
+        """One request, signed by ``signer`` when given; the raw response."""
+        content = b"" if body is None else json.dumps(body).encode()
+        headers = {"content-type": "application/json"} if body is not None else {}
+        if signer is not None:
+            headers |= sign_request(signer.key, signer.key_id, method, path, content, int(self.clock.now()))
+        try:
+            return self.http.request(method, path, content=content, headers=headers)
+        except httpx.TransportError as exc:
+            raise BackendLinkError(f"backend at {self.http.base_url} unreachable: {exc}") from exc
+
+    def call(self, method: str, path: str, body: Any = None, signer: Signer | None = None) -> Any:
+        """One request; the JSON answer, or BackendRefused for a 4xx/5xx."""
+        response = self.send(method, path, body, signer)
+        try:
+            data = response.json()
+        except ValueError:
+            data = {"error": "not_json", "detail": response.text[:200]}
+        if response.status_code >= 400:
+            raise BackendRefused(response.status_code, data.get("error", "?"), data.get("detail", ""))
+        return data
+
+    # practitioner side
+    def verify(self, signer: Signer, presentation: bytes) -> dict[str, Any]:
+        """Verify (and spend) an NFC presentation; identity and rights."""
+        return self.call("POST", "/v1/verifications",
+                         {"presentation": base64.b64encode(presentation).decode()}, signer)
+
+    def rights(self, signer: Signer, nir: str) -> dict[str, Any]:
+        """Rights (ADRi) of ``nir``."""
+        return self.call("GET", f"/v1/rights/{nir}", None, signer)
+
+    def insi(self, signer: Signer, traits: dict[str, str]) -> dict[str, Any]:
+        """INSi lookup by the five strict traits."""
+        return self.call("POST", "/v1/insi/search", traits, signer)
+
+    def submit_claim(self, signer: Signer, claim_id: str, token_id: str, acts: list[dict]) -> dict[str, Any]:
+        """Submit a claim (FSE); the acknowledgement."""
+        body = {"claim_id": claim_id, "token_id": token_id, "acts": acts}
+        return self.call("POST", "/v1/claims", body, signer)
+
+    # phone side
+    def enrol(self, key: ec.EllipticCurvePrivateKey, nir: str, proof: str) -> dict[str, Any]:
+        """Enrol the phone's device key (signed with it)."""
+        body = {"nir": nir, "device_public_key": base64.b64encode(public_key_der(key.public_key())).decode(),
+                "proof": proof}
+        return self.call("POST", "/v1/activations", body, Signer.device(key))
+
+    def receipts(self, key: ec.EllipticCurvePrivateKey) -> list[dict[str, Any]]:
+        """Download the device owner's new receipts."""
+        return self.call("GET", "/v1/receipts", None, Signer.device(key))
+
+    def delegate(self, key: ec.EllipticCurvePrivateKey, delegate_nir: str, beneficiaries: list[str],
+                 valid_from: float, valid_until: float) -> dict[str, Any]:
+        """Delegate the card for ``beneficiaries`` during a window."""
+        body = {"delegate_nir": delegate_nir, "beneficiaries": beneficiaries, "valid_from": valid_from,
+                "valid_until": valid_until}
+        return self.call("POST", "/v1/delegations", body, Signer.device(key))
+
+    # operator side
+    def provision(self, signer: Signer, insured: Insured) -> dict[str, Any]:
+        """Register (or replace) an insured person."""
+        return self.call("PUT", "/v1/insured", insured.to_dict(), signer)
+
+    def review_queue(self, signer: Signer) -> list[dict[str, Any]]:
+        """Video enrolments waiting for review."""
+        return self.call("GET", "/v1/review/activations", None, signer)
+
+    def approve(self, signer: Signer, activation_id: str) -> dict[str, Any]:
+        """Approve a video enrolment."""
+        return self.call("POST", f"/v1/review/activations/{activation_id}/approve", None, signer)
+
+    def reject(self, signer: Signer, activation_id: str, reason: str) -> dict[str, Any]:
+        """Reject a video enrolment."""
+        return self.call("POST", f"/v1/review/activations/{activation_id}/reject", {"reason": reason}, signer)
+
+    def close(self) -> None:
+        """Close the HTTP client (and an embedded app's database)."""
+        self.http.close()
+
+
+def open_backend(url: str, *, clock: Clock | None = None, seed: int = 0, database: str | None = None,
+                 timeout: float = 10.0) -> BackendClient:
+    """A client for the backend link ``url``: ``embedded:`` or ``http(s)://host:port``.
+
+    ``embedded:`` builds the app in-process with ``clock`` (so a FrozenClock drives
+    7-day expiry) on ``database`` (a fresh SQLite file by default); ``seed`` is the rig's.
+    """
+    scheme, _, rest = url.partition(":")
+    if scheme == "embedded":
+        from fastapi.testclient import TestClient
+
+        from simulators.backend.app import create_app
+        from simulators.backend.db import make_engine
+
+        folder = Path(tempfile.mkdtemp(prefix="apcv-backend-"))
+        engine = make_engine(database or f"sqlite:///{folder / 'backend.sqlite3'}")
+        app = create_app(engine, clock=clock, seed=seed)
+        return BackendClient(TestClient(app, base_url="http://backend.embedded"), clock)
+    if scheme in ("http", "https") and rest.startswith("//") and len(rest) > 2:
+        return BackendClient(httpx.Client(base_url=url, timeout=timeout), clock)
+    raise BackendLinkError(f"backend link {url!r} must be 'embedded:' or 'http://host:port'")

@@ -1,0 +1,39 @@
+"""What every request handler shares: database engine, clock, insurer, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fastapi import Request
+from sqlalchemy import Engine
+
+from harness.clock import Clock, to_datetime
+from simulators.profile.r1.credentials import Insurer
+
+
+@dataclass
+class BackendContext:
+    """The live state of one backend app."""
+
+    engine: Engine
+    clock: Clock
+    insurer: Insurer
+    seed: int
+
+    def now(self) -> float:
+        """The harness clock's time, POSIX seconds."""
+        return self.clock.now()
+
+    def now_datetime(self) -> datetime:
+        """The harness clock's time as an aware UTC datetime."""
+        return to_datetime(self.clock)
+
+    def today(self) -> date:
+        """The harness clock's date (UTC)."""
+        return self.now_datetime().date()
+
+
+def backend_context(request: Request) -> BackendContext:
+    """FastAPI dependency: the app's :class:`BackendContext`."""
+    return request.app.state.backend

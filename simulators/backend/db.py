@@ -1,0 +1,199 @@
+"""Database schema (SQLAlchemy Core) and engines: SQLite in WAL mode, or PostgreSQL.
+
+Dates are ISO strings and instants POSIX seconds (floats), the same on both dialects.
+Lookup indexes are created separately (:func:`create_indexes`) so that bulk seeding
+inserts first and indexes once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from simulators.errors import ApcvError
+
+DEFAULT_DB = "sqlite:///apcv-backend.sqlite3"
+
+
+class DatabaseUrlError(ApcvError):
+    """The database URL is malformed or names an unsupported dialect."""
+
+
+metadata = MetaData()
+
+person = Table(
+    "person", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nir", String(15), nullable=False),
+    Column("birth_name", String(80), nullable=False),
+    Column("first_names", String(200), nullable=False),
+    Column("first_name", String(80), nullable=False),
+    Column("birth_date", String(10), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("birthplace", String(5), nullable=False),
+    Column("regime_code", String(2), nullable=False),
+    Column("regime_name", String(80), nullable=False),
+    Column("fund_code", String(3), nullable=False),
+    Column("fund_name", String(120), nullable=False),
+    Column("rights_from", String(10), nullable=False),
+    Column("rights_until", String(10)),
+    Column("under_guardianship", Boolean, nullable=False),
+    Column("insured", Boolean, nullable=False),
+)
+
+beneficiary = Table(
+    "beneficiary", metadata,
+    Column("holder_nir", String(15), nullable=False),
+    Column("beneficiary_nir", String(15), nullable=False),
+    Column("relation", String(10), nullable=False),
+)
+
+principal = Table(
+    "principal", metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("name", String(200), nullable=False),
+)
+
+device = Table(
+    "device", metadata,
+    Column("device_id", String(32), primary_key=True),
+    Column("activation_id", String(32), nullable=False, unique=True),
+    Column("nir", String(15), nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("proof", String(20), nullable=False),
+    Column("status", String(10), nullable=False),  # pending, active, revoked, rejected
+    Column("card_reference", String(20)),
+    Column("certificate", LargeBinary),
+    Column("reason", Text),
+    Column("created_at", Float, nullable=False),
+    Column("decided_at", Float),
+)
+
+used_token = Table(
+    "used_token", metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("rpps", String(11), nullable=False),
+    Column("holder_nir", String(15), nullable=False),
+    Column("selected_nir", String(15), nullable=False),
+    Column("used_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+replay = Table(
+    "replay", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_id", String(64), nullable=False),
+    Column("rpps", String(11), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+claim = Table(
+    "claim", metadata,
+    Column("claim_id", String(64), primary_key=True),
+    Column("rpps", String(11), nullable=False),
+    Column("token_id", String(64), nullable=False),
+    Column("holder_nir", String(15), nullable=False),
+    Column("beneficiary_nir", String(15), nullable=False),
+    Column("total_cents", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("acts", Text, nullable=False),
+    Column("acknowledged_at", Float, nullable=False),
+)
+
+receipt = Table(
+    "receipt", metadata,
+    Column("receipt_id", String(32), primary_key=True),
+    Column("claim_id", String(64), nullable=False, unique=True),
+    Column("holder_nir", String(15), nullable=False),
+    Column("beneficiary_nir", String(15), nullable=False),
+    Column("rpps", String(11), nullable=False),
+    Column("total_cents", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("downloaded_at", Float),
+)
+
+delegation = Table(
+    "delegation", metadata,
+    Column("delegation_id", String(32), primary_key=True),
+    Column("holder_nir", String(15), nullable=False),
+    Column("delegate_nir", String(15), nullable=False),
+    Column("beneficiaries", Text, nullable=False),  # JSON list of NIRs
+    Column("valid_from", Float, nullable=False),
+    Column("valid_until", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+)
+
+INDEXES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS ix_person_nir ON person (nir)",
+    "CREATE INDEX IF NOT EXISTS ix_person_traits ON person (birth_name, birth_date)",
+    "CREATE INDEX IF NOT EXISTS ix_beneficiary_holder ON beneficiary (holder_nir)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS ix_beneficiary_pair ON beneficiary (holder_nir, beneficiary_nir)",
+    "CREATE INDEX IF NOT EXISTS ix_device_nir ON device (nir)",
+    "CREATE INDEX IF NOT EXISTS ix_receipt_holder ON receipt (holder_nir)",
+    "CREATE INDEX IF NOT EXISTS ix_delegation_holder ON delegation (holder_nir)",
+    "CREATE INDEX IF NOT EXISTS ix_delegation_delegate ON delegation (delegate_nir)",
+)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str = DEFAULT_DB) -> Engine:
+    """An engine for ``url``: ``sqlite:///file`` (WAL mode) or ``postgresql://...``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(f"database URL {url!r} is malformed: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise DatabaseUrlError("an in-memory SQLite database cannot be shared; give a file path")
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise DatabaseUrlError(f"database URL {url!r}: dialect '{backend}' is not supported "
+                           "(use sqlite:///path or postgresql://...)")
+
+
+def create_schema(engine: Engine, *, indexes: bool = True) -> None:
+    """Create missing tables (and their lookup indexes unless ``indexes`` is False)."""
+    metadata.create_all(engine)
+    if indexes:
+        create_indexes(engine)
+
+
+def create_indexes(engine: Engine) -> None:
+    """Create missing lookup indexes."""
+    with engine.begin() as conn:
+        for statement in INDEXES:
+            conn.execute(text(statement))

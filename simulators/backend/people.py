@@ -1,0 +1,56 @@
+"""Reading people from the database: identity, rights (ADRi) and beneficiaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from simulators.backend import db
+from simulators.backend.errors import ApiError
+from simulators.population.nir import mask_nir
+
+NIR_PATTERN = r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$"
+"""A NIR: 13 characters (department may be 2A/2B) then the 2-digit key."""
+
+
+def find_person(conn: Connection, nir: str) -> Row | None:
+    """The ``person`` row of ``nir``, or None."""
+    return conn.execute(select(db.person).where(db.person.c.nir == nir)).first()
+
+
+def require_person(conn: Connection, nir: str) -> Row:
+    """The ``person`` row of ``nir``; 404 naming the (masked) NIR otherwise."""
+    row = find_person(conn, nir)
+    if row is None:
+        raise ApiError(404, "unknown_nir", f"no insured person with NIR {mask_nir(nir)}")
+    return row
+
+
+def identity_json(row: Row) -> dict[str, Any]:
+    """The identity part of a person row."""
+    return {"nir": row.nir, "birth_name": row.birth_name, "first_names": row.first_names.split(" "),
+            "birth_date": row.birth_date, "sex": row.sex, "birthplace": row.birthplace}
+
+
+def rights_json(row: Row, today: date) -> dict[str, Any]:
+    """The rights (ADRi) of a person row as of ``today``."""
+    day = today.isoformat()
+    open_now = row.rights_from <= day and (row.rights_until is None or day <= row.rights_until)
+    return {"nir": row.nir, "regime_code": row.regime_code, "regime_name": row.regime_name,
+            "fund_code": row.fund_code, "fund_name": row.fund_name, "rights_from": row.rights_from,
+            "rights_until": row.rights_until, "rights_open": open_now, "as_of": day}
+
+
+def age_on(birth_date: str, today: date) -> int:
+    """Age in whole years on ``today``."""
+    born = date.fromisoformat(birth_date)
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def beneficiary_nirs(conn: Connection, holder_nir: str) -> set[str]:
+    """NIRs of the beneficiaries attached to ``holder_nir``."""
+    rows = conn.execute(select(db.beneficiary.c.beneficiary_nir)
+                        .where(db.beneficiary.c.holder_nir == holder_nir))
+    return {r.beneficiary_nir for r in rows}

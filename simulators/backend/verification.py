@@ -1,0 +1,135 @@
+"""Token verification: an NFC presentation in, identity and rights (ADRi) out.
+
+Checks: the device certificate chains to the insurer root, the COSE signature, the
+validity window, the device was not revoked, single use by token id (a replay gets 409
+and is logged), and for a presentation made on someone else's device, an active
+delegation covering the selected beneficiary.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from simulators.backend import db
+from simulators.backend.auth import Caller, practitioner
+from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.errors import ApiError
+from simulators.backend.people import identity_json, require_person, rights_json
+from simulators.backend.signing import device_id
+from simulators.errors import ApcvError
+from simulators.population.nir import mask_nir
+from simulators.profile.r1.presentation import PresentationClaims, verify_presentation
+
+router = APIRouter(tags=["verification"])
+log = logging.getLogger("apcv.backend.verification")
+
+
+class VerificationRequest(BaseModel):
+    """A presentation read by the practitioner's reader."""
+
+    presentation: str = Field(min_length=1, max_length=16000, description="base64 COSE_Sign1 (R1 NFC)")
+
+
+class Identity(BaseModel):
+    """INS identity traits and NIR."""
+
+    nir: str
+    birth_name: str
+    first_names: list[str]
+    birth_date: str
+    sex: str
+    birthplace: str
+
+
+class Rights(BaseModel):
+    """Rights (ADRi) of one person."""
+
+    nir: str
+    regime_code: str
+    regime_name: str
+    fund_code: str
+    fund_name: str
+    rights_from: str
+    rights_until: str | None
+    rights_open: bool
+    as_of: str
+
+
+class Verification(BaseModel):
+    """A verified, now spent, presentation."""
+
+    token_id: str
+    expires_at: int
+    card_reference: str
+    delegated: bool
+    identity: Identity
+    rights: Rights
+
+
+def _decode(encoded: str) -> bytes:
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "bad_presentation", "presentation is not base64") from None
+
+
+def _check_device(conn: Connection, ctx: BackendContext, claims: PresentationClaims, dev_id: str) -> bool:
+    """Refuse revoked devices and undelegated presentations; True when delegated."""
+    row = conn.execute(select(db.device.c.nir, db.device.c.status)
+                       .where(db.device.c.device_id == dev_id)).first()
+    if row is None:
+        return False  # certified by the insurer outside this service (e.g. a factory phone)
+    if row.status == "revoked":
+        raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
+    if row.nir == claims.holder.nir:
+        return False
+    now = ctx.now()
+    selected = claims.selected_identity.nir
+    for d in conn.execute(select(db.delegation).where(
+            db.delegation.c.holder_nir == claims.holder.nir, db.delegation.c.delegate_nir == row.nir,
+            db.delegation.c.revoked_at.is_(None))):
+        if d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries):
+            return True
+    raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
+                   "for this beneficiary at this time")
+
+
+@router.post("/v1/verifications", response_model=Verification)
+def verify(body: VerificationRequest, caller: Caller = Depends(practitioner),
+           ctx: BackendContext = Depends(backend_context)) -> Verification:
+    """Verify an NFC presentation once; return identity and rights of the selected beneficiary."""
+    message = _decode(body.presentation)
+    try:
+        claims, key = verify_presentation(message, ctx.insurer.trust_anchor, ctx.now_datetime())
+    except ApcvError as exc:
+        raise ApiError(422, "invalid_presentation", str(exc).replace("\n", " ")) from None
+    token = claims.token_id.hex()
+    selected = claims.selected_identity.nir
+    with ctx.engine.begin() as conn:
+        person = require_person(conn, selected)
+        delegated = _check_device(conn, ctx, claims, device_id(key))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(db.used_token).values(
+                    token_id=token, rpps=caller.ident, holder_nir=claims.holder.nir, selected_nir=selected,
+                    used_at=ctx.now(), expires_at=claims.expires_at))
+        except IntegrityError:
+            conn.execute(insert(db.replay).values(token_id=token, rpps=caller.ident, at=ctx.now()))
+            log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident,
+                        mask_nir(claims.holder.nir))
+            replayed = True
+        else:
+            replayed = False
+    if replayed:
+        raise ApiError(409, "token_replayed", f"token {token} was already used")
+    return Verification(token_id=token, expires_at=claims.expires_at, card_reference=claims.card_reference,
+                        delegated=delegated, identity=Identity(**identity_json(person)),
+                        rights=Rights(**rights_json(person, ctx.today())))

@@ -1,0 +1,68 @@
+"""Fixtures of the backend tests: an embedded backend on a FrozenClock, callers, people."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from harness.clock import FrozenClock
+from simulators.backend.client import BackendClient, Signer, open_backend
+from simulators.factory import synthetic_insurer
+from simulators.phone.wallet import Wallet
+from simulators.population.generator import generate_population, generate_practitioners
+from simulators.population.model import Insured
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def backend(clock: FrozenClock, tmp_path) -> Iterator[BackendClient]:
+    client = open_backend("embedded:", clock=clock, database=f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def people() -> list[Insured]:
+    """Synthetic insured: adults with and without beneficiaries, one under guardianship, etc."""
+    return list(generate_population(400, 7))
+
+
+@pytest.fixture
+def doctor() -> Signer:
+    return Signer.practitioner(next(iter(generate_practitioners(1, 0))).rpps)
+
+
+@pytest.fixture
+def operator() -> Signer:
+    return Signer.operator()
+
+
+@pytest.fixture(scope="session")
+def adult(people: list[Insured]) -> Insured:
+    """An adult, not under guardianship, with beneficiaries."""
+    return next(p for p in people if p.beneficiaries and not p.under_guardianship
+                and p.identity.birth_date.year < 1990)
+
+
+@pytest.fixture
+def wallet_for(backend: BackendClient):
+    """Activate an insured at the backend (France Identité) and build the phone's wallet."""
+
+    def activate(insured: Insured) -> Wallet:
+        key = ec.generate_private_key(ec.SECP256R1())
+        done = backend.enrol(key, insured.identity.nir, "france_identite")
+        return Wallet(insured, done["card_reference"], key, base64.b64decode(done["device_certificate"]))
+
+    return activate
+
+
+@pytest.fixture
+def insurer():
+    return synthetic_insurer(0)
