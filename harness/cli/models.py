@@ -64,10 +64,12 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
               help="Write PNG plots into this directory.")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU; 1: in this process).")
 @click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
+@click.option("--detailed", is_flag=True,
+              help="Run the real phone, card and reader kernel for every NFC and card read.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications: int, seed: int,
                  timings: str | None, plot_dir: str | None, workers: int | None, dask: str | None,
-                 as_json: bool) -> None:
+                 detailed: bool, as_json: bool) -> None:
     """Simulate a waiting room under several adoption mixes and compare identification time."""
     params = load_scenario(scenario)
     chosen = [Mix.parse(text) for text in (mixes or DEFAULT_MIXES)]
@@ -76,12 +78,13 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{params.name}: replications", total=len(chosen) * replications)
         summaries = run_mixes(params, chosen, days, replications, seed, reads, workers=workers, dask=dask,
-                              progress=lambda: progress.advance(task))
+                              progress=lambda: progress.advance(task), detailed=detailed)
     plots = (plot_waiting_room(summaries, params.name, params.opening.start_hour, Path(plot_dir))
              if plot_dir else [])
     if as_json:
         click.echo(json.dumps({"scenario": params.name, "days": days, "replications": replications,
-                               "seed": seed, "timings": timings, "plots": [str(p) for p in plots],
+                               "seed": seed, "timings": timings, "detailed": detailed,
+                               "plots": [str(p) for p in plots],
                                "mixes": [s.to_json() for s in summaries]}, indent=2))
         return
     title = f"{params.name}: {days} days × {replications} replications"

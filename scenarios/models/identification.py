@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import simpy
 
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
@@ -91,6 +92,9 @@ class Identifier:
         self.failures = {name: (getattr(params.failures, name).probability,
                                 getattr(params.failures, name).penalty.sampler())
                          for name in type(params.failures).model_fields}
+
+    def start_day(self, env: simpy.Environment) -> None:
+        """Called when a simulated day starts; sampling needs nothing (the detailed mode does)."""
 
     def identify(self, method: str, rng: np.random.Generator) -> Outcome:
         """Identify a patient who starts with ``method``."""

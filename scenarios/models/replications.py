@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scenarios.models.detailed import DetailedIdentifier
 from scenarios.models.distributions import Sampler
 from scenarios.models.identification import Identifier, Mix
 from scenarios.models.params import GpScenario, WalkInScenario
@@ -29,10 +30,15 @@ class Replication:
 
 
 def run_replication(scenario: GpScenario | WalkInScenario, mix: Mix, days: int, seed: int,
-                    replication: int, reads: Mapping[str, Sampler] | None = None) -> Replication:
-    """Simulate ``days`` days; the same (seed, replication) gives the same patients for every mix."""
+                    replication: int, reads: Mapping[str, Sampler] | None = None,
+                    detailed: bool = False) -> Replication:
+    """Simulate ``days`` days; the same (seed, replication) gives the same patients for every mix.
+
+    ``detailed`` runs the real phone, card and reader kernel for each NFC and card read.
+    """
     rng = np.random.default_rng([seed, replication])
-    identifier = Identifier(scenario.identification, reads)
+    identifier = (DetailedIdentifier(scenario.identification, reads, seed) if detailed
+                  else Identifier(scenario.identification, reads))
     result = Replication([], [], [], [], [])
     queues: list[list[int]] = []
     for _ in range(days):

@@ -16,11 +16,13 @@ DASK_CONNECT_TIMEOUT = "5s"
 
 def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days: int, replications: int,
               seed: int = 0, reads: Mapping[str, Sampler] | None = None, *, workers: int | None = None,
-              dask: str | None = None, progress: Callable[[], None] | None = None) -> list[MixSummary]:
+              dask: str | None = None, progress: Callable[[], None] | None = None,
+              detailed: bool = False) -> list[MixSummary]:
     """Every mix × replication, summarised per mix, in the order of ``mixes``.
 
     ``workers`` = 1 runs in this process; otherwise a process pool (``None``: one per CPU)
     runs them, or the Dask cluster whose scheduler is at ``dask`` (``tcp://host:port``).
+    ``detailed`` drives the real simulators for every NFC and card read.
     """
     if days < 1 or replications < 1:
         raise ModelError(f"days and replications must be at least 1 (got {days} and {replications})")
@@ -29,7 +31,7 @@ def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days:
     tick = progress or (lambda: None)
 
     def args(mix: Mix, replication: int) -> tuple:
-        return scenario, mix, days, seed, replication, reads
+        return scenario, mix, days, seed, replication, reads, detailed
 
     if dask is not None:
         for index, result in _on_dask(dask, [(i, args(m, r)) for i, m, r in tasks]):

@@ -97,6 +97,7 @@ def simulate_day(scenario: GpScenario | WalkInScenario, mix: Mix, identifier: Id
     """Simulate one day of ``scenario`` with patients identifying by ``mix``."""
     day = DayResult()
     env = simpy.Environment(initial_time=scenario.opening.start_hour * 3600)
+    identifier.start_day(env)
     if isinstance(scenario, GpScenario):
         arrivals = gp_arrivals(scenario, rng)
         practitioner = Desk(env, 1)
