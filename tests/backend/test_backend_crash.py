@@ -1,0 +1,74 @@
+"""SIGKILL the served backend while claims are being submitted: acknowledged claims survive once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from harness.clock import WallClock
+from simulators.backend import db
+from simulators.backend.client import BackendClient, BackendLinkError, BackendRefused, Signer, open_backend
+from simulators.backend.presentations import wallet_presentation
+from simulators.backend.process import ServerProcess
+from simulators.factory import synthetic_insurer
+from simulators.phone.wallet import Wallet
+from simulators.population.generator import generate_population, generate_practitioners
+from simulators.profile.r1.credentials import key_from_scalar
+
+
+def _submit_until_down(client: BackendClient, doctor: Signer, token: str, acked: list[str],
+                       stop: threading.Event) -> None:
+    n = 0
+    while not stop.is_set():
+        claim_id = f"crash-{n}"
+        try:
+            client.submit_claim(doctor, claim_id, token, [{"code": "G", "amount_cents": 2650}])
+        except (BackendLinkError, BackendRefused):
+            return
+        acked.append(claim_id)
+        n += 1
+
+
+def test_acknowledged_claims_survive_sigkill(tmp_path):
+    url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+    person = next(iter(generate_population(1, 3)))
+    doctor = Signer.practitioner(next(iter(generate_practitioners(1, 0))).rpps)
+    wallet = Wallet.activate(person, synthetic_insurer(0), "APCV-CRASH", key_from_scalar(77))
+    server = ServerProcess(url)
+    try:
+        client = open_backend(server.url, timeout=5)
+        client.provision(Signer.operator(), person)
+        token = client.verify(doctor, wallet_presentation(wallet, WallClock().now()))["token_id"]
+        acked: list[str] = []
+        stop = threading.Event()
+        workers = [threading.Thread(target=_submit_until_down, args=(open_backend(server.url, timeout=5),
+                                                                    doctor, token, acked, stop))
+                   for _ in range(4)]
+        # four submitters share one id sequence on purpose: the same claim id is sent in parallel
+        for t in workers:
+            t.start()
+        deadline = time.monotonic() + 60
+        while len(acked) < 200 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(acked) >= 200, "claims were not acknowledged fast enough to test a crash"
+        server.kill()
+        stop.set()
+        for t in workers:
+            t.join(10)
+    finally:
+        server.kill()
+    acknowledged = set(acked)
+    with ServerProcess(url) as again:
+        client = open_backend(again.url, timeout=5)
+        for claim_id in sorted(acknowledged)[:20]:  # resubmitting an acknowledged claim: same ack
+            body = {"claim_id": claim_id, "token_id": token, "acts": [{"code": "G", "amount_cents": 2650}]}
+            response = client.send("POST", "/v1/claims", body, doctor)
+            assert response.status_code == 200, response.text
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        stored = [r.claim_id for r in conn.execute(select(db.claim.c.claim_id))]
+        receipts = conn.execute(select(func.count()).select_from(db.receipt)).scalar_one()
+    assert acknowledged <= set(stored)
+    assert len(stored) == len(set(stored)) == receipts
