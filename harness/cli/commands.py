@@ -8,4 +8,5 @@ from harness.cli import (
     read,  # noqa: F401
     rigs,  # noqa: F401
     run,  # noqa: F401
+    simulate,  # noqa: F401
 )

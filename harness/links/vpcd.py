@@ -99,7 +99,8 @@ class _Attachment:
                 message = receive_message(self.sock)
                 self.greeted.set()
                 if message is None:
-                    log.info("%s: vpcd closed the connection", self.slot.url)
+                    if not self.closed.is_set():
+                        log.info("%s: vpcd closed the connection", self.slot.url)
                     break
                 if not message:
                     continue

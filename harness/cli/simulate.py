@@ -1,0 +1,94 @@
+"""``apcv-hil simulate phone|card``: keep a simulated device on a link for outside software.
+
+The device stays presented (e.g. on pcscd's virtual reader through ``vpcd:``) until
+SIGINT or SIGTERM, which end the command cleanly with status 0. Each exchange is logged on
+stderr with NIRs masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+
+import click
+
+from harness.cli import cli
+from harness.clock import WallClock
+from harness.links import LinkError, open_card_slot
+from harness.links.base import CardResponder
+from harness.pcsc import ensure_pcscd
+from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
+
+DEFAULT_LINK = "vpcd://127.0.0.1:35963"
+WATCH_INTERVAL_S = 0.5
+
+
+@cli.group()
+def simulate() -> None:
+    """Keep a simulated phone or card on a link until interrupted."""
+
+
+def _link_options(default_seed: int) -> Callable:
+    def decorate(command: Callable) -> Callable:
+        for option in reversed((
+            click.option("--link", default=DEFAULT_LINK, show_default=True,
+                         help="Card-side link URL (vpcd://HOST:PORT puts it on pcscd's virtual reader)."),
+            click.option("--seed", type=int, default=default_seed, show_default=True,
+                         help="Seed of the synthetic insured person and device key."),
+            click.option("--insurer-seed", type=int, default=0, show_default=True,
+                         help="Seed of the synthetic insurer PKI (the rig's `seed`)."),
+            click.option("--start-pcscd", is_flag=True,
+                         help="Start pcscd (with the vpcd driver) if it is not running; stop it on exit."),
+        )):
+            command = option(command)
+        return command
+    return decorate
+
+
+@simulate.command("phone")
+@_link_options(default_seed=2)
+@click.option("--locked", is_flag=True, help="Start with the app locked (the reader gets 6982).")
+@click.option("--code", default="0000", show_default=True, help="The app's 4-digit secret code.")
+def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool,
+                   locked: bool, code: str) -> None:
+    """A phone with the apCV, tapped on the reader until interrupted."""
+    if not (len(code) == 4 and code.isascii() and code.isdigit()):
+        raise click.BadParameter(f"{code!r} is not 4 digits", param_hint="--code")
+    phone = synthetic_phone(seed, synthetic_insurer(insurer_seed), WallClock(), code=code, locked=locked)
+    _serve(phone, f"phone (seed {seed}{', locked' if locked else ''})", link, start_pcscd)
+
+
+@simulate.command("card")
+@_link_options(default_seed=5)
+def simulate_card(link: str, seed: int, insurer_seed: int, start_pcscd: bool) -> None:
+    """A physical Vitale card, inserted in the reader until interrupted."""
+    _serve(synthetic_card(seed, synthetic_insurer(insurer_seed)), f"card (seed {seed})", link, start_pcscd)
+
+
+def _serve(device: CardResponder, what: str, link: str, start_pcscd: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    links_log = logging.getLogger("harness.links")
+    links_log.addHandler(handler)
+    links_log.setLevel(logging.INFO)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with ExitStack() as stack:
+            if start_pcscd:
+                stack.enter_context(ensure_pcscd())
+            slot = open_card_slot(link)
+            stack.callback(slot.close)
+            slot.attach(device)
+            click.echo(f"ready: simulated {what} on {link}; Ctrl-C to stop", err=True)
+            while not stop.wait(WATCH_INTERVAL_S):
+                if getattr(slot, "attached", True) is False:
+                    raise LinkError(f"{link}: the link closed (pcscd stopped?); the {what} is off the reader")
+        click.echo(f"stopped: simulated {what} left {link}", err=True)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        links_log.removeHandler(handler)
