@@ -15,8 +15,12 @@ from scenarios.models.identification import DEFAULT_MIXES, Mix
 from scenarios.models.mmc import simulate_mmc
 from scenarios.models.params import load_scenario
 from scenarios.models.plots import plot_waiting_room
+from scenarios.models.rollout.exports import export_rollout
+from scenarios.models.rollout.model import hourly_requests, timeline
+from scenarios.models.rollout.params import load_rollout
+from scenarios.models.rollout.plots import plot_rollout
 from scenarios.models.runner import run_mixes
-from scenarios.models.tables import waiting_room_table
+from scenarios.models.tables import rollout_table, waiting_room_table
 from scenarios.models.timings import load_timings
 
 
@@ -91,3 +95,37 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     Console().print(waiting_room_table(title, summaries))
     for path in plots:
         click.echo(f"plot: {path}")
+
+
+@cli.command()
+@click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default="2026-12-31",
+              show_default=True, help="Last day modelled; the hourly backend profile is for this day.")
+@click.option("--params", "params_file", type=click.Path(dir_okay=False),
+              help="Rollout parameters (YAML); default: the built-in calibration.")
+@click.option("--step-days", type=click.IntRange(min=1), default=7, show_default=True,
+              help="Days between modelled days.")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False), help="Write PNG plots here.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False),
+              help="Write rollout_timeline.csv, backend_hourly.csv and locust_shape.py here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def rollout(until, params_file: str | None, step_days: int, plot_dir: str | None, export_dir: str | None,
+            as_json: bool) -> None:
+    """Model the national rollout: activations, practitioners, operators, backend load."""
+    params = load_rollout(params_file)
+    start = min(params.activations.points)
+    end = until.date()
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("rollout: days", total=max(0, (end - start).days // step_days + 1))
+        days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task))
+    hourly = hourly_requests(params, days[-1].date)
+    files = [*(plot_rollout(days, hourly, Path(plot_dir)) if plot_dir else []),
+             *(export_rollout(days, hourly, Path(export_dir)) if export_dir else [])]
+    if as_json:
+        click.echo(json.dumps({"until": end.isoformat(), "days": [d.to_json() for d in days],
+                               "backend_hourly_requests_per_s": hourly, "files": [str(f) for f in files]},
+                              indent=2))
+        return
+    Console().print(rollout_table(days))
+    for path in files:
+        click.echo(f"wrote {path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from scenarios.models.replications import MixSummary
+from scenarios.models.rollout.model import RolloutDay
 from scenarios.models.stats import Estimate
 
 
@@ -26,4 +27,19 @@ def waiting_room_table(title: str, summaries: list[MixSummary]) -> Table:
                       *([_scaled(s.secretary_per_day_s, 60)] if secretary else []),
                       f"{s.wait_p50_s:.0f}", f"{s.wait_p95_s:.0f}", f"{s.throughput_per_day.mean:.1f}",
                       str(s.methods.get("paper", 0)))
+    return table
+
+
+def rollout_table(days: list[RolloutDay], rows: int = 12) -> Table:
+    """About ``rows`` evenly spaced modelled days, always including the last."""
+    table = Table(title="national rollout")
+    table.add_column("date", no_wrap=True)
+    for column in ("insured", "new/day", "pract.", "operators", "wait min", "peak req/s"):
+        table.add_column(column, justify="right")
+    step = max(1, len(days) // rows)
+    shown = days[::step] if days[::step][-1] is days[-1] else [*days[::step], days[-1]]
+    for d in shown:
+        table.add_row(d.date.isoformat(), f"{d.activations:,.0f}", f"{d.new_activations:,.0f}",
+                      f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait_min:.1f}",
+                      f"{d.peak_requests_per_s:.3g}")
     return table

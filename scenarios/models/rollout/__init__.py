@@ -1,0 +1,1 @@
+"""The national rollout: activations, practitioners, identity-check operators, backend load."""

@@ -1,0 +1,70 @@
+"""The rollout day by day, and the backend request rate by hour of day that follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from scenarios.models.errors import ModelError
+from scenarios.models.rollout.curves import activations, practitioners
+from scenarios.models.rollout.operators import operators_needed
+from scenarios.models.rollout.params import RolloutParams
+
+
+@dataclass(frozen=True)
+class RolloutDay:
+    """The state of the rollout on one day."""
+
+    date: dt.date
+    activations: float
+    new_activations: float
+    practitioners: float
+    video_enrolments: float
+    operators: int
+    operator_wait_min: float
+    apcv_visits: float
+    peak_requests_per_s: float
+
+    def to_json(self) -> dict:
+        """Plain data (ISO date)."""
+        return {**asdict(self), "date": self.date.isoformat()}
+
+
+def apcv_visits(params: RolloutParams, day: dt.date) -> float:
+    """Visits on ``day`` where the patient presents the app to an equipped practitioner."""
+    backend = params.backend
+    holders = min(1.0, activations(params.activations, day) / backend.card_holders) * backend.usage_share
+    equipped = min(1.0, practitioners(params.practitioners, day) / params.practitioners.ceiling)
+    return backend.visits_per_day * holders * equipped
+
+
+def hourly_requests(params: RolloutParams, day: dt.date) -> dict[int, float]:
+    """Backend requests per second in each hour of ``day``."""
+    backend = params.backend
+    requests = apcv_visits(params, day) * backend.requests_per_visit
+    return {hour: requests * share / 3600 for hour, share in backend.hourly_visit_share.items()}
+
+
+def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: int = 7,
+             progress: Callable[[], None] | None = None) -> list[RolloutDay]:
+    """One :class:`RolloutDay` every ``step_days`` from ``start`` to ``until`` (inclusive)."""
+    if until < start:
+        raise ModelError(f"--until {until} is before the start of the rollout ({start})")
+    days: list[RolloutDay] = []
+    day = start
+    while day <= until:
+        active = activations(params.activations, day)
+        new = active - activations(params.activations, day - dt.timedelta(days=1))
+        operators, wait = operators_needed(new, params.identity_check)
+        days.append(RolloutDay(
+            date=day, activations=active, new_activations=new,
+            practitioners=practitioners(params.practitioners, day),
+            video_enrolments=new * params.identity_check.video_share, operators=operators,
+            operator_wait_min=wait, apcv_visits=apcv_visits(params, day),
+            peak_requests_per_s=max(hourly_requests(params, day).values()),
+        ))
+        if progress:
+            progress()
+        day += dt.timedelta(days=step_days)
+    return days

@@ -1,0 +1,24 @@
+"""How many identity-check operators keep the wait for a video enrolment review under target."""
+
+from __future__ import annotations
+
+from scenarios.models.erlang import mean_wait_in_queue
+from scenarios.models.errors import ModelError
+from scenarios.models.rollout.params import IdentityCheck
+
+MAX_OPERATORS = 100_000
+
+
+def operators_needed(daily_enrolments: float, check: IdentityCheck) -> tuple[int, float]:
+    """Fewest operators whose mean wait (Erlang C, busiest hour) is within target; and that wait (min)."""
+    videos_per_minute = daily_enrolments * check.video_share * check.peak_factor / (check.open_hours * 60)
+    if videos_per_minute <= 0:
+        return 0, 0.0
+    service_rate = 1 / check.review_minutes
+    operators = max(1, int(videos_per_minute / service_rate) + 1)
+    while operators <= MAX_OPERATORS:
+        wait = mean_wait_in_queue(videos_per_minute, service_rate, operators)
+        if wait <= check.target_wait_minutes:
+            return operators, wait
+        operators += 1
+    raise ModelError(f"more than {MAX_OPERATORS} operators needed: check the identity_check parameters")

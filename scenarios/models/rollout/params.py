@@ -1,0 +1,98 @@
+"""Rollout parameters (``params/rollout.yaml``), validated with pydantic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scenarios.models.errors import ModelError
+from scenarios.models.params import PARAMS_DIR
+
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Curve(_Strict):
+    """Cumulative counts at dates (growing), and the ceiling they tend to."""
+
+    points: dict[dt.date, Positive]
+    ceiling: Positive
+
+    @field_validator("points")
+    @classmethod
+    def _growing(cls, points: dict[dt.date, float]) -> dict[dt.date, float]:
+        ordered = sorted(points.items())
+        if len(ordered) < 2:
+            raise ValueError("needs at least two dated points")
+        if any(b[1] <= a[1] for a, b in itertools.pairwise(ordered)):
+            raise ValueError("counts must grow with the dates")
+        return dict(ordered)
+
+
+class PractitionerCurve(Curve):
+    """Practitioners: points, then a steady monthly increase up to the ceiling."""
+
+    monthly_increase: float = Field(ge=0)
+
+
+class IdentityCheck(_Strict):
+    """Video enrolments reviewed by operators."""
+
+    video_share: float = Field(ge=0, le=1)
+    review_minutes: Positive
+    open_hours: float = Field(gt=0, le=24)
+    peak_factor: float = Field(ge=1)
+    target_wait_minutes: Positive
+
+
+class Backend(_Strict):
+    """What drives the backend load: visits, app usage, requests per visit, hours."""
+
+    visits_per_day: Positive
+    card_holders: Positive
+    usage_share: float = Field(ge=0, le=1)
+    requests_per_visit: Positive
+    hourly_visit_share: dict[int, Annotated[float, Field(ge=0)]]
+
+    @field_validator("hourly_visit_share")
+    @classmethod
+    def _shares(cls, shares: dict[int, float]) -> dict[int, float]:
+        if any(not 0 <= hour <= 23 for hour in shares):
+            raise ValueError("hours must be 0..23")
+        if abs(sum(shares.values()) - 1) > 1e-3:
+            raise ValueError(f"shares must sum to 1, not {sum(shares.values()):.3f}")
+        return dict(sorted(shares.items()))
+
+
+class RolloutParams(_Strict):
+    """Everything the rollout model needs."""
+
+    activations: Curve
+    practitioners: PractitionerCurve
+    identity_check: IdentityCheck
+    backend: Backend
+
+
+def load_rollout(path: str | Path | None = None) -> RolloutParams:
+    """Read and validate the rollout parameters (the built-in file by default)."""
+    source = Path(path) if path else PARAMS_DIR / "rollout.yaml"
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        return RolloutParams.model_validate(data)
+    except OSError as exc:
+        raise ModelError(f"cannot read rollout file {source}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ModelError(f"{source}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ModelError(f"{source}: {where}: {message}") from None
