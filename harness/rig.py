@@ -61,12 +61,30 @@ class ReaderRole(_Strict):
     _link = field_validator("link")(_check_link)
 
 
+def _check_backend_link(value: str) -> str:
+    scheme, _, rest = value.partition(":")
+    embedded = scheme == "embedded" and not rest
+    served = scheme in ("http", "https") and len(rest) > 2 and rest.startswith("//")
+    if embedded or served:
+        return value
+    raise ValueError(f"backend link {value!r} must be 'embedded:' or 'http://host:port'")
+
+
+class BackendRole(_Strict):
+    """The insurer backend: in-process (``embedded:``) or a served one (``http://host:port``)."""
+
+    link: str = Field(description="embedded: or http://host:port")
+
+    _link = field_validator("link")(_check_backend_link)
+
+
 class Roles(_Strict):
     """Roles a scenario may ask for."""
 
     phone: PresentedRole | None = None
     card: PresentedRole | None = None
     reader: ReaderRole
+    backend: BackendRole | None = None
 
 
 class RigConfig(_Strict):
