@@ -67,6 +67,10 @@ class Mix:
                 return name
         return "card"
 
+    def choose_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """The starting methods of ``size`` patients (an array of method names)."""
+        return rng.choice(np.array(CHOSEN), size, p=[self.shares[name] for name in CHOSEN])
+
 
 DEFAULT_MIXES = ("card=100", "card=75,qr=25", "card=50,qr=50", "qr=100", "nfc=100")
 
@@ -118,6 +122,32 @@ class Identifier:
         outcome.method = current
         outcome.seconds += self.step_time(current, rng)
         return outcome
+
+    def identify_many(self, methods: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`identify` for many patients at once: (seconds, final methods).
+
+        Fallbacks only ever move down ``nfc → qr → card → paper``, so handling each method's
+        failures once, in that order, follows every patient's path as :meth:`identify` does.
+        """
+        current = np.asarray(methods).astype("<U5")
+        seconds = np.zeros(current.size)
+        checked: dict[str, np.ndarray] = {name: np.zeros(current.size, bool) for name in self.failures}
+        for method in ("nfc", "qr", "card", "paper"):
+            here = current == method
+            for failure, fallback in FALLBACKS[method]:
+                probability, penalty = self.failures[failure]
+                candidates = here & ~checked[failure]
+                checked[failure] |= candidates
+                hit = candidates & (rng.random(current.size) < probability)
+                seconds[hit] += penalty.sample(rng, int(hit.sum()))
+                if fallback is not None:
+                    current[hit] = fallback
+                    here &= ~hit
+        for method in (*CHOSEN, "paper"):
+            chosen = current == method
+            count = int(chosen.sum())
+            seconds[chosen] += self.handling[method].sample(rng, count) + self.read[method].sample(rng, count)
+        return seconds, current
 
     def step_time(self, method: str, rng: np.random.Generator) -> float:
         """Handling plus reading time of a method that works."""
