@@ -11,6 +11,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from harness.cli import cli
+from scenarios.models.errors import ModelError
+from scenarios.models.hil import compare_reads, run_on_rig
 from scenarios.models.identification import DEFAULT_MIXES, Mix
 from scenarios.models.mmc import simulate_mmc
 from scenarios.models.params import load_scenario
@@ -20,7 +22,7 @@ from scenarios.models.rollout.model import hourly_requests, timeline
 from scenarios.models.rollout.params import load_rollout
 from scenarios.models.rollout.plots import plot_rollout
 from scenarios.models.runner import run_mixes
-from scenarios.models.tables import rollout_table, waiting_room_table
+from scenarios.models.tables import rig_reads_table, rollout_table, waiting_room_table
 from scenarios.models.timings import load_timings
 
 
@@ -70,14 +72,26 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
 @click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
 @click.option("--detailed", is_flag=True,
               help="Run the real phone, card and reader kernel for every NFC and card read.")
+@click.option("--realtime", type=float, metavar="FACTOR",
+              help="Run in real time, FACTOR times faster than life, reading on the rig (needs --rig).")
+@click.option("--rig", metavar="FILE", help="Rig whose reader really reads each card and phone.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications: int, seed: int,
                  timings: str | None, plot_dir: str | None, workers: int | None, dask: str | None,
-                 detailed: bool, as_json: bool) -> None:
-    """Simulate a waiting room under several adoption mixes and compare identification time."""
+                 detailed: bool, realtime: float | None, rig: str | None, as_json: bool) -> None:
+    """Simulate a waiting room under several adoption mixes and compare identification time.
+
+    With --realtime and --rig, one replication of each mix runs in real time and every card
+    and NFC read really happens on the rig; measured read times are shown beside modelled ones.
+    """
     params = load_scenario(scenario)
     chosen = [Mix.parse(text) for text in (mixes or DEFAULT_MIXES)]
     reads = load_timings(timings) if timings else None
+    if (realtime is None) != (rig is None):
+        raise ModelError("--realtime and --rig go together (a rig to read on, a speed to run at)")
+    if realtime is not None and rig is not None:
+        _on_rig(params, chosen, rig, realtime, days, seed, reads, as_json)
+        return
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{params.name}: replications", total=len(chosen) * replications)
@@ -95,6 +109,22 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     Console().print(waiting_room_table(title, summaries))
     for path in plots:
         click.echo(f"plot: {path}")
+
+
+def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed: int, reads,
+            as_json: bool) -> None:
+    report = []
+    for mix in mixes:
+        results, records = run_on_rig(params, mix, rig, realtime, days, seed, reads)
+        report.append({"mix": mix.label, "served": sum(r.served for r in results),
+                       "identification_s": sum(r.identification_s for r in results),
+                       "reads": compare_reads(records), "records": [r.to_json() for r in records]})
+    if as_json:
+        click.echo(json.dumps({"scenario": params.name, "rig": rig, "realtime": realtime, "days": days,
+                               "mixes": report}, indent=2))
+        return
+    for entry in report:
+        Console().print(rig_reads_table(f"{params.name}, {entry['mix']}: reads on {rig}", entry["reads"]))
 
 
 @cli.command()

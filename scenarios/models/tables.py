@@ -43,3 +43,19 @@ def rollout_table(days: list[RolloutDay], rows: int = 12) -> Table:
                       f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait_min:.1f}",
                       f"{d.peak_requests_per_s:.3g}")
     return table
+
+
+def rig_reads_table(title: str, rows: list[dict]) -> Table:
+    """Measured read times on a rig beside the modelled ones, per method."""
+    table = Table(title=title)
+    table.add_column("method")
+    for column in ("reads", "modelled mean s", "measured mean s", "measured p95 s", "failed"):
+        table.add_column(column, justify="right")
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.4f}"
+
+    for row in rows:
+        table.add_row(row["method"], str(row["reads"]), seconds(row["modelled_mean_s"]),
+                      seconds(row["measured_mean_s"]), seconds(row["measured_p95_s"]), str(row["failed"]))
+    return table

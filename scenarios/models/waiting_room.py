@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+import simpy.rt
 
 from scenarios.models.engine import Desk, visit
 from scenarios.models.identification import Identifier, Mix
@@ -93,10 +94,16 @@ def walk_in_arrivals(scenario: WalkInScenario, rng: np.random.Generator) -> np.n
 
 
 def simulate_day(scenario: GpScenario | WalkInScenario, mix: Mix, identifier: Identifier,
-                 rng: np.random.Generator) -> DayResult:
-    """Simulate one day of ``scenario`` with patients identifying by ``mix``."""
+                 rng: np.random.Generator, realtime: float | None = None) -> DayResult:
+    """Simulate one day of ``scenario`` with patients identifying by ``mix``.
+
+    With ``realtime``, the day runs on SimPy's real-time environment at ``realtime``
+    simulated seconds per wall-clock second (it lags rather than fails when reads are slow).
+    """
     day = DayResult()
-    env = simpy.Environment(initial_time=scenario.opening.start_hour * 3600)
+    start = scenario.opening.start_hour * 3600
+    env = (simpy.Environment(initial_time=start) if realtime is None
+           else simpy.rt.RealtimeEnvironment(initial_time=start, factor=1 / realtime, strict=False))
     identifier.start_day(env)
     if isinstance(scenario, GpScenario):
         arrivals = gp_arrivals(scenario, rng)

@@ -1,0 +1,90 @@
+"""Hardware in the loop: the model in real time, each read really done on the rig's links."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import harness.cli.commands  # noqa: F401  (registers the command modules)
+from harness.cli import cli
+from scenarios.models.errors import ModelError
+from scenarios.models.hil import compare_reads, run_on_rig
+from scenarios.models.identification import Mix
+from scenarios.models.params import load_scenario
+
+RUSH = """\
+kind: pharmacy
+name: Pharmacy rush
+opening: {start_hour: 12, end_hour: 12.05, days_per_week: 6}
+servers: 2
+arrivals_per_hour: {12: 240}
+service: {mean: 30, sd: 10}
+"""
+
+
+@pytest.fixture
+def rush(tmp_path: Path) -> Path:
+    path = tmp_path / "rush.yaml"
+    path.write_text(RUSH)
+    return path
+
+
+def test_reads_really_happen_on_the_software_rig_in_real_time(rush: Path) -> None:
+    scenario = load_scenario(str(rush))
+    started = time.monotonic()
+    days, records = run_on_rig(scenario, Mix.parse("card=50,nfc=50"), "software", realtime=900, seed=1)
+    elapsed = time.monotonic() - started
+    assert elapsed >= 0.05 * 3600 / 900 * 0.8  # the opening hours took real time, compressed
+    assert len(records) == days[0].methods["card"] + days[0].methods["nfc"] > 3
+    assert all(r.measured_s is not None and 0 < r.measured_s < r.modelled_s for r in records)
+    rows = compare_reads(records)
+    assert {row["method"] for row in rows} <= {"card", "nfc"}
+    assert sum(row["reads"] for row in rows) == len(records)
+
+
+def test_a_rig_without_the_role_records_failed_reads(rush: Path, tmp_path: Path) -> None:
+    rig = tmp_path / "phone-only.yaml"
+    rig.write_text("""\
+name: phone-only
+profile: APCV-R1
+roles:
+  phone: {link: "sim:phone-only", simulated: true, seed: 2}
+  reader: {link: "sim:phone-only"}
+""")
+    _, records = run_on_rig(load_scenario(str(rush)), Mix.parse("card=100"), str(rig), realtime=900)
+    card_reads = [r for r in records if r.method == "card"]
+    assert card_reads and all(r.measured_s is None and "card" in r.error for r in card_reads)
+
+
+def test_bad_speed_up_factor(rush: Path) -> None:
+    with pytest.raises(ModelError, match="--realtime must be a positive"):
+        run_on_rig(load_scenario(str(rush)), Mix.parse("card=100"), "software", realtime=0)
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_realtime_rig_json(rush: Path) -> None:
+    code, out, _ = _run("waiting-room", "--scenario", str(rush), "--days", "1", "--mix", "nfc=100",
+                        "--realtime", "900", "--rig", "software", "--json")
+    assert code == 0
+    data = json.loads(out)
+    reads = data["mixes"][0]["reads"]
+    assert reads and reads[0]["measured_mean_s"] is not None
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--realtime", "10"), "error: --realtime and --rig go together"),
+    (("--rig", "software"), "error: --realtime and --rig go together"),
+    (("--realtime", "10", "--rig", "/nonexistent.yaml"), "error: rig file /nonexistent.yaml not found"),
+])
+def test_cli_bad_rig_options(rush: Path, args: tuple[str, ...], message: str) -> None:
+    code, _, err = _run("waiting-room", "--scenario", str(rush), "--days", "1", "--mix", "card=100", *args)
+    assert code == 2
+    assert err.startswith(message), err
