@@ -2,7 +2,8 @@
 
 ``vpcd://127.0.0.1:35963?fault=drop@3,corrupt@5&latency=20`` reads: answer every APDU 20 ms
 late, flip a byte of the answer to the 5th APDU, and leave the field when the 3rd APDU
-arrives. APDUs are counted from 1 since the device was attached; each fault fires once.
+arrives. APDUs are counted from 1 since the device was attached; each fault fires once
+per link (a device presented again is not faulted again).
 
 Kinds:
 - ``drop@N``    RF drop: the device leaves the field instead of answering APDU N;

@@ -192,9 +192,12 @@ class PcscReaderLink(ReaderLink):
             self._abandon()
             raise LinkError(f"{self.url}: the card did not answer within {self.apdu_timeout:g} s "
                             "(mute card); take it away and present it again") from None
-        if hr == scard.SCARD_S_SUCCESS:
+        if hr == scard.SCARD_S_SUCCESS and response:
             return bytes(response)
         self._card = None
+        if hr == scard.SCARD_S_SUCCESS:  # vpcd's answer to a connection closed mid-APDU
+            raise NoCardPresent(f"{self.url}: no answer: the card or phone left the field during the "
+                                "exchange (RF drop)")
         if hr in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD) or not self._present():
             raise NoCardPresent(f"{self.url}: the card or phone left the field during the exchange "
                                 f"(RF drop): {_error_text(hr)}")

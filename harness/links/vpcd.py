@@ -127,6 +127,10 @@ class _Attachment:
     def _apdu(self, apdu: bytes) -> bytes | None:
         self.apdus += 1
         fault = self.slot.faults.at.get(self.apdus)
+        if fault is not None:
+            if self.apdus in self.slot.fired:
+                fault = None
+            self.slot.fired.add(self.apdus)
         if log.isEnabledFor(logging.INFO):
             log.info("%s C-APDU %s", self.slot.url, _masked(apdu))
         if fault == "drop":
@@ -179,6 +183,8 @@ class VpcdCardSlot(CardSlot):
         except ValueError:
             raise LinkError(f"{url.raw}: attach_timeout must be seconds") from None
         self._attachment: _Attachment | None = None
+        self.fired: set[int] = set()
+        """APDU numbers whose fault has fired: a device presented again is not faulted again."""
         self._note: Callable[[str], None] | None = None
         self._lock = threading.Lock()
 

@@ -1,0 +1,161 @@
+"""The whole real loop: reader kernel -> pyscard -> pcscd -> vpcd -> simulated phone/card."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.bench import Bench
+from harness.links import LinkError, NoCardPresent, open_reader
+from harness.pcsc import PcscdUnavailable, ensure_pcscd
+from harness.rig import RIGS_DIR, parse_rig
+from simulators.errors import ApcvError, ProtocolError
+from simulators.factory import synthetic_insurer
+from simulators.reader.errors import CardError
+from simulators.reader.kernel import ReaderKernel
+
+pytestmark = pytest.mark.usefixtures("pcscd")
+READER = "Virtual PCD 00 00"
+
+
+def rig(phone_query: str = "", reader_query: str = ""):
+    data = yaml.safe_load((RIGS_DIR / "pcsc-vpcd.yaml").read_text())
+    data["roles"]["phone"]["link"] += phone_query
+    data["roles"]["reader"]["link"] += reader_query
+    return parse_rig(data, "pcsc-vpcd (test)")
+
+
+def test_reads_phone_and_card_through_pcscd():
+    with Bench(rig()) as bench:
+        bench.present("phone")
+        phone = bench.reader.read()
+        bench.present("card")
+        card = bench.reader.read()
+    assert phone.kind == "phone" and card.kind == "card"
+    assert phone.atr == bench.phone.atr and card.atr == bench.card.atr
+
+
+def test_rf_drop_is_reported_noted_and_recovered():
+    with Bench(rig("?fault=drop@2")) as bench:
+        bench.present("phone")
+        with pytest.raises(NoCardPresent, match=r"left the field during the exchange \(RF drop\)"):
+            bench.reader.read()
+        notes = [e.detail for e in bench.recorder.events if e.kind == "note"]
+        assert any("RF drop at APDU 2" in n for n in notes)
+        bench.withdraw("phone")
+        bench.present("phone")  # tapped again: the fault fired once
+        assert bench.reader.read().kind == "phone"
+
+
+def test_reset_mid_session_fails_clearly_then_recovers():
+    with Bench(rig("?fault=reset@3")) as bench:
+        bench.present("phone")
+        with pytest.raises(CardError, match="GET PRESENTATION: the device answered 6985"):
+            bench.reader.read()
+        assert bench.reader.read().kind == "phone"
+
+
+def test_corrupted_byte_fails_clearly():
+    with Bench(rig("?fault=corrupt@2")) as bench:
+        bench.present("phone")
+        with pytest.raises(ApcvError, match="ESTABLISH SESSION"):
+            bench.reader.read()
+
+
+def test_card_answering_garbage():
+    with Bench(rig("?fault=garbage@1")) as bench:
+        bench.present("phone")
+        with pytest.raises(ProtocolError, match="malformed response from the device"):
+            bench.reader.read()
+
+
+def test_mute_card_times_out_without_hanging():
+    with Bench(rig("?fault=mute@1", "?apdu_timeout=1")) as bench:
+        bench.present("phone")
+        start = time.monotonic()
+        with pytest.raises(LinkError, match=r"did not answer within 1 s \(mute card\)"):
+            bench.reader.read()
+        assert time.monotonic() - start < 5
+
+
+def test_tap_and_removal_events():
+    link = open_reader(f"pcsc://{READER}")
+    try:
+        assert not link.wait_for_card(0.2)
+        with Bench(rig()) as bench:
+            bench.present("phone")
+            assert link.wait_for_card(3)
+            bench.withdraw("phone")
+            assert link.wait_for_removal(3)
+        with pytest.raises(NoCardPresent, match=f"no phone or card on reader '{READER}' within 0.3 s"):
+            open_reader(f"pcsc://{READER}?timeout=0.3").connect()
+    finally:
+        link.close()
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("pcsc://Nonexistent Reader", "no PC/SC reader named 'Nonexistent Reader'; readers present: "
+                                  "'Virtual PCD 00 00', 'Virtual PCD 00 01'"),
+    ("pcsc://7", "no PC/SC reader number 7; readers present: 'Virtual PCD 00 00'"),
+    ("pcsc://Virtual", "'Virtual' matches several readers"),
+    ("pcsc://0?timeout=0", "timeout='0' must be seconds"),
+    ("pcsc://0?apdu_timeout=x", "apdu_timeout='x' must be seconds"),
+    ("pcsc://0?fault=drop@1", "unknown parameter fault"),
+])
+def test_bad_reader_urls(url, message):
+    with pytest.raises(LinkError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        open_reader(url)
+
+
+def test_reader_by_index_and_substring():
+    for url in ("pcsc://0", "pcsc://pcd 00 00", "pcsc://Virtual%20PCD%2000%2000"):
+        link = open_reader(url)
+        assert link.reader_name == READER
+        link.close()
+
+
+def test_pcscd_not_startable(tmp_path):
+    with pytest.raises(PcscdUnavailable, match="vpcd driver configuration .* is missing: apt-get install "
+                                               "pcscd vsmartcard-vpcd"):
+        ensure_pcscd(sock_path=tmp_path / "pcscd.comm", vpcd_config=tmp_path / "vpcd")
+
+
+@pytest.fixture
+def simulated_phone():
+    """``apcv-hil simulate phone`` on the virtual reader, as outside software would meet it."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "apcv-hil"), "simulate", "phone", "--link", "vpcd://127.0.0.1:35963"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    lines = [process.stderr.readline() for _ in range(2)]
+    assert lines[-1].startswith("ready: simulated phone"), lines
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait(5)
+
+
+@pytest.mark.skipif(shutil.which("opensc-tool") is None, reason="opensc-tool not installed (make setup)")
+def test_opensc_tool_selects_our_phone(simulated_phone):
+    out = subprocess.run(["opensc-tool", "-r", READER, "-s", "00 A4 04 00 06 F0 41 50 43 56 01 00"],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0, out.stderr
+    assert "SW1=0x90, SW2=0x00" in out.stdout
+
+
+def test_pyscard_reads_simulated_phone_and_sigterm_stops_it(simulated_phone):
+    kernel = ReaderKernel(open_reader(f"pcsc://{READER}"), synthetic_insurer(0).trust_anchor)
+    result = kernel.read()
+    assert result.kind == "phone"
+    simulated_phone.send_signal(signal.SIGTERM)
+    assert simulated_phone.wait(10) == 0
+    log = simulated_phone.stderr.read()
+    assert "C-APDU 00A4040006F041504356" in log and "stopped: simulated phone" in log
+    assert result.holder.nir not in log
