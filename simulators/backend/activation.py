@@ -137,7 +137,7 @@ async def enrol(body: Enrolment, request: Request, ctx: BackendContext = Depends
 
 
 @router.get("/v1/activations/{activation_id}", response_model=Activation)
-def activation_status(activation_id: str, caller: Caller = Depends(authenticate),
+async def activation_status(activation_id: str, caller: Caller = Depends(authenticate),
                       ctx: BackendContext = Depends(backend_context)) -> Activation:
     """State of an activation, for the device it enrols or an operator."""
     with ctx.engine.connect() as conn:
@@ -148,7 +148,7 @@ def activation_status(activation_id: str, caller: Caller = Depends(authenticate)
 
 
 @router.get("/v1/review/activations", response_model=list[Activation])
-def review_queue(_: Caller = Depends(operator), ctx: BackendContext = Depends(backend_context)) -> list:
+async def review_queue(_: Caller = Depends(operator), ctx: BackendContext = Depends(backend_context)) -> list:
     """Video enrolments waiting for a human reviewer, oldest first."""
     with ctx.engine.connect() as conn:
         rows = conn.execute(select(db.device).where(db.device.c.status == "pending")
@@ -164,7 +164,7 @@ def _pending(conn: Connection, activation_id: str) -> Row:
 
 
 @router.post("/v1/review/activations/{activation_id}/approve", response_model=Activation)
-def approve(activation_id: str, _: Caller = Depends(operator),
+async def approve(activation_id: str, _: Caller = Depends(operator),
             ctx: BackendContext = Depends(backend_context)) -> Activation:
     """Approve a video enrolment: the device is certified and becomes the active one."""
     with ctx.engine.begin() as conn:
@@ -173,7 +173,7 @@ def approve(activation_id: str, _: Caller = Depends(operator),
 
 
 @router.post("/v1/review/activations/{activation_id}/reject", response_model=Activation)
-def reject(activation_id: str, body: Rejection, _: Caller = Depends(operator),
+async def reject(activation_id: str, body: Rejection, _: Caller = Depends(operator),
            ctx: BackendContext = Depends(backend_context)) -> Activation:
     """Reject a video enrolment with a reason."""
     with ctx.engine.begin() as conn:

@@ -37,7 +37,7 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness: the service answers and reaches its database."""
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")

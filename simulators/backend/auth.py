@@ -114,21 +114,21 @@ async def authenticate(request: Request, ctx: BackendContext = Depends(backend_c
     raise ApiError(401, "bad_key_id", f"{KEY_ID_HEADER} must start with rpps:, operator: or device:")
 
 
-def practitioner(caller: Caller = Depends(authenticate)) -> Caller:
+async def practitioner(caller: Caller = Depends(authenticate)) -> Caller:
     """A practitioner from the directory."""
     if caller.kind != "practitioner":
         raise ApiError(403, "wrong_caller", f"only practitioners may call this, not a {caller.kind}")
     return caller
 
 
-def operator(caller: Caller = Depends(authenticate)) -> Caller:
+async def operator(caller: Caller = Depends(authenticate)) -> Caller:
     """A review operator from the directory."""
     if caller.kind != "operator":
         raise ApiError(403, "wrong_caller", f"only review operators may call this, not a {caller.kind}")
     return caller
 
 
-def active_device(caller: Caller = Depends(authenticate)) -> Caller:
+async def active_device(caller: Caller = Depends(authenticate)) -> Caller:
     """A device whose activation completed and was not revoked since."""
     if caller.kind != "device":
         raise ApiError(403, "wrong_caller", f"only an activated device may call this, not a {caller.kind}")

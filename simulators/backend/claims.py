@@ -84,7 +84,7 @@ def _existing(conn: Connection, body: ClaimRequest, content_hash: str, rpps: str
 
 @router.post("/v1/claims", status_code=201, response_model=ClaimAck,
              responses={200: {"model": ClaimAck, "description": "the same claim again: same ack"}})
-def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner),
+async def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner),
                  ctx: BackendContext = Depends(backend_context)) -> ClaimAck | JSONResponse:
     """Store a claim and its receipt (committed before the answer)."""
     content_hash = _content_hash(body)
@@ -121,7 +121,7 @@ def purge_receipts(conn: Connection, now: float) -> int:
 
 
 @router.get("/v1/receipts", response_model=list[Receipt])
-def fetch_receipts(caller: Caller = Depends(active_device),
+async def fetch_receipts(caller: Caller = Depends(active_device),
                    ctx: BackendContext = Depends(backend_context)) -> list[Receipt]:
     """New receipts of the device owner; each is handed over once and then lives on the phone."""
     now = ctx.now()

@@ -34,6 +34,6 @@ class BackendContext:
         return self.now_datetime().date()
 
 
-def backend_context(request: Request) -> BackendContext:
+async def backend_context(request: Request) -> BackendContext:
     """FastAPI dependency: the app's :class:`BackendContext`."""
     return request.app.state.backend

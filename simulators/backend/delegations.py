@@ -60,7 +60,7 @@ def _view(row: Row) -> Delegation:
 
 
 @router.post("/v1/delegations", status_code=201, response_model=Delegation)
-def create_delegation(body: DelegationRequest, caller: Caller = Depends(active_device),
+async def create_delegation(body: DelegationRequest, caller: Caller = Depends(active_device),
                       ctx: BackendContext = Depends(backend_context)) -> Delegation:
     """Delegate the card of the device's owner for some beneficiaries during a window."""
     if body.delegate_nir == caller.nir:
@@ -82,7 +82,7 @@ def create_delegation(body: DelegationRequest, caller: Caller = Depends(active_d
 
 
 @router.get("/v1/delegations", response_model=list[Delegation])
-def list_delegations(caller: Caller = Depends(active_device),
+async def list_delegations(caller: Caller = Depends(active_device),
                      ctx: BackendContext = Depends(backend_context)) -> list[Delegation]:
     """Delegations the device's owner gave or received."""
     d = db.delegation.c
@@ -94,7 +94,7 @@ def list_delegations(caller: Caller = Depends(active_device),
 
 
 @router.delete("/v1/delegations/{delegation_id}", response_model=Delegation)
-def revoke_delegation(delegation_id: str, caller: Caller = Depends(active_device),
+async def revoke_delegation(delegation_id: str, caller: Caller = Depends(active_device),
                       ctx: BackendContext = Depends(backend_context)) -> Delegation:
     """Revoke a delegation (the holder only); revoking twice keeps the first time."""
     d = db.delegation.c

@@ -25,7 +25,7 @@ class Provisioned(BaseModel):
 
 
 @router.put("/v1/insured", response_model=Provisioned)
-def provision(record: dict[str, Any] = Body(description="an Insured record (simulators.population.model)"),
+async def provision(record: dict[str, Any] = Body(description="an Insured record"),
               _: Caller = Depends(operator), ctx: BackendContext = Depends(backend_context)) -> Provisioned:
     """Register (or replace) one insured person and their beneficiaries."""
     try:

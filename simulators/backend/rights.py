@@ -36,7 +36,7 @@ class InsiResult(BaseModel):
 
 
 @router.get("/v1/rights/{nir}", response_model=Rights)
-def rights(nir: str = Path(pattern=NIR_PATTERN), _: Caller = Depends(practitioner),
+async def rights(nir: str = Path(pattern=NIR_PATTERN), _: Caller = Depends(practitioner),
            ctx: BackendContext = Depends(backend_context)) -> Rights:
     """Rights (ADRi) of the person with ``nir`` as of the service's date."""
     with ctx.engine.connect() as conn:
@@ -44,7 +44,7 @@ def rights(nir: str = Path(pattern=NIR_PATTERN), _: Caller = Depends(practitione
 
 
 @router.post("/v1/insi/search", response_model=InsiResult)
-def insi_search(query: InsiQuery, _: Caller = Depends(practitioner),
+async def insi_search(query: InsiQuery, _: Caller = Depends(practitioner),
                 ctx: BackendContext = Depends(backend_context)) -> InsiResult:
     """Look up an identity by the five strict traits (names exactly as registered)."""
     p = db.person.c

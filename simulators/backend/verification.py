@@ -103,7 +103,7 @@ def _check_device(conn: Connection, ctx: BackendContext, claims: PresentationCla
 
 
 @router.post("/v1/verifications", response_model=Verification)
-def verify(body: VerificationRequest, caller: Caller = Depends(practitioner),
+async def verify(body: VerificationRequest, caller: Caller = Depends(practitioner),
            ctx: BackendContext = Depends(backend_context)) -> Verification:
     """Verify an NFC presentation once; return identity and rights of the selected beneficiary."""
     message = _decode(body.presentation)
