@@ -15,6 +15,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q scenarios --rig rigs/pcsc-vpcd.yaml
 
 lint: setup
 	$(BIN)/ruff check .

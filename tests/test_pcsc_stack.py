@@ -122,8 +122,8 @@ def test_reader_by_index_and_substring():
 
 
 def test_pcscd_not_startable(tmp_path):
-    with pytest.raises(PcscdUnavailable, match="vpcd driver configuration .* is missing: apt-get install "
-                                               "pcscd vsmartcard-vpcd"):
+    with pytest.raises(PcscdUnavailable, match=r"vpcd driver configuration .* is missing: apt-get install "
+                                               r"pcscd vsmartcard-vpcd"):
         ensure_pcscd(sock_path=tmp_path / "pcscd.comm", vpcd_config=tmp_path / "vpcd")
 
 
