@@ -12,18 +12,10 @@ from rich.table import Table
 
 from harness.cli import cli
 from scenarios.models.errors import ModelError
-from scenarios.models.hil import compare_reads, run_on_rig
 from scenarios.models.identification import DEFAULT_MIXES, Mix
-from scenarios.models.mmc import simulate_mmc
-from scenarios.models.params import load_scenario
-from scenarios.models.plots import plot_waiting_room
-from scenarios.models.rollout.exports import export_rollout
-from scenarios.models.rollout.model import hourly_requests, timeline
-from scenarios.models.rollout.params import load_rollout
-from scenarios.models.rollout.plots import plot_rollout
-from scenarios.models.runner import run_mixes
-from scenarios.models.tables import rig_reads_table, rollout_table, waiting_room_table
-from scenarios.models.timings import load_timings
+
+# The model modules (SciPy, matplotlib, Ciw, Dask) load inside each command, so that other
+# apcv-hil commands start quickly.
 
 
 @cli.group()
@@ -41,6 +33,8 @@ def queue() -> None:
 def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers: int, seed: int,
               as_json: bool) -> None:
     """Simulate an M/M/c queue on the model engine; print its mean wait beside Erlang C's."""
+    from scenarios.models.mmc import simulate_mmc
+
     result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
@@ -84,6 +78,12 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     With --realtime and --rig, one replication of each mix runs in real time and every card
     and NFC read really happens on the rig; measured read times are shown beside modelled ones.
     """
+    from scenarios.models.params import load_scenario
+    from scenarios.models.plots import plot_waiting_room
+    from scenarios.models.runner import run_mixes
+    from scenarios.models.tables import waiting_room_table
+    from scenarios.models.timings import load_timings
+
     params = load_scenario(scenario)
     chosen = [Mix.parse(text) for text in (mixes or DEFAULT_MIXES)]
     reads = load_timings(timings) if timings else None
@@ -113,6 +113,9 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
 
 def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed: int, reads,
             as_json: bool) -> None:
+    from scenarios.models.hil import compare_reads, run_on_rig
+    from scenarios.models.tables import rig_reads_table
+
     report = []
     for mix in mixes:
         results, records = run_on_rig(params, mix, rig, realtime, days, seed, reads)
@@ -141,6 +144,12 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
 def rollout(until, params_file: str | None, step_days: int, plot_dir: str | None, export_dir: str | None,
             as_json: bool) -> None:
     """Model the national rollout: activations, practitioners, operators, backend load."""
+    from scenarios.models.rollout.exports import export_rollout
+    from scenarios.models.rollout.model import hourly_requests, timeline
+    from scenarios.models.rollout.params import load_rollout
+    from scenarios.models.rollout.plots import plot_rollout
+    from scenarios.models.tables import rollout_table
+
     params = load_rollout(params_file)
     start = min(params.activations.points)
     end = until.date()
