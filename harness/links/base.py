@@ -11,6 +11,7 @@ a card slot.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,8 +98,17 @@ class CardSlot(ABC):
     def detach(self) -> None:
         """Take the device away (the phone leaves the field)."""
 
+    _note: Callable[[str], None] | None = None
+
     def record_notes(self, note: Callable[[str], None]) -> None:
         """Send notes of what the slot does on its own (injected faults) to ``note``."""
+        self._note = note
+
+    def notify(self, text: str) -> None:
+        """Log ``text`` and note it in the trace, if one is recorded."""
+        logging.getLogger(type(self).__module__).warning("%s: %s", self.url, text)
+        if self._note is not None:
+            self._note(f"{self.url}: {text}")
 
     def close(self) -> None:
         """Release the slot's resources."""

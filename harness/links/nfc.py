@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import nfc.clf
 import nfc.tag
@@ -159,16 +158,6 @@ class NfcCardSlot(CardSlot):
         self.faults = parse_card_faults(url.params, url.raw)
         self._emulation: CardEmulation | None = None
         self._clf: nfc.clf.ContactlessFrontend | None = None
-        self._note: Callable[[str], None] | None = None
-
-    def record_notes(self, note: Callable[[str], None]) -> None:
-        self._note = note
-
-    def notify(self, text: str) -> None:
-        """Log ``text`` and note it in the trace, if one is recorded."""
-        log.warning("%s: %s", self.url, text)
-        if self._note is not None:
-            self._note(f"{self.url}: {text}")
 
     def attach(self, device: CardResponder) -> None:
         if self._emulation is not None and self._emulation.device is device:

@@ -18,7 +18,6 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
 
 from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl
 from harness.links.card_faults import CardFaults, parse_card_faults
@@ -185,17 +184,7 @@ class VpcdCardSlot(CardSlot):
         self._attachment: _Attachment | None = None
         self.fired: set[int] = set()
         """APDU numbers whose fault has fired: a device presented again is not faulted again."""
-        self._note: Callable[[str], None] | None = None
         self._lock = threading.Lock()
-
-    def record_notes(self, note: Callable[[str], None]) -> None:
-        self._note = note
-
-    def notify(self, text: str) -> None:
-        """Log ``text`` and note it in the trace, if one is recorded."""
-        log.warning("%s: %s", self.url, text)
-        if self._note is not None:
-            self._note(f"{self.url}: {text}")
 
     @property
     def attached(self) -> bool:
