@@ -8,9 +8,7 @@ import time
 import click
 
 from harness.cli import cli
-from simulators.backend import seeding
-from simulators.backend.app import ENV_DB, ENV_SEED
-from simulators.backend.db import DEFAULT_DB, create_schema, make_engine
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
 
 
 @cli.group()
@@ -35,6 +33,9 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_popul
           population_seed: int) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C."""
     import uvicorn
+
+    from simulators.backend import seeding
+    from simulators.backend.db import create_schema, make_engine
 
     engine = make_engine(db_url)
     if seed_population:

@@ -12,10 +12,9 @@ from simulators.backend import activation, claims, db, delegations, provisioning
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
 from simulators.backend.seeding import seed_directory
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
 from simulators.factory import synthetic_insurer
 
-ENV_DB = "APCV_BACKEND_DB"
-ENV_SEED = "APCV_BACKEND_SEED"
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"
 
@@ -49,5 +48,5 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
 
 def app_from_environment() -> FastAPI:
     """The app of one uvicorn worker: database URL and seed from the environment."""
-    return create_app(db.make_engine(os.environ.get(ENV_DB, db.DEFAULT_DB)),
+    return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
                       seed=int(os.environ.get(ENV_SEED, "0")))

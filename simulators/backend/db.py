@@ -27,9 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from simulators.backend.settings import DEFAULT_DB
 from simulators.errors import ApcvError
-
-DEFAULT_DB = "sqlite:///apcv-backend.sqlite3"
 
 
 class DatabaseUrlError(ApcvError):

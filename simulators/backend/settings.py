@@ -1,0 +1,5 @@
+"""Settings names shared by the backend and its command line (kept free of heavy imports)."""
+
+DEFAULT_DB = "sqlite:///apcv-backend.sqlite3"
+ENV_DB = "APCV_BACKEND_DB"
+ENV_SEED = "APCV_BACKEND_SEED"
