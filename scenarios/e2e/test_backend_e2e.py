@@ -18,8 +18,8 @@ WEEK_AND_A_SECOND = 7 * 24 * 3600 + 1
 
 
 @pytest.fixture
-def frozen_bench(rig: RigConfig) -> Iterator[tuple[Bench, FrozenClock]]:
-    """The rig's roles on a frozen clock, so that 7 days pass at once."""
+def frozen_bench(rig: RigConfig, pcsc_stack) -> Iterator[tuple[Bench, FrozenClock]]:
+    """The rig's roles on a frozen clock, so that 7 days pass at once (pcscd up if the rig needs it)."""
     if rig.roles.backend is None:
         pytest.skip(f"rig '{rig.name}' has no backend role")
     if rig.roles.backend.link != "embedded:":
