@@ -20,7 +20,9 @@ def test_scenarios_pass_over_nfc_udp(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     rig = yaml.safe_load((ROOT / "rigs" / "nfc-udp.yaml").read_text(encoding="utf-8"))
-    for role in rig["roles"].values():
+    nfc_roles = [role for role in rig["roles"].values() if role["link"].startswith("nfc:")]
+    assert len(nfc_roles) == 3  # phone, card and reader share the one UDP link
+    for role in nfc_roles:
         assert role["link"] == "nfc://udp:127.0.0.1:54321"
         role["link"] = f"nfc://udp:127.0.0.1:{port}"
     rig_file = tmp_path / "nfc-udp.yaml"
