@@ -64,16 +64,11 @@ def _executable() -> str:
 
 
 class PcscDaemon:
-    """A pcscd this process uses; ``owned`` when we started it and must stop it."""
+    """A pcscd this process uses; ``process`` is set when we started it and must stop it."""
 
     def __init__(self, process: subprocess.Popen | None = None, log_path: Path | None = None) -> None:
         self.process = process
         self.log_path = log_path
-
-    @property
-    def owned(self) -> bool:
-        """True when this process started pcscd (and stops it in :meth:`stop`)."""
-        return self.process is not None
 
     def stop(self) -> None:
         """Stop pcscd if we started it; a daemon found running is left alone."""
