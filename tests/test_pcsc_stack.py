@@ -80,9 +80,12 @@ def test_mute_card_times_out_without_hanging():
     with Bench(rig("?fault=mute@1", "?apdu_timeout=1")) as bench:
         bench.present("phone")
         start = time.monotonic()
-        with pytest.raises(LinkError, match=r"did not answer within 1 s \(mute card\)"):
+        with pytest.raises(LinkError, match=r"did not answer within 1 s \(mute card, an APDU\)"):
             bench.reader.read()
         assert time.monotonic() - start < 5
+        bench.withdraw("phone")
+        bench.present("phone")  # the link opened a fresh pcscd context: it reads again
+        assert bench.reader.read().kind == "phone"
 
 
 def test_tap_and_removal_events():

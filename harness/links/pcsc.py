@@ -9,12 +9,12 @@ reader list (``pcsc://0``) or a unique part of a name (``pcsc://ACR122``). Query
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from harness.links.base import LinkError, LinkUrl, NoCardPresent, ReaderLink
+from harness.links.pcsc_deadline import CallDeadline, establish_context
 
 try:
     from smartcard import scard
@@ -46,33 +46,6 @@ def _seconds(url: LinkUrl, key: str, default: float) -> float:
     return value
 
 
-class _Worker:
-    """Runs one blocking PC/SC call at a time on its own thread, so callers can time out."""
-
-    def __init__(self) -> None:
-        self._request = threading.Lock()
-        self._request.acquire()
-        self._done = threading.Lock()
-        self._done.acquire()
-        self._call: Callable[[], Any] = lambda: None
-        self._result: Any = None
-        threading.Thread(target=self._run, daemon=True, name="pcsc-transmit").start()
-
-    def _run(self) -> None:
-        while True:
-            self._request.acquire()
-            self._result = self._call()
-            self._done.release()
-
-    def call(self, fn: Callable[[], Any], timeout: float) -> Any:
-        """``fn()`` on the worker thread; raises TimeoutError (the worker is then lost)."""
-        self._call = fn
-        self._request.release()
-        if not self._done.acquire(timeout=timeout):
-            raise TimeoutError
-        return self._result
-
-
 class PcscReaderLink(ReaderLink):
     """Reader end of a PC/SC link: one reader, one card connection at a time."""
 
@@ -85,17 +58,16 @@ class PcscReaderLink(ReaderLink):
         self.url = url.raw
         self.card_timeout = _seconds(url, "timeout", CARD_TIMEOUT_S)
         self.apdu_timeout = _seconds(url, "apdu_timeout", APDU_TIMEOUT_S)
-        self._context = self._establish()
+        self._context, self._deadline = self._establish()
         self.reader_name = self._resolve(url.target)
         self._card: int | None = None
         self._protocol = 0
-        self._worker = _Worker()
 
-    def _establish(self) -> int:
-        hr, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    def _establish(self) -> tuple[int, CallDeadline]:
+        hr, context, fd = establish_context(scard)
         if hr != scard.SCARD_S_SUCCESS:
             raise LinkError(f"{self.url}: pcscd is not running ({_error_text(hr)}); {START_PCSCD}")
-        return context
+        return context, CallDeadline.for_timeouts(fd, self.card_timeout, self.apdu_timeout)
 
     def readers(self) -> list[str]:
         """Names of the PC/SC readers present now."""
@@ -164,9 +136,9 @@ class PcscReaderLink(ReaderLink):
             if remaining <= 0 or not self.wait_for_card(remaining):
                 raise NoCardPresent(f"no phone or card on reader {self.reader_name!r} within "
                                     f"{self.card_timeout:g} s{f' ({last})' if last else ''}")
-            hr, card, protocol = scard.SCardConnect(
-                self._context, self.reader_name, scard.SCARD_SHARE_SHARED,
-                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+            hr, card, protocol = self._bounded("the power-up", scard.SCardConnect, self._context,
+                                               self.reader_name, scard.SCARD_SHARE_SHARED,
+                                               scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
             if hr == scard.SCARD_S_SUCCESS:
                 break
             if hr in (scard.SCARD_E_SHARING_VIOLATION, scard.SCARD_E_NO_SERVICE,
@@ -185,13 +157,7 @@ class PcscReaderLink(ReaderLink):
         card = self._card
         if card is None:
             raise NoCardPresent(f"{self.url}: not connected to a card (connect first)")
-        try:
-            hr, response = self._worker.call(
-                lambda: scard.SCardTransmit(card, self._protocol, list(apdu)), self.apdu_timeout)
-        except TimeoutError:
-            self._abandon()
-            raise LinkError(f"{self.url}: the card did not answer within {self.apdu_timeout:g} s "
-                            "(mute card); take it away and present it again") from None
+        hr, response = self._bounded("an APDU", scard.SCardTransmit, card, self._protocol, list(apdu))
         if hr == scard.SCARD_S_SUCCESS and response:
             return bytes(response)
         self._card = None
@@ -205,23 +171,39 @@ class PcscReaderLink(ReaderLink):
             raise LinkError(f"{self.url}: the card was reset during the session; connect again")
         raise LinkError(f"{self.url}: the exchange failed: {_error_text(hr)}")
 
+    def _bounded(self, what: str, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)`` in this thread, cut short after ``apdu_timeout`` (a mute card)."""
+        deadline = self._deadline
+        deadline.arm(self.apdu_timeout)
+        result = call(*args)
+        if deadline.disarm():
+            self._abandon()
+            raise LinkError(f"{self.url}: the card did not answer within {self.apdu_timeout:g} s "
+                            f"(mute card, {what}); take it away and present it again")
+        return result
+
     def _present(self) -> bool:
         state = self._state(scard.SCARD_STATE_UNAWARE, 0)
         return state is not None and bool(state & scard.SCARD_STATE_PRESENT)
 
     def _abandon(self) -> None:
-        """After a timeout the worker and the context stay blocked: start afresh."""
+        """After a call was cut short the context is unusable: start afresh."""
         self._card = None
-        self._worker = _Worker()
-        self._context = self._establish()
+        self._deadline.stop()
+        scard.SCardReleaseContext(self._context)
+        self._context, self._deadline = self._establish()
 
     def disconnect(self) -> None:
-        if self._card is not None:
-            scard.SCardDisconnect(self._card, scard.SCARD_UNPOWER_CARD)
-            self._card = None
+        card, self._card = self._card, None
+        if card is not None:
+            self._deadline.arm(self.apdu_timeout)
+            scard.SCardDisconnect(card, scard.SCARD_UNPOWER_CARD)
+            if self._deadline.disarm():
+                self._abandon()
 
     def close(self) -> None:
         self.disconnect()
+        self._deadline.stop()
         scard.SCardReleaseContext(self._context)
 
 
