@@ -4,21 +4,14 @@ server of our own, run as the ``postgres`` user since PostgreSQL refuses root), 
 from __future__ import annotations
 
 import base64
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.clock import FrozenClock
 from simulators.backend.client import BackendClient, Signer, open_backend
+from simulators.backend.postgres_server import PostgresServer, PostgresStartError
 from simulators.factory import synthetic_insurer
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
@@ -30,67 +23,12 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
-def _bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
-class PostgresInstance:
-    """initdb + pg_ctl in a temporary folder, listening on a free loopback port."""
-
-    def __init__(self) -> None:
-        initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-        if not initdb or not pg_ctl:
-            raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
-        self._pg_ctl = pg_ctl
-        self.root = Path(tempfile.mkdtemp(prefix="apcv-pg-"))
-        self.data = self.root / "data"
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self._prefix: list[str] = []
-        if os.geteuid() == 0:
-            if not shutil.which("runuser"):
-                raise RuntimeError("running as root and runuser is missing")
-            shutil.chown(self.root, "postgres", "postgres")
-            os.chmod(self.root, 0o755)
-            self._prefix = ["runuser", "-u", "postgres", "--"]
-        self._run([initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"])
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200"
-        self._run([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
-                   "-t", "60", "start"])
-        self._databases = 0
-
-    def _run(self, args: list[str]) -> None:
-        done = subprocess.run(self._prefix + args, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode:
-            raise RuntimeError(f"{Path(args[0]).name} failed: {(done.stderr or done.stdout).strip()[-300:]}")
-
-    def new_database(self) -> str:
-        """A new empty database; its SQLAlchemy URL."""
-        import psycopg
-
-        self._databases += 1
-        name = f"apcv_{os.getpid()}_{self._databases}_{int(time.time())}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        """Stop the server and remove its files."""
-        try:
-            self._run([self._pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"])
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresInstance]:
+def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of our own for the session (skipped with the reason if it cannot start)."""
     try:
-        instance = PostgresInstance()
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        instance = PostgresServer()
+    except PostgresStartError as exc:
         pytest.skip(f"PostgreSQL cannot be started: {exc}")
     yield instance
     instance.stop()
