@@ -61,7 +61,7 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
 @click.option("--timings", type=click.Path(dir_okay=False),
               help="Measured read times: a trace .jsonl or a results.json.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
-              help="Write PNG plots into this directory.")
+              help="Write PNG plots and the HTML report (index.html) into this directory.")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU; 1: in this process).")
 @click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
 @click.option("--detailed", is_flag=True,
@@ -80,9 +80,11 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     """
     from scenarios.models.params import load_scenario
     from scenarios.models.plots import plot_waiting_room
+    from scenarios.models.report import write_report
     from scenarios.models.runner import run_mixes
     from scenarios.models.tables import waiting_room_table
     from scenarios.models.timings import load_timings
+    from scenarios.models.waiting_room_report import waiting_room_report
 
     params = load_scenario(scenario)
     chosen = [Mix.parse(text) for text in (mixes or DEFAULT_MIXES)]
@@ -99,16 +101,24 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
                               progress=lambda: progress.advance(task), detailed=detailed)
     plots = (plot_waiting_room(summaries, params.name, params.opening.start_hour, Path(plot_dir))
              if plot_dir else [])
+    report = None
+    if plot_dir:
+        facts = {"scenario": params.name, "days": str(days), "replications": str(replications),
+                 "seed": str(seed), "timings": timings or "modelled", "detailed": str(detailed)}
+        report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries, plots),
+                              Path(plot_dir))
     if as_json:
         click.echo(json.dumps({"scenario": params.name, "days": days, "replications": replications,
                                "seed": seed, "timings": timings, "detailed": detailed,
-                               "plots": [str(p) for p in plots],
+                               "plots": [str(p) for p in plots], "report": report and str(report),
                                "mixes": [s.to_json() for s in summaries]}, indent=2))
         return
     title = f"{params.name}: {days} days × {replications} replications"
     Console().print(waiting_room_table(title, summaries))
     for path in plots:
         click.echo(f"plot: {path}")
+    if report:
+        click.echo(f"report: {report}")
 
 
 def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed: int, reads,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 
 from scenarios.models.replications import MixSummary
-from scenarios.models.rollout.model import RolloutDay
+from scenarios.models.rollout.model import RolloutDay, sample_days
+from scenarios.models.rollout.review_sizing import ReviewSizing
 from scenarios.models.stats import Estimate
 
 
@@ -36,12 +37,26 @@ def rollout_table(days: list[RolloutDay], rows: int = 12) -> Table:
     table.add_column("date", no_wrap=True)
     for column in ("insured", "new/day", "pract.", "operators", "wait min", "peak req/s"):
         table.add_column(column, justify="right")
-    step = max(1, len(days) // rows)
-    shown = days[::step] if days[::step][-1] is days[-1] else [*days[::step], days[-1]]
-    for d in shown:
+    for d in sample_days(days, rows):
         table.add_row(d.date.isoformat(), f"{d.activations:,.0f}", f"{d.new_activations:,.0f}",
                       f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait_min:.1f}",
                       f"{d.peak_requests_per_s:.3g}")
+    return table
+
+
+def review_queue_table(sizings: list[ReviewSizing]) -> Table:
+    """Operators per shift found by the SimPy review queue, beside Erlang C's, with the waits."""
+    statistic = sizings[0].target_statistic if sizings else "p95"
+    target = sizings[0].target_wait_min if sizings else 0.0
+    table = Table(title=f"identity-check review queue (SimPy; {statistic} wait ≤ {target:g} min)")
+    table.add_column("date", no_wrap=True)
+    for column in ("videos/day", "operators/shift", "Erlang C", "mean wait min", "p95 wait min",
+                   "operator h/day"):
+        table.add_column(column, justify="right")
+    for s in sizings:
+        table.add_row(s.date.isoformat(), f"{s.video_enrolments:,.0f}", str(s.operators),
+                      str(s.erlang_operators), _scaled(s.mean_wait_min, 1), _scaled(s.p95_wait_min, 1),
+                      f"{s.operator_hours:,.0f}")
     return table
 
 

@@ -68,3 +68,10 @@ def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: i
             progress()
         day += dt.timedelta(days=step_days)
     return days
+
+
+def sample_days(days: list[RolloutDay], rows: int = 12) -> list[RolloutDay]:
+    """About ``rows`` evenly spaced days of ``days``, always including the last."""
+    step = max(1, len(days) // rows)
+    shown = days[::step]
+    return shown if shown[-1] is days[-1] else [*shown, days[-1]]

@@ -5,15 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from scenarios.models.errors import ModelError
 from scenarios.models.params import PARAMS_DIR
 
 Positive = Annotated[float, Field(gt=0)]
+
+
+def _check_hour_shares(shares: dict[int, float]) -> dict[int, float]:
+    """Hours 0..23 whose shares of a day sum to 1."""
+    if any(not 0 <= hour <= 23 for hour in shares):
+        raise ValueError("hours must be 0..23")
+    if abs(sum(shares.values()) - 1) > 1e-3:
+        raise ValueError(f"shares must sum to 1, not {sum(shares.values()):.3f}")
+    return dict(sorted(shares.items()))
+
+
+HourShares = Annotated[dict[int, Annotated[float, Field(ge=0)]], AfterValidator(_check_hour_shares)]
+"""Share of a day's total in each hour of the day."""
 
 
 class _Strict(BaseModel):
@@ -43,14 +64,36 @@ class PractitionerCurve(Curve):
     monthly_increase: float = Field(ge=0)
 
 
+class Shift(_Strict):
+    """Hours of the day (0-24) when a shift of operators is on duty."""
+
+    start: float = Field(ge=0, lt=24)
+    end: float = Field(gt=0, le=24)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: float, info: ValidationInfo) -> float:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"a shift must end after it starts ({start} to {end})")
+        return end
+
+
 class IdentityCheck(_Strict):
-    """Video enrolments reviewed by operators."""
+    """Video enrolments reviewed by operators.
+
+    ``open_hours`` and ``peak_factor`` feed the Erlang C estimate (busiest hour, stationary);
+    ``arrivals_by_hour`` and ``shifts`` feed the SimPy simulation of the review queue.
+    """
 
     video_share: float = Field(ge=0, le=1)
     review_minutes: Positive
     open_hours: float = Field(gt=0, le=24)
     peak_factor: float = Field(ge=1)
     target_wait_minutes: Positive
+    target_statistic: Literal["mean", "p95"]
+    arrivals_by_hour: HourShares
+    shifts: list[Shift] = Field(min_length=1)
 
 
 class Backend(_Strict):
@@ -60,16 +103,7 @@ class Backend(_Strict):
     card_holders: Positive
     usage_share: float = Field(ge=0, le=1)
     requests_per_visit: Positive
-    hourly_visit_share: dict[int, Annotated[float, Field(ge=0)]]
-
-    @field_validator("hourly_visit_share")
-    @classmethod
-    def _shares(cls, shares: dict[int, float]) -> dict[int, float]:
-        if any(not 0 <= hour <= 23 for hour in shares):
-            raise ValueError("hours must be 0..23")
-        if abs(sum(shares.values()) - 1) > 1e-3:
-            raise ValueError(f"shares must sum to 1, not {sum(shares.values()):.3f}")
-        return dict(sorted(shares.items()))
+    hourly_visit_share: HourShares
 
 
 class RolloutParams(_Strict):

@@ -1,0 +1,92 @@
+"""How many operators per shift keep the review wait under target, by simulation (Erlang C beside).
+
+For a day's volume of video enrolments, replications of :mod:`review_queue` are run for a
+number of operators per shift; the target is met when the mean over replications of the
+chosen statistic (``mean`` or ``p95`` wait) is within ``target_wait_minutes``. The search
+starts from Erlang C's answer for the busiest hour and steps to the fewest operators that
+meet the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from scenarios.models.errors import ModelError
+from scenarios.models.rollout.operators import MAX_OPERATORS, operators_needed
+from scenarios.models.rollout.params import IdentityCheck
+from scenarios.models.rollout.review_queue import review_waits
+from scenarios.models.stats import Estimate, t_interval
+
+
+@dataclass(frozen=True)
+class ReviewSizing:
+    """The review queue on one day: operators per shift by simulation and by Erlang C, and waits."""
+
+    date: dt.date
+    video_enrolments: float
+    operators: int
+    erlang_operators: int
+    mean_wait_min: Estimate
+    p95_wait_min: Estimate
+    target_statistic: str
+    target_wait_min: float
+    operator_hours: float
+
+    def to_json(self) -> dict:
+        """Plain data (ISO date, intervals as mean/low/high)."""
+        return {"date": self.date.isoformat(), "video_enrolments": self.video_enrolments,
+                "operators_per_shift": self.operators, "erlang_c_operators": self.erlang_operators,
+                "mean_wait_min": self.mean_wait_min.to_json(), "p95_wait_min": self.p95_wait_min.to_json(),
+                "target_statistic": self.target_statistic, "target_wait_min": self.target_wait_min,
+                "operator_hours_per_day": self.operator_hours}
+
+
+def wait_estimates(check: IdentityCheck, videos_per_day: float, operators: int, replications: int,
+                   seed: int = 0, days: int = 1) -> tuple[Estimate, Estimate]:
+    """Mean and p95 wait (minutes), each with a 95 % interval over ``replications``."""
+    means, p95s = [], []
+    for replication in range(replications):
+        waits = review_waits(check, videos_per_day, operators, seed, replication, days)
+        means.append(float(waits.mean()) if waits.size else 0.0)
+        p95s.append(float(np.percentile(waits, 95)) if waits.size else 0.0)
+    return t_interval(means), t_interval(p95s)
+
+
+def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck, replications: int = 5,
+                      seed: int = 0) -> ReviewSizing:
+    """The fewest operators per shift whose simulated wait statistic meets the target on ``day``."""
+    if replications < 1:
+        raise ModelError(f"review replications must be at least 1 (got {replications})")
+    videos = new_activations * check.video_share
+    erlang, _ = operators_needed(new_activations, check)
+    shift_hours = sum(shift.end - shift.start for shift in check.shifts)
+    if videos <= 0:
+        none = Estimate(0.0, 0.0)
+        return ReviewSizing(day, 0.0, 0, 0, none, none, check.target_statistic, check.target_wait_minutes,
+                            0.0)
+
+    @cache
+    def estimates(operators: int) -> tuple[Estimate, Estimate]:
+        return wait_estimates(check, videos, operators, replications, seed)
+
+    def meets(operators: int) -> bool:
+        mean, p95 = estimates(operators)
+        return (mean if check.target_statistic == "mean" else p95).mean <= check.target_wait_minutes
+
+    operators = max(1, erlang)
+    if meets(operators):
+        while operators > 1 and meets(operators - 1):
+            operators -= 1
+    else:
+        while not meets(operators):
+            operators += 1
+            if operators > MAX_OPERATORS:
+                raise ModelError(f"more than {MAX_OPERATORS} operators per shift needed: "
+                                 "check the identity_check parameters")
+    mean, p95 = estimates(operators)
+    return ReviewSizing(day, videos, operators, erlang, mean, p95, check.target_statistic,
+                        check.target_wait_minutes, operators * shift_hours)

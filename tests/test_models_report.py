@@ -1,0 +1,109 @@
+"""The HTML report of the model commands: self-contained, figures equal to the JSON output."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import harness.cli.commands  # noqa: F401  (registers the command modules)
+from harness.cli import cli
+from scenarios.models.report import ModelReport, ReportTable, render_report
+
+
+class ReportPage(HTMLParser):
+    """Tables (by id: rows of cell texts), embedded images (decoded) and links of a report page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.images: list[bytes] = []
+        self.links: list[str] = []
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "table":
+            self._table = attributes["id"]
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append([])
+        elif tag == "td":
+            self._cell = []
+        elif tag == "img":
+            prefix = "data:image/png;base64,"
+            source = attributes["src"] or ""
+            assert source.startswith(prefix), source[:40]
+            self.images.append(base64.b64decode(source[len(prefix):]))
+        elif tag == "a":
+            self.links.append(attributes["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+        elif tag == "td" and self._cell is not None and self._table:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def rows(self, table: str) -> list[list[str]]:
+        """Body rows of ``table`` (the header row has no td cells)."""
+        return [row for row in self.tables[table] if row]
+
+
+def figure(cell: str) -> float:
+    """A number as the report prints it (thousands separated, signed)."""
+    return float(cell.replace(",", ""))
+
+
+def _run(*args: str) -> dict:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_waiting_room_report_embeds_the_plots_and_matches_the_json(tmp_path: Path) -> None:
+    data = _run("waiting-room", "--scenario", "gp", "--days", "2", "--replications", "3", "--workers", "1",
+                "--mix", "card=100", "--mix", "card=50,qr=50", "--mix", "nfc=100",
+                "--plot", str(tmp_path), "--json")
+    page_path = Path(data["report"])
+    assert page_path == tmp_path / "index.html"
+    page = ReportPage(page_path.read_text())
+    assert sorted(page.images) == sorted(Path(p).read_bytes() for p in data["plots"])
+    assert len(page.images) == 2
+    summary = page.rows("summary")
+    assert [row[0] for row in summary] == [m["mix"] for m in data["mixes"]]
+    for row, mix in zip(summary, data["mixes"], strict=True):
+        day, week = mix["identification_per_day_s"], mix["identification_per_week_s"]
+        expected = [day["mean"] / 60, day["low"] / 60, day["high"] / 60,
+                    week["mean"] / 3600, week["low"] / 3600, week["high"] / 3600]
+        assert [figure(c) for c in row[1:7]] == pytest.approx(expected, abs=0.006)
+        assert figure(row[8]) == pytest.approx(mix["wait_p50_s"], abs=0.06)
+        assert figure(row[9]) == pytest.approx(mix["wait_p95_s"], abs=0.06)
+        assert figure(row[10]) == pytest.approx(mix["throughput_per_day"]["mean"], abs=0.06)
+        assert int(row[13]) == mix["methods"].get("paper", 0)
+    comparison = page.rows("comparison")
+    base = data["mixes"][0]["identification_per_week_s"]["mean"]
+    for row, mix in zip(comparison, data["mixes"], strict=True):
+        assert figure(row[1]) == pytest.approx((mix["identification_per_week_s"]["mean"] - base) / 3600,
+                                               abs=0.006)
+    assert figure(comparison[0][1]) == 0
+
+
+def test_report_masks_nirs_and_escapes_text() -> None:
+    nir = "184127512345678"
+    report = ModelReport(f"run for {nir}", {"note": "<script>alert(1)</script>"},
+                         [ReportTable("t", "caption", ["who"], [[f"patient {nir}"]])])
+    page = render_report(report)
+    assert nir not in page
+    assert "18412**********" in page
+    assert "<script>" not in page
