@@ -33,6 +33,20 @@ NONCE_LEN = 16
 CHALLENGE_LEN = 16
 PRESENTATION_LIFETIME_S = 120
 
+QR_PREFIX = "APCV1:"
+QR_ROTATION_S = 30
+"""The phone shows a new QR token every 30 s (reported; a profile parameter)."""
+QR_TOKEN_LIFETIME_S = 2 * QR_ROTATION_S
+"""A QR token expires one rotation after it is replaced (``exp = iat + 60``)."""
+QR_UNLOCK_LIFETIME_S = 900
+"""QR tokens are issued for 15 min after an unlock, then the holder re-authenticates."""
+QR_CLOCK_SKEW_S = 60
+"""Allowed clock difference between phone and verifier for ``iat`` and ``exp``."""
+QR_MAX_TEXT = 4296
+"""Longest QR text: a version-40 QR code in alphanumeric mode at error correction L."""
+QR_MAX_COSE = 2048
+"""Largest COSE_Sign1 a QR token may inflate to (guards against zlib bombs)."""
+
 
 class SW(IntEnum):
     """ISO 7816-4 status words used by the profile."""

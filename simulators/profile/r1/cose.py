@@ -1,6 +1,7 @@
 """COSE_Sign1 (ES256) signing and verification over CBOR payloads, through ``cwt``.
 
-The signer's X.509 certificate travels in the unprotected ``x5chain`` header (label 33).
+The signer's X.509 certificate travels in the unprotected ``x5chain`` header (label 33);
+a key identifier, when given, in the unprotected ``kid`` header (label 4).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cwt.exceptions import CWTError
 from simulators.errors import VerificationError
 
 X5CHAIN = 33
+KID = 4
 COSE_SIGN1_TAG = 18
 _COSE = COSE.new(alg_auto_inclusion=True)
 
@@ -33,17 +35,24 @@ def _private_cose_key(key: ec.EllipticCurvePrivateKey) -> Any:
 
 
 @lru_cache(maxsize=4096)
-def _public_cose_key(x: int, y: int) -> Any:
-    """COSE key of a public point; cached, as a reader meets the same devices again."""
-    return COSEKey.new(_ec2_params(x, y))
+def _public_cose_key(x: int, y: int, kid: bytes | None = None) -> Any:
+    """COSE key of a public point (named ``kid`` if the message names one); cached, as a reader
+    meets the same devices again."""
+    params = _ec2_params(x, y)
+    if kid is not None:
+        params[2] = kid
+    return COSEKey.new(params)
 
 
 class Signer:
     """Signs CBOR payloads as COSE_Sign1 with one device or insurer key."""
 
-    def __init__(self, key: ec.EllipticCurvePrivateKey, certificate_der: bytes | None) -> None:
+    def __init__(self, key: ec.EllipticCurvePrivateKey, certificate_der: bytes | None,
+                 kid: bytes | None = None) -> None:
         self._key = _private_cose_key(key)
-        self._unprotected = {X5CHAIN: certificate_der} if certificate_der else {}
+        self._unprotected: dict[int, bytes] = {X5CHAIN: certificate_der} if certificate_der else {}
+        if kid:
+            self._unprotected[KID] = kid
 
     def sign(self, payload: bytes) -> bytes:
         """A tagged COSE_Sign1 over ``payload``."""
@@ -77,9 +86,11 @@ def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
 
 def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
     """Verify a COSE_Sign1 with ``public_key``; returns the payload."""
-    peek(message)  # structure and no trailing bytes, with clear errors
+    header, _ = peek(message)  # structure and no trailing bytes, with clear errors
+    kid = header.get(KID)
     try:
         numbers = public_key.public_numbers()
-        return _COSE.decode(message, _public_cose_key(numbers.x, numbers.y))
+        return _COSE.decode(message, _public_cose_key(numbers.x, numbers.y,
+                                                      kid if isinstance(kid, bytes) else None))
     except (CWTError, ValueError, TypeError, KeyError) as exc:
         raise VerificationError(f"COSE_Sign1 signature does not verify: {exc}") from exc
