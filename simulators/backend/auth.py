@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from fastapi import Depends, Request
-from sqlalchemy import select
 
-from simulators.backend import db
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
+from simulators.backend.lookups import hot_connection
 from simulators.backend.signing import (
     KEY_ID_HEADER,
     SIGNATURE_HEADER,
@@ -96,21 +95,22 @@ async def authenticate(request: Request, ctx: BackendContext = Depends(backend_c
     """Any registered caller (directory or enrolled device) with a valid signature."""
     signed = await read_signed(request, ctx)
     kind, _, ident = signed.key_id.partition(":")
-    with ctx.engine.connect() as conn:
-        if kind in ("rpps", "operator"):
-            row = conn.execute(select(db.principal.c.public_key, db.principal.c.kind)
-                               .where(db.principal.c.key_id == signed.key_id)).first()
-            if row is None:
-                raise ApiError(403, "unknown_key", f"key {signed.key_id[:80]} is not in the directory")
-            check_signature(signed, row.public_key)
-            return Caller(row.kind, ident)
-        if kind == "device":
-            row = conn.execute(select(db.device.c.public_key, db.device.c.nir, db.device.c.status)
-                               .where(db.device.c.device_id == ident)).first()
-            if row is None:
-                raise ApiError(403, "unknown_key", f"device {ident[:40]} was never enrolled")
-            check_signature(signed, row.public_key)
-            return Caller("device", ident, row.nir, row.status)
+    if kind in ("rpps", "operator"):
+        with hot_connection(ctx.engine) as conn:
+            principal = conn.principal(signed.key_id)
+        if principal is None:
+            raise ApiError(403, "unknown_key", f"key {signed.key_id[:80]} is not in the directory")
+        public_key, role = principal
+        check_signature(signed, public_key)
+        return Caller(role, ident)
+    if kind == "device":
+        with hot_connection(ctx.engine) as conn:
+            device = conn.device(ident)
+        if device is None:
+            raise ApiError(403, "unknown_key", f"device {ident[:40]} was never enrolled")
+        public_key, nir, status = device
+        check_signature(signed, public_key)
+        return Caller("device", ident, nir, status)
     raise ApiError(401, "bad_key_id", f"{KEY_ID_HEADER} must start with rpps:, operator: or device:")
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, select
 
 from simulators.backend import db
 from simulators.backend.errors import ApiError
+from simulators.backend.lookups import PersonRow
 from simulators.population.nir import mask_nir
 
 NIR_PATTERN = r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$"
@@ -24,17 +25,22 @@ def require_person(conn: Connection, nir: str) -> Row:
     """The ``person`` row of ``nir``; 404 naming the (masked) NIR otherwise."""
     row = find_person(conn, nir)
     if row is None:
-        raise ApiError(404, "unknown_nir", f"no insured person with NIR {mask_nir(nir)}")
+        raise unknown_nir(nir)
     return row
 
 
-def identity_json(row: Row) -> dict[str, Any]:
+def unknown_nir(nir: str) -> ApiError:
+    """The 404 for a NIR no person has (masked in the message)."""
+    return ApiError(404, "unknown_nir", f"no insured person with NIR {mask_nir(nir)}")
+
+
+def identity_json(row: Row | PersonRow) -> dict[str, Any]:
     """The identity part of a person row."""
     return {"nir": row.nir, "birth_name": row.birth_name, "first_names": row.first_names.split(" "),
             "birth_date": row.birth_date, "sex": row.sex, "birthplace": row.birthplace}
 
 
-def rights_json(row: Row, today: date) -> dict[str, Any]:
+def rights_json(row: Row | PersonRow, today: date) -> dict[str, Any]:
     """The rights (ADRi) of a person row as of ``today``."""
     day = today.isoformat()
     open_now = row.rights_from <= day and (row.rights_until is None or day <= row.rights_until)

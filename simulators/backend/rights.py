@@ -12,7 +12,8 @@ from sqlalchemy import select
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.people import NIR_PATTERN, identity_json, require_person, rights_json
+from simulators.backend.lookups import hot_connection
+from simulators.backend.people import NIR_PATTERN, identity_json, rights_json, unknown_nir
 from simulators.backend.verification import Identity, Rights
 
 router = APIRouter(tags=["rights"])
@@ -39,8 +40,11 @@ class InsiResult(BaseModel):
 async def rights(nir: str = Path(pattern=NIR_PATTERN), _: Caller = Depends(practitioner),
            ctx: BackendContext = Depends(backend_context)) -> Rights:
     """Rights (ADRi) of the person with ``nir`` as of the service's date."""
-    with ctx.engine.connect() as conn:
-        return Rights(**rights_json(require_person(conn, nir), ctx.today()))
+    with hot_connection(ctx.engine) as conn:
+        person = conn.person(nir)
+    if person is None:
+        raise unknown_nir(nir)
+    return Rights(**rights_json(person, ctx.today()))
 
 
 @router.post("/v1/insi/search", response_model=InsiResult)

@@ -15,14 +15,14 @@ import logging
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
-from simulators.backend.people import identity_json, require_person, rights_json
+from simulators.backend.lookups import hot_connection
+from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
 from simulators.errors import ApcvError
 from simulators.population.nir import mask_nir
@@ -81,21 +81,23 @@ def _decode(encoded: str) -> bytes:
         raise ApiError(422, "bad_presentation", "presentation is not base64") from None
 
 
-def _check_device(conn: Connection, ctx: BackendContext, claims: PresentationClaims, dev_id: str) -> bool:
+def _check_device(ctx: BackendContext, claims: PresentationClaims,
+                  device: tuple[bytes, str, str] | None) -> bool:
     """Refuse revoked devices and undelegated presentations; True when delegated."""
-    row = conn.execute(select(db.device.c.nir, db.device.c.status)
-                       .where(db.device.c.device_id == dev_id)).first()
-    if row is None:
+    if device is None:
         return False  # certified by the insurer outside this service (e.g. a factory phone)
-    if row.status == "revoked":
+    _, owner_nir, status = device
+    if status == "revoked":
         raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
-    if row.nir == claims.holder.nir:
+    if owner_nir == claims.holder.nir:
         return False
     now = ctx.now()
     selected = claims.selected_identity.nir
-    for d in conn.execute(select(db.delegation).where(
-            db.delegation.c.holder_nir == claims.holder.nir, db.delegation.c.delegate_nir == row.nir,
-            db.delegation.c.revoked_at.is_(None))):
+    with ctx.engine.connect() as conn:
+        delegations = conn.execute(select(db.delegation).where(
+            db.delegation.c.holder_nir == claims.holder.nir, db.delegation.c.delegate_nir == owner_nir,
+            db.delegation.c.revoked_at.is_(None))).all()
+    for d in delegations:
         if d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries):
             return True
     raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
@@ -113,22 +115,16 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
         raise ApiError(422, "invalid_presentation", str(exc).replace("\n", " ")) from None
     token = claims.token_id.hex()
     selected = claims.selected_identity.nir
-    with ctx.engine.begin() as conn:
-        person = require_person(conn, selected)
-        delegated = _check_device(conn, ctx, claims, device_id(key))
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(db.used_token).values(
-                    token_id=token, rpps=caller.ident, holder_nir=claims.holder.nir, selected_nir=selected,
-                    used_at=ctx.now(), expires_at=claims.expires_at))
-        except IntegrityError:
-            conn.execute(insert(db.replay).values(token_id=token, rpps=caller.ident, at=ctx.now()))
-            log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident,
-                        mask_nir(claims.holder.nir))
-            replayed = True
-        else:
-            replayed = False
+    with hot_connection(ctx.engine) as conn:
+        person = conn.person(selected)
+        if person is None:
+            raise unknown_nir(selected)
+        delegated = _check_device(ctx, claims, conn.device(device_id(key)))
+        replayed = not conn.claim_token(token, caller.ident, claims.holder.nir, selected, ctx.now(),
+                                        claims.expires_at)
     if replayed:
+        log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident,
+                    mask_nir(claims.holder.nir))
         raise ApiError(409, "token_replayed", f"token {token} was already used")
     return Verification(token_id=token, expires_at=claims.expires_at, card_reference=claims.card_reference,
                         delegated=delegated, identity=Identity(**identity_json(person)),
