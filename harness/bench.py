@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from harness.clock import Clock, WallClock
 from harness.links import CardSlot, open_card_slot, open_reader
+from harness.links.registry import open_scanner
 from harness.links.tracing import TracingReaderLink
 from harness.rig import PresentedRole, RigConfig
+from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
 from simulators.card.card import VitaleCard
 from simulators.errors import ApcvError
@@ -32,6 +34,7 @@ class Bench:
         self.recorder = recorder or TraceRecorder(clock=self.clock)
         self.insurer = synthetic_insurer(config.seed)
         self._slots: dict[str, CardSlot] = {}
+        self._scanner: QrScanner | None = None
         self.phone: Phone | None = None
         self.card: VitaleCard | None = None
         if config.roles.phone and config.roles.phone.simulated:
@@ -66,6 +69,19 @@ class Bench:
         self._slots[role] = slot
         slot.attach(device)
 
+    @property
+    def scanner(self) -> QrScanner:
+        """The scanner role, opened on first use; an in-process scanner is shown the simulated
+        phone's screen. RoleUnavailable when the rig has no scanner."""
+        if self._scanner is None:
+            role = self.config.roles.scanner
+            if role is None:
+                raise RoleUnavailable(f"rig '{self.config.name}' has no scanner")
+            self._scanner = QrScanner(open_scanner(role.link), self.recorder, role.timeout)
+            if self._scanner.takes_screens and self.phone is not None:
+                self._scanner.show(self.phone)
+        return self._scanner
+
     def withdraw(self, role: str) -> None:
         """Take the device of ``role`` away from its link."""
         if role in self._slots:
@@ -76,6 +92,9 @@ class Bench:
         for slot in self._slots.values():
             slot.close()
         self._slots.clear()
+        if self._scanner is not None:
+            self._scanner.close()
+            self._scanner = None
         self.reader_link.close()
 
     def __enter__(self) -> Bench:

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.links.base import LinkUrl
-from harness.links.registry import known_schemes
+from harness.links.registry import known_scanner_schemes, known_schemes
 from simulators.errors import ApcvError
 
 RIGS_DIR = Path(__file__).resolve().parents[1] / "rigs"
@@ -78,6 +78,29 @@ class BackendRole(_Strict):
     _link = field_validator("link")(_check_backend_link)
 
 
+def _check_scanner_link(value: str) -> str:
+    try:
+        url = LinkUrl.parse(value)
+    except ApcvError as exc:
+        raise ValueError(str(exc)) from None
+    if url.scheme not in known_scanner_schemes():
+        raise ValueError(f"unknown scanner link scheme '{url.scheme}'; "
+                         f"known: {', '.join(known_scanner_schemes())}")
+    return value
+
+
+CAMERA_SCHEMES = ("image", "camera")
+
+
+class ScannerRole(_Strict):
+    """The practitioner's QR scanner: serial:, wedge: (hardware) or sim: (in-process)."""
+
+    link: str = Field(description="scanner link URL, e.g. sim:bench or serial:///dev/ttyACM0?suffix=cr")
+    timeout: float = Field(5.0, gt=0, le=3600, description="seconds a read waits for a payload")
+
+    _link = field_validator("link")(_check_scanner_link)
+
+
 class Roles(_Strict):
     """Roles a scenario may ask for."""
 
@@ -85,6 +108,7 @@ class Roles(_Strict):
     card: PresentedRole | None = None
     reader: ReaderRole
     backend: BackendRole | None = None
+    scanner: ScannerRole | None = None
 
 
 class RigConfig(_Strict):
@@ -109,6 +133,10 @@ class RigConfig(_Strict):
             implied.add("sim-phone")
         if self.roles.card and self.roles.card.simulated:
             implied.add("sim-card")
+        if self.roles.scanner:
+            implied.add("qr-scanner")
+            if LinkUrl.parse(self.roles.scanner.link).scheme in CAMERA_SCHEMES:
+                implied.add("qr-camera")
         return set(self.features) | implied
 
 

@@ -2,7 +2,8 @@
 
 Built-in schemes are modules of this package; out-of-tree links register a module under
 the ``apcv_hil.links`` entry-point group (name = scheme) exposing ``open_reader(url)``
-and/or ``open_card_slot(url)``.
+and/or ``open_card_slot(url)``. QR scanners (the ``scanner`` role) have schemes of their own,
+``SCANNER_SCHEMES``; an out-of-tree module adds one by exposing ``open_scanner(url)``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ from importlib.metadata import entry_points
 from types import ModuleType
 
 from harness.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
+from harness.links.scanner_base import ScannerLink
 
 BUILTIN_SCHEMES = {
     "sim": "harness.links.sim",
     "vpcd": "harness.links.vpcd",
     "pcsc": "harness.links.pcsc",
     "nfc": "harness.links.nfc",
+}
+SCANNER_SCHEMES = {
+    "sim": "harness.links.sim_scanner",
+    "serial": "harness.links.serial_scanner",
+    "wedge": "harness.links.wedge",
 }
 ENTRY_POINT_GROUP = "apcv_hil.links"
 
@@ -29,6 +36,11 @@ class UnknownLinkScheme(LinkError):
 def known_schemes() -> list[str]:
     """Every scheme a URL may use, built-in and installed."""
     return sorted(set(BUILTIN_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def known_scanner_schemes() -> list[str]:
+    """Every scheme a scanner URL may use, built-in and installed."""
+    return sorted(set(SCANNER_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
 
 def _module(url: LinkUrl) -> ModuleType:
@@ -57,3 +69,16 @@ def open_reader(url: str) -> ReaderLink:
 def open_card_slot(url: str) -> CardSlot:
     """The card end of the link at ``url``, where a simulated device is presented."""
     return _hook(url, "open_card_slot", "to carry a simulated card or phone")
+
+
+def open_scanner(url: str) -> ScannerLink:
+    """The QR scanner at ``url`` (``serial:``, ``wedge:``, ``sim:``, ...)."""
+    parsed = LinkUrl.parse(url)
+    if parsed.scheme in SCANNER_SCHEMES:
+        return importlib.import_module(SCANNER_SCHEMES[parsed.scheme]).open_scanner(parsed)
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=parsed.scheme):
+        hook = getattr(ep.load(), "open_scanner", None)
+        if hook is not None:
+            return hook(parsed)
+    raise UnknownLinkScheme(f"no QR scanner link for scheme '{parsed.scheme}' in {url!r}; "
+                            f"known: {', '.join(known_scanner_schemes())}")

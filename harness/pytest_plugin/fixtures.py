@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from harness.bench import Bench
-from harness.links.base import LinkUrl
+from harness.links.base import LinkError, LinkUrl
 from harness.pcsc import PcscDaemon, PcscdUnavailable, ensure_pcscd
 from harness.pytest_plugin.keys import RIG_KEY, TRACE_KEY
 from harness.rig import RigConfig
+from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
 from simulators.profile.r1.apdu import ResponseApdu, parse_response
 from simulators.reader.kernel import ReaderKernel
@@ -85,6 +86,17 @@ def card(bench: Bench):
 def reader(bench: Bench) -> ReaderKernel:
     """The reference reader kernel over the rig's reader link."""
     return bench.reader
+
+
+@pytest.fixture
+def scanner(bench: Bench) -> QrScanner:
+    """The QR scanner role (skipped when the rig has none; fails with the fix when it cannot open)."""
+    if bench.config.roles.scanner is None:
+        pytest.skip(f"rig '{bench.config.name}' has no scanner")
+    try:
+        return bench.scanner
+    except LinkError as exc:
+        pytest.fail(f"scanner of rig '{bench.config.name}': {exc}", pytrace=False)
 
 
 class ApduSession:

@@ -25,12 +25,14 @@ from harness.pytest_plugin.fixtures import (
     phone,
     reader,
     rig,
+    scanner,
 )
 from harness.pytest_plugin.keys import RIG_KEY
 from harness.rig import DEFAULT_RIG, load_rig
 from simulators.errors import ApcvError
 
-__all__ = ["apdu", "bench", "card", "card_apdu", "pcsc_stack", "pcscd", "phone", "reader", "rig"]
+__all__ = ["apdu", "bench", "card", "card_apdu", "pcsc_stack", "pcscd", "phone", "reader", "rig",
+           "scanner"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,0 +1,44 @@
+"""The ``scanner`` role as scenarios see it: read one QR payload, with a timeout.
+
+Whatever stands behind it (a USB scanner on a serial port, a keyboard wedge, an in-process
+scanner looking at a simulated phone), a scenario only calls :meth:`QrScanner.read`.
+"""
+
+from __future__ import annotations
+
+from harness.links.base import LinkError
+from harness.links.scanner_base import QrScreen, ScannerLink
+from harness.links.tracing import Recorder
+
+
+class QrScanner:
+    """A scanner link with the rig's timeout; each read (or failure) is noted in the trace."""
+
+    def __init__(self, link: ScannerLink, recorder: Recorder, timeout: float) -> None:
+        self.link = link
+        self.url = link.url
+        self.timeout = timeout
+        self._recorder = recorder
+
+    def read(self, timeout: float | None = None) -> str:
+        """The next scanned payload; ScanTimeout after ``timeout`` s (the rig's by default)."""
+        try:
+            payload = self.link.read_payload(self.timeout if timeout is None else timeout)
+        except LinkError as exc:
+            self._recorder.note(f"scan failed: {exc}")
+            raise
+        self._recorder.note(f"{self.url}: scanned {payload[:6]}... ({len(payload)} characters)")
+        return payload
+
+    @property
+    def takes_screens(self) -> bool:
+        """True when a simulated screen can be held in front of it (in-process scanners)."""
+        return self.link.takes_screens
+
+    def show(self, screen: QrScreen | None) -> None:
+        """Hold ``screen`` in front of the scanner (None takes it away)."""
+        self.link.show(screen)
+
+    def close(self) -> None:
+        """Release the scanner."""
+        self.link.close()
