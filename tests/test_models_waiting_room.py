@@ -112,32 +112,3 @@ def test_cli_bad_input(args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("waiting-room", "--replications", "1", "--days", "1", "--workers", "1", *args)
     assert code == 2
     assert err.startswith(message), err
-
-
-def test_detailed_mode_runs_real_presentations_on_the_simpy_clock() -> None:
-    from scenarios.models.detailed import DetailedIdentifier
-
-    scenario = load_scenario("gp")
-    identifier = DetailedIdentifier(scenario.identification, seed=3)
-    day = simulate_day(scenario, Mix.parse("card=50,nfc=50"), identifier, np.random.default_rng(1))
-    assert identifier.presentations == day.methods["nfc"] + day.methods["card"] > 20
-    assert identifier.clock is not None and identifier.clock.monotonic() >= scenario.opening.end_hour * 3600
-    assert not [f for f in day.failures if f.startswith("presentation failed")]
-
-
-def test_detailed_mode_falls_back_to_paper_when_the_real_read_fails() -> None:
-    from scenarios.models.detailed import DetailedIdentifier
-
-    scenario = load_scenario("gp")
-    identifier = DetailedIdentifier(scenario.identification, seed=4)
-    identifier.slot.attach = lambda device: None  # nothing reaches the reader: a real NoCardPresent
-    day = simulate_day(scenario, Mix.parse("nfc=100"), identifier, np.random.default_rng(1))
-    assert day.failures["presentation failed: NoCardPresent"] > 0
-    assert day.methods["nfc"] == 0 and day.methods["paper"] > 0
-
-
-def test_cli_detailed(tmp_path: Path) -> None:
-    code, out, _ = _run("waiting-room", "--scenario", "gp", "--days", "1", "--replications", "1",
-                        "--workers", "1", "--mix", "nfc=100", "--detailed", "--json")
-    assert code == 0
-    assert json.loads(out)["detailed"] is True

@@ -65,7 +65,8 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU; 1: in this process).")
 @click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
 @click.option("--detailed", is_flag=True,
-              help="Run the real phone, card and reader kernel for every NFC and card read.")
+              help="Run the real phone, card, reader kernel and embedded backend for every NFC and "
+                   "card identification.")
 @click.option("--realtime", type=float, metavar="FACTOR",
               help="Run in real time, FACTOR times faster than life, reading on the rig (needs --rig).")
 @click.option("--rig", metavar="FILE", help="Rig whose reader really reads each card and phone.")
@@ -91,6 +92,8 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     reads = load_timings(timings) if timings else None
     if (realtime is None) != (rig is None):
         raise ModelError("--realtime and --rig go together (a rig to read on, a speed to run at)")
+    if detailed and realtime is not None:
+        raise ModelError("--detailed and --realtime do not go together (on a rig, the rig reads)")
     if realtime is not None and rig is not None:
         _on_rig(params, chosen, rig, realtime, days, seed, reads, as_json)
         return

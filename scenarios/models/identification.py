@@ -100,6 +100,9 @@ class Identifier:
     def start_day(self, env: simpy.Environment) -> None:
         """Called when a simulated day starts; sampling needs nothing (the detailed mode does)."""
 
+    def close(self) -> None:
+        """Release what the identifier holds once its days are simulated; sampling holds nothing."""
+
     def identify(self, method: str, rng: np.random.Generator) -> Outcome:
         """Identify a patient who starts with ``method``."""
         outcome = Outcome(0.0, method, method)
@@ -112,16 +115,19 @@ class Identifier:
                 if failure in checked:
                     continue
                 checked.add(failure)
-                probability, penalty = self.failures[failure]
-                if rng.random() < probability:
+                if self.meets(failure, current, rng):
                     outcome.failures.append(failure)
-                    outcome.seconds += float(penalty.sample(rng, 1)[0])
+                    outcome.seconds += float(self.failures[failure][1].sample(rng, 1)[0])
                     if fallback is not None:
                         current, moved = fallback, True
                         break
         outcome.method = current
         outcome.seconds += self.step_time(current, rng)
         return outcome
+
+    def meets(self, failure: str, method: str, rng: np.random.Generator) -> bool:
+        """Whether the patient trying ``method`` meets ``failure``: drawn with its probability."""
+        return bool(rng.random() < self.failures[failure][0])
 
     def identify_many(self, methods: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`identify` for many patients at once: (seconds, final methods).

@@ -34,22 +34,26 @@ def run_replication(scenario: GpScenario | WalkInScenario, mix: Mix, days: int, 
                     detailed: bool = False) -> Replication:
     """Simulate ``days`` days; the same (seed, replication) gives the same patients for every mix.
 
-    ``detailed`` runs the real phone, card and reader kernel for each NFC and card read.
+    ``detailed`` runs the real phone, card, reader kernel and backend for each NFC and card
+    identification (:mod:`scenarios.models.detailed`).
     """
     rng = np.random.default_rng([seed, replication])
     identifier = (DetailedIdentifier(scenario.identification, reads, seed) if detailed
                   else Identifier(scenario.identification, reads))
     result = Replication([], [], [], [], [])
     queues: list[list[int]] = []
-    for _ in range(days):
-        day = simulate_day(scenario, mix, identifier, rng)
-        result.identification_s.append(day.identification_s)
-        result.secretary_identification_s.append(day.secretary_identification_s)
-        result.waits.extend(day.waits)
-        result.served.append(day.served)
-        result.methods.update(day.methods)
-        result.failures.update(day.failures)
-        queues.append(day.queue)
+    try:
+        for _ in range(days):
+            day = simulate_day(scenario, mix, identifier, rng)
+            result.identification_s.append(day.identification_s)
+            result.secretary_identification_s.append(day.secretary_identification_s)
+            result.waits.extend(day.waits)
+            result.served.append(day.served)
+            result.methods.update(day.methods)
+            result.failures.update(day.failures)
+            queues.append(day.queue)
+    finally:
+        identifier.close()
     width = min(len(q) for q in queues)
     result.queue = np.mean([q[:width] for q in queues], axis=0).tolist()
     return result
