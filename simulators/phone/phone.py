@@ -1,4 +1,4 @@
-"""A simulated phone carrying the apCV: wallet, app lock and HCE applet.
+"""A simulated phone carrying the apCV: wallet, app lock, HCE applet and QR screen.
 
 The phone is a card-side responder (``atr``, ``reset``, ``process_apdu``), so any link that
 carries APDUs can put it in front of a reader. With NFC switched off it does not answer.
@@ -10,6 +10,7 @@ import random
 
 from harness.clock import Clock, WallClock
 from simulators.phone.applet import HceApplet
+from simulators.phone.qr_display import QrDisplay
 from simulators.phone.unlock import AppLock, UnlockPolicy
 from simulators.phone.wallet import Wallet
 from simulators.profile.r1.session import RandomSource
@@ -33,6 +34,7 @@ class Phone:
         self.lock = AppLock(code, clock=self.clock, policy=unlock_policy, rng=random.Random(seed))
         self.applet = HceApplet(wallet, self.lock, self.clock, rng=rng)
         self.atr = self.applet.atr
+        self.qr = QrDisplay(wallet, self.lock, self.clock, rng=rng)
 
     def reset(self) -> None:
         """The phone left the field or the reader reset it."""
@@ -41,6 +43,10 @@ class Phone:
     def process_apdu(self, apdu: bytes) -> bytes:
         """HCE routes the command to the apCV applet."""
         return self.applet.process_apdu(apdu)
+
+    def qr_payload(self) -> str | None:
+        """The QR the app shows now (a rotating token while unlocked), or None."""
+        return self.qr.qr_payload()
 
     def unlock(self, code: str | None = None) -> None:
         """Unlock with the secret code (the right one when ``code`` is None)."""

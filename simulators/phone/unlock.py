@@ -46,6 +46,7 @@ class AppLock:
         self._rng = rng or random.Random()
         self._tries_left = MAX_CODE_TRIES
         self._unlocked_until: float | None = None
+        self._unlocked_at = 0.0
 
     @property
     def code(self) -> str:
@@ -65,6 +66,11 @@ class AppLock:
     def unlocked(self) -> bool:
         """True while an unlock session is running."""
         return self._unlocked_until is not None and self._clock.now() < self._unlocked_until
+
+    @property
+    def session_started_at(self) -> float | None:
+        """When the running unlock session began (None while locked)."""
+        return self._unlocked_at if self.unlocked else None
 
     def unlock_with_code(self, code: str) -> None:
         """Unlock with the secret code; the third wrong code blocks the app."""
@@ -99,4 +105,5 @@ class AppLock:
         self._unlocked_until = None
 
     def _start_session(self) -> None:
-        self._unlocked_until = self._clock.now() + self.policy.session_s
+        self._unlocked_at = self._clock.now()
+        self._unlocked_until = self._unlocked_at + self.policy.session_s
