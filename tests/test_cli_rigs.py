@@ -50,5 +50,5 @@ def test_check_without_any_device_on_the_link(tmp_path):
 def test_probe_lists_each_kind_of_device():
     result = invoke("rigs", "probe")
     assert result.exit_code == 0, result.output
-    for kind in ("pc/sc", "nfc", "camera"):
+    for kind in ("pc/sc", "nfc", "serial", "camera"):
         assert kind in result.output

@@ -34,8 +34,8 @@ def list_rigs(directory: Path) -> None:
         except RigError as exc:
             table.add_row(path.name, "[red]invalid[/]", str(exc), "")
             continue
-        roles = [f"{name} -> {getattr(rig.roles, name).link}" for name in ("phone", "card", "reader")
-                 if getattr(rig.roles, name) is not None]
+        roles = [f"{name} -> {getattr(rig.roles, name).link}"
+                 for name in ("phone", "card", "reader", "scanner") if getattr(rig.roles, name) is not None]
         table.add_row(path.name, rig.name, "\n".join(roles), ", ".join(sorted(rig.all_features())))
     Console().print(table)
 
@@ -63,9 +63,9 @@ def check(rig_file: str) -> None:
 
 @rigs.command("probe")
 def probe() -> None:
-    """Find attached PC/SC readers, nfcpy devices and cameras."""
+    """Find attached PC/SC readers, nfcpy devices, serial QR scanners and cameras."""
     table = Table("kind", "device", "status", title="attached devices")
-    for kind, device, status in [*_pcsc_readers(), *_nfc_devices(), *_cameras()]:
+    for kind, device, status in [*_pcsc_readers(), *_nfc_devices(), *_serial_scanners(), *_cameras()]:
         table.add_row(kind, device, status)
     Console().print(table)
 
@@ -95,6 +95,14 @@ def _nfc_devices() -> list[tuple[str, str, str]]:
         except (OSError, ImportError, ValueError, ApcvError):
             continue
     return found or [("nfc", "-", "no nfcpy device on usb or tty")]
+
+
+def _serial_scanners() -> list[tuple[str, str, str]]:
+    from harness.links.serial_ports import usb_serial_ports
+
+    return [("serial", f"{p.device}: {p.description}",
+             p.link + ("  (looks like a QR scanner)" if p.scanner_like else "")) for p in usb_serial_ports()
+            ] or [("serial", "-", "no USB serial port (a QR scanner in USB COM / CDC mode shows up here)")]
 
 
 def _cameras() -> list[tuple[str, str, str]]:

@@ -1,0 +1,23 @@
+"""rigs/examples/usb-qr-scanner.yaml: the serial rig validates, and so do its wedge variants."""
+
+import re
+
+from harness.rig import RIGS_DIR, load_rig, parse_rig
+
+EXAMPLE = RIGS_DIR / "examples" / "usb-qr-scanner.yaml"
+
+
+def test_serial_variant():
+    rig = load_rig(EXAMPLE)
+    assert rig.roles.scanner.link.startswith("serial:///dev/ttyACM0")
+    assert {"hardware", "qr-scanner"} <= rig.all_features()
+
+
+def test_commented_wedge_variants_validate():
+    text = EXAMPLE.read_text(encoding="utf-8")
+    wedges = re.findall(r'^#\s+link: "(wedge:[^"]+)"', text, flags=re.MULTILINE)
+    assert len(wedges) == 2
+    data = load_rig(EXAMPLE).model_dump()
+    for link in wedges:
+        data["roles"]["scanner"]["link"] = link
+        assert parse_rig(data, str(EXAMPLE)).roles.scanner.link == link
