@@ -8,7 +8,16 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from harness.clock import Clock, WallClock
-from simulators.backend import activation, claims, db, delegations, provisioning, rights, verification
+from simulators.backend import (
+    activation,
+    claims,
+    db,
+    delegations,
+    provisioning,
+    qr_verification,
+    rights,
+    verification,
+)
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
 from simulators.backend.seeding import seed_directory
@@ -32,7 +41,7 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
                               "see docs/backend.md).")
     app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
     install_error_handlers(app)
-    for module in (activation, verification, rights, claims, delegations, provisioning):
+    for module in (activation, verification, qr_verification, rights, claims, delegations, provisioning):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"])

@@ -1,7 +1,7 @@
 """HTTP client of the backend, for readers, phones, operators and scenarios.
 
 The same client talks to ``embedded:`` (the app in-process, on a SQLite file in a
-temporary folder) or to ``http://host:port`` (a served backend). Callers sign every
+temporary folder removed on close) or to ``http://host:port`` (a served backend). Callers sign every
 request with their key (APCV-SIG-1).
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,9 +73,13 @@ class Signer:
 class BackendClient:
     """Signed JSON calls to the backend over any httpx client."""
 
-    def __init__(self, http: httpx.Client, clock: Clock | None = None) -> None:
+    def __init__(self, http: httpx.Client, clock: Clock | None = None, *, engine: Any = None,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.http = http
         self.clock = clock or WallClock()
+        self.engine = engine
+        """The database engine of an ``embedded:`` app (None over HTTP)."""
+        self._on_close = on_close
 
     def send(self, method: str, path: str, body: Any = None, signer: Signer | None = None) -> httpx.Response:
         """One request, signed by ``signer`` when given; the raw response."""
@@ -102,6 +108,10 @@ class BackendClient:
         """Verify (and spend) an NFC presentation; identity and rights."""
         return self.call("POST", "/v1/verifications",
                          {"presentation": base64.b64encode(presentation).decode()}, signer)
+
+    def verify_qr(self, signer: Signer, text: str) -> dict[str, Any]:
+        """Verify (and spend) a scanned QR token (``APCV1:...``); identity and rights."""
+        return self.call("POST", "/v1/verifications/qr", {"qr": text}, signer)
 
     def rights(self, signer: Signer, nir: str) -> dict[str, Any]:
         """Rights (ADRi) of ``nir``."""
@@ -152,8 +162,10 @@ class BackendClient:
         return self.call("POST", f"/v1/review/activations/{activation_id}/reject", {"reason": reason}, signer)
 
     def close(self) -> None:
-        """Close the HTTP client (and an embedded app's database)."""
+        """Close the HTTP client (and an embedded app's database and scratch folder)."""
         self.http.close()
+        if self._on_close is not None:
+            self._on_close()
 
 
 def open_backend(url: str, *, clock: Clock | None = None, seed: int = 0, database: str | None = None,
@@ -165,15 +177,24 @@ def open_backend(url: str, *, clock: Clock | None = None, seed: int = 0, databas
     """
     scheme, _, rest = url.partition(":")
     if scheme == "embedded":
-        from fastapi.testclient import TestClient
-
         from simulators.backend.app import create_app
         from simulators.backend.db import make_engine
+        from simulators.backend.embedded import EmbeddedResources, EmbeddedTransport
 
         folder = Path(tempfile.mkdtemp(prefix="apcv-backend-"))
-        engine = make_engine(database or f"sqlite:///{folder / 'backend.sqlite3'}")
-        app = create_app(engine, clock=clock, seed=seed)
-        return BackendClient(TestClient(app, base_url="http://backend.embedded"), clock)
+        try:
+            engine = make_engine(database or f"sqlite:///{folder / 'backend.sqlite3'}")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        resources = EmbeddedResources(engine, folder)
+        try:
+            app = create_app(engine, clock=clock, seed=seed)
+        except BaseException:
+            resources.close()
+            raise
+        http = httpx.Client(transport=EmbeddedTransport(app), base_url="http://backend.embedded")
+        return BackendClient(http, clock, engine=engine, on_close=resources.close)
     if scheme in ("http", "https") and rest.startswith("//") and len(rest) > 2:
         return BackendClient(httpx.Client(base_url=url, timeout=timeout), clock)
     raise BackendLinkError(f"backend link {url!r} must be 'embedded:' or 'http://host:port'")

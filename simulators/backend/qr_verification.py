@@ -1,0 +1,145 @@
+"""QR token verification: a scanned ``APCV1:`` text in, identity and rights (ADRi) out.
+
+The token references its device certificate by ``kid``; the service finds it among the devices
+it certified (or in the token's x5chain) and checks the chain to the insurer root, the
+signature and the validity window (docs/protocol.md §11). The card reference resolves to the
+card holder, the opaque beneficiary reference to one of their people. A token signed by the
+device of someone other than the holder needs a delegation covering that beneficiary now.
+Single use by token id: a replay gets 409 and is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from cryptography.x509.oid import NameOID
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from simulators.backend import db
+from simulators.backend.auth import Caller, practitioner
+from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.errors import ApiError
+from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
+from simulators.backend.verification import Identity, Rights, Verification
+from simulators.errors import ApcvError
+from simulators.population.nir import mask_nir
+from simulators.profile.r1 import qr
+from simulators.profile.r1.constants import QR_MAX_TEXT
+
+router = APIRouter(tags=["verification"])
+log = logging.getLogger("apcv.backend.verification")
+DEVICE_SUBJECT = "apCV device {card}"
+
+
+class QrVerificationRequest(BaseModel):
+    """The text a practitioner's 2D scanner read from the phone's screen."""
+
+    qr: str = Field(min_length=1, max_length=QR_MAX_TEXT, description="APCV1:... (R1 QR token)")
+
+
+def _invalid(exc: ApcvError) -> ApiError:
+    return ApiError(422, "invalid_presentation", str(exc).replace("\n", " "))
+
+
+def _device_row(conn: Connection, kid: bytes) -> Row | None:
+    return conn.execute(select(db.device.c.nir, db.device.c.status, db.device.c.certificate)
+                        .where(db.device.c.device_id == kid.hex())).first()
+
+
+def _card_holder(conn: Connection, card_reference: str) -> str:
+    """NIR of the holder of an active card; 404 for an unknown card, 403 for a replaced one."""
+    row = conn.execute(select(db.device.c.nir, db.device.c.status)
+                       .where(db.device.c.card_reference == card_reference)).first()
+    if row is None:
+        raise ApiError(404, "unknown_card", f"no digital card {card_reference[:32]!r}")
+    if row.status != "active":
+        raise ApiError(403, "card_revoked",
+                       f"card {card_reference[:32]!r} was replaced by a newer activation")
+    return row.nir
+
+
+def _selected(conn: Connection, holder: str, claims: qr.QrClaims) -> str:
+    """NIR of the person the token selects: the holder, or one of their beneficiaries."""
+    if claims.beneficiary is None:
+        return holder
+    for nir in sorted(beneficiary_nirs(conn, holder) | {holder}):
+        if claims.selects(nir):
+            return nir
+    raise ApiError(422, "unknown_beneficiary", "the token's beneficiary is not on this card")
+
+
+def _delegated(conn: Connection, holder: str, delegate: str, selected: str, now: float) -> bool:
+    """True when ``holder`` delegated the card to ``delegate`` for ``selected`` at ``now``."""
+    rows = conn.execute(select(db.delegation).where(
+        db.delegation.c.holder_nir == holder, db.delegation.c.delegate_nir == delegate,
+        db.delegation.c.revoked_at.is_(None)))
+    return any(d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries) for d in rows)
+
+
+def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr, device: Row | None,
+                  holder: str, selected: str) -> bool:
+    """Refuse revoked or unbound devices and undelegated tokens; True when delegated."""
+    card = verified.claims.card_reference
+    if device is None:  # certified by the insurer outside this service: its certificate names the card
+        names = [a.value for a in verified.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        if names != [DEVICE_SUBJECT.format(card=card)]:
+            raise ApiError(403, "unknown_device", "the signing device is not registered and its "
+                           "certificate is not for this card")
+        return False
+    if device.status == "revoked":
+        raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
+    if device.status != "active":
+        raise ApiError(403, "unknown_device", f"the presenting device is {device.status}, not active")
+    if device.nir == holder:
+        return False
+    if _delegated(conn, holder, device.nir, selected, ctx.now()):
+        return True
+    raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
+                   "for this beneficiary at this time")
+
+
+@router.post("/v1/verifications/qr", response_model=Verification)
+async def verify_qr(body: QrVerificationRequest, caller: Caller = Depends(practitioner),
+                    ctx: BackendContext = Depends(backend_context)) -> Verification:
+    """Verify a QR token once; return identity and rights of the selected beneficiary."""
+    try:
+        token = qr.decode(body.qr)
+    except ApcvError as exc:
+        raise _invalid(exc) from None
+    with ctx.engine.begin() as conn:
+        device = _device_row(conn, token.kid)
+        if device is None and token.certificate_der is None:
+            raise ApiError(403, "unknown_device", f"device {token.kid.hex()} was never certified here "
+                           "and the token carries no certificate")
+        registered = device.certificate if device is not None else None
+        try:
+            verified = qr.verify(body.qr, ctx.insurer.trust_anchor, ctx.now_datetime(), lambda _: registered)
+        except ApcvError as exc:
+            raise _invalid(exc) from None
+        claims = verified.claims
+        holder = _card_holder(conn, claims.card_reference)
+        selected = _selected(conn, holder, claims)
+        person = require_person(conn, selected)
+        delegated = _check_signer(conn, ctx, verified, device, holder, selected)
+        tid = claims.token_id.hex()
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(db.used_token).values(
+                    token_id=tid, rpps=caller.ident, holder_nir=holder, selected_nir=selected,
+                    used_at=ctx.now(), expires_at=claims.expires_at))
+        except IntegrityError:
+            conn.execute(insert(db.replay).values(token_id=tid, rpps=caller.ident, at=ctx.now()))
+            log.warning("replayed QR token %s from rpps %s (card holder %s)", tid, caller.ident,
+                        mask_nir(holder))
+            replayed = True
+        else:
+            replayed = False
+    if replayed:
+        raise ApiError(409, "token_replayed", f"token {tid} was already used")
+    return Verification(token_id=tid, expires_at=claims.expires_at, card_reference=claims.card_reference,
+                        delegated=delegated, identity=Identity(**identity_json(person)),
+                        rights=Rights(**rights_json(person, ctx.today())))
