@@ -17,11 +17,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from fastapi import Depends, Request
+from fastapi import Request
 
-from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.context import BackendContext
 from simulators.backend.errors import ApiError
-from simulators.backend.lookups import hot_connection
 from simulators.backend.signing import (
     KEY_ID_HEADER,
     SIGNATURE_HEADER,
@@ -91,12 +90,13 @@ def check_signature(signed: SignedRequest, public_key_der: bytes) -> None:
         raise ApiError(403, "bad_signature", f"signature does not verify for key {signed.key_id}") from None
 
 
-async def authenticate(request: Request, ctx: BackendContext = Depends(backend_context)) -> Caller:
+async def authenticate(request: Request) -> Caller:
     """Any registered caller (directory or enrolled device) with a valid signature."""
+    ctx: BackendContext = request.app.state.backend
     signed = await read_signed(request, ctx)
     kind, _, ident = signed.key_id.partition(":")
     if kind in ("rpps", "operator"):
-        with hot_connection(ctx.engine) as conn:
+        with ctx.hot.connection() as conn:
             principal = conn.principal(signed.key_id)
         if principal is None:
             raise ApiError(403, "unknown_key", f"key {signed.key_id[:80]} is not in the directory")
@@ -104,7 +104,7 @@ async def authenticate(request: Request, ctx: BackendContext = Depends(backend_c
         check_signature(signed, public_key)
         return Caller(role, ident)
     if kind == "device":
-        with hot_connection(ctx.engine) as conn:
+        with ctx.hot.connection() as conn:
             device = conn.device(ident)
         if device is None:
             raise ApiError(403, "unknown_key", f"device {ident[:40]} was never enrolled")
@@ -114,22 +114,25 @@ async def authenticate(request: Request, ctx: BackendContext = Depends(backend_c
     raise ApiError(401, "bad_key_id", f"{KEY_ID_HEADER} must start with rpps:, operator: or device:")
 
 
-async def practitioner(caller: Caller = Depends(authenticate)) -> Caller:
+async def practitioner(request: Request) -> Caller:
     """A practitioner from the directory."""
+    caller = await authenticate(request)
     if caller.kind != "practitioner":
         raise ApiError(403, "wrong_caller", f"only practitioners may call this, not a {caller.kind}")
     return caller
 
 
-async def operator(caller: Caller = Depends(authenticate)) -> Caller:
+async def operator(request: Request) -> Caller:
     """A review operator from the directory."""
+    caller = await authenticate(request)
     if caller.kind != "operator":
         raise ApiError(403, "wrong_caller", f"only review operators may call this, not a {caller.kind}")
     return caller
 
 
-async def active_device(caller: Caller = Depends(authenticate)) -> Caller:
+async def active_device(request: Request) -> Caller:
     """A device whose activation completed and was not revoked since."""
+    caller = await authenticate(request)
     if caller.kind != "device":
         raise ApiError(403, "wrong_caller", f"only an activated device may call this, not a {caller.kind}")
     if caller.status != "active":

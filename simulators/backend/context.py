@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from fastapi import Request
 from sqlalchemy import Engine
 
 from harness.clock import Clock, to_datetime
-from simulators.profile.r1.credentials import Insurer
+from simulators.backend.lookups import HotPath
+from simulators.profile.r1.credentials import Insurer, TrustAnchor
 
 
 @dataclass
@@ -20,6 +21,14 @@ class BackendContext:
     clock: Clock
     insurer: Insurer
     seed: int
+    trust: TrustAnchor = field(init=False)
+    """The insurer root that presentations chain to (built once)."""
+    hot: HotPath = field(init=False)
+    """Per-thread connections of the per-request lookups (:mod:`lookups`)."""
+
+    def __post_init__(self) -> None:
+        self.trust = self.insurer.trust_anchor
+        self.hot = HotPath(self.engine)
 
     def now(self) -> float:
         """The harness clock's time, POSIX seconds."""

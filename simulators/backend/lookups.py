@@ -1,10 +1,10 @@
 """The per-request hot path in plain SQL on the driver's connection.
 
 Caller, person and device lookups by primary or unique key, and the single-use claim of a
-presentation token, run on the DBAPI connection of the engine's pool with the driver's
-parameter style, without SQLAlchemy's statement layer (on SQLite a lookup takes ~7 us
-this way, ~55 us through Core). Same tables as :mod:`db`; nothing is cached, every call
-reads the database.
+presentation token, run on a per-thread DBAPI connection in autocommit mode with the
+driver's parameter style, without SQLAlchemy's statement layer or pool (on SQLite a lookup
+takes ~7 us this way, ~55 us through Core). Same tables as :mod:`db`; nothing is cached,
+every call reads the database.
 
 The single-use claim is one ``INSERT ... ON CONFLICT (token_id) DO NOTHING`` with no read
 first: whichever worker inserts first wins, the database is the arbiter, and the write
@@ -13,12 +13,13 @@ transaction is as short as it can be (SQLite WAL serialises writers across proce
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 
 class PersonRow(NamedTuple):
@@ -60,7 +61,7 @@ def _statements(paramstyle: str) -> _Statements:
 
 
 class HotConnection:
-    """One pooled DBAPI connection with the hot-path statements."""
+    """One DBAPI connection in autocommit mode with the hot-path statements."""
 
     def __init__(self, dbapi_connection: Any, statements: _Statements) -> None:
         self._conn = dbapi_connection
@@ -91,32 +92,75 @@ class HotConnection:
 
     def claim_token(self, token_id: str, rpps: str, holder_nir: str, selected_nir: str, used_at: float,
                     expires_at: float) -> bool:
-        """Spend a token and commit: True when this call spent it, False when it was already spent.
+        """Spend a token: True when this call spent it, False when it was already spent (logged).
 
-        A refused claim is logged in ``replay`` in the same commit.
+        The insert is one autocommitted statement: durable when this returns True.
         """
         cursor = self._conn.cursor()
         try:
             cursor.execute(self._sql.claim_token,
                            (token_id, rpps, holder_nir, selected_nir, used_at, expires_at))
-            spent = cursor.rowcount == 1
-            if not spent:
-                cursor.execute(self._sql.replay, (token_id, rpps, used_at))
+            if cursor.rowcount == 1:
+                return True
+            cursor.execute(self._sql.replay, (token_id, rpps, used_at))
+            return False
         finally:
             cursor.close()
-        self._conn.commit()
-        return spent
+
+    def close(self) -> None:
+        """Close the DBAPI connection."""
+        self._conn.close()
 
 
-@contextmanager
-def hot_connection(engine: Engine) -> Iterator[HotConnection]:
-    """A pooled DBAPI connection of ``engine`` for the hot path; back to the pool on exit.
+class HotPath:
+    """The hot-path connections of one engine: one per thread, opened on first use.
 
-    The pool rolls back whatever was not committed (PostgreSQL opens a transaction on the
-    first read, SQLite only on a write).
+    Handlers run the hot path without awaiting in between, so a thread never uses its
+    connection for two requests at once. Connections are in autocommit mode: every read
+    sees the latest committed data and the token claim commits at once. They are closed
+    with :meth:`close`, which ``engine.dispose()`` calls.
     """
-    raw = engine.raw_connection()
-    try:
-        yield HotConnection(raw, _statements(engine.dialect.paramstyle))
-    finally:
-        raw.close()
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._statements = _statements(engine.dialect.paramstyle)
+        self._local = threading.local()
+        self._open: list[HotConnection] = []
+        self._lock = threading.Lock()
+        self._errors: tuple[type[Exception], ...] = (engine.dialect.loaded_dbapi.OperationalError,
+                                                     engine.dialect.loaded_dbapi.InterfaceError)
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    @contextmanager
+    def connection(self) -> Iterator[HotConnection]:
+        """This thread's connection; dropped (and reopened next time) after a driver error."""
+        conn: HotConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            raw = self._engine.raw_connection()
+            raw.detach()
+            self._engine.dialect.set_isolation_level(raw.dbapi_connection, "AUTOCOMMIT")
+            conn = HotConnection(raw.dbapi_connection, self._statements)
+            with self._lock:
+                self._open.append(conn)
+            self._local.conn = conn
+        try:
+            yield conn
+        except self._errors:
+            self._forget(conn)
+            raise
+
+    def _forget(self, conn: HotConnection) -> None:
+        self._local.conn = None
+        with self._lock:
+            if conn in self._open:
+                self._open.remove(conn)
+        with suppress(self._errors):
+            conn.close()
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            opened, self._open = self._open, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.lookups import hot_connection
 from simulators.backend.people import NIR_PATTERN, identity_json, rights_json, unknown_nir
 from simulators.backend.verification import Identity, Rights
 
@@ -40,7 +39,7 @@ class InsiResult(BaseModel):
 async def rights(nir: str = Path(pattern=NIR_PATTERN), _: Caller = Depends(practitioner),
            ctx: BackendContext = Depends(backend_context)) -> Rights:
     """Rights (ADRi) of the person with ``nir`` as of the service's date."""
-    with hot_connection(ctx.engine) as conn:
+    with ctx.hot.connection() as conn:
         person = conn.person(nir)
     if person is None:
         raise unknown_nir(nir)

@@ -21,7 +21,6 @@ from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
-from simulators.backend.lookups import hot_connection
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
 from simulators.errors import ApcvError
@@ -110,12 +109,12 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
     """Verify an NFC presentation once; return identity and rights of the selected beneficiary."""
     message = _decode(body.presentation)
     try:
-        claims, key = verify_presentation(message, ctx.insurer.trust_anchor, ctx.now_datetime())
+        claims, key = verify_presentation(message, ctx.trust, ctx.now_datetime())
     except ApcvError as exc:
         raise ApiError(422, "invalid_presentation", str(exc).replace("\n", " ")) from None
     token = claims.token_id.hex()
     selected = claims.selected_identity.nir
-    with hot_connection(ctx.engine) as conn:
+    with ctx.hot.connection() as conn:
         person = conn.person(selected)
         if person is None:
             raise unknown_nir(selected)
