@@ -83,17 +83,19 @@ def _check_scanner_link(value: str) -> str:
         url = LinkUrl.parse(value)
     except ApcvError as exc:
         raise ValueError(str(exc)) from None
-    if url.scheme not in known_scanner_schemes():
-        raise ValueError(f"unknown scanner link scheme '{url.scheme}'; "
-                         f"known: {', '.join(known_scanner_schemes())}")
+    known = sorted({*known_scanner_schemes(), *SIMULATED_SCANNERS})
+    if url.scheme not in known:
+        raise ValueError(f"unknown scanner link scheme '{url.scheme}'; known: {', '.join(known)}")
     return value
 
 
+SIMULATED_SCANNERS = ("image",)
+"""Scanner schemes the bench binds to a scanner simulator (simulators/scanner) itself."""
 CAMERA_SCHEMES = ("image", "camera")
 
 
 class ScannerRole(_Strict):
-    """The practitioner's QR scanner: serial:, wedge: (hardware) or sim: (in-process)."""
+    """The practitioner's QR scanner: serial:, wedge: (hardware), sim: or image: (in-process)."""
 
     link: str = Field(description="scanner link URL, e.g. sim:bench or serial:///dev/ttyACM0?suffix=cr")
     timeout: float = Field(5.0, gt=0, le=3600, description="seconds a read waits for a payload")

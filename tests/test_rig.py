@@ -129,7 +129,7 @@ def test_rig_from_a_tmp_file_keeps_its_path(tmp_path: Path) -> None:
 
 def test_features_with_implied_simulated_roles() -> None:
     rig = load_rig(SOFTWARE)
-    assert rig.all_features() == {"nfc-hce", "tiny-apdus", "sim-phone", "sim-card", "qr-scanner"}
+    assert rig.all_features() == {"nfc-hce", "tiny-apdus", "sim-phone", "sim-card", "qr-scanner", "qr-camera"}
     assert rig.has_feature("nfc-hce") and rig.has_feature("sim-phone") and rig.has_feature("sim-card")
     assert not rig.has_feature("hardware")
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from harness.clock import Clock, WallClock
 from simulators.phone.applet import HceApplet
 from simulators.phone.qr_display import QrDisplay
+from simulators.phone.qr_render import render_qr
 from simulators.phone.unlock import AppLock, UnlockPolicy
 from simulators.phone.wallet import Wallet
 from simulators.profile.r1.session import RandomSource
@@ -47,6 +50,11 @@ class Phone:
     def qr_payload(self) -> str | None:
         """The QR the app shows now (a rotating token while unlocked), or None."""
         return self.qr.qr_payload()
+
+    def qr_frame(self) -> np.ndarray | None:
+        """The QR screen as a grayscale frame (what a camera sees), or None when no QR is shown."""
+        payload = self.qr_payload()
+        return None if payload is None else render_qr(payload)
 
     def unlock(self, code: str | None = None) -> None:
         """Unlock with the secret code (the right one when ``code`` is None)."""

@@ -1,0 +1,1 @@
+"""The practitioner's 2D scanner simulated: QR decoders behind one interface, a camera scanner."""

@@ -1,0 +1,82 @@
+"""``image:NAME?decoder=zbar`` — a camera-based 2D scanner simulated in-process.
+
+It looks at the screen the bench holds in front of it (the counter NAME, shared with
+``sim:NAME`` scanners), captures a frame of it (the phone renders its QR as pixels) and
+decodes the frame with a real QR library (``decoder=zbar`` or ``zxing``). A frame without a
+readable QR is retried until the timeout, as a scanner keeps trying while the phone is
+brought up. Query: ``decoder`` (zbar), ``timeout`` seconds per read (5).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import numpy as np
+
+from harness.links.base import LinkError, LinkUrl
+from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
+from harness.links.sim_scanner import POLL_S, counter
+from simulators.scanner.decoders import DecoderError, make_decoder
+
+
+class FrameScreen(Protocol):
+    """A screen a camera can capture: the QR it shows as pixels, or None."""
+
+    def qr_frame(self) -> np.ndarray | None: ...
+
+
+class CameraScanner(ScannerLink):
+    """Captures frames of a simulated screen and decodes them."""
+
+    def __init__(self, url: LinkUrl) -> None:
+        check_params(url, ("decoder", "timeout"))
+        self.url = url.raw
+        self.default_timeout = scan_timeout(url)
+        try:
+            self.decoder = make_decoder(url.params.get("decoder", "zbar"))
+        except DecoderError as exc:
+            raise LinkError(f"{url.raw}: {exc}") from None
+        self._counter = counter(url.target or "default")
+        self.frames_decoded = 0
+
+    @property
+    def takes_screens(self) -> bool:
+        return True
+
+    def show(self, screen: QrScreen | None) -> None:
+        if screen is not None and not hasattr(screen, "qr_frame"):
+            raise LinkError(f"{self.url}: the screen shows no pixels (it has no qr_frame())")
+        self._counter.screen = screen
+
+    def capture(self) -> np.ndarray | None:
+        """A frame of the screen held in front of the camera (None: nothing to see)."""
+        screen: FrameScreen | None = self._counter.screen  # type: ignore[assignment]
+        return screen.qr_frame() if screen is not None else None
+
+    def read_payload(self, timeout: float | None = None) -> str:
+        limit = self.default_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            frame = self.capture()
+            if frame is not None:
+                self.frames_decoded += 1
+                try:
+                    texts = self.decoder.decode(frame)
+                except DecoderError as exc:
+                    raise LinkError(f"{self.url}: {exc}") from None
+                if texts:
+                    return texts[0]
+            if time.monotonic() >= deadline:
+                seen = ("no QR code in view" if frame is None
+                        else f"{self.decoder.name} read no QR in the frame")
+                raise ScanTimeout(f"{self.url}: no QR payload within {limit:g} s: {seen}")
+            time.sleep(POLL_S)
+
+    def close(self) -> None:
+        self._counter.screen = None
+
+
+def open_camera_scanner(url: str) -> ScannerLink:
+    """The simulated camera scanner of an ``image:`` URL."""
+    return CameraScanner(LinkUrl.parse(url))

@@ -1,0 +1,78 @@
+"""QR decoders behind one interface: ZBar (pyzbar) and zxing-cpp.
+
+``decode(frame)`` takes a grayscale frame (2-D uint8 array) and returns the text of every QR
+code found, in the order the library reports them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from simulators.errors import ApcvError
+
+
+class DecoderError(ApcvError):
+    """A decoder is unknown, not installed, or found a QR whose bytes are not text."""
+
+
+class QrDecoder(Protocol):
+    """A QR decoding library."""
+
+    name: str
+
+    def decode(self, frame: np.ndarray) -> list[str]:
+        """Texts of the QR codes in ``frame``."""
+
+
+def _text(data: bytes, library: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecoderError(f"{library} decoded a QR code whose bytes are not UTF-8 text") from None
+
+
+class ZbarDecoder:
+    """ZBar through pyzbar (needs the libzbar0 system package)."""
+
+    name = "zbar"
+
+    def __init__(self) -> None:
+        try:
+            from pyzbar import pyzbar
+        except ImportError as exc:
+            raise DecoderError(f"the zbar decoder needs pyzbar and libzbar0 "
+                               f"(pip install pyzbar; apt-get install libzbar0): {exc}") from None
+        self._pyzbar = pyzbar
+
+    def decode(self, frame: np.ndarray) -> list[str]:
+        found = self._pyzbar.decode(frame, symbols=[self._pyzbar.ZBarSymbol.QRCODE])
+        return [_text(item.data, "zbar") for item in found]
+
+
+class ZxingDecoder:
+    """zxing-cpp's Python binding."""
+
+    name = "zxing"
+
+    def __init__(self) -> None:
+        try:
+            import zxingcpp
+        except ImportError as exc:
+            raise DecoderError(f"the zxing decoder needs zxing-cpp (pip install zxing-cpp): {exc}") from None
+        self._zxing = zxingcpp
+
+    def decode(self, frame: np.ndarray) -> list[str]:
+        found = self._zxing.read_barcodes(frame, formats=self._zxing.BarcodeFormat.QRCode)
+        return [item.text for item in found if item.valid]
+
+
+DECODERS = {"zbar": ZbarDecoder, "zxing": ZxingDecoder}
+
+
+def make_decoder(name: str) -> QrDecoder:
+    """The decoder called ``name`` (zbar, zxing)."""
+    if name not in DECODERS:
+        raise DecoderError(f"unknown QR decoder {name!r}; known: {', '.join(DECODERS)}")
+    return DECODERS[name]()

@@ -1,0 +1,96 @@
+"""The ``image:`` camera scanner: the phone's QR rendered to pixels, decoded by ZBar or zxing-cpp."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+
+from harness.clock import FrozenClock
+from harness.links.base import LinkError
+from harness.links.scanner_base import ScanTimeout
+from simulators.factory import synthetic_insurer, synthetic_phone
+from simulators.phone.qr_render import QUIET_ZONE, render_qr
+from simulators.scanner.camera import open_camera_scanner
+from simulators.scanner.decoders import DECODERS, DecoderError, make_decoder
+
+
+@pytest.fixture
+def phone():
+    return synthetic_phone(2, synthetic_insurer(0), FrozenClock())
+
+
+class BlankScreen:
+    """A screen with pixels but no QR code on them (a lock screen)."""
+
+    def qr_payload(self) -> str | None:
+        return None
+
+    def qr_frame(self) -> np.ndarray:
+        return np.full((200, 200), 255, dtype=np.uint8)
+
+
+def _url(query: str = "") -> str:
+    return f"image:counter-{uuid.uuid4().hex}{'?' + query if query else ''}"
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+@pytest.mark.parametrize("scale", [2, 4])
+def test_rendered_token_decodes(phone, name, scale):
+    text = phone.qr_payload()
+    frame = render_qr(text, scale=scale)
+    assert frame.dtype == np.uint8 and frame.shape[0] == frame.shape[1]
+    assert frame[: QUIET_ZONE * scale].min() == 255  # quiet zone is light
+    assert make_decoder(name).decode(frame) == [text]
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+def test_camera_scanner_reads_the_phone(phone, name):
+    scanner = open_camera_scanner(_url(f"decoder={name}&timeout=1"))
+    scanner.show(phone)
+    assert scanner.read_payload() == phone.qr_payload()
+    phone.clock.advance(30)
+    assert scanner.read_payload() == phone.qr_payload()
+    scanner.close()
+
+
+def test_locked_phone_and_blank_frames_time_out(phone):
+    scanner = open_camera_scanner(_url("timeout=0.1"))
+    with pytest.raises(ScanTimeout, match="no QR code in view"):
+        scanner.read_payload()
+    phone.lock.lock()
+    scanner.show(phone)
+    with pytest.raises(ScanTimeout, match="no QR code in view"):
+        scanner.read_payload()
+    scanner.show(BlankScreen())
+    with pytest.raises(ScanTimeout, match="zbar read no QR in the frame"):
+        scanner.read_payload()
+    assert scanner.frames_decoded >= 1
+
+
+class PayloadOnlyScreen:
+    def qr_payload(self) -> str:
+        return "APCV1:X"
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("image:x?decoder=opencv", "unknown QR decoder 'opencv'; known: zbar, zxing"),
+    ("image:x?blur=2", "unknown parameter blur"),
+    ("image:x?timeout=never", "timeout='never' must be seconds"),
+])
+def test_bad_urls(url, message):
+    with pytest.raises(LinkError, match=message):
+        open_camera_scanner(url)
+
+
+def test_screen_without_pixels_is_refused():
+    with pytest.raises(LinkError, match="shows no pixels"):
+        open_camera_scanner(_url()).show(PayloadOnlyScreen())
+
+
+def test_bad_render_and_decoder_names():
+    with pytest.raises(ValueError, match="at least 1 pixel"):
+        render_qr("APCV1:X", scale=0)
+    with pytest.raises(DecoderError, match="unknown QR decoder"):
+        make_decoder("dynamsoft")
