@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 import signal
 import subprocess
@@ -91,16 +93,53 @@ def test_mute_card_times_out_without_hanging():
 def test_tap_and_removal_events():
     link = open_reader(f"pcsc://{READER}")
     try:
+        assert link.wait_for_removal(3)  # the previous test's device may still be leaving
         assert not link.wait_for_card(0.2)
         with Bench(rig()) as bench:
             bench.present("phone")
             assert link.wait_for_card(3)
             bench.withdraw("phone")
             assert link.wait_for_removal(3)
-        with pytest.raises(NoCardPresent, match=f"no phone or card on reader '{READER}' within 0.3 s"):
-            open_reader(f"pcsc://{READER}?timeout=0.3").connect()
+        impatient = open_reader(f"pcsc://{READER}?timeout=0.3")
+        with contextlib.closing(impatient), pytest.raises(
+                NoCardPresent, match=f"no phone or card on reader '{READER}' within 0.3 s"):
+            impatient.connect()
     finally:
         link.close()
+
+
+def test_tap_and_removal_are_traced(tmp_path):
+    with Bench(rig()) as bench:
+        link = bench.reader_link.inner
+        assert link.wait_for_removal(3)  # the previous test's device may still be leaving
+        assert not link.wait_for_card(0.2)
+        bench.recorder.events.clear()
+        bench.present("phone")  # vpcd connection opened: the card is inserted
+        assert link.wait_for_card(3)
+        bench.withdraw("phone")  # connection closed: the card is removed
+        assert link.wait_for_removal(3)
+        files = bench.recorder.save(tmp_path, "taps")
+    events = [json.loads(line) for line in files["jsonl"].read_text().splitlines()]
+    atr = bench.phone.atr.hex().upper()
+    assert [(e["kind"], e["detail"]) for e in events] == [
+        ("field_on", f"tap: a phone or card is on the reader (ATR {atr})"),
+        ("field_off", "removal: the phone or card left the reader")]
+    capture = files["pcapng"].read_bytes()
+    assert capture.count(b"\x00\xfc\x00\x00") == 1 and capture.count(b"\x00\xfd\x00\x00") == 1
+    assert b"tap: a phone or card is on the reader" in capture
+    assert b"removal: the phone or card left the reader" in capture
+
+
+def test_rf_drop_mid_read_traces_the_removal():
+    with Bench(rig("?fault=drop@2")) as bench:
+        bench.present("phone")
+        with pytest.raises(NoCardPresent):
+            bench.reader.read()
+        assert bench.reader_link.inner.wait_for_removal(3)
+    details = [e.detail for e in bench.recorder.events]
+    drop = next(i for i, d in enumerate(details) if "RF drop at APDU 2" in d)
+    removal = next(i for i, d in enumerate(details) if d.startswith("removal: "))
+    assert drop < removal and bench.recorder.events[removal].kind == "field_off"
 
 
 @pytest.mark.parametrize(("url", "message"), [
@@ -154,8 +193,11 @@ def test_opensc_tool_selects_our_phone(simulated_phone):
 
 
 def test_pyscard_reads_simulated_phone_and_sigterm_stops_it(simulated_phone):
-    kernel = ReaderKernel(open_reader(f"pcsc://{READER}"), synthetic_insurer(0).trust_anchor)
-    result = kernel.read()
+    link = open_reader(f"pcsc://{READER}")
+    try:
+        result = ReaderKernel(link, synthetic_insurer(0).trust_anchor).read()
+    finally:
+        link.close()
     assert result.kind == "phone"
     simulated_phone.send_signal(signal.SIGTERM)
     assert simulated_phone.wait(10) == 0

@@ -13,13 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from smartcard import scard
+
 from harness.links.base import LinkError, LinkUrl, NoCardPresent, ReaderLink
 from harness.links.pcsc_deadline import CallDeadline, establish_context
-
-try:
-    from smartcard import scard
-except ImportError:  # pragma: no cover - pyscard is a declared dependency
-    scard = None
+from harness.links.pcsc_presence import PresenceListener, ReaderPresence
 
 CARD_TIMEOUT_S = 5.0
 APDU_TIMEOUT_S = 10.0
@@ -50,8 +48,6 @@ class PcscReaderLink(ReaderLink):
     """Reader end of a PC/SC link: one reader, one card connection at a time."""
 
     def __init__(self, url: LinkUrl) -> None:
-        if scard is None:
-            raise LinkError("pyscard is not installed: pip install pyscard (needs swig and libpcsclite-dev)")
         unknown = sorted(set(url.params) - set(PARAMS))
         if unknown:
             raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(PARAMS)})")
@@ -59,7 +55,13 @@ class PcscReaderLink(ReaderLink):
         self.card_timeout = _seconds(url, "timeout", CARD_TIMEOUT_S)
         self.apdu_timeout = _seconds(url, "apdu_timeout", APDU_TIMEOUT_S)
         self._context, self._deadline = self._establish()
-        self.reader_name = self._resolve(url.target)
+        try:
+            self.reader_name = self._resolve(url.target)
+        except LinkError:
+            self._deadline.stop()
+            scard.SCardReleaseContext(self._context)
+            raise
+        self.presence = ReaderPresence(self.reader_name, self._status)
         self._card: int | None = None
         self._protocol = 0
 
@@ -95,37 +97,17 @@ class PcscReaderLink(ReaderLink):
         raise LinkError(f"{self.url}: {wanted!r} matches several readers ({', '.join(matches)}); "
                         "give the whole name or an index")
 
-    def _state(self, known: int, timeout: float) -> int | None:
-        """The reader's state once it differs from ``known`` (None on timeout)."""
-        hr, states = scard.SCardGetStatusChange(self._context, int(timeout * 1000),
-                                                [(self.reader_name, known)])
-        if hr == scard.SCARD_E_TIMEOUT:
-            return None
-        if hr != scard.SCARD_S_SUCCESS:
-            raise LinkError(f"{self.url}: cannot watch reader {self.reader_name!r}: {_error_text(hr)}")
-        return states[0][1] & ~scard.SCARD_STATE_CHANGED
-
-    def _wait(self, present: bool, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        state = scard.SCARD_STATE_UNAWARE
-        while True:
-            remaining = max(0.0, deadline - time.monotonic())
-            new = self._state(state, remaining)
-            if new is None:
-                return False
-            state = new
-            if bool(state & scard.SCARD_STATE_PRESENT) == present:
-                return True
-            if remaining == 0:
-                return False
-
     def wait_for_card(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for a tap / insertion; True when a card is there."""
-        return self._wait(True, timeout)
+        return self.presence.wait(True, timeout)
 
     def wait_for_removal(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s until the card or phone leaves; True when it has."""
-        return self._wait(False, timeout)
+        return self.presence.wait(False, timeout)
+
+    def record_presence(self, listener: PresenceListener) -> None:
+        """Call ``listener(present, atr)`` on each tap and removal (pyscard's card monitor)."""
+        self.presence.listen(listener)
 
     def connect(self) -> bytes:
         self.disconnect()
@@ -164,7 +146,7 @@ class PcscReaderLink(ReaderLink):
         if hr == scard.SCARD_S_SUCCESS:  # vpcd's answer to a connection closed mid-APDU
             raise NoCardPresent(f"{self.url}: no answer: the card or phone left the field during the "
                                 "exchange (RF drop)")
-        if hr in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD) or not self._present():
+        if hr in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD) or not self._status()[0]:
             raise NoCardPresent(f"{self.url}: the card or phone left the field during the exchange "
                                 f"(RF drop): {_error_text(hr)}")
         if hr == scard.SCARD_W_RESET_CARD:
@@ -182,9 +164,13 @@ class PcscReaderLink(ReaderLink):
                             f"(mute card, {what}); take it away and present it again")
         return result
 
-    def _present(self) -> bool:
-        state = self._state(scard.SCARD_STATE_UNAWARE, 0)
-        return state is not None and bool(state & scard.SCARD_STATE_PRESENT)
+    def _status(self) -> tuple[bool, bytes]:
+        """Whether pcscd sees a card now, and its ATR (asked directly, not from the monitor)."""
+        hr, states = scard.SCardGetStatusChange(self._context, 0,
+                                                [(self.reader_name, scard.SCARD_STATE_UNAWARE)])
+        if hr != scard.SCARD_S_SUCCESS or not states[0][1] & scard.SCARD_STATE_PRESENT:
+            return False, b""
+        return True, bytes(states[0][2])
 
     def _abandon(self) -> None:
         """After a call was cut short the context is unusable: start afresh."""
@@ -203,6 +189,7 @@ class PcscReaderLink(ReaderLink):
 
     def close(self) -> None:
         self.disconnect()
+        self.presence.close()
         self._deadline.stop()
         scard.SCardReleaseContext(self._context)
 

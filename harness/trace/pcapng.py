@@ -5,7 +5,8 @@ A capture holds one Section Header Block, one Interface Description Block
 field change or APDU. Each packet starts with Wireshark's 4-byte ISO 14443
 pseudo-header: version ``0``, an event byte, and the big-endian length of what follows.
 APDUs travel inside ISO 14443-4 I-blocks (PCB ``0x02``/``0x03``, no CID, no NAD), the
-CRC dropped. Notes become packet comments on the next packet (see :func:`pcapng_bytes`).
+CRC dropped. Notes become packet comments on the next packet (see :func:`pcapng_bytes`); the
+detail of a field change (a tap, a removal) is its own packet's comment.
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> byt
             continue
         packet = framer.packet(event)
         if packet is not None:
-            packets.append((micros(event.timestamp), packet, pending))
+            detail = [event.detail] if event.kind in ("field_on", "field_off") and event.detail else []
+            packets.append((micros(event.timestamp), packet, pending + detail))
             pending = []
     section_comments: list[str] = []
     if pending and packets:

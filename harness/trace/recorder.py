@@ -25,9 +25,9 @@ class TraceRecorder:
         self.redact = redact
         self.events: list[TraceEvent] = []
 
-    def field(self, on: bool) -> TraceEvent:
-        """Record the reader switching its RF field on or off."""
-        return self._record("field_on" if on else "field_off")
+    def field(self, on: bool, detail: str = "") -> TraceEvent:
+        """Record the reader switching its RF field on or off (``detail``: why, e.g. a tap)."""
+        return self._record("field_on" if on else "field_off", detail=detail)
 
     def command(self, apdu: bytes) -> TraceEvent:
         """Record a command APDU from the reader to the card."""
