@@ -107,3 +107,27 @@ def test_report_masks_nirs_and_escapes_text() -> None:
     assert nir not in page
     assert "18412**********" in page
     assert "<script>" not in page
+
+
+def test_rollout_report_shows_the_review_queue_and_links_the_exports(tmp_path: Path) -> None:
+    data = _run("rollout", "--until", "2025-06-30", "--step-days", "60", "--review-replications", "3",
+                "--plot", str(tmp_path), "--export", str(tmp_path / "load"), "--json")
+    page = ReportPage((tmp_path / "index.html").read_text())
+    pngs = [Path(f) for f in data["files"] if f.endswith(".png")]
+    assert len(pngs) == 3 and sorted(page.images) == sorted(p.read_bytes() for p in pngs)
+    assert page.links == ["load/rollout_timeline.csv", "load/backend_hourly.csv", "load/locust_shape.py"]
+    review = page.rows("review")
+    assert [row[0] for row in review] == [s["date"] for s in data["review_queue"]]
+    for row, sized in zip(review, data["review_queue"], strict=True):
+        assert int(row[2]) == sized["operators_per_shift"]
+        assert int(row[3]) == sized["erlang_c_operators"]
+        mean, p95 = sized["mean_wait_min"], sized["p95_wait_min"]
+        assert [figure(c) for c in row[4:10]] == pytest.approx(
+            [mean["mean"], mean["low"], mean["high"], p95["mean"], p95["low"], p95["high"]], abs=0.006)
+    hourly = page.rows("hourly")
+    assert [figure(row[1]) for row in hourly] == pytest.approx(
+        list(data["backend_hourly_requests_per_s"].values()), abs=0.0006)
+    days = {d["date"]: d for d in data["days"]}
+    for row in page.rows("timeline"):
+        assert figure(row[1]) == pytest.approx(days[row[0]]["activations"], abs=0.6)
+        assert int(row[4]) == days[row[0]]["operators"]

@@ -93,10 +93,14 @@ def test_cli_json_plots_and_exports(tmp_path: Path) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["days"][0]["activations"] == pytest.approx(6_507)
-    assert len(data["files"]) == 6
+    assert len(data["files"]) == 7
     assert all(Path(f).exists() for f in data["files"])
+    assert data["report"] == str(tmp_path / "index.html")
+    sized = data["review_queue"]
+    assert sized[-1]["date"] == data["days"][-1]["date"]
+    assert all(s["operators_per_shift"] >= 1 and s["p95_wait_min"]["mean"] <= 30 for s in sized)
     code, out, _ = _run("rollout", "--until", "2025-01-01", "--step-days", "90")
-    assert code == 0 and "operators" in out
+    assert code == 0 and "operators" in out and "identity-check review queue (SimPy" in out
 
 
 def _bad_params(tmp_path: Path, change) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -150,18 +151,35 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               help="Rollout parameters (YAML); default: the built-in calibration.")
 @click.option("--step-days", type=click.IntRange(min=1), default=7, show_default=True,
               help="Days between modelled days.")
-@click.option("--plot", "plot_dir", type=click.Path(file_okay=False), help="Write PNG plots here.")
+@click.option("--review-replications", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Replications of the SimPy review queue per sized day.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the review queue.")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+              help="Write PNG plots and the HTML report (index.html) here.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False),
               help="Write rollout_timeline.csv, backend_hourly.csv and locust_shape.py here.")
+@click.option("--shape-hour-seconds", type=click.FloatRange(min=0, min_open=True), default=60,
+              show_default=True, help="Seconds the Locust shape spends on each modelled hour.")
+@click.option("--requests-per-user", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Requests per second one Locust user makes (scales the user count).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def rollout(until, params_file: str | None, step_days: int, plot_dir: str | None, export_dir: str | None,
-            as_json: bool) -> None:
-    """Model the national rollout: activations, practitioners, operators, backend load."""
+def rollout(until, params_file: str | None, step_days: int, review_replications: int, seed: int,
+            plot_dir: str | None, export_dir: str | None, shape_hour_seconds: float,
+            requests_per_user: float, as_json: bool) -> None:
+    """Model the national rollout: activations, practitioners, operators, backend load.
+
+    Identity-check operators are sized twice: by Erlang C on every modelled day (busiest hour,
+    mean wait), and by a SimPy simulation of the review queue (enrolments by hour of day,
+    operator shifts) on about twelve evenly spaced days.
+    """
+    from scenarios.models.report import write_report
     from scenarios.models.rollout.exports import export_rollout
-    from scenarios.models.rollout.model import hourly_requests, timeline
+    from scenarios.models.rollout.model import hourly_requests, sample_days, timeline
     from scenarios.models.rollout.params import load_rollout
     from scenarios.models.rollout.plots import plot_rollout
-    from scenarios.models.tables import rollout_table
+    from scenarios.models.rollout.report import rollout_report
+    from scenarios.models.rollout.review_sizing import size_review_queue
+    from scenarios.models.tables import review_queue_table, rollout_table
 
     params = load_rollout(params_file)
     start = min(params.activations.points)
@@ -170,14 +188,32 @@ def rollout(until, params_file: str | None, step_days: int, plot_dir: str | None
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("rollout: days", total=max(0, (end - start).days // step_days + 1))
         days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task))
+        sized = sample_days(days)
+        task = progress.add_task("review queue: days sized", total=len(sized))
+        sizings = []
+        for day in sized:
+            sizings.append(size_review_queue(day.date, day.new_activations, params.identity_check,
+                                             review_replications, seed))
+            progress.advance(task)
     hourly = hourly_requests(params, days[-1].date)
-    files = [*(plot_rollout(days, hourly, Path(plot_dir)) if plot_dir else []),
-             *(export_rollout(days, hourly, Path(export_dir)) if export_dir else [])]
+    exports = (export_rollout(days, hourly, Path(export_dir), shape_hour_seconds, requests_per_user)
+               if export_dir else [])
+    plots = plot_rollout(days, hourly, sizings, Path(plot_dir)) if plot_dir else []
+    report = None
+    if plot_dir:
+        facts = {"until": end.isoformat(), "parameters": params_file or "built-in calibration",
+                 "step": f"{step_days} days", "review replications": str(review_replications),
+                 "seed": str(seed)}
+        links = [os.path.relpath(path, plot_dir) for path in exports]
+        report = write_report(rollout_report(facts, days, sizings, hourly, plots, links), Path(plot_dir))
+    files = [*plots, *exports, *([report] if report else [])]
     if as_json:
         click.echo(json.dumps({"until": end.isoformat(), "days": [d.to_json() for d in days],
-                               "backend_hourly_requests_per_s": hourly, "files": [str(f) for f in files]},
-                              indent=2))
+                               "review_queue": [s.to_json() for s in sizings],
+                               "backend_hourly_requests_per_s": hourly, "files": [str(f) for f in files],
+                               "report": report and str(report)}, indent=2))
         return
     Console().print(rollout_table(days))
+    Console().print(review_queue_table(sizings))
     for path in files:
         click.echo(f"wrote {path}")

@@ -10,10 +10,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from scenarios.models.rollout.model import RolloutDay
+from scenarios.models.rollout.review_sizing import ReviewSizing
 
 
-def plot_rollout(days: list[RolloutDay], hourly: dict[int, float], directory: Path) -> list[Path]:
-    """Adoption over time, operators needed, and the hourly backend profile; one PNG each."""
+def plot_rollout(days: list[RolloutDay], hourly: dict[int, float], sizings: list[ReviewSizing],
+                 directory: Path) -> list[Path]:
+    """Adoption over time, operators needed (Erlang C and SimPy), the hourly backend profile; one PNG each."""
     directory.mkdir(parents=True, exist_ok=True)
     dates = [day.date for day in days]
     outputs: list[Path] = []
@@ -21,13 +23,17 @@ def plot_rollout(days: list[RolloutDay], hourly: dict[int, float], directory: Pa
         ("adoption.png", "rollout: insured and practitioners (log scale)",
          [("insured with the app", [d.activations for d in days]),
           ("practitioners billing with it", [d.practitioners for d in days])], True),
-        ("operators.png", "identity-check operators needed (busiest hour, Erlang C)",
-         [("operators", [d.operators for d in days])], False),
+        ("operators.png", "identity-check operators needed",
+         [("Erlang C, busiest hour (mean wait)", [d.operators for d in days])], False),
     ]
     for name, title, series, log in charts:
         figure, axes = plt.subplots(figsize=(8, 4.5))
         for label, values in series:
             axes.plot(dates, values, label=label)
+        if name == "operators.png" and sizings:
+            statistic = sizings[0].target_statistic
+            axes.plot([s.date for s in sizings], [s.operators for s in sizings], "o",
+                      label=f"SimPy, per shift ({statistic} wait ≤ {sizings[0].target_wait_min:g} min)")
         if log:
             axes.set_yscale("log")
         axes.set_title(title)

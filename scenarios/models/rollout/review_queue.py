@@ -4,7 +4,8 @@ Enrolments arrive as a Poisson process whose rate changes every hour of the day
 (``arrivals_by_hour`` × the day's volume); each shift of ``identity_check.shifts`` is staffed
 by the same number of operators, who take the oldest waiting enrolment while on duty and
 finish the review they hold when their shift ends. Enrolments sent while nobody is on duty
-wait for the next shift. Review times are exponential with mean ``review_minutes`` (as in
+wait for the next shift. At the end of a shift its operators stay until no enrolment is
+left waiting (the day's queue is closed out). Review times are exponential with mean ``review_minutes`` (as in
 Erlang C, which the stationary case is checked against). Times are in minutes.
 """
 
@@ -64,9 +65,9 @@ class ReviewQueue:
             if env.now >= end:
                 continue
             yield env.timeout(max(0.0, start - env.now))
-            while env.now < end:
+            while env.now < end or self.pending.items:
                 take = self.pending.get()
-                yield take | env.timeout(end - env.now)
+                yield (take | env.timeout(end - env.now)) if env.now < end else take
                 if not take.triggered:
                     take.cancel()
                     break

@@ -3,7 +3,7 @@
 For a day's volume of video enrolments, replications of :mod:`review_queue` are run for a
 number of operators per shift; the target is met when the mean over replications of the
 chosen statistic (``mean`` or ``p95`` wait) is within ``target_wait_minutes``. The search
-starts from Erlang C's answer for the busiest hour and steps to the fewest operators that
+starts from Erlang C's answer for the busiest hour and bisects to the fewest operators that
 meet the target.
 """
 
@@ -77,16 +77,16 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
         mean, p95 = estimates(operators)
         return (mean if check.target_statistic == "mean" else p95).mean <= check.target_wait_minutes
 
-    operators = max(1, erlang)
-    if meets(operators):
-        while operators > 1 and meets(operators - 1):
-            operators -= 1
-    else:
-        while not meets(operators):
-            operators += 1
-            if operators > MAX_OPERATORS:
-                raise ModelError(f"more than {MAX_OPERATORS} operators per shift needed: "
-                                 "check the identity_check parameters")
+    fails, enough = 0, max(1, erlang)  # 0 operators never meet the target
+    while not meets(enough):
+        fails, enough = enough, enough * 2
+        if enough > MAX_OPERATORS:
+            raise ModelError(f"more than {MAX_OPERATORS} operators per shift needed: "
+                             "check the identity_check parameters")
+    while enough - fails > 1:  # bisection: the same patients for every count, so waits fall with it
+        middle = (fails + enough) // 2
+        fails, enough = (fails, middle) if meets(middle) else (middle, enough)
+    operators = enough
     mean, p95 = estimates(operators)
     return ReviewSizing(day, videos, operators, erlang, mean, p95, check.target_statistic,
                         check.target_wait_minutes, operators * shift_hours)
