@@ -36,6 +36,15 @@ class CardFaults:
         parts += [f"{kind} at APDU {n}" for n, kind in sorted(self.at.items())]
         return ", ".join(parts) or "none"
 
+    def take(self, apdu_number: int, fired: set[int]) -> str | None:
+        """The fault kind due at ``apdu_number``, unless it is in ``fired`` (it fires once
+        per link); a fault returned is added to ``fired``."""
+        kind = self.at.get(apdu_number)
+        if kind is None or apdu_number in fired:
+            return None
+        fired.add(apdu_number)
+        return kind
+
 
 def parse_card_faults(params: dict[str, str], url: str) -> CardFaults:
     """Read ``fault=`` and ``latency=`` from a link URL's query; LinkError names a bad item."""

@@ -156,16 +156,18 @@ class NfcCardSlot(CardSlot):
         self.url = url.raw
         self._parsed = url
         self.faults = parse_card_faults(url.params, url.raw)
+        self.fired: set[int] = set()
+        """APDU numbers whose fault has fired: a device presented again is not faulted again."""
         self._emulation: CardEmulation | None = None
         self._clf: nfc.clf.ContactlessFrontend | None = None
 
     def attach(self, device: CardResponder) -> None:
-        if self._emulation is not None and self._emulation.device is device:
+        if self._emulation is not None and self._emulation.device is device and self._emulation.serving:
             return
         self.detach()
         self._clf = open_frontend(self._parsed, listener=True)
         self._emulation = CardEmulation(self._clf, device, name=f"nfc-card {self._parsed.target}",
-                                        faults=self.faults, note=self.notify)
+                                        faults=self.faults, fired=self.fired, note=self.notify)
         self._emulation.start()
 
     def detach(self) -> None:

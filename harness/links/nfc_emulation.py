@@ -37,10 +37,12 @@ class CardEmulation:
     """One device in card emulation on ``clf`` until :meth:`stop`."""
 
     def __init__(self, clf: nfc.clf.ContactlessFrontend, device: CardResponder, *, name: str,
-                 faults: CardFaults, note: Callable[[str], None]) -> None:
+                 faults: CardFaults, fired: set[int], note: Callable[[str], None]) -> None:
         self.clf = clf
         self.device = device
         self.faults = faults
+        self.fired = fired
+        """APDU numbers whose fault has fired, shared by the link's emulations."""
         self.note = note
         self.ats = Ats(historical=historical_bytes(device.atr))
         self.apdus = 0
@@ -51,6 +53,11 @@ class CardEmulation:
     def start(self) -> None:
         """Start answering readers."""
         self.thread.start()
+
+    @property
+    def serving(self) -> bool:
+        """True until the device left the field (stopped, or an RF drop / mute fault)."""
+        return self.thread.is_alive()
 
     def stop(self, wake: Callable[[], None] | None, timeout: float) -> None:
         """Leave the field: end the thread (``wake`` unblocks a pending receive)."""
@@ -113,7 +120,7 @@ class CardEmulation:
 
     def _answer(self, apdu: bytes) -> bytes:
         self.apdus += 1
-        fault = self.faults.at.get(self.apdus)
+        fault = self.faults.take(self.apdus, self.fired)
         if fault in ("drop", "mute"):
             self.note(f"fault: RF drop at APDU {self.apdus}: the device left the field"
                       if fault == "drop" else f"fault: the device stays mute from APDU {self.apdus}")

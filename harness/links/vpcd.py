@@ -125,11 +125,7 @@ class _Attachment:
 
     def _apdu(self, apdu: bytes) -> bytes | None:
         self.apdus += 1
-        fault = self.slot.faults.at.get(self.apdus)
-        if fault is not None:
-            if self.apdus in self.slot.fired:
-                fault = None
-            self.slot.fired.add(self.apdus)
+        fault = self.slot.faults.take(self.apdus, self.slot.fired)
         if log.isEnabledFor(logging.INFO):
             log.info("%s C-APDU %s", self.slot.url, _masked(apdu))
         if fault == "drop":
