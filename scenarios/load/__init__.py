@@ -1,0 +1,1 @@
+"""Locustfiles for load tests of the insurer backend."""
