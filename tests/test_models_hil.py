@@ -11,10 +11,12 @@ from click.testing import CliRunner
 
 import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
+from harness.rig import RIGS_DIR
 from scenarios.models.errors import ModelError
 from scenarios.models.hil import compare_reads, run_on_rig
 from scenarios.models.identification import Mix
 from scenarios.models.params import load_scenario
+from simulators.factory import synthetic_insured
 
 RUSH = """\
 kind: pharmacy
@@ -88,3 +90,44 @@ def test_cli_bad_rig_options(rush: Path, args: tuple[str, ...], message: str) ->
     code, _, err = _run("waiting-room", "--scenario", str(rush), "--days", "1", "--mix", "card=100", *args)
     assert code == 2
     assert err.startswith(message), err
+
+
+@pytest.mark.usefixtures("pcscd")
+def test_realtime_run_through_pcscd_and_vpcd_keeps_masked_traces_and_plots(rush: Path,
+                                                                           tmp_path: Path) -> None:
+    rig = RIGS_DIR / "pcsc-vpcd.yaml"
+    code, out, err = _run("waiting-room", "--scenario", str(rush), "--days", "1", "--mix", "card=50,nfc=50",
+                          "--realtime", "900", "--rig", str(rig), "--plot", str(tmp_path), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    entry = data["mixes"][0]
+    records = entry["records"]
+    assert len(records) > 3 and {r["method"] for r in records} == {"card", "nfc"}
+    assert all(r["measured_s"] is not None and 0 < r["measured_s"] < r["modelled_s"] for r in records)
+    for row in entry["reads"]:
+        measured = [r["measured_s"] for r in records if r["method"] == row["method"]]
+        assert row["reads"] == len(measured) and row["failed"] == 0
+        assert row["measured_mean_s"] == pytest.approx(sum(measured) / len(measured))
+
+    jsonl = Path(entry["traces"]["jsonl"])
+    pcapng = Path(entry["traces"]["pcapng"])
+    assert jsonl.parent == tmp_path / "traces" and jsonl.name == "card-50-nfc-50.jsonl"
+    events = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    starts = [i for i, e in enumerate(events)
+              if e["kind"] == "note" and e["detail"].startswith("identification ")]
+    assert len(starts) == len(records)
+    for start, end in zip(starts, [*starts[1:], len(events)], strict=True):  # every identification exchanged
+        kinds = {e["kind"] for e in events[start:end]}
+        assert {"field_on", "command", "response"} <= kinds
+    assert pcapng.read_bytes()[:4] == bytes.fromhex("0a0d0d0a")
+    for seed in (2, 5):  # the rig's phone and card holders
+        nir = synthetic_insured(seed).identity.nir
+        for trace in (jsonl.read_bytes(), pcapng.read_bytes()):
+            assert nir.encode() not in trace and nir.encode().hex().encode() not in trace
+
+    page = (tmp_path / "index.html").read_text()
+    assert data["report"] == str(tmp_path / "index.html")
+    assert data["plots"] == [str(tmp_path / "rig_reads.png")]
+    assert "traces/card-50-nfc-50.pcapng" in page and "data:image/png;base64," in page
+    for row in entry["reads"]:
+        assert f"{row['measured_mean_s']:,.4f}" in page and f"{row['modelled_mean_s']:,.4f}" in page

@@ -62,7 +62,7 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
 @click.option("--timings", type=click.Path(dir_okay=False),
               help="Measured read times: a trace .jsonl or a results.json.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
-              help="Write PNG plots and the HTML report (index.html) into this directory.")
+              help="Write PNG plots and the HTML report (index.html) here; with --rig, traces/ too.")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU; 1: in this process).")
 @click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
 @click.option("--detailed", is_flag=True,
@@ -96,7 +96,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     if detailed and realtime is not None:
         raise ModelError("--detailed and --realtime do not go together (on a rig, the rig reads)")
     if realtime is not None and rig is not None:
-        _on_rig(params, chosen, rig, realtime, days, seed, reads, as_json)
+        _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
@@ -126,22 +126,40 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
 
 
 def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed: int, reads,
-            as_json: bool) -> None:
+            plot_dir: str | None, as_json: bool) -> None:
+    from harness.trace import TraceRecorder
     from scenarios.models.hil import compare_reads, run_on_rig
+    from scenarios.models.hil_report import hil_report, plot_rig_reads, trace_stem
+    from scenarios.models.report import write_report
     from scenarios.models.tables import rig_reads_table
 
-    report = []
+    entries = []
     for mix in mixes:
-        results, records = run_on_rig(params, mix, rig, realtime, days, seed, reads)
-        report.append({"mix": mix.label, "served": sum(r.served for r in results),
-                       "identification_s": sum(r.identification_s for r in results),
-                       "reads": compare_reads(records), "records": [r.to_json() for r in records]})
+        recorder = TraceRecorder()
+        results, records = run_on_rig(params, mix, rig, realtime, days, seed, reads, recorder)
+        traces = recorder.save(Path(plot_dir) / "traces", trace_stem(mix)) if plot_dir else {}
+        entries.append({"mix": mix.label, "served": sum(r.served for r in results),
+                        "identification_s": sum(r.identification_s for r in results),
+                        "reads": compare_reads(records), "records": [r.to_json() for r in records],
+                        "traces": {kind: str(path) for kind, path in traces.items()}})
+    plots, report = [], None
+    if plot_dir:
+        plots = [plot_rig_reads(entries, Path(plot_dir))]
+        facts = {"scenario": params.name, "rig": rig, "real time": f"{realtime:g} × faster than life",
+                 "days": str(days), "seed": str(seed)}
+        report = write_report(hil_report(facts, entries, plots, Path(plot_dir)), Path(plot_dir))
     if as_json:
         click.echo(json.dumps({"scenario": params.name, "rig": rig, "realtime": realtime, "days": days,
-                               "mixes": report}, indent=2))
+                               "plots": [str(p) for p in plots], "report": report and str(report),
+                               "mixes": entries}, indent=2))
         return
-    for entry in report:
+    for entry in entries:
         Console().print(rig_reads_table(f"{params.name}, {entry['mix']}: reads on {rig}", entry["reads"]))
+        for kind, path in entry["traces"].items():
+            click.echo(f"trace ({kind}): {path}")
+    if report:
+        click.echo(f"plot: {plots[0]}")
+        click.echo(f"report: {report}")
 
 
 @cli.command()

@@ -3,7 +3,9 @@
 The model runs on SimPy's ``RealtimeEnvironment`` (``factor`` sim seconds per wall second);
 when a patient's card or phone is read, the rig's reader really reads it (a simulated
 device is presented on its link first, a real one is expected on the reader), and the
-measured read time replaces the modelled one. Both are recorded side by side.
+measured read time replaces the modelled one. Both are recorded side by side, and every
+exchange on the reader's link goes to the bench's trace recorder (NIRs masked), with a note
+naming each identification.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from harness.bench import Bench
 from harness.rig import load_rig
+from harness.trace import TraceRecorder
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Identifier, Mix
@@ -54,6 +57,8 @@ class RigIdentifier(Identifier):
         modelled = float(self.read[method].sample(rng, 1)[0])
         if method not in ROLES:
             return handling + modelled
+        self.bench.recorder.note(f"identification {len(self.records) + 1}: {method}, "
+                                 f"modelled read {modelled:.4f} s")
         try:
             measured = self.measure(ROLES[method])
         except ApcvError as exc:
@@ -77,13 +82,16 @@ class RigIdentifier(Identifier):
 
 
 def run_on_rig(scenario: GpScenario | WalkInScenario, mix: Mix, rig: str, realtime: float,
-               days: int = 1, seed: int = 0, reads: Mapping[str, Sampler] | None = None
-               ) -> tuple[list[DayResult], list[ReadRecord]]:
-    """``days`` real-time days of ``scenario`` whose reads happen on the rig file ``rig``."""
+               days: int = 1, seed: int = 0, reads: Mapping[str, Sampler] | None = None,
+               recorder: TraceRecorder | None = None) -> tuple[list[DayResult], list[ReadRecord]]:
+    """``days`` real-time days of ``scenario`` whose reads happen on the rig file ``rig``.
+
+    ``recorder`` receives the trace of every read (a new one is used when not given).
+    """
     if not realtime > 0:
         raise ModelError(f"--realtime must be a positive speed-up factor (got {realtime})")
     rng = np.random.default_rng([seed, 0])
-    with Bench(load_rig(rig)) as bench:
+    with Bench(load_rig(rig), recorder=recorder) as bench:
         identifier = RigIdentifier(scenario.identification, bench, reads)
         results = [simulate_day(scenario, mix, identifier, rng, realtime=realtime) for _ in range(days)]
     return results, identifier.records
