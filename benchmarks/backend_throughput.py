@@ -157,13 +157,34 @@ async def _drive(port: int, requests: list[bytes], concurrency: int) -> tuple[li
 
 def _load_process(port: int, requests: list[bytes], concurrency: int, start_at: float, out) -> None:
     time.sleep(max(0.0, start_at - time.time()))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     latencies, statuses = uvloop.run(_drive(port, requests, concurrency))
-    out.put((latencies, statuses, started, time.perf_counter()))
+    out.put((latencies, statuses, started, time.perf_counter(), time.process_time() - cpu))
 
 
-def run_load(port: int, batches: list[list[bytes]], concurrency: int) -> dict:
-    """Replay one batch per load process, all starting together; the figures."""
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of process group ``pgid``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # fields[0] is the state: pgrp is field 5 of stat
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def run_load(port: int, batches: list[list[bytes]], concurrency: int, server_pgid: int) -> dict:
+    """Replay one batch per load process, all starting together; the figures.
+
+    Besides wall-clock figures, the CPU time the server's processes and the load processes
+    spent per request: on a shared machine these say what the server costs.
+    """
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + 0.5
@@ -171,7 +192,9 @@ def run_load(port: int, batches: list[list[bytes]], concurrency: int) -> dict:
              for batch in batches]
     for p in procs:
         p.start()
+    server_cpu = group_cpu_seconds(server_pgid)
     results = [out.get(timeout=600) for _ in procs]
+    server_cpu = group_cpu_seconds(server_pgid) - server_cpu
     for p in procs:
         p.join()
     latencies = sorted(x for r in results for x in r[0])
@@ -183,7 +206,9 @@ def run_load(port: int, batches: list[list[bytes]], concurrency: int) -> dict:
     quantiles = statistics.quantiles(latencies, n=100)
     return {"requests": len(latencies), "errors": sum(n for c, n in statuses.items() if c != 200),
             "statuses": statuses, "rps": len(latencies) / elapsed,
-            "p50_ms": quantiles[49] * 1000, "p99_ms": quantiles[98] * 1000}
+            "p50_ms": quantiles[49] * 1000, "p99_ms": quantiles[98] * 1000,
+            "server_cpu_us": server_cpu / len(latencies) * 1e6,
+            "client_cpu_us": sum(r[4] for r in results) / len(latencies) * 1e6}
 
 
 def _split(requests: list[bytes], parts: int) -> list[list[bytes]]:
@@ -195,14 +220,17 @@ def measure(url: str, size: int, args: argparse.Namespace, rpps: str, label: str
     factory = RequestFactory(size, rpps)
     rounds = []
     with ServerProcess(url, workers=args.workers) as server:
-        run_load(server.port, _split(factory.make(WARMUP_REQUESTS), args.load_processes), args.concurrency)
+        pgid = server.process.pid  # the server runs in a session (and process group) of its own
+        warmup = _split(factory.make(WARMUP_REQUESTS), args.load_processes)
+        run_load(server.port, warmup, args.concurrency, pgid)
         for n in range(args.rounds):
             batches = _split(factory.make(args.requests), args.load_processes)
-            figures = run_load(server.port, batches, args.concurrency)
+            figures = run_load(server.port, batches, args.concurrency, pgid)
             rounds.append(figures)
             print(f"  {label} round {n + 1}: {figures['rps']:7.0f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
-                  f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, "
-                  f"statuses {figures['statuses']})", flush=True)
+                  f"p99 {figures['p99_ms']:6.1f} ms  CPU/request: server {figures['server_cpu_us']:4.0f} us, "
+                  f"load {figures['client_cpu_us']:3.0f} us  ({figures['requests']} requests, "
+                  f"statuses {figures['statuses']}, load average {os.getloadavg()[0]:.2f})", flush=True)
     return rounds
 
 
@@ -212,6 +240,8 @@ def summary(rounds: list[dict]) -> dict:
     return {"best": by_rps[-1], "median_rps": statistics.median(r["rps"] for r in rounds),
             "median_p99": statistics.median(r["p99_ms"] for r in rounds),
             "best_p99": min(r["p99_ms"] for r in rounds),
+            "server_cpu_us": statistics.median(r["server_cpu_us"] for r in rounds),
+            "client_cpu_us": statistics.median(r["client_cpu_us"] for r in rounds),
             "errors": sum(r["errors"] for r in rounds)}
 
 
@@ -252,6 +282,10 @@ def main() -> None:
                   f"median {s['median_rps']:6.0f} req/s, median p99 {s['median_p99']:.1f} ms, "
                   f"best p99 {s['best_p99']:.1f} ms, non-200: {s['errors']}  "
                   f"[{args.workers} worker(s), {args.db}]", flush=True)
+            capacity = (os.cpu_count() or 1) * 1e6 / (s["server_cpu_us"] + s["client_cpu_us"])
+            print(f"  CPU per request (medians): server {s['server_cpu_us']:.0f} us, load client "
+                  f"{s['client_cpu_us']:.0f} us: {os.cpu_count()} free cores:  ~{capacity:.0f} req/s",
+                  flush=True)
     small = results[args.small]
     if args.large:
         ratio = results[args.large]["median_p99"] / small["median_p99"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine
 
 from harness.clock import Clock, WallClock
@@ -26,6 +27,8 @@ from simulators.factory import synthetic_insurer
 
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+"""No OpenTelemetry: FastAPI would otherwise look for a configured provider on every request."""
 
 
 def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> FastAPI:
@@ -38,10 +41,12 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
     app = FastAPI(title=TITLE, version=VERSION,
                   description="Insurer services behind the apCV: activation, verification, rights, "
                               "INSi, claims and receipts, delegations. Requests are signed (APCV-SIG-1, "
-                              "see docs/backend.md).")
+                              "see docs/backend.md).",
+                  telemetry=NO_TELEMETRY)
     app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
     install_error_handlers(app)
-    for module in (activation, verification, qr_verification, rights, claims, delegations, provisioning):
+    # routes are matched in order: the per-request hot path (verification, rights) first
+    for module in (verification, rights, qr_verification, activation, claims, delegations, provisioning):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"])
