@@ -39,6 +39,7 @@ def plot_rig_reads(entries: list[dict], directory: Path) -> Path:
              label="measured on the rig", color="#3b7dd8")
     axes.set_xticks(list(positions), [label for label, _ in rows], fontsize="small")
     axes.set_yscale("log")
+    axes.set_ylim(top=10 * max([r["modelled_mean_s"] for _, r in rows], default=1))  # room for the legend
     axes.set_ylabel("mean read time (s, log scale)")
     axes.set_title("reads: measured on the rig vs modelled")
     axes.legend()
