@@ -48,6 +48,8 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_popul
     engine.dispose()
     os.environ[ENV_DB] = db_url
     os.environ[ENV_SEED] = str(seed)
+    # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False)
+                workers=workers, log_level="warning", access_log=False, proxy_headers=False,
+                server_header=False)
 
