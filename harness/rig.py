@@ -98,7 +98,8 @@ class ScannerRole(_Strict):
     """The practitioner's QR scanner: serial:, wedge: (hardware), sim: or image: (in-process)."""
 
     link: str = Field(description="scanner link URL, e.g. sim:bench or serial:///dev/ttyACM0?suffix=cr")
-    timeout: float = Field(5.0, gt=0, le=3600, description="seconds a read waits for a payload")
+    timeout: float | None = Field(None, gt=0, le=3600, description=(
+        "seconds a read waits for a payload; default: the link URL's timeout parameter, else 5"))
 
     _link = field_validator("link")(_check_scanner_link)
 

@@ -12,12 +12,12 @@ from harness.links.tracing import Recorder
 
 
 class QrScanner:
-    """A scanner link with the rig's timeout; each read (or failure) is noted in the trace."""
+    """A scanner link with the rig's timeout (else the link's); each read or failure is traced."""
 
-    def __init__(self, link: ScannerLink, recorder: Recorder, timeout: float) -> None:
+    def __init__(self, link: ScannerLink, recorder: Recorder, timeout: float | None = None) -> None:
         self.link = link
         self.url = link.url
-        self.timeout = timeout
+        self.timeout = link.default_timeout if timeout is None else timeout
         self._recorder = recorder
 
     def read(self, timeout: float | None = None) -> str:

@@ -40,7 +40,7 @@ def test_scanner_role_and_implied_features():
     assert rig.roles.scanner.timeout == 8
     assert rig.all_features() == {"qr-scanner"}
     assert parse_rig(_rig(None)).all_features() == set()
-    assert parse_rig(_rig({"link": "sim:unit"})).roles.scanner.timeout == 5.0
+    assert parse_rig(_rig({"link": "sim:unit"})).roles.scanner.timeout is None
 
 
 @pytest.mark.parametrize(("scanner", "message"), [
@@ -114,6 +114,12 @@ def test_bench_scanner_role_traces_reads():
         assert scanner.read() == "APCV1:TRACED"
         notes = [e.detail for e in bench.recorder.events]
     assert any("scan failed" in n for n in notes) and any("scanned APCV1:..." in n for n in notes)
+
+
+def test_role_timeout_defaults_to_the_link_timeout():
+    rig = parse_rig(_rig({"link": f"sim:counter-{uuid.uuid4().hex}?timeout=0.3"}))
+    with Bench(rig) as bench:
+        assert bench.scanner.timeout == 0.3
 
 
 def test_bench_without_scanner():
