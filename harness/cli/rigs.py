@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import importlib
+import time
 from pathlib import Path
 
 import click
@@ -43,7 +44,7 @@ def list_rigs(directory: Path) -> None:
 @rigs.command("check")
 @click.argument("rig_file")
 def check(rig_file: str) -> None:
-    """Validate a rig file, open its links and read each simulated device once."""
+    """Validate a rig file, open its links, read each simulated device once and scan its QR."""
     rig = load_rig(rig_file)
     click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile})")
     with Bench(rig) as bench:
@@ -58,7 +59,20 @@ def check(rig_file: str) -> None:
             click.echo(f"{role} via {getattr(rig.roles, role).link} -> reader {rig.roles.reader.link}: "
                        f"read {result.kind} {mask_nir(result.holder.nir)} in "
                        f"{result.timings_ms['total']:.1f} ms")
+        if rig.roles.scanner is not None:
+            _check_scanner(bench)
     click.echo("ok")
+
+
+def _check_scanner(bench: Bench) -> None:
+    scanner = bench.scanner
+    if not scanner.takes_screens:
+        click.echo(f"scanner {scanner.url}: opened (scan a QR code in a scenario to read it)")
+        return
+    started = time.perf_counter()
+    payload = scanner.read()
+    click.echo(f"scanner {scanner.url}: scanned {payload[:6]}... ({len(payload)} characters) in "
+               f"{(time.perf_counter() - started) * 1000:.1f} ms")
 
 
 @rigs.command("probe")

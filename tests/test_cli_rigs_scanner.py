@@ -1,0 +1,43 @@
+"""`apcv-hil rigs check` with a scanner role: scans the simulated phone, opens a serial scanner."""
+
+import os
+
+from click.testing import CliRunner
+
+import harness.cli.commands  # noqa: F401  (registers the commands)
+from harness.cli import cli
+
+
+def _check(path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["rigs", "check", str(path)])
+    return result.exit_code, result.output
+
+
+def _rig(tmp_path, scanner_link: str):
+    rig = tmp_path / "scan.yaml"
+    rig.write_text(f"name: scan\nroles:\n  reader: {{link: 'sim:scan'}}\n  card: {{link: 'sim:scan'}}\n"
+                   f"  scanner: {{link: '{scanner_link}'}}\n")
+    return rig
+
+
+def test_check_scans_the_software_rigs_phone():
+    code, output = _check("rigs/software.yaml")
+    assert code == 0, output
+    assert "scanner image:bench?decoder=zbar: scanned APCV1:..." in output
+
+
+def test_check_opens_a_serial_scanner(tmp_path):
+    master, slave = os.openpty()
+    try:
+        code, output = _check(_rig(tmp_path, f"serial://{os.ttyname(slave)}"))
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert code == 0, output
+    assert "opened (scan a QR code in a scenario" in output
+
+
+def test_check_names_an_absent_serial_port(tmp_path):
+    code, output = _check(_rig(tmp_path, "serial:///dev/ttyACM96"))
+    assert code == 2
+    assert "error: serial port /dev/ttyACM96 cannot be opened" in output and "Traceback" not in output
