@@ -66,7 +66,18 @@ def test_locked_phone_and_blank_frames_time_out(phone):
     scanner.show(BlankScreen())
     with pytest.raises(ScanTimeout, match="zbar read no QR in the frame"):
         scanner.read_payload()
-    assert scanner.frames_decoded >= 1
+    assert scanner.frames_captured >= 1
+
+
+def test_camera_conditions_from_the_url(phone):
+    sharp = open_camera_scanner(_url("angle=30&glare=0.6&jpeg=30&timeout=1"))
+    sharp.show(phone)
+    assert sharp.read_payload() == phone.qr_payload()
+    blurred = open_camera_scanner(_url("blur=4&timeout=0.1"))
+    blurred.show(phone)
+    with pytest.raises(ScanTimeout, match="zbar read no QR in the frame"):
+        blurred.read_payload()
+    assert blurred.frames_captured >= 2
 
 
 class PayloadOnlyScreen:
@@ -76,7 +87,10 @@ class PayloadOnlyScreen:
 
 @pytest.mark.parametrize(("url", "message"), [
     ("image:x?decoder=opencv", "unknown QR decoder 'opencv'; known: zbar, zxing"),
-    ("image:x?blur=2", "unknown parameter blur"),
+    ("image:x?focus=2", "unknown parameter focus"),
+    ("image:x?blur=30", "camera blur=30.0 is out of range 0..20"),
+    ("image:x?jpeg=high", "camera jpeg='high' is not a whole number"),
+    ("image:x?light=dim", "camera light='dim' is not a number"),
     ("image:x?timeout=never", "timeout='never' must be seconds"),
 ])
 def test_bad_urls(url, message):

@@ -4,12 +4,15 @@ It looks at the screen the bench holds in front of it (the counter NAME, shared 
 ``sim:NAME`` scanners), captures a frame of it (the phone renders its QR as pixels) and
 decodes the frame with a real QR library (``decoder=zbar`` or ``zxing``). A frame without a
 readable QR is retried until the timeout, as a scanner keeps trying while the phone is
-brought up. Query: ``decoder`` (zbar), ``timeout`` seconds per read (5).
+brought up, each frame with fresh noise. Query: ``decoder`` (zbar), ``timeout`` seconds per
+read (5), and the capture conditions of :class:`CameraModel` (``blur``, ``angle``, ``tilt``,
+``light``, ``glare``, ``noise``, ``jpeg``, ``seed``), clean by default.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import fields
 from typing import Protocol
 
 import numpy as np
@@ -17,7 +20,10 @@ import numpy as np
 from harness.links.base import LinkError, LinkUrl
 from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
 from harness.links.sim_scanner import POLL_S, counter
+from simulators.scanner.camera_model import CameraModel, CameraModelError
 from simulators.scanner.decoders import DecoderError, make_decoder
+
+CAMERA_PARAMS = tuple(field.name for field in fields(CameraModel))
 
 
 class FrameScreen(Protocol):
@@ -30,15 +36,16 @@ class CameraScanner(ScannerLink):
     """Captures frames of a simulated screen and decodes them."""
 
     def __init__(self, url: LinkUrl) -> None:
-        check_params(url, ("decoder", "timeout"))
+        check_params(url, ("decoder", "timeout", *CAMERA_PARAMS))
         self.url = url.raw
         self.default_timeout = scan_timeout(url)
         try:
             self.decoder = make_decoder(url.params.get("decoder", "zbar"))
-        except DecoderError as exc:
+            self.camera = CameraModel.from_params(url.params)
+        except (DecoderError, CameraModelError) as exc:
             raise LinkError(f"{url.raw}: {exc}") from None
         self._counter = counter(url.target or "default")
-        self.frames_decoded = 0
+        self.frames_captured = 0
 
     @property
     def takes_screens(self) -> bool:
@@ -50,9 +57,13 @@ class CameraScanner(ScannerLink):
         self._counter.screen = screen
 
     def capture(self) -> np.ndarray | None:
-        """A frame of the screen held in front of the camera (None: nothing to see)."""
+        """The next frame of the screen held in front of the camera (None: nothing to see)."""
         screen: FrameScreen | None = self._counter.screen  # type: ignore[assignment]
-        return screen.qr_frame() if screen is not None else None
+        pixels = screen.qr_frame() if screen is not None else None
+        if pixels is None:
+            return None
+        self.frames_captured += 1
+        return self.camera.capture(pixels, self.frames_captured)
 
     def read_payload(self, timeout: float | None = None) -> str:
         limit = self.default_timeout if timeout is None else timeout
@@ -60,7 +71,6 @@ class CameraScanner(ScannerLink):
         while True:
             frame = self.capture()
             if frame is not None:
-                self.frames_decoded += 1
                 try:
                     texts = self.decoder.decode(frame)
                 except DecoderError as exc:
