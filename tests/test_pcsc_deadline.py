@@ -27,7 +27,7 @@ def test_a_call_past_its_deadline_is_cut_short() -> None:
 
 def test_a_call_within_its_deadline_is_left_alone() -> None:
     ours, theirs = socket.socketpair()
-    watchdog = CallDeadline.for_timeouts(ours.fileno(), 0.05, 10)
+    watchdog = CallDeadline.for_timeout(ours.fileno(), 0.05)
     try:
         for _ in range(3):
             watchdog.arm(0.05)

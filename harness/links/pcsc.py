@@ -4,7 +4,10 @@ READER is a reader name (URL-decoded: ``pcsc://Virtual PCD 00 00``), an index in
 reader list (``pcsc://0``) or a unique part of a name (``pcsc://ACR122``). Query keys:
 ``timeout`` (seconds to wait for a card on connect, default 5) and ``apdu_timeout``
 (seconds an APDU may take, default 10). A removal mid-exchange is reported as an RF drop
-(:class:`NoCardPresent`); every wait ends with a clear error instead of a hang.
+(:class:`NoCardPresent`); every wait ends with a clear error instead of a hang: pyscard is
+called in the caller's thread and a watchdog (:mod:`harness.links.pcsc_deadline`) cuts a
+call that overruns ``apdu_timeout``. Taps and removals come from pyscard's card monitoring
+(:mod:`harness.links.pcsc_presence`) and reach the trace through :meth:`record_presence`.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class PcscReaderLink(ReaderLink):
         hr, context, fd = establish_context(scard)
         if hr != scard.SCARD_S_SUCCESS:
             raise LinkError(f"{self.url}: pcscd is not running ({_error_text(hr)}); {START_PCSCD}")
-        return context, CallDeadline.for_timeouts(fd, self.card_timeout, self.apdu_timeout)
+        return context, CallDeadline.for_timeout(fd, self.apdu_timeout)
 
     def readers(self) -> list[str]:
         """Names of the PC/SC readers present now."""

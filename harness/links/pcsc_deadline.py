@@ -84,9 +84,9 @@ class CallDeadline:
         threading.Thread(target=self._watch, daemon=True, name=f"pcsc-deadline-{fd}").start()
 
     @classmethod
-    def for_timeouts(cls, fd: int, *timeouts: float) -> CallDeadline:
-        """A watchdog checking often enough for the shortest of ``timeouts``."""
-        return cls(fd, max(0.005, min(0.1, min(timeouts) / CHECKS_PER_TIMEOUT)))
+    def for_timeout(cls, fd: int, timeout: float) -> CallDeadline:
+        """A watchdog checking often enough to end calls about ``timeout`` seconds in."""
+        return cls(fd, max(0.005, min(0.1, timeout / CHECKS_PER_TIMEOUT)))
 
     def arm(self, timeout: float) -> None:
         """The next blocking call must return within ``timeout`` seconds."""
