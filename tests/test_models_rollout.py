@@ -131,3 +131,22 @@ def test_cli_bad_input(args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("rollout", *args)
     assert code == 2
     assert err.startswith(message), err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--review-replications", "0"), "Invalid value for '--review-replications'"),
+    (("--shape-hour-seconds", "0"), "Invalid value for '--shape-hour-seconds'"),
+    (("--requests-per-user", "-1"), "Invalid value for '--requests-per-user'"),
+])
+def test_cli_bad_review_and_shape_options(args: tuple[str, ...], message: str) -> None:
+    code, _, err = _run("rollout", *args)
+    assert code == 2
+    assert message in err
+
+
+def test_exported_shape_follows_the_speed_options(tmp_path: Path) -> None:
+    code, _, _ = _run("rollout", "--until", "2025-01-01", "--step-days", "90", "--export", str(tmp_path),
+                      "--shape-hour-seconds", "2.5", "--requests-per-user", "0.25")
+    assert code == 0
+    source = (tmp_path / "locust_shape.py").read_text()
+    assert "SECONDS_PER_HOUR = 2.5\n" in source and "REQUESTS_PER_USER_PER_S = 0.25\n" in source
