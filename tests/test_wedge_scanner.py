@@ -93,6 +93,18 @@ def test_other_mangling_gets_the_general_layout_hint(terminal):
         link.close()
 
 
+def test_line_cut_by_the_terminal_is_refused(terminal):
+    link = open_scanner(f"wedge://{terminal[1]}?timeout=2")
+    try:
+        type_keys(terminal[0], "APCV1:" + "A" * 5000)
+        type_keys(terminal[0], PAYLOAD)
+        with pytest.raises(ScanError, match="more than 4094 bytes without the LF terminator"):
+            link.read_payload()
+        assert link.read_payload() == PAYLOAD
+    finally:
+        link.close()
+
+
 def test_timeout_and_hangup(terminal):
     link = open_scanner(f"wedge://{terminal[1]}?timeout=0.2")
     try:

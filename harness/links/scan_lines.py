@@ -73,8 +73,8 @@ class PayloadLines:
 
     def _too_long(self) -> ScanError:
         name = {v: k for k, v in SUFFIXES.items()}[self._terminator]
-        return ScanError(f"{self.url}: a line of more than {self._max} bytes without the terminator "
-                         f"(suffix={name}): check the scanner's suffix setting; the line was dropped")
+        return ScanError(f"{self.url}: a line of more than {self._max} bytes without the {name.upper()} "
+                         "terminator: check the scanner's suffix setting; the line was dropped")
 
     def _take_line(self) -> bytes | None:
         end = self._buffer.find(self._terminator)

@@ -8,7 +8,8 @@ The terminal's line discipline assembles the line; Enter arrives as CR or LF, ei
 payload. Echo is switched off while the link is open (a scanned token is not for the screen)
 and restored on close.
 
-Canonical terminals cut lines at 4095 characters; apCV payloads are far shorter. Reading
+Canonical terminals cut lines at 4095 characters (a line that long is refused as cut);
+apCV payloads are far shorter. Reading
 an input device directly (``/dev/input/event*``, grabbed so it types nowhere else) is not
 supported: give the scanner a terminal of its own, or switch it to serial mode (``serial:``).
 
@@ -64,7 +65,7 @@ class WedgeScanner(ScannerLink):
         self._fd, self._owned = _open_terminal(url.target or "stdin")
         self._is_terminal = os.isatty(self._fd)
         self._saved_mode = self._echo_off()
-        self._lines = PayloadLines(self.url, self._read_some, b"\n", CANONICAL_LINE_MAX)
+        self._lines = PayloadLines(self.url, self._read_some, b"\n", CANONICAL_LINE_MAX - 1)
 
     def _echo_off(self) -> list | None:
         if not self._is_terminal:
