@@ -40,7 +40,7 @@ def _only(failure: str | None, identification: Identification) -> Identification
 
 
 def _count(identifier: DetailedIdentifier, table, *where) -> int:
-    engine = db.make_engine(identifier.database)
+    engine = db.make_engine(identifier.practice.database)
     try:
         with engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
@@ -59,22 +59,23 @@ def test_a_gp_day_really_goes_through_the_backend(detailed: DetailedIdentifier) 
     scenario = load_scenario("gp")
     day = simulate_day(scenario, Mix.parse("card=50,nfc=50"), detailed, np.random.default_rng(1))
     assert not [f for f in day.failures if f.startswith("presentation failed")]
-    nfc, card = day.methods["nfc"], day.methods["card"]
-    assert nfc > 5 and card > 5
-    assert detailed.exchanges["claim"] == detailed.exchanges["receipt"] == nfc
+    nfc, qr, card = day.methods["nfc"], day.methods["qr"], day.methods["card"]
+    assert nfc > 5 and qr > 0 and card > 5  # QR: NFC patients whose phone has no NFC
+    assert detailed.exchanges["qr_scan"] >= qr
+    assert detailed.exchanges["claim"] == detailed.exchanges["receipt"] == nfc + qr
     assert detailed.exchanges["rights"] == detailed.exchanges["card_read"] == card
-    assert _count(detailed, db.claim) == nfc
-    assert _count(detailed, db.receipt, db.receipt.c.downloaded_at.is_not(None)) == nfc
-    assert _count(detailed, db.used_token) == detailed.exchanges["verified"] >= nfc
-    assert _count(detailed, db.device, db.device.c.status == "active") >= nfc
-    assert detailed.clock.monotonic() >= scenario.opening.end_hour * 3600
+    assert _count(detailed, db.claim) == nfc + qr
+    assert _count(detailed, db.receipt, db.receipt.c.downloaded_at.is_not(None)) == nfc + qr
+    assert _count(detailed, db.used_token) == detailed.exchanges["verified"] >= nfc + qr
+    assert _count(detailed, db.device, db.device.c.status == "active") >= nfc + qr
+    assert detailed.practice.clock.monotonic() >= scenario.opening.end_hour * 3600
 
 
 def test_claims_are_stamped_with_simulated_time_days_apart(detailed: DetailedIdentifier) -> None:
     scenario = _morning(1)
     for _ in range(2):
         simulate_day(scenario, Mix.parse("nfc=100"), detailed, np.random.default_rng(2))
-    engine = db.make_engine(detailed.database)
+    engine = db.make_engine(detailed.practice.database)
     with engine.connect() as conn:
         stamps = conn.execute(select(db.claim.c.acknowledged_at)).scalars().all()
     engine.dispose()
@@ -84,31 +85,51 @@ def test_claims_are_stamped_with_simulated_time_days_apart(detailed: DetailedIde
 
 
 def test_a_presentation_is_single_use(detailed: DetailedIdentifier) -> None:
+    practice = detailed.practice
     detailed.start_day(simpy.Environment(initial_time=9 * 3600))
-    patient = detailed.people.app_user()
-    read = detailed.read_phone(patient)
-    first = detailed.verify(read)
+    patient = practice.people.app_user()
+    presented = practice.present("nfc", patient)
+    first = practice.verify(presented, patient)
     with pytest.raises(BackendRefused) as replay:
-        detailed.verify(read)
+        practice.verify(presented, patient)
     assert (replay.value.status, replay.value.code) == (409, "token_replayed")
     assert _count(detailed, db.replay, db.replay.c.token_id == first["token_id"]) == 1
-    again = detailed.verify(detailed.read_phone(patient))  # a new tap is a new token
+    again = practice.verify(practice.present("nfc", patient), patient)  # a new tap is a new token
     assert again["token_id"] != first["token_id"]
 
 
-@pytest.mark.parametrize(("failure", "fallback"), [
-    ("phone_without_nfc", "qr"),
-    ("battery_dead", "card"),
-    ("app_not_activated", "card"),
-    ("app_locked", "card"),
-    ("biometric_failed", "nfc"),
-    ("network_down", "paper"),
+def test_a_qr_code_scanned_twice_in_its_window_is_refused_the_second_time(
+        detailed: DetailedIdentifier) -> None:
+    practice = detailed.practice
+    detailed.start_day(simpy.Environment(initial_time=9 * 3600))
+    patient = practice.people.app_user()
+    first, second = practice.present("qr", patient), practice.present("qr", patient)
+    assert first.qr_text == second.qr_text  # the same 30-s window shows the same token
+    verified = practice.verify(first, patient)
+    assert verified["rights"]["fund_code"] == patient.insured.coverage.fund_code
+    with pytest.raises(BackendRefused) as replay:
+        practice.verify(second, patient)
+    assert (replay.value.status, replay.value.code) == (409, "token_replayed")
+
+
+@pytest.mark.parametrize(("method", "failure", "fallback"), [
+    ("nfc", "phone_without_nfc", "qr"),
+    ("nfc", "battery_dead", "card"),
+    ("nfc", "app_not_activated", "card"),
+    ("nfc", "app_locked", "card"),
+    ("nfc", "biometric_failed", "nfc"),
+    ("nfc", "network_down", "paper"),
+    ("qr", "battery_dead", "card"),
+    ("qr", "app_not_activated", "card"),
+    ("qr", "app_locked", "card"),
+    ("qr", "biometric_failed", "qr"),
+    ("qr", "network_down", "paper"),
 ])
-def test_each_failure_really_happens_and_takes_its_fallback(failure: str, fallback: str) -> None:
+def test_each_failure_really_happens_and_takes_its_fallback(method: str, failure: str, fallback: str) -> None:
     scenario = _morning()
     identifier = DetailedIdentifier(_only(failure, scenario.identification), seed=6)
     try:
-        day = simulate_day(scenario, Mix.parse("nfc=100"), identifier, np.random.default_rng(3))
+        day = simulate_day(scenario, Mix.parse(f"{method}=100"), identifier, np.random.default_rng(3))
         assert day.served > 3
         assert dict(day.methods) == {fallback: day.served}
         assert dict(day.failures) == {failure: day.served}
@@ -117,7 +138,9 @@ def test_each_failure_really_happens_and_takes_its_fallback(failure: str, fallba
             assert _count(identifier, db.device, db.device.c.status == "revoked") == day.served
         if fallback == "card":
             assert identifier.exchanges["rights"] == day.served
-        if fallback != "nfc":
+        if fallback in ("qr", "nfc"):
+            assert identifier.exchanges["claim"] == _count(identifier, db.claim) == day.served
+        else:
             assert _count(identifier, db.claim) == 0
     finally:
         identifier.close()
@@ -126,7 +149,7 @@ def test_each_failure_really_happens_and_takes_its_fallback(failure: str, fallba
 def test_a_refusal_that_does_not_come_sends_the_patient_to_paper() -> None:
     scenario = _morning()
     identifier = DetailedIdentifier(_only("app_not_activated", scenario.identification), seed=7)
-    identifier.people.activate_elsewhere = lambda patient: None  # the phone stays active: backend accepts
+    identifier.practice.people.activate_elsewhere = lambda patient: None  # the phone stays active
     try:
         day = simulate_day(scenario, Mix.parse("nfc=100"), identifier, np.random.default_rng(4))
     finally:
@@ -138,7 +161,7 @@ def test_a_refusal_that_does_not_come_sends_the_patient_to_paper() -> None:
 def test_a_read_that_fails_for_real_falls_back_to_paper() -> None:
     scenario = _morning()
     identifier = DetailedIdentifier(_only(None, scenario.identification), seed=4)
-    identifier.slot.attach = lambda device: None  # nothing reaches the reader: a real NoCardPresent
+    identifier.practice.slot.attach = lambda device: None  # nothing reaches the reader: a real NoCardPresent
     try:
         day = simulate_day(scenario, Mix.parse("nfc=100"), identifier, np.random.default_rng(1))
     finally:
@@ -149,7 +172,7 @@ def test_a_read_that_fails_for_real_falls_back_to_paper() -> None:
 
 def test_outcomes_agree_with_the_fast_mode_branch_probabilities() -> None:
     scenario = load_scenario("gp")
-    mix = Mix.parse("card=20,nfc=80")
+    mix = Mix.parse("card=20,qr=30,nfc=50")
     fast_seconds, fast_methods = Identifier(scenario.identification).identify_many(
         mix.choose_many(np.random.default_rng(0), 200_000), np.random.default_rng(1))
     replications = [run_replication(scenario, mix, 2, seed=11, replication=r, detailed=True)
