@@ -1,14 +1,23 @@
-"""End to end, QR side: unlock the phone, hold it to the practitioner's scanner, read a token.
+"""End to end, QR side: unlock the phone, hold it to the practitioner's scanner, read a token,
+and have the insurer backend verify it once (identity and rights), then the next rotation.
 
-Backend verification (single use, rights) is the backend scenario's job; here the scanned
-text must be an R1 QR token, and on rigs with a simulated phone, one that verifies against the
-insurer root and names the phone's card.
+On any rig with a scanner the scanned text must be an R1 QR token; with a simulated phone, one
+that verifies against the insurer root and names the phone's card.
 """
+
+import base64
+from collections.abc import Iterator
 
 import pytest
 
-from harness.clock import to_datetime
+from harness.bench import Bench
+from harness.clock import FrozenClock, to_datetime
 from harness.links.scanner_base import ScanTimeout
+from harness.rig import RigConfig
+from simulators.backend.client import BackendClient, BackendRefused, Signer, open_backend
+from simulators.phone.phone import Phone
+from simulators.phone.wallet import Wallet
+from simulators.population.generator import generate_practitioners
 from simulators.profile.r1 import qr
 
 
@@ -39,3 +48,62 @@ def test_locked_phone_shows_nothing_to_scan(bench, scanner):
     bench.require("phone").lock.lock()
     with pytest.raises(ScanTimeout, match="no QR payload within"):
         scanner.read(timeout=0.2)
+
+
+@pytest.fixture
+def qr_desk(rig: RigConfig, pcsc_stack) -> Iterator[tuple[Bench, FrozenClock, BackendClient]]:
+    """Bench on a frozen clock (rotation without sleeping), its scanner and the embedded backend."""
+    if rig.roles.scanner is None or rig.roles.backend is None:
+        pytest.skip(f"rig '{rig.name}' lacks a scanner or a backend role")
+    if rig.roles.backend.link != "embedded:":
+        pytest.skip("QR rotation on the harness clock needs the clock inside the backend (embedded: link)")
+    clock = FrozenClock()
+    with Bench(rig, clock=clock) as bench:
+        if bench.phone is None or not bench.scanner.takes_screens:
+            pytest.skip(f"rig '{rig.name}' has no simulated phone held to an in-process scanner")
+        backend = open_backend(rig.roles.backend.link, clock=clock, seed=rig.seed)
+        try:
+            yield bench, clock, backend
+        finally:
+            backend.close()
+
+
+def activated_phone(bench: Bench, backend: BackendClient, clock: FrozenClock) -> Phone:
+    """The rig's phone as activated at the backend (its card reference and device certificate)."""
+    wallet = bench.require("phone").wallet
+    done = backend.enrol(wallet.device_key, wallet.insured.identity.nir, "france_identite")
+    assert done["status"] == "active"
+    return Phone(Wallet(wallet.insured, done["card_reference"], wallet.device_key,
+                        base64.b64decode(done["device_certificate"])), clock=clock)
+
+
+@pytest.mark.requirement("APCV-QR-003", "APCV-QR-004", "APCV-QR-006", "APCV-QR-008")
+def test_unlock_scan_verify_once_rotate(qr_desk):
+    bench, clock, backend = qr_desk
+    insured = bench.require("phone").wallet.insured
+    doctor = Signer.practitioner(next(iter(generate_practitioners(1, bench.config.seed))).rpps,
+                                 bench.config.seed)
+    backend.provision(Signer.operator(seed=bench.config.seed), insured)
+    phone = activated_phone(bench, backend, clock)
+    bench.scanner.show(phone)
+
+    phone.unlock()
+    first = bench.scanner.read()
+    verified = backend.verify_qr(doctor, first)
+    assert verified["identity"]["nir"] == insured.identity.nir
+    assert verified["rights"]["fund_code"] == insured.coverage.fund_code
+    with pytest.raises(BackendRefused) as replay:
+        backend.verify_qr(doctor, first)
+    assert replay.value.status == 409
+
+    clock.advance(30)
+    second = bench.scanner.read()
+    assert second != first and backend.verify_qr(doctor, second)["token_id"] != verified["token_id"]
+    if insured.beneficiaries:
+        child = insured.beneficiaries[0].identity
+        phone.qr.select(child.nir)
+        assert backend.verify_qr(doctor, bench.scanner.read())["identity"]["nir"] == child.nir
+
+    clock.advance(900)
+    with pytest.raises(ScanTimeout):
+        bench.scanner.read(timeout=0.1)
