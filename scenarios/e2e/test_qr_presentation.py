@@ -51,12 +51,14 @@ def test_locked_phone_shows_nothing_to_scan(bench, scanner):
 
 
 @pytest.fixture
-def qr_desk(rig: RigConfig, pcsc_stack) -> Iterator[tuple[Bench, FrozenClock, BackendClient]]:
+def qr_desk(rig: RigConfig,
+            request: pytest.FixtureRequest) -> Iterator[tuple[Bench, FrozenClock, BackendClient]]:
     """Bench on a frozen clock (rotation without sleeping), its scanner and the embedded backend."""
     if rig.roles.scanner is None or rig.roles.backend is None:
         pytest.skip(f"rig '{rig.name}' lacks a scanner or a backend role")
     if rig.roles.backend.link != "embedded:":
         pytest.skip("QR rotation on the harness clock needs the clock inside the backend (embedded: link)")
+    request.getfixturevalue("pcsc_stack")  # pcscd up when the rig's other roles need it
     clock = FrozenClock()
     with Bench(rig, clock=clock) as bench:
         if bench.phone is None or not bench.scanner.takes_screens:
