@@ -66,8 +66,8 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU; 1: in this process).")
 @click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
 @click.option("--detailed", is_flag=True,
-              help="Run the real phone, card, reader kernel and embedded backend for every NFC and "
-                   "card identification.")
+              help="Run the real phone, card, reader, QR scanner and embedded backend for each card, "
+                   "QR and NFC identification.")
 @click.option("--realtime", type=float, metavar="FACTOR",
               help="Run in real time, FACTOR times faster than life, reading on the rig (needs --rig).")
 @click.option("--rig", metavar="FILE", help="Rig whose reader really reads each card and phone.")
