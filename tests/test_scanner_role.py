@@ -127,13 +127,19 @@ def test_bench_without_scanner():
         _ = bench.scanner
 
 
-def test_scanner_fixture_skips_without_a_scanner(tmp_path):
-    rig = tmp_path / "noscanner.yaml"
-    rig.write_text("name: noscanner\nroles:\n  reader:\n    link: 'sim:x'\n")
+@pytest.mark.parametrize(("scanner_yaml", "outcome", "reason"), [
+    ("", "1 skipped", "rig 'fixture' has no scanner"),
+    ("  scanner: {link: 'serial:///dev/ttyACM95'}\n", "1 skipped",
+     "serial port /dev/ttyACM95 cannot be opened: is the scanner plugged in"),
+    ("  scanner: {link: 'image:x?decoder=opencv'}\n", "1 error", "unknown QR decoder 'opencv'"),
+])
+def test_scanner_fixture_skips_or_fails_with_the_reason(tmp_path, scanner_yaml, outcome, reason):
+    rig = tmp_path / "fixture.yaml"
+    rig.write_text("name: fixture\nroles:\n  reader: {link: 'sim:x'}\n" + scanner_yaml)
     test = tmp_path / "test_needs_scanner.py"
     test.write_text("def test_scan(scanner):\n    scanner.read()\n")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rsf", "-p", "no:cacheprovider",
                           "--rig", str(rig), str(test)], capture_output=True, text=True, timeout=120,
                          cwd=tmp_path)
-    assert "rig 'noscanner' has no scanner" in run.stdout, run.stdout + run.stderr
-    assert "1 skipped" in run.stdout
+    assert reason in run.stdout and outcome in run.stdout, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout and "During handling" not in run.stdout
