@@ -181,3 +181,17 @@ def test_bad_urls(end: str, bad: str, message: str) -> None:
             open_reader(bad).connect()
         else:
             open_card_slot(bad).attach(Device())
+
+
+def test_latency_beyond_the_frame_waiting_time_is_bridged_with_wtx(url: str, reader: NfcReaderLink) -> None:
+    # FWT is ~0.31 s (FWI 10); nfcpy's reader sends R(NAK) twice before giving up, so a
+    # card without S(WTX) would lose the reader well before 1.2 s.
+    slot = attached(url + "?latency=1200", Device())
+    try:
+        reader.connect()
+        for command in (b"\x0f\x01", b"\x0f\x02"):
+            started = time.monotonic()
+            assert reader.transceive(command) == command[::-1] + b"\x90\x00"
+            assert 1.2 <= time.monotonic() - started < 3
+    finally:
+        slot.close()

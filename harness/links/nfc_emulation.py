@@ -4,12 +4,14 @@ nfcpy emulates only Type 3 tags at a high level, so the card side listens as a r
 106 kbit/s type A target (``clf.listen``), answers RATS with an ATS, then runs
 :class:`~harness.links.nfc_isodep.IsoDepCard` over ``clf.exchange`` until DESELECT or the
 field goes off, and listens again. Faults from the card URL (:mod:`harness.links.card_faults`)
-act on whole APDUs, so an RF drop always falls on an APDU boundary.
+act on whole APDUs, so an RF drop always falls on an APDU boundary; ``latency`` longer than
+half the frame waiting time is bridged with S(WTX) requests, as a slow card does.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +31,9 @@ ERROR_ANSWER = b"\x6f\x00"
 SENS_RES = bytes.fromhex("0400")  # ATQA: single-size UID, bit frame anticollision
 NFCID1 = bytes.fromhex("08a1c501")  # random-UID prefix 08h, as Android HCE uses
 SEL_RES_ISO_DEP = bytes.fromhex("20")
+PCB_WTX = 0xF2
+"""S(WTX) without CID: the card asks for more time, the reader echoes it."""
+WTXM_MAX = 59
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ class CardEmulation:
         self.apdus = 0
         self._stopped = threading.Event()
         self._left_field = False
+        self._answered = False
         self.thread = threading.Thread(target=self._run, daemon=True, name=name)
 
     def start(self) -> None:
@@ -110,7 +116,10 @@ class CardEmulation:
             if frame is None:
                 break
             last_heard = time.monotonic()
+            self._answered = False
             reply = card.receive(bytes(frame))
+            if self._answered and self.faults.latency_ms and not self._hold(self.faults.latency_ms / 1000.0):
+                break
             for text in card.notes:
                 log.info("%s", text)
             card.notes.clear()
@@ -140,6 +149,23 @@ class CardEmulation:
         elif fault == "garbage":
             self.note(f"fault: the device answered garbage to APDU {self.apdus}")
             answer = b"\x01"
-        if self.faults.latency_ms:
-            time.sleep(self.faults.latency_ms / 1000.0)
+        self._answered = True
         return answer
+
+    def _hold(self, seconds: float) -> bool:
+        """Keep the reader waiting ``seconds`` before the answer, as a slow card does: past
+        half the frame waiting time, with S(WTX) requests the reader acknowledges (ISO
+        14443-4). False when the reader does not acknowledge one (it went away)."""
+        fwt = self.ats.fwt
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > fwt / 2:
+            multiplier = min(WTXM_MAX, math.ceil(remaining / fwt))
+            try:
+                echo = self.clf.exchange(bytes((PCB_WTX, multiplier)), LISTEN_SLICE_S)
+            except nfc.clf.CommunicationError:
+                return False
+            if not echo or echo[0] & 0xF7 != PCB_WTX:
+                return False
+            time.sleep(min(remaining, multiplier * fwt * 0.8))
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        return True
