@@ -14,7 +14,7 @@ from scenarios.models.params import PARAMS_DIR
 from scenarios.models.rollout.operators import operators_needed
 from scenarios.models.rollout.params import IdentityCheck, load_rollout
 from scenarios.models.rollout.review_queue import review_waits
-from scenarios.models.rollout.review_sizing import size_review_queue, wait_estimates
+from scenarios.models.rollout.review_sizing import size_days, size_review_queue, wait_estimates
 
 CHECK = load_rollout().identity_check
 DAY = dt.date(2026, 6, 1)
@@ -113,3 +113,12 @@ def test_bad_review_parameters(tmp_path, change: dict, message: str) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ModelError, match=message):
         load_rollout(path)
+
+
+def test_sizing_days_in_worker_processes_gives_the_same_answers() -> None:
+    days = [(DAY, 800.0), (DAY + dt.timedelta(days=30), 1600.0)]
+    here = size_days(days, CHECK, replications=3, seed=4, workers=1)
+    pooled = size_days(days, CHECK, replications=3, seed=4, workers=2)
+    assert here == pooled
+    assert [s.date for s in here] == [d for d, _ in days]
+    assert here[1].operators >= here[0].operators

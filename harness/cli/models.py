@@ -172,6 +172,8 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
 @click.option("--review-replications", type=click.IntRange(min=1), default=5, show_default=True,
               help="Replications of the SimPy review queue per sized day.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the review queue.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Processes sizing the review queue (default: one per CPU; 1: in this process).")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
               help="Write PNG plots and the HTML report (index.html) here.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False),
@@ -182,7 +184,7 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               show_default=True, help="Requests per second one Locust user makes (scales the user count).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def rollout(until, params_file: str | None, step_days: int, review_replications: int, seed: int,
-            plot_dir: str | None, export_dir: str | None, shape_hour_seconds: float,
+            workers: int | None, plot_dir: str | None, export_dir: str | None, shape_hour_seconds: float,
             requests_per_user: float, as_json: bool) -> None:
     """Model the national rollout: activations, practitioners, operators, backend load.
 
@@ -196,7 +198,7 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     from scenarios.models.rollout.params import load_rollout
     from scenarios.models.rollout.plots import plot_rollout
     from scenarios.models.rollout.report import rollout_report
-    from scenarios.models.rollout.review_sizing import size_review_queue
+    from scenarios.models.rollout.review_sizing import size_days
     from scenarios.models.tables import review_queue_table, rollout_table
 
     params = load_rollout(params_file)
@@ -206,13 +208,10 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("rollout: days", total=max(0, (end - start).days // step_days + 1))
         days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task))
-        sized = sample_days(days)
+        sized = [(day.date, day.new_activations) for day in sample_days(days)]
         task = progress.add_task("review queue: days sized", total=len(sized))
-        sizings = []
-        for day in sized:
-            sizings.append(size_review_queue(day.date, day.new_activations, params.identity_check,
-                                             review_replications, seed))
-            progress.advance(task)
+        sizings = size_days(sized, params.identity_check, review_replications, seed, workers,
+                            progress=lambda: progress.advance(task))
     hourly = hourly_requests(params, days[-1].date)
     exports = (export_rollout(days, hourly, Path(export_dir), shape_hour_seconds, requests_per_user)
                if export_dir else [])

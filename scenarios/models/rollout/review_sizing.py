@@ -10,6 +10,8 @@ meet the target.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 
@@ -90,3 +92,28 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
     mean, p95 = estimates(operators)
     return ReviewSizing(day, videos, operators, erlang, mean, p95, check.target_statistic,
                         check.target_wait_minutes, operators * shift_hours)
+
+
+def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, replications: int = 5,
+              seed: int = 0, workers: int | None = None, progress: Callable[[], None] | None = None
+              ) -> list[ReviewSizing]:
+    """:func:`size_review_queue` for each (day, new activations), in that order.
+
+    ``workers`` = 1 sizes them in this process; otherwise in a process pool (``None``: one
+    worker per CPU).
+    """
+    tick = progress or (lambda: None)
+    if workers == 1:
+        sized = []
+        for day, new in days:
+            sized.append(size_review_queue(day, new, check, replications, seed))
+            tick()
+        return sized
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(size_review_queue, day, new, check, replications, seed): index
+                   for index, (day, new) in enumerate(days)}
+        done: dict[int, ReviewSizing] = {}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            tick()
+    return [done[index] for index in range(len(days))]
