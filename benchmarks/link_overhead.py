@@ -3,13 +3,14 @@ full presentation time through each rig's links (sim, vpcd, nfc-udp).
 
 The simulated phone runs in its own process (`apcv-hil simulate phone` on
 `Virtual PCD 00 01`): both loops talk to the same card-side code, so the ratio measures
-only the reader link's overhead. The two loops alternate in short blocks (which goes
-first alternates too) and the ratio is taken per round, so load from other processes hits
-both alike; the median ratio and its spread over the rounds are printed. Target: harness
-at most 1.10x bare. Needs pcscd with the vpcd driver (started here when not running; run
+only the reader link's overhead. Single APDUs are timed in pairs, one through each loop
+back to back (which goes first alternates), and each round compares the two medians, so
+load from other processes hits both alike and bursts of it do not move the result; the
+median ratio over the rounds and its spread are printed. Target: harness at most 1.10x
+bare. Needs pcscd with the vpcd driver (started here when not running; run
 as root).
 
-    .venv/bin/python benchmarks/link_overhead.py [--apdus 500] [--rounds 20] [--reads 30]
+    .venv/bin/python benchmarks/link_overhead.py [--apdus 500] [--rounds 10] [--reads 30]
 """
 
 from __future__ import annotations
@@ -32,36 +33,37 @@ READER = "Virtual PCD 00 01"
 SELECT = bytes.fromhex("00A4040006F0415043560100")
 
 
-def timed(count: int, exchange) -> float:
-    """Mean microseconds of ``exchange()`` over ``count`` calls."""
-    start = time.perf_counter()
-    for _ in range(count):
-        exchange()
-    return (time.perf_counter() - start) / count * 1e6
-
-
 def apdu_rounds(apdus: int, rounds: int) -> list[tuple[float, float]]:
-    """(harness us, bare us) per round, the two loops alternating who goes first."""
+    """(harness us, bare us) per round: the medians of single APDUs timed in pairs, one
+    through each loop back to back (which goes first alternates)."""
     link = open_reader(f"pcsc://{READER}?timeout=10")
     link.connect()
     _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     _, card, protocol = scard.SCardConnect(context, READER, scard.SCARD_SHARE_SHARED,
                                            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
     apdu = list(SELECT)
-
-    def harness() -> float:
-        return timed(apdus, lambda: link.transceive(SELECT))
-
-    def bare() -> float:
-        return timed(apdus, lambda: scard.SCardTransmit(card, protocol, apdu))
-
+    clock = time.perf_counter
     results = []
-    for n in range(rounds):
-        if n % 2:
-            theirs = bare()
-            results.append((harness(), theirs))
-        else:
-            results.append((harness(), bare()))
+    for _ in range(rounds):
+        ours, bare = [], []
+        for n in range(apdus):
+            if n % 2:
+                start = clock()
+                scard.SCardTransmit(card, protocol, apdu)
+                middle = clock()
+                link.transceive(SELECT)
+                end = clock()
+                bare.append(middle - start)
+                ours.append(end - middle)
+            else:
+                start = clock()
+                link.transceive(SELECT)
+                middle = clock()
+                scard.SCardTransmit(card, protocol, apdu)
+                end = clock()
+                ours.append(middle - start)
+                bare.append(end - middle)
+        results.append((statistics.median(ours) * 1e6, statistics.median(bare) * 1e6))
     scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
     scard.SCardReleaseContext(context)
     link.close()
@@ -81,8 +83,8 @@ def presentation_ms(rig: str, reads: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--apdus", type=int, default=500, help="APDUs per loop and round")
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--apdus", type=int, default=500, help="APDU pairs per round")
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--reads", type=int, default=30)
     args = parser.parse_args()
     with ensure_pcscd():
@@ -96,7 +98,7 @@ def main() -> None:
             phone.wait(10)
         ratios = sorted(ours / bare for ours, bare in rounds)
         quartiles = statistics.quantiles(ratios, n=4)
-        print(f"APDU round trip, {args.apdus} APDUs x {args.rounds} alternating rounds:")
+        print(f"APDU round trip, {args.apdus} APDU pairs x {args.rounds} rounds:")
         print(f"  harness pcsc:+vpcd:  {statistics.median(r[0] for r in rounds):8.1f} us (median)")
         print(f"  bare pyscard loop    {statistics.median(r[1] for r in rounds):8.1f} us (median)")
         print(f"  ratio                {statistics.median(ratios):8.3f}x median, quartiles "
