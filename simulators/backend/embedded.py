@@ -1,17 +1,18 @@
 """The ``embedded:`` backend link: the ASGI app in-process behind a synchronous httpx transport.
 
 httpx's own :class:`httpx.ASGITransport` is asynchronous only; this transport runs it on one
-event loop in a background thread (an anyio blocking portal) kept for the link's life, so a
-plain ``httpx.Client`` calls the app without sockets and without a thread per request.
+asyncio event loop in a background daemon thread kept for the link's life, so a plain
+``httpx.Client`` calls the app without sockets and without a thread per request, and a link
+nobody closed does not keep the interpreter from exiting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from contextlib import AbstractContextManager
+import threading
 from pathlib import Path
 
-import anyio.from_thread
 import httpx
 from sqlalchemy import Engine
 
@@ -21,10 +22,10 @@ class EmbeddedTransport(httpx.BaseTransport):
 
     def __init__(self, app: object) -> None:
         self._asgi = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
-            anyio.from_thread.start_blocking_portal(name="apcv-embedded-backend"))
-        self._portal = self._portal_cm.__enter__()
-        self._open = True
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="apcv-embedded-backend",
+                                        daemon=True)
+        self._thread.start()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Run ``request`` through the app; the whole response, read."""
@@ -36,14 +37,15 @@ class EmbeddedTransport(httpx.BaseTransport):
             body = await response.aread()
             return response.status_code, response.headers, body
 
-        status, headers, body = self._portal.call(exchange)
+        status, headers, body = asyncio.run_coroutine_threadsafe(exchange(), self._loop).result()
         return httpx.Response(status, headers=headers, content=body, request=request)
 
     def close(self) -> None:
         """Stop the event loop thread (once)."""
-        if self._open:
-            self._open = False
-            self._portal_cm.__exit__(None, None, None)
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
 
 
 class EmbeddedResources:

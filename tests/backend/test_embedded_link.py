@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +44,12 @@ def test_a_bad_database_url_leaves_nothing_behind(scratch):
     with pytest.raises(DatabaseUrlError, match="not supported"):
         open_backend("embedded:", database="mysql://nobody@localhost/x")
     assert list(scratch.iterdir()) == []
+
+
+def test_a_link_nobody_closed_does_not_keep_python_from_exiting(tmp_path):
+    script = ("from simulators.backend.client import open_backend\n"
+              "client = open_backend('embedded:')\n"
+              "print(client.call('GET', '/v1/health')['status'])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2], env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-500:]
