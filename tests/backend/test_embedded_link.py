@@ -50,6 +50,7 @@ def test_a_link_nobody_closed_does_not_keep_python_from_exiting(tmp_path):
     script = ("from simulators.backend.client import open_backend\n"
               "client = open_backend('embedded:')\n"
               "print(client.call('GET', '/v1/health')['status'])\n")
+    repo = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2], env={**os.environ, "TMPDIR": str(tmp_path)})
+                          cwd=repo, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-500:]
