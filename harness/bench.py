@@ -11,7 +11,7 @@ from harness.links import CardSlot, open_card_slot, open_reader
 from harness.links.base import LinkUrl
 from harness.links.registry import open_scanner
 from harness.links.tracing import TracingReaderLink
-from harness.rig import SIMULATED_SCANNERS, PresentedRole, RigConfig
+from harness.rig import DECODING_SCANNERS, PresentedRole, RigConfig
 from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
 from simulators.card.card import VitaleCard
@@ -79,8 +79,8 @@ class Bench:
             role = self.config.roles.scanner
             if role is None:
                 raise RoleUnavailable(f"rig '{self.config.name}' has no scanner")
-            simulated = LinkUrl.parse(role.link).scheme in SIMULATED_SCANNERS
-            link = open_camera_scanner(role.link) if simulated else open_scanner(role.link)
+            decoding = LinkUrl.parse(role.link).scheme in DECODING_SCANNERS
+            link = open_camera_scanner(role.link) if decoding else open_scanner(role.link)
             self._scanner = QrScanner(link, self.recorder, role.timeout)
             if self._scanner.takes_screens and self.phone is not None:
                 self._scanner.show(self.phone)

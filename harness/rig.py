@@ -83,19 +83,19 @@ def _check_scanner_link(value: str) -> str:
         url = LinkUrl.parse(value)
     except ApcvError as exc:
         raise ValueError(str(exc)) from None
-    known = sorted({*known_scanner_schemes(), *SIMULATED_SCANNERS})
+    known = sorted({*known_scanner_schemes(), *DECODING_SCANNERS})
     if url.scheme not in known:
         raise ValueError(f"unknown scanner link scheme '{url.scheme}'; known: {', '.join(known)}")
     return value
 
 
-SIMULATED_SCANNERS = ("image",)
-"""Scanner schemes the bench binds to a scanner simulator (simulators/scanner) itself."""
+DECODING_SCANNERS = ("image", "camera")
+"""Scanner schemes the bench binds to the scanner simulator's decoders (simulators/scanner) itself."""
 CAMERA_SCHEMES = ("image", "camera")
 
 
 class ScannerRole(_Strict):
-    """The practitioner's QR scanner: serial:, wedge: (hardware), sim: or image: (in-process)."""
+    """The practitioner's QR scanner: serial:, wedge:, camera: (hardware), sim: or image: (in-process)."""
 
     link: str = Field(description="scanner link URL, e.g. sim:bench or serial:///dev/ttyACM0?suffix=cr")
     timeout: float | None = Field(None, gt=0, le=3600, description=(

@@ -131,7 +131,7 @@ def test_bench_without_scanner():
     ("", "1 skipped", "rig 'fixture' has no scanner"),
     ("  scanner: {link: 'serial:///dev/ttyACM95'}\n", "1 skipped",
      "serial port /dev/ttyACM95 cannot be opened: is the scanner plugged in"),
-    ("  scanner: {link: 'image:x?decoder=opencv'}\n", "1 error", "unknown QR decoder 'opencv'"),
+    ("  scanner: {link: 'image:x?decoder=boofcv'}\n", "1 error", "unknown QR decoder 'boofcv'"),
 ])
 def test_scanner_fixture_skips_or_fails_with_the_reason(tmp_path, scanner_yaml, outcome, reason):
     rig = tmp_path / "fixture.yaml"

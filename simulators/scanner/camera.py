@@ -88,5 +88,10 @@ class CameraScanner(ScannerLink):
 
 
 def open_camera_scanner(url: str) -> ScannerLink:
-    """The simulated camera scanner of an ``image:`` URL."""
-    return CameraScanner(LinkUrl.parse(url))
+    """The decoding scanner of a URL: ``image:`` (a simulated screen) or ``camera:`` (real frames)."""
+    parsed = LinkUrl.parse(url)
+    if parsed.scheme == "camera":
+        from simulators.scanner.video import VideoScanner
+
+        return VideoScanner(parsed)
+    return CameraScanner(parsed)

@@ -1,4 +1,4 @@
-"""QR decoders behind one interface: ZBar (pyzbar) and zxing-cpp.
+"""QR decoders behind one interface: ZBar (pyzbar), zxing-cpp and OpenCV's QRCodeDetector.
 
 ``decode(frame)`` takes a grayscale frame (2-D uint8 array) and returns the text of every QR
 code found, in the order the library reports them.
@@ -68,7 +68,25 @@ class ZxingDecoder:
         return [item.text for item in found if item.valid]
 
 
-DECODERS = {"zbar": ZbarDecoder, "zxing": ZxingDecoder}
+class OpenCvDecoder:
+    """OpenCV's QRCodeDetector (opencv-python-headless)."""
+
+    name = "opencv"
+
+    def __init__(self) -> None:
+        try:
+            import cv2
+        except ImportError as exc:
+            raise DecoderError(f"the opencv decoder needs opencv-python-headless "
+                               f"(pip install opencv-python-headless): {exc}") from None
+        self._detector = cv2.QRCodeDetector()
+
+    def decode(self, frame: np.ndarray) -> list[str]:
+        found, texts, _, _ = self._detector.detectAndDecodeMulti(frame)
+        return [text for text in texts if text] if found else []
+
+
+DECODERS = {"zbar": ZbarDecoder, "zxing": ZxingDecoder, "opencv": OpenCvDecoder}
 
 
 def make_decoder(name: str) -> QrDecoder:

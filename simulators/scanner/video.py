@@ -1,0 +1,54 @@
+"""``camera://...`` — a camera-based scanner: real frames (a camera or a recording) decoded here.
+
+The frames come from :class:`harness.links.camera.CameraFrames`; each is decoded until one holds
+a QR code or the timeout passes. Query: ``decoder`` (zbar, zxing, opencv; zbar), ``timeout``
+seconds per read (5).
+"""
+
+from __future__ import annotations
+
+import time
+
+from harness.links.base import LinkError, LinkUrl
+from harness.links.camera import CameraFrames
+from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, check_params, scan_timeout
+from simulators.scanner.decoders import DecoderError, make_decoder
+
+
+class VideoScanner(ScannerLink):
+    """Decodes the frames of a camera or a video file."""
+
+    def __init__(self, url: LinkUrl) -> None:
+        check_params(url, ("decoder", "timeout"))
+        self.url = url.raw
+        self.default_timeout = scan_timeout(url)
+        try:
+            self.decoder = make_decoder(url.params.get("decoder", "zbar"))
+        except DecoderError as exc:
+            raise LinkError(f"{url.raw}: {exc}") from None
+        self._frames = CameraFrames(url)
+        self.frames_read = 0
+
+    def read_payload(self, timeout: float | None = None) -> str:
+        limit = self.default_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            frame = self._frames.read()
+            if frame is None and self._frames.is_file:
+                raise ScanError(f"{self.url}: end of the recording after {self.frames_read} frames "
+                                "with no further QR code")
+            if frame is None:
+                raise LinkError(f"{self.url}: the camera stopped delivering frames (unplugged?)")
+            self.frames_read += 1
+            try:
+                texts = self.decoder.decode(frame)
+            except DecoderError as exc:
+                raise LinkError(f"{self.url}: {exc}") from None
+            if texts:
+                return texts[0]
+            if time.monotonic() >= deadline:
+                raise ScanTimeout(f"{self.url}: no QR payload within {limit:g} s "
+                                  f"({self.decoder.name} read none of {self.frames_read} frames)")
+
+    def close(self) -> None:
+        self._frames.close()
