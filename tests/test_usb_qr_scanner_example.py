@@ -1,4 +1,4 @@
-"""rigs/examples/usb-qr-scanner.yaml: the serial rig validates, and so do its wedge variants."""
+"""rigs/examples/usb-qr-scanner.yaml: the serial rig validates, and so do its wedge and camera variants."""
 
 import re
 
@@ -13,11 +13,12 @@ def test_serial_variant():
     assert {"hardware", "qr-scanner"} <= rig.all_features()
 
 
-def test_commented_wedge_variants_validate():
+def test_commented_wedge_and_camera_variants_validate():
     text = EXAMPLE.read_text(encoding="utf-8")
-    wedges = re.findall(r'^#\s+link: "(wedge:[^"]+)"', text, flags=re.MULTILINE)
-    assert len(wedges) == 2
+    variants = re.findall(r'^#\s+link: "((?:wedge|camera):[^"]+)"', text, flags=re.MULTILINE)
+    assert len(variants) == 3
     data = load_rig(EXAMPLE).model_dump()
-    for link in wedges:
+    for link in variants:
         data["roles"]["scanner"]["link"] = link
         assert parse_rig(data, str(EXAMPLE)).roles.scanner.link == link
+    assert "qr-camera" in parse_rig(data).all_features()
