@@ -97,3 +97,23 @@ def test_token_for_a_beneficiary(phone, insurer, clock):
 def test_rotation_must_be_positive(phone):
     with pytest.raises(ValueError, match="rotation period must be positive"):
         QrDisplay(phone.wallet, phone.lock, phone.clock, rotation_s=0)
+
+
+def test_rotation_on_the_simpy_clock(insurer):
+    import simpy
+
+    from harness.clock import SimPyClock
+
+    env = simpy.Environment()
+    phone = synthetic_phone(2, insurer, SimPyClock(env))
+    shown = []
+
+    def patient():
+        for _ in range(4):
+            shown.append(phone.qr_payload())
+            yield env.timeout(15)
+
+    env.process(patient())
+    env.run()
+    assert shown[0] == shown[1] != shown[2] == shown[3]
+    assert qr.decode(shown[2]).claims.issued_at - qr.decode(shown[0]).claims.issued_at == 30
