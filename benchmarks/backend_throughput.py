@@ -227,8 +227,8 @@ def _round_line(label: str, n: int, f: dict) -> str:
 def measure(urls: dict[int, str], args: argparse.Namespace, rpps: str) -> dict[int, list[dict]]:
     """Serve every population at once, warm each up, then time them in turn, round after round.
 
-    Interleaving the populations gives each pair of rounds the same machine load, so the
-    p99 ratio compares the populations, not the moments they ran at.
+    Interleaving the populations (each going first in turn) gives each pair of rounds the
+    same machine load, so the p99 ratio compares the populations, not the moments they ran at.
     """
     rounds: dict[int, list[dict]] = {size: [] for size in urls}
     with ExitStack() as stack:
@@ -239,7 +239,8 @@ def measure(urls: dict[int, str], args: argparse.Namespace, rpps: str) -> dict[i
             warmup = _split(factories[size].make(WARMUP_REQUESTS), args.load_processes)
             run_load(server.port, warmup, args.concurrency, server.process.pid)
         for n in range(1, args.rounds + 1):
-            for size, server in servers.items():
+            order = list(servers.items())
+            for size, server in order if n % 2 else order[::-1]:  # each population goes first in turn
                 batches = _split(factories[size].make(args.requests), args.load_processes)
                 # the server runs in a session (and process group) of its own
                 figures = run_load(server.port, batches, args.concurrency, server.process.pid)
@@ -299,7 +300,8 @@ def main() -> None:
               f"non-200: {s['errors']}  [{args.workers} worker(s), {args.db}]\n"
               f"  CPU per request (medians): server {s['server_cpu_us']:.0f} us, load client "
               f"{s['client_cpu_us']:.0f} us: {os.cpu_count()} otherwise idle cores would serve "
-              f"~{capacity:.0f} req/s",
+              f"~{capacity:.0f} req/s" + (" (server CPU leaves out PostgreSQL's own processes)"
+                                          if args.db == "postgresql" else ""),
               flush=True)
     small = results[args.small]
     if args.large:
