@@ -293,7 +293,9 @@ def main() -> None:
         rounds = measure(urls, args, rpps)
     results = {size: summary(r) for size, r in rounds.items()}
     for size, s in results.items():
-        capacity = (os.cpu_count() or 1) * 1e6 / (s["server_cpu_us"] + s["client_cpu_us"])
+        cores = os.cpu_count() or 1
+        capacity = min(cores * 1e6 / (s["server_cpu_us"] + s["client_cpu_us"]),  # all cores busy
+                       min(args.workers, cores) * 1e6 / s["server_cpu_us"])  # every worker busy
         print(f"population {size:>9,}: best {s['best']['rps']:6.0f} req/s "
               f"(p99 {s['best']['p99_ms']:.1f} ms), "
               f"median {s['median_rps']:6.0f} req/s, median p99 {s['median_p99']:.1f} ms, "
