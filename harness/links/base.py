@@ -63,6 +63,19 @@ class LinkUrl:
             raise LinkError(f"link URL {url!r} has a malformed query: {exc}") from exc
         return cls(url, parts.scheme.lower(), target, params)
 
+    def seconds(self, key: str, default: float) -> float:
+        """The query parameter ``key`` as seconds (0 < t <= 3600), or ``default`` when absent."""
+        raw = self.params.get(key)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 3600:
+            raise LinkError(f"{self.raw}: {key}={raw!r} must be seconds, more than 0 and at most 3600")
+        return value
+
 
 class ReaderLink(ABC):
     """The reader's end of a link."""

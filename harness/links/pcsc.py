@@ -34,19 +34,6 @@ def _error_text(hr: int) -> str:
     return f"{scard.SCardGetErrorMessage(hr).strip().rstrip('.')} (0x{hr & 0xFFFFFFFF:08X})"
 
 
-def _seconds(url: LinkUrl, key: str, default: float) -> float:
-    raw = url.params.get(key)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise LinkError(f"{url.raw}: {key}={raw!r} must be seconds, more than 0 and at most 3600")
-    return value
-
-
 class PcscReaderLink(ReaderLink):
     """Reader end of a PC/SC link: one reader, one card connection at a time."""
 
@@ -55,8 +42,8 @@ class PcscReaderLink(ReaderLink):
         if unknown:
             raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(PARAMS)})")
         self.url = url.raw
-        self.card_timeout = _seconds(url, "timeout", CARD_TIMEOUT_S)
-        self.apdu_timeout = _seconds(url, "apdu_timeout", APDU_TIMEOUT_S)
+        self.card_timeout = url.seconds("timeout", CARD_TIMEOUT_S)
+        self.apdu_timeout = url.seconds("apdu_timeout", APDU_TIMEOUT_S)
         self._context, self._deadline = self._establish()
         try:
             self.reader_name = self._resolve(url.target)

@@ -60,16 +60,7 @@ class ScannerLink(ABC):
 
 def scan_timeout(url: LinkUrl, default: float = DEFAULT_SCAN_TIMEOUT_S) -> float:
     """The ``timeout`` query parameter in seconds (0 < t <= 3600), or ``default``."""
-    raw = url.params.get("timeout")
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise LinkError(f"{url.raw}: timeout={raw!r} must be seconds, more than 0 and at most 3600")
-    return value
+    return url.seconds("timeout", default)
 
 
 def check_params(url: LinkUrl, known: tuple[str, ...]) -> None:
