@@ -24,6 +24,7 @@ import base64
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -280,6 +281,7 @@ def main() -> None:
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} cores", flush=True)
     sizes = [args.small] + ([args.large] if args.large else [])
     with ExitStack() as stack:
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
         postgres = stack.enter_context(PostgresServer()) if args.db == "postgresql" else None
         urls = {}
         for size in sizes:
