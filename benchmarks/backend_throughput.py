@@ -12,7 +12,7 @@ load; printed: seeding time, requests/s and p50/p99 per round with the server's 
 load client's CPU time per request, best and median, and the p99 ratio per round pair.
 Targets: 2,000 req/s with p99 <= 50 ms; p99(1M) <= 1.2 x p99(10k); seeding 1M < 120 s.
 
-    .venv/bin/python benchmarks/backend_throughput.py [--workers 1] [--db sqlite|postgresql]
+    .venv/bin/python benchmarks/backend_throughput.py [--workers 2] [--db sqlite|postgresql]
         [--requests 8000] [--rounds 3] [--concurrency 8] [--small 10000] [--large 1000000]
 """
 
@@ -263,7 +263,7 @@ def summary(rounds: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                         help="sqlite: a new WAL file per population; postgresql: a server of our own")
     parser.add_argument("--requests", type=int, default=8000, help="requests per timed round")
