@@ -77,9 +77,17 @@ async def read_signed(request: Request, ctx: BackendContext) -> SignedRequest:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(401, "bad_signature_encoding", f"{SIGNATURE_HEADER} is not base64") from None
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = request_target(request)
     body = await request.body()
     return SignedRequest(key_id, raw, signed_bytes(request.method, target, int(stamp), body))
+
+
+def request_target(request: Request) -> str:
+    """The request target exactly as sent on the wire (percent-encoding kept), which is what
+    APCV-SIG-1 signs: the decoded path would lose characters such as ``%3F`` or ``%23``."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    return (raw_path + (b"?" + query if query else b"")).decode("latin-1")
 
 
 def check_signature(signed: SignedRequest, public_key_der: bytes) -> None:

@@ -85,10 +85,13 @@ class BackendClient:
         """One request, signed by ``signer`` when given; the raw response."""
         content = b"" if body is None else json.dumps(body).encode()
         headers = {"content-type": "application/json"} if body is not None else {}
+        request = self.http.build_request(method, path, content=content, headers=headers)
         if signer is not None:
-            headers |= sign_request(signer.key, signer.key_id, method, path, content, int(self.clock.now()))
+            target = request.url.raw_path.decode("ascii")
+            request.headers.update(sign_request(signer.key, signer.key_id, method, target, content,
+                                                int(self.clock.now())))
         try:
-            return self.http.request(method, path, content=content, headers=headers)
+            return self.http.send(request)
         except httpx.TransportError as exc:
             raise BackendLinkError(f"backend at {self.http.base_url} unreachable: {exc}") from exc
 

@@ -86,6 +86,13 @@ def test_authentication_failures(backend, people, doctor, operator, clock):
     assert backend.http.get(f"/v1/rights/{nir}", headers=headers).json()["error"] == "bad_signature_encoding"
 
 
+@pytest.mark.parametrize("odd", ["a%3Fb", "a%23b", "%09x", "a%5Cb", "%C3%A9"])
+def test_signatures_cover_the_percent_encoded_path(backend, operator, odd):
+    """A correctly signed request to a path with encoded characters reaches the handler."""
+    response = backend.send("POST", f"/v1/review/activations/{odd}/reject", {"reason": "blurred"}, operator)
+    assert (response.status_code, response.json()["error"]) == (404, "unknown_activation"), response.text
+
+
 def test_bad_bodies_get_named_4xx(backend, doctor):
     cases = [
         (b"{not json", 400, "malformed_json"),

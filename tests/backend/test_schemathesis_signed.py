@@ -12,7 +12,7 @@ import json
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -39,7 +39,7 @@ class SignedAuth(requests.auth.AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         parts = urlsplit(request.url or "")
-        target = unquote(parts.path) + (f"?{parts.query}" if parts.query else "")
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
