@@ -10,7 +10,7 @@ import secrets
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
 from simulators.backend import db
 from simulators.backend.auth import Caller, active_device
@@ -50,6 +50,14 @@ class Delegation(BaseModel):
     valid_from: float
     valid_until: float
     revoked_at: float | None
+
+
+def delegation_covers(conn: Connection, holder: str, delegate: str, selected: str, now: float) -> bool:
+    """True when ``holder`` has delegated the card to ``delegate`` for ``selected`` at ``now``."""
+    rows = conn.execute(select(db.delegation).where(
+        db.delegation.c.holder_nir == holder, db.delegation.c.delegate_nir == delegate,
+        db.delegation.c.revoked_at.is_(None)))
+    return any(d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries) for d in rows)
 
 
 def _view(row: Row) -> Delegation:

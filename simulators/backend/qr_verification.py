@@ -10,18 +10,17 @@ Single use by token id: a replay gets 409 and is logged.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from cryptography.x509.oid import NameOID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Row, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Row, select
 
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.delegations import delegation_covers
 from simulators.backend.errors import ApiError
 from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
 from simulators.backend.verification import Identity, Rights, Verification
@@ -72,14 +71,6 @@ def _selected(conn: Connection, holder: str, claims: qr.QrClaims) -> str:
     raise ApiError(422, "unknown_beneficiary", "the token's beneficiary is not on this card")
 
 
-def _delegated(conn: Connection, holder: str, delegate: str, selected: str, now: float) -> bool:
-    """True when ``holder`` delegated the card to ``delegate`` for ``selected`` at ``now``."""
-    rows = conn.execute(select(db.delegation).where(
-        db.delegation.c.holder_nir == holder, db.delegation.c.delegate_nir == delegate,
-        db.delegation.c.revoked_at.is_(None)))
-    return any(d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries) for d in rows)
-
-
 def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr, device: Row | None,
                   holder: str, selected: str) -> bool:
     """Refuse revoked or unbound devices and undelegated tokens; True when delegated."""
@@ -96,7 +87,7 @@ def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr
         raise ApiError(403, "unknown_device", f"the presenting device is {device.status}, not active")
     if device.nir == holder:
         return False
-    if _delegated(conn, holder, device.nir, selected, ctx.now()):
+    if delegation_covers(conn, holder, device.nir, selected, ctx.now()):
         return True
     raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
                    "for this beneficiary at this time")
@@ -110,7 +101,7 @@ async def verify_qr(body: QrVerificationRequest, caller: Caller = Depends(practi
         token = qr.decode(body.qr)
     except ApcvError as exc:
         raise _invalid(exc) from None
-    with ctx.engine.begin() as conn:
+    with ctx.engine.connect() as conn:
         device = _device_row(conn, token.kid)
         if device is None and token.certificate_der is None:
             raise ApiError(403, "unknown_device", f"device {token.kid.hex()} was never certified here "
@@ -125,20 +116,11 @@ async def verify_qr(body: QrVerificationRequest, caller: Caller = Depends(practi
         selected = _selected(conn, holder, claims)
         person = require_person(conn, selected)
         delegated = _check_signer(conn, ctx, verified, device, holder, selected)
-        tid = claims.token_id.hex()
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(db.used_token).values(
-                    token_id=tid, rpps=caller.ident, holder_nir=holder, selected_nir=selected,
-                    used_at=ctx.now(), expires_at=claims.expires_at))
-        except IntegrityError:
-            conn.execute(insert(db.replay).values(token_id=tid, rpps=caller.ident, at=ctx.now()))
-            log.warning("replayed QR token %s from rpps %s (card holder %s)", tid, caller.ident,
-                        mask_nir(holder))
-            replayed = True
-        else:
-            replayed = False
+    tid = claims.token_id.hex()
+    with ctx.hot.connection() as hot:
+        replayed = not hot.claim_token(tid, caller.ident, holder, selected, ctx.now(), claims.expires_at)
     if replayed:
+        log.warning("replayed QR token %s from rpps %s (card holder %s)", tid, caller.ident, mask_nir(holder))
         raise ApiError(409, "token_replayed", f"token {tid} was already used")
     return Verification(token_id=tid, expires_at=claims.expires_at, card_reference=claims.card_reference,
                         delegated=delegated, identity=Identity(**identity_json(person)),

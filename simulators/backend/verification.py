@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.delegations import delegation_covers
 from simulators.backend.errors import ApiError
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
@@ -90,14 +88,8 @@ def _check_device(ctx: BackendContext, claims: PresentationClaims,
         raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
     if owner_nir == claims.holder.nir:
         return False
-    now = ctx.now()
-    selected = claims.selected_identity.nir
     with ctx.engine.connect() as conn:
-        delegations = conn.execute(select(db.delegation).where(
-            db.delegation.c.holder_nir == claims.holder.nir, db.delegation.c.delegate_nir == owner_nir,
-            db.delegation.c.revoked_at.is_(None))).all()
-    for d in delegations:
-        if d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries):
+        if delegation_covers(conn, claims.holder.nir, owner_nir, claims.selected_identity.nir, ctx.now()):
             return True
     raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
                    "for this beneficiary at this time")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
 from harness.clock import WallClock
 from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer, open_backend
-from simulators.backend.presentations import wallet_presentation
+from simulators.backend.presentations import wallet_presentation, wallet_qr_token
 from simulators.backend.process import ServerProcess
 from simulators.factory import synthetic_insurer
 from simulators.phone.wallet import Wallet
@@ -21,10 +23,13 @@ from simulators.profile.r1.credentials import key_from_scalar
 ATTEMPTS = 12
 
 
-def _attempt(url: str, doctor: Signer, presentation: bytes) -> int:
+def _attempt(url: str, doctor: Signer, token: bytes | str) -> int:
     client = open_backend(url, timeout=10)
     try:
-        client.verify(doctor, presentation)
+        if isinstance(token, str):
+            client.verify_qr(doctor, token)
+        else:
+            client.verify(doctor, token)
         return 200
     except BackendRefused as exc:
         return exc.status
@@ -51,6 +56,21 @@ def test_a_token_is_spent_once_across_two_workers(database, people, doctor, oper
         replays = conn.execute(select(func.count()).select_from(db.replay)).scalar_one()
     engine.dispose()
     assert (spent, replays) == (len(tokens), len(tokens) * (ATTEMPTS - 1))
+
+
+def test_a_qr_token_is_spent_once_across_two_workers(database, people, doctor, operator):
+    person = people[5]
+    key = ec.generate_private_key(ec.SECP256R1())
+    with ServerProcess(database, workers=2) as server:
+        setup = open_backend(server.url, timeout=10)
+        setup.provision(operator, person)
+        done = setup.enrol(key, person.identity.nir, "france_identite")
+        setup.close()
+        wallet = Wallet(person, done["card_reference"], key, base64.b64decode(done["device_certificate"]))
+        token = wallet_qr_token(wallet, WallClock().now())
+        with ThreadPoolExecutor(ATTEMPTS) as pool:
+            statuses = list(pool.map(lambda t: _attempt(server.url, doctor, t), [token] * ATTEMPTS))
+    assert sorted(statuses) == [200] + [409] * (ATTEMPTS - 1)
 
 
 def test_rights_and_caller_lookups_read_the_latest_data(backend, people, doctor, operator):
