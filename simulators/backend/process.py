@@ -54,7 +54,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerStartError(f"backend exited with {self.process.returncode}: {self.log()[-500:]}")
+                printed = self.log()[-500:]
+                self.stop()
+                raise ServerStartError(f"backend exited with {self.process.returncode}: {printed}")
             try:
                 if httpx.get(f"{self.url}/v1/health", timeout=1.0).status_code == 200:
                     return
@@ -76,7 +78,7 @@ class ServerProcess:
         self._log.close()
 
     def stop(self) -> None:
-        """Stop the server cleanly (SIGTERM), or kill it after 10 s."""
+        """Stop the server cleanly (SIGTERM), or kill it after 10 s; its log file is removed."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -84,6 +86,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
+        self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> ServerProcess:
         return self

@@ -59,6 +59,7 @@ def test_acknowledged_claims_survive_sigkill(tmp_path):
             t.join(10)
     finally:
         server.kill()
+        server.stop()
     acknowledged = set(acked)
     with ServerProcess(url) as again:
         client = open_backend(again.url, timeout=5)
