@@ -3,7 +3,6 @@ on the master end, the link opens the slave end with pyserial as it would /dev/t
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import threading
@@ -18,17 +17,6 @@ from harness.links.scanner_base import ScanError, ScanTimeout
 from harness.links.serial_scanner import _open_error
 
 PAYLOAD = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC"
-
-
-@pytest.fixture
-def pty_pair():
-    """(master fd, slave path) of a fresh pseudo-terminal; the slave stands for the port."""
-    master, slave = os.openpty()
-    path = os.ttyname(slave)
-    yield master, path
-    for fd in (master, slave):
-        with contextlib.suppress(OSError):
-            os.close(fd)
 
 
 @pytest.fixture

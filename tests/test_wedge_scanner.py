@@ -6,7 +6,6 @@ line discipline (canonical mode, Enter as CR turned into LF)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -23,14 +22,9 @@ PAYLOAD = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC-.%"
 
 
 @pytest.fixture
-def terminal():
+def terminal(pty_pair):
     """(master fd, slave path) of a fresh pseudo-terminal in its default (canonical) mode."""
-    master, slave = os.openpty()
-    path = os.ttyname(slave)
-    yield master, path
-    for fd in (master, slave):
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    return pty_pair
 
 
 def type_keys(master: int, text: str, enter: bytes = b"\r") -> None:

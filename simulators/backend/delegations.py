@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
@@ -58,6 +59,22 @@ def delegation_covers(conn: Connection, holder: str, delegate: str, selected: st
         db.delegation.c.holder_nir == holder, db.delegation.c.delegate_nir == delegate,
         db.delegation.c.revoked_at.is_(None)))
     return any(d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries) for d in rows)
+
+
+def presenting_device_delegated(status: str, owner_nir: str, holder: str,
+                                covered: Callable[[], bool]) -> bool:
+    """Refuse a device that is not active, and a presentation made on someone else's device
+    unless ``covered()`` (a delegation for the selected beneficiary, now); True when delegated."""
+    if status == "revoked":
+        raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
+    if status != "active":
+        raise ApiError(403, "unknown_device", f"the presenting device is {status}, not active")
+    if owner_nir == holder:
+        return False
+    if covered():
+        return True
+    raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
+                   "for this beneficiary at this time")
 
 
 def _view(row: Row) -> Delegation:

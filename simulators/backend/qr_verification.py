@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, select
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.delegations import delegation_covers
+from simulators.backend.delegations import delegation_covers, presenting_device_delegated
 from simulators.backend.errors import ApiError
 from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
 from simulators.backend.verification import Identity, Rights, Verification
@@ -81,16 +81,9 @@ def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr
             raise ApiError(403, "unknown_device", "the signing device is not registered and its "
                            "certificate is not for this card")
         return False
-    if device.status == "revoked":
-        raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
-    if device.status != "active":
-        raise ApiError(403, "unknown_device", f"the presenting device is {device.status}, not active")
-    if device.nir == holder:
-        return False
-    if delegation_covers(conn, holder, device.nir, selected, ctx.now()):
-        return True
-    raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
-                   "for this beneficiary at this time")
+    return presenting_device_delegated(
+        device.status, device.nir, holder,
+        lambda: delegation_covers(conn, holder, device.nir, selected, ctx.now()))
 
 
 @router.post("/v1/verifications/qr", response_model=Verification)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.delegations import delegation_covers
+from simulators.backend.delegations import delegation_covers, presenting_device_delegated
 from simulators.backend.errors import ApiError
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
@@ -84,15 +84,13 @@ def _check_device(ctx: BackendContext, claims: PresentationClaims,
     if device is None:
         return False  # certified by the insurer outside this service (e.g. a factory phone)
     _, owner_nir, status = device
-    if status == "revoked":
-        raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
-    if owner_nir == claims.holder.nir:
-        return False
-    with ctx.engine.connect() as conn:
-        if delegation_covers(conn, claims.holder.nir, owner_nir, claims.selected_identity.nir, ctx.now()):
-            return True
-    raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
-                   "for this beneficiary at this time")
+
+    def covered() -> bool:
+        with ctx.engine.connect() as conn:
+            return delegation_covers(conn, claims.holder.nir, owner_nir, claims.selected_identity.nir,
+                                     ctx.now())
+
+    return presenting_device_delegated(status, owner_nir, claims.holder.nir, covered)
 
 
 @router.post("/v1/verifications", response_model=Verification)
