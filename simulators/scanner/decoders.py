@@ -69,7 +69,11 @@ class ZxingDecoder:
 
 
 class OpenCvDecoder:
-    """OpenCV's QRCodeDetector (opencv-python-headless)."""
+    """OpenCV's ArUco-based QR detector (opencv-python-headless).
+
+    OpenCV's classic ``QRCodeDetector`` missed about one clean, sharp frame in ten of R1 tokens
+    (15-22 of 200 rotations, any module size); ``QRCodeDetectorAruco`` read all 200.
+    """
 
     name = "opencv"
 
@@ -79,7 +83,7 @@ class OpenCvDecoder:
         except ImportError as exc:
             raise DecoderError(f"the opencv decoder needs opencv-python-headless "
                                f"(pip install opencv-python-headless): {exc}") from None
-        self._detector = cv2.QRCodeDetector()
+        self._detector = cv2.QRCodeDetectorAruco()
 
     def decode(self, frame: np.ndarray) -> list[str]:
         found, texts, _, _ = self._detector.detectAndDecodeMulti(frame)
@@ -90,7 +94,7 @@ DECODERS = {"zbar": ZbarDecoder, "zxing": ZxingDecoder, "opencv": OpenCvDecoder}
 
 
 def make_decoder(name: str) -> QrDecoder:
-    """The decoder called ``name`` (zbar, zxing)."""
+    """The decoder called ``name`` (zbar, zxing, opencv)."""
     if name not in DECODERS:
         raise DecoderError(f"unknown QR decoder {name!r}; known: {', '.join(DECODERS)}")
     return DECODERS[name]()
