@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -88,3 +90,31 @@ def wallet_for(backend: BackendClient):
 @pytest.fixture
 def insurer():
     return synthetic_insurer(0)
+
+
+@dataclass
+class Delegation:
+    """A holder who delegated their child to another adult, from ``start`` for one day."""
+
+    holder: Insured
+    delegate: Insured
+    holder_wallet: Wallet
+    delegate_wallet: Wallet
+    child: str
+    start: float
+    made: dict[str, Any]
+
+
+@pytest.fixture
+def delegation(backend, people, adult, wallet_for, operator, clock) -> Delegation:
+    """Holder and delegate activated; the child delegated from an hour from now, for a day."""
+    delegate = next(p for p in people if p is not adult and not p.under_guardianship
+                    and p.identity.birth_date.year < 1995)
+    backend.provision(operator, adult)
+    backend.provision(operator, delegate)
+    holder_wallet = wallet_for(adult)
+    delegate_wallet = wallet_for(delegate)
+    child = adult.beneficiaries[0].identity.nir
+    start = clock.now() + 3600
+    made = backend.delegate(holder_wallet.device_key, delegate.identity.nir, [child], start, start + 86400)
+    return Delegation(adult, delegate, holder_wallet, delegate_wallet, child, start, made)

@@ -195,18 +195,10 @@ def test_activation_rules_and_review_queue(backend, people, adult, wallet_for, o
         backend.call("POST", "/v1/activations", body, Signer.device(key))
 
 
-def test_delegated_presentation_window_and_beneficiaries(backend, people, adult, wallet_for, operator, doctor,
-                                                        clock):
-    holder = adult
-    delegate = next(p for p in people if p is not holder and not p.under_guardianship
-                    and p.identity.birth_date.year < 1995)
-    backend.provision(operator, holder)
-    backend.provision(operator, delegate)
-    holder_wallet = wallet_for(holder)
-    delegate_wallet = wallet_for(delegate)
-    child = holder.beneficiaries[0].identity.nir
-    start = clock.now() + 3600
-    made = backend.delegate(holder_wallet.device_key, delegate.identity.nir, [child], start, start + 86400)
+def test_delegated_presentation_window_and_beneficiaries(backend, people, delegation, doctor, clock):
+    holder, delegate, child, start, made = (delegation.holder, delegation.delegate, delegation.child,
+                                            delegation.start, delegation.made)
+    holder_wallet, delegate_wallet = delegation.holder_wallet, delegation.delegate_wallet
     # the delegate's phone carries the holder's card with its own certified device key
     carried = Wallet(holder, "APCV-DELEG", delegate_wallet.device_key, delegate_wallet.device_certificate_der)
     with pytest.raises(BackendRefused, match="delegation"):  # before the window

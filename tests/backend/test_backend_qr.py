@@ -110,17 +110,9 @@ def test_revoked_card_and_device(backend, adult, wallet_for, doctor, operator, c
 
 
 @pytest.mark.requirement("APCV-QR-006")
-def test_delegated_qr_window_and_beneficiaries(backend, people, adult, wallet_for, operator, doctor, clock):
-    holder = adult
-    delegate = next(p for p in people if p is not holder and not p.under_guardianship
-                    and p.identity.birth_date.year < 1995)
-    backend.provision(operator, holder)
-    backend.provision(operator, delegate)
-    holder_wallet = wallet_for(holder)
-    delegate_wallet = wallet_for(delegate)
-    child = holder.beneficiaries[0].identity.nir
-    start = clock.now() + 3600
-    made = backend.delegate(holder_wallet.device_key, delegate.identity.nir, [child], start, start + 86400)
+def test_delegated_qr_window_and_beneficiaries(backend, delegation, doctor, clock):
+    holder, made = delegation.holder, delegation.made
+    holder_wallet, delegate_wallet = delegation.holder_wallet, delegation.delegate_wallet
     carried = Wallet(holder, holder_wallet.card_reference, delegate_wallet.device_key,
                      delegate_wallet.device_certificate_der)
     assert _refused(backend.verify_qr, doctor, wallet_qr_token(carried, clock.now(), selected=1)
