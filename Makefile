@@ -24,7 +24,7 @@ bench: setup
 	$(BIN)/python benchmarks/nfc_presentation.py
 
 vectors: setup
-	$(BIN)/python -m simulators.profile.r1.vectors docs/vectors/r1-presentation.json
+	$(BIN)/python -m simulators.vectors docs/vectors/r1-presentation.json
 
 clean:
 	rm -rf reports/latest .tox .ruff_cache .hypothesis

@@ -35,11 +35,11 @@ from pathlib import Path
 
 import uvloop
 
-from harness.clock import WallClock
+from apcv.clock import WallClock
 from simulators.backend.client import Signer
 from simulators.backend.db import make_engine
 from simulators.backend.postgres_server import PostgresServer
-from simulators.backend.presentations import wallet_presentation
+from simulators.phone.offline import wallet_presentation
 from simulators.backend.process import ServerProcess
 from simulators.backend.seeding import seed_population
 from simulators.backend.signing import sign_request

@@ -15,11 +15,11 @@ import argparse
 import statistics
 import time
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from simulators.factory import synthetic_insurer, synthetic_phone
 from simulators.phone.qr_render import render_qr
-from simulators.scanner.camera_model import CameraModel
-from simulators.scanner.decoders import DECODERS, make_decoder
+from apcv.imaging.camera_model import CameraModel
+from apcv.imaging.decoders import DECODERS, make_decoder
 
 CONDITIONS = {
     "nominal": {},

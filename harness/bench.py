@@ -6,20 +6,19 @@ whether a simulator or a device stands behind them.
 
 from __future__ import annotations
 
-from harness.clock import Clock, WallClock
+from apcv.clock import Clock, WallClock
 from harness.links import CardSlot, open_card_slot, open_reader
 from harness.links.base import LinkUrl
 from harness.links.registry import open_scanner
 from harness.links.tracing import TracingReaderLink
-from harness.rig import DECODING_SCANNERS, PresentedRole, RigConfig
+from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
 from simulators.card.card import VitaleCard
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
 from simulators.phone.phone import Phone
 from simulators.reader.kernel import ReaderKernel
-from simulators.scanner.camera import open_camera_scanner
 
 
 class RoleUnavailable(ApcvError):
@@ -79,9 +78,7 @@ class Bench:
             role = self.config.roles.scanner
             if role is None:
                 raise RoleUnavailable(f"rig '{self.config.name}' has no scanner")
-            decoding = LinkUrl.parse(role.link).scheme in DECODING_SCANNERS
-            link = open_camera_scanner(role.link) if decoding else open_scanner(role.link)
-            self._scanner = QrScanner(link, self.recorder, role.timeout)
+            self._scanner = QrScanner(open_scanner(role.link), self.recorder, role.timeout)
             if self._scanner.takes_screens and self.phone is not None:
                 self._scanner.show(self.phone)
         return self._scanner

@@ -7,6 +7,7 @@ never test flow.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.links.base import LinkUrl
 from harness.links.registry import known_scanner_schemes, known_schemes
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
-RIGS_DIR = Path(__file__).resolve().parents[1] / "rigs"
+RIGS_DIR = Path(str(files("rigs")))
+"""The built-in rigs, shipped as package data."""
 DEFAULT_RIG = RIGS_DIR / "software.yaml"
 
 
@@ -83,14 +85,12 @@ def _check_scanner_link(value: str) -> str:
         url = LinkUrl.parse(value)
     except ApcvError as exc:
         raise ValueError(str(exc)) from None
-    known = sorted({*known_scanner_schemes(), *DECODING_SCANNERS})
+    known = known_scanner_schemes()
     if url.scheme not in known:
         raise ValueError(f"unknown scanner link scheme '{url.scheme}'; known: {', '.join(known)}")
     return value
 
 
-DECODING_SCANNERS = ("image", "camera")
-"""Scanner schemes the bench binds to the scanner simulator's decoders (simulators/scanner) itself."""
 CAMERA_SCHEMES = ("image", "camera")
 
 
@@ -166,11 +166,24 @@ def parse_rig(data: Any, source: str = "<rig>") -> RigConfig:
         raise RigError(_explain(exc, source)) from None
 
 
+def find_rig(path: str | Path | None) -> Path:
+    """The rig file ``path`` names: a file from the current directory, else a built-in rig by
+    name (``software``, ``software.yaml`` or ``rigs/software.yaml``); the default rig for None."""
+    if not path:
+        return DEFAULT_RIG
+    target = Path(path)
+    if target.exists():
+        return target
+    name = target.as_posix().removeprefix("rigs/")
+    for candidate in (RIGS_DIR / name, RIGS_DIR / f"{name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return target
+
+
 def load_rig(path: str | Path | None = None) -> RigConfig:
-    """Read and validate a rig file; a bare name like ``software`` looks in rigs/."""
-    target = Path(path) if path else DEFAULT_RIG
-    if not target.exists() and not target.suffix and (RIGS_DIR / f"{target}.yaml").exists():
-        target = RIGS_DIR / f"{target}.yaml"
+    """Read and validate a rig file (see :func:`find_rig` for how it is found)."""
+    target = find_rig(path)
     try:
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:

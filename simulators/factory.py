@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import random
 
-from harness.clock import Clock
+from apcv.clock import Clock
 from simulators.card.card import VitaleCard
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population
-from simulators.population.model import Insured
-from simulators.profile.r1.credentials import Insurer, key_from_scalar
-from simulators.profile.r1.session import P256_ORDER
+from apcv.people import Insured
+from apcv.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.profile.r1.session import P256_ORDER
 
 
 def seeded_scalar(label: str, seed: int) -> int:

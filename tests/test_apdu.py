@@ -1,4 +1,4 @@
-"""Unit tests of the ISO 7816-4 APDU codec (simulators/profile/r1/apdu.py)."""
+"""Unit tests of the ISO 7816-4 APDU codec (apcv/profile/r1/apdu.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.profile.r1.apdu import (
+from apcv.profile.r1.apdu import (
     ApduFormatError,
     CommandApdu,
     ResponseApdu,
@@ -14,7 +14,7 @@ from simulators.profile.r1.apdu import (
     parse_response,
     status,
 )
-from simulators.profile.r1.constants import SW
+from apcv.profile.r1.constants import SW
 
 HEADER = bytes.fromhex("80500000")
 

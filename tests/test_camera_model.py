@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulators.phone.qr_render import render_qr
-from simulators.scanner.camera_model import CameraModel, CameraModelError
-from simulators.scanner.decoders import make_decoder
+from apcv.imaging.camera_model import CameraModel, CameraModelError
+from apcv.imaging.decoders import make_decoder
 
 TEXT = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC-.%"
 

@@ -7,13 +7,13 @@ import uuid
 import numpy as np
 import pytest
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from harness.links.base import LinkError
 from harness.links.scanner_base import ScanTimeout
 from simulators.factory import synthetic_insurer, synthetic_phone
 from simulators.phone.qr_render import QUIET_ZONE, render_qr
-from simulators.scanner.camera import open_camera_scanner
-from simulators.scanner.decoders import DECODERS, DecoderError, make_decoder
+from harness.links.registry import open_scanner
+from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_rendered_token_decodes(phone, name, scale):
 
 @pytest.mark.parametrize("name", sorted(DECODERS))
 def test_camera_scanner_reads_the_phone(phone, name):
-    scanner = open_camera_scanner(_url(f"decoder={name}&timeout=1"))
+    scanner = open_scanner(_url(f"decoder={name}&timeout=1"))
     scanner.show(phone)
     assert scanner.read_payload() == phone.qr_payload()
     phone.clock.advance(30)
@@ -56,7 +56,7 @@ def test_camera_scanner_reads_the_phone(phone, name):
 
 
 def test_locked_phone_and_blank_frames_time_out(phone):
-    scanner = open_camera_scanner(_url("timeout=0.1"))
+    scanner = open_scanner(_url("timeout=0.1"))
     with pytest.raises(ScanTimeout, match="no QR code in view"):
         scanner.read_payload()
     phone.lock.lock()
@@ -70,10 +70,10 @@ def test_locked_phone_and_blank_frames_time_out(phone):
 
 
 def test_camera_conditions_from_the_url(phone):
-    sharp = open_camera_scanner(_url("angle=30&glare=0.6&jpeg=30&timeout=10"))
+    sharp = open_scanner(_url("angle=30&glare=0.6&jpeg=30&timeout=10"))
     sharp.show(phone)
     assert sharp.read_payload() == phone.qr_payload()
-    blurred = open_camera_scanner(_url("blur=4&timeout=0.1"))
+    blurred = open_scanner(_url("blur=4&timeout=0.1"))
     blurred.show(phone)
     with pytest.raises(ScanTimeout, match="zbar read no QR in the frame"):
         blurred.read_payload()
@@ -95,12 +95,12 @@ class PayloadOnlyScreen:
 ])
 def test_bad_urls(url, message):
     with pytest.raises(LinkError, match=message):
-        open_camera_scanner(url)
+        open_scanner(url)
 
 
 def test_screen_without_pixels_is_refused():
     with pytest.raises(LinkError, match="shows no pixels"):
-        open_camera_scanner(_url()).show(PayloadOnlyScreen())
+        open_scanner(_url()).show(PayloadOnlyScreen())
 
 
 def test_bad_render_and_decoder_names():

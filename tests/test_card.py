@@ -6,12 +6,12 @@ import cbor2
 import pytest
 
 from simulators.card.card import CARD_ATR, VitaleCard, card_data, fcp
-from simulators.errors import VerificationError
+from apcv.errors import VerificationError
 from simulators.factory import synthetic_insured, synthetic_insurer
-from simulators.population.model import Beneficiary, Coverage, Identity
-from simulators.profile.r1 import cose
-from simulators.profile.r1.apdu import CommandApdu, ResponseApdu, parse_response
-from simulators.profile.r1.constants import AID_APCV, AID_CARD, SW
+from apcv.people import Beneficiary, Coverage, Identity
+from apcv.profile.r1 import cose
+from apcv.profile.r1.apdu import CommandApdu, ResponseApdu, parse_response
+from apcv.profile.r1.constants import AID_APCV, AID_CARD, SW
 
 INSURER = synthetic_insurer(0)
 INSURED = synthetic_insured(5)

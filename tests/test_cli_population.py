@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
-from simulators.population.nir import is_valid_nir
+from apcv.nir import is_valid_nir
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -2,7 +2,6 @@
 
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the commands)
 from harness.cli import cli
 
 

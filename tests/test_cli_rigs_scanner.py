@@ -4,7 +4,6 @@ import os
 
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the commands)
 from harness.cli import cli
 
 

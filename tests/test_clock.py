@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import simpy
 
-from harness.clock import Clock, FrozenClock, SimPyClock, WallClock, to_datetime
+from apcv.clock import Clock, FrozenClock, SimPyClock, WallClock, to_datetime
 
 
 def test_every_clock_satisfies_the_protocol():

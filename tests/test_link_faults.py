@@ -19,7 +19,7 @@ import yaml
 from harness.bench import Bench
 from harness.links import LinkError, NoCardPresent
 from harness.rig import RIGS_DIR, RigConfig, parse_rig
-from simulators.errors import ApcvError, ProtocolError
+from apcv.errors import ApcvError, ProtocolError
 from simulators.reader.errors import CardError
 
 RigFactory = Callable[[str], RigConfig]

@@ -13,7 +13,6 @@ import simpy
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from scenarios.models.day_clock import DAY_S, EPOCH, DayClock
 from scenarios.models.detailed import DetailedIdentifier

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from harness.rig import RIGS_DIR
 from scenarios.models.errors import ModelError

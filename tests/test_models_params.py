@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from harness.trace import TraceRecorder
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Mix

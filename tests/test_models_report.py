@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from scenarios.models.report import ModelReport, ReportTable, render_report
 

@@ -12,7 +12,6 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from scenarios.models.erlang import mean_wait_in_queue
 from scenarios.models.errors import ModelError

@@ -7,7 +7,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from scenarios.models.ciw_mmc import ciw_mean_wait
 from scenarios.models.erlang import erlang_c, mean_wait_in_queue

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from scenarios.models.distributions import Empirical
 from scenarios.models.identification import Identifier, Mix

@@ -21,7 +21,7 @@ from harness.links.nfc_isodep import (
     parse_ats,
     parse_rats,
 )
-from simulators.profile.r1.responder import atr_with_historical_bytes
+from apcv.profile.r1.responder import atr_with_historical_bytes
 
 
 def h(text: str) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 
 from harness.links import LinkError, NoCardPresent, open_card_slot, open_reader
 from harness.links.nfc import NfcCardSlot, NfcReaderLink
-from simulators.profile.r1.responder import atr_with_historical_bytes
+from apcv.profile.r1.responder import atr_with_historical_bytes
 
 
 class Device:

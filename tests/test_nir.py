@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulators.errors import InvalidNir
+from apcv.errors import InvalidNir
 from simulators.population.geography import DEPARTMENTS
-from simulators.population.nir import (
+from apcv.nir import (
     check_nir,
     format_nir,
     is_valid_nir,

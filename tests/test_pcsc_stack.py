@@ -18,7 +18,7 @@ from harness.bench import Bench
 from harness.links import LinkError, NoCardPresent, open_reader
 from harness.pcsc import PcscdUnavailable, ensure_pcscd
 from harness.rig import RIGS_DIR, parse_rig
-from simulators.errors import ApcvError, ProtocolError
+from apcv.errors import ApcvError, ProtocolError
 from simulators.factory import synthetic_insurer
 from simulators.reader.errors import CardError
 from simulators.reader.kernel import ReaderKernel

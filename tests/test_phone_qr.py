@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.clock import FrozenClock, to_datetime
+from apcv.clock import FrozenClock, to_datetime
 from simulators.factory import synthetic_insurer, synthetic_phone
 from simulators.phone.qr_display import QrDisplay
-from simulators.profile.r1 import qr
+from apcv.profile.r1 import qr
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_rotation_must_be_positive(phone):
 def test_rotation_on_the_simpy_clock(insurer):
     import simpy
 
-    from harness.clock import SimPyClock
+    from apcv.clock import SimPyClock
 
     env = simpy.Environment()
     phone = synthetic_phone(2, insurer, SimPyClock(env))

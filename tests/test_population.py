@@ -15,8 +15,8 @@ from simulators.population.generator import (
     rpps_number,
 )
 from simulators.population.geography import BY_CODE, COUNTRIES, DEPARTMENTS
-from simulators.population.model import Identity, Insured, Practitioner
-from simulators.population.nir import check_nir, make_nir
+from apcv.people import Identity, Insured, Practitioner
+from apcv.nir import check_nir, make_nir
 from simulators.population.regimes import REGIMES
 from simulators.population.sampling import Picker
 

@@ -14,11 +14,11 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.errors import VerificationError
+from apcv.errors import VerificationError
 from simulators.factory import synthetic_insured, synthetic_insurer
-from simulators.profile.r1 import cose
-from simulators.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
-from simulators.profile.r1.presentation import PresentationClaims, build_claims, verify_presentation
+from apcv.profile.r1 import cose
+from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
+from apcv.profile.r1.presentation import PresentationClaims, build_claims, verify_presentation
 
 INSURER = synthetic_insurer(0)
 TRUST = INSURER.trust_anchor

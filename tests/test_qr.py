@@ -16,16 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulators.backend.signing import device_id
-from simulators.errors import ApcvError
-from simulators.profile.r1 import cose, qr
-from simulators.profile.r1.constants import (
+from apcv.errors import ApcvError
+from apcv.profile.r1 import cose, qr
+from apcv.profile.r1.constants import (
     QR_CLOCK_SKEW_S,
     QR_MAX_COSE,
     QR_MAX_TEXT,
     QR_TOKEN_LIFETIME_S,
     QR_UNLOCK_LIFETIME_S,
 )
-from simulators.profile.r1.credentials import Insurer
+from apcv.profile.r1.credentials import Insurer
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CARD = "APCV-0123456789AB"

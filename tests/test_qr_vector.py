@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from simulators.profile.r1 import cose, qr
-from simulators.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
-from simulators.profile.r1.qr_vector import vector_claims
+from apcv.profile.r1 import cose, qr
+from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
+from apcv.profile.r1.qr_vector import vector_claims
 
 VECTOR = json.loads((Path(__file__).parents[1] / "docs/vectors/r1-qr.json").read_text())
 AT = datetime.fromisoformat(VECTOR["time"])

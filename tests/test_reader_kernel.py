@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from simulators.card.card import VitaleCard
-from simulators.errors import ProtocolError, VerificationError
+from apcv.errors import ProtocolError, VerificationError
 from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
 from simulators.phone.applet import PHONE_ATR, fci
 from simulators.phone.phone import Phone
-from simulators.profile.r1.apdu import CommandApdu, parse_command, parse_response, status
-from simulators.profile.r1.constants import (
+from apcv.profile.r1.apdu import CommandApdu, parse_command, parse_response, status
+from apcv.profile.r1.constants import (
     AID_APCV,
     INS_ESTABLISH_SESSION,
     INS_GET_PRESENTATION,
@@ -23,8 +23,8 @@ from simulators.profile.r1.constants import (
     INS_SELECT,
     SW,
 )
-from simulators.profile.r1.responder import ApduResponder, Rejected
-from simulators.profile.r1.session import (
+from apcv.profile.r1.responder import ApduResponder, Rejected
+from apcv.profile.r1.session import (
     SecureChannel,
     derive_session_keys,
     encode_point,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.bench import Bench, RoleUnavailable
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from harness.links import NoCardPresent
 from harness.rig import DEFAULT_RIG, RIGS_DIR, RigConfig, RigError, load_rig, parse_rig
 

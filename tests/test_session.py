@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
-from simulators.profile.r1.constants import AID_APCV
-from simulators.profile.r1.credentials import key_from_scalar
-from simulators.profile.r1.session import (
+from apcv.profile.r1.constants import AID_APCV
+from apcv.profile.r1.credentials import key_from_scalar
+from apcv.profile.r1.session import (
     RandomSource,
     SecureChannel,
     SessionError,

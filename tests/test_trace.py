@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from harness.trace import TraceEvent, TraceRecorder, redact_nirs
 from harness.trace.apdu import describe_command, describe_response
 from harness.trace.pcapng import pcapng_bytes

@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from simulators.profile.r1 import cose
-from simulators.profile.r1.credentials import TrustAnchor
-from simulators.profile.r1.presentation import verify_presentation
-from simulators.profile.r1.vectors import run_vector, session_secrets, vector_insured
+from apcv.profile.r1 import cose
+from apcv.profile.r1.credentials import TrustAnchor
+from apcv.profile.r1.presentation import verify_presentation
+from simulators.vectors import run_vector, session_secrets, vector_insured
 
 VECTOR = json.loads((Path(__file__).parents[1] / "docs/vectors/r1-presentation.json").read_text())
 SESSION = VECTOR["session"]

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from harness.bench import Bench
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from harness.links.base import LinkError
 from harness.links.scanner_base import ScanError, ScanTimeout
 from harness.rig import parse_rig
 from simulators.factory import synthetic_insurer, synthetic_phone
 from simulators.phone.qr_render import render_qr
-from simulators.scanner.camera import open_camera_scanner
-from simulators.scanner.decoders import DECODERS
+from harness.links.registry import open_scanner
+from apcv.imaging.decoders import DECODERS
 
 SIZE = 400
 
@@ -49,7 +49,7 @@ def clip(tmp_path_factory) -> tuple[str, list[str]]:
 @pytest.mark.parametrize("decoder", sorted(DECODERS))
 def test_each_decoder_reads_the_recording(clip, decoder):
     path, texts = clip
-    scanner = open_camera_scanner(f"camera://{path}?decoder={decoder}&timeout=5")
+    scanner = open_scanner(f"camera://{path}?decoder={decoder}&timeout=5")
     try:
         assert scanner.read_payload() == texts[0]
         assert scanner.frames_read == 6
@@ -59,7 +59,7 @@ def test_each_decoder_reads_the_recording(clip, decoder):
 
 def test_reading_on_to_the_next_token_and_the_end(clip):
     path, texts = clip
-    scanner = open_camera_scanner(f"camera://{path}")
+    scanner = open_scanner(f"camera://{path}")
     try:
         seen = set()
         with pytest.raises(ScanError, match=r"end of the recording after 21 frames"):
@@ -72,7 +72,7 @@ def test_reading_on_to_the_next_token_and_the_end(clip):
 
 def test_timeout_counts_frames(tmp_path):
     path = _record(tmp_path / "empty.avi", [np.full((SIZE, SIZE), 200, dtype=np.uint8)] * 40)
-    scanner = open_camera_scanner(f"camera://{path}?timeout=0.01")
+    scanner = open_scanner(f"camera://{path}?timeout=0.01")
     try:
         with pytest.raises(ScanTimeout, match=r"zbar read none of \d+ frames"):
             scanner.read_payload()
@@ -100,14 +100,14 @@ def test_rig_with_a_recorded_camera(clip):
 ])
 def test_bad_cameras(url, message):
     with pytest.raises(LinkError, match=message):
-        open_camera_scanner(url)
+        open_scanner(url)
 
 
 def test_a_file_that_is_not_a_video(tmp_path):
     junk = tmp_path / "notes.avi"
     junk.write_bytes(b"not a video at all\n" * 10)
     with pytest.raises(LinkError, match="OpenCV cannot open"):
-        open_camera_scanner(f"camera://{junk}")
+        open_scanner(f"camera://{junk}")
 
 
 @pytest.mark.rig
@@ -115,7 +115,7 @@ def test_real_camera_sees_a_qr():
     """On a bench with a camera at /dev/video0: hold an apCV QR in front of it within 30 s."""
     if not os.path.exists("/dev/video0"):
         pytest.skip("no camera at /dev/video0")
-    scanner = open_camera_scanner("camera:///dev/video0?timeout=30")
+    scanner = open_scanner("camera:///dev/video0?timeout=30")
     try:
         assert scanner.read_payload().startswith("APCV1:")
     finally:

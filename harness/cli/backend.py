@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-
 import click
 
 from harness.cli import cli
@@ -32,24 +29,8 @@ def backend() -> None:
 def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
           population_seed: int) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C."""
-    import uvicorn
+    from simulators.backend.serve import ServeOptions
+    from simulators.backend.serve import serve as serve_backend
 
-    from simulators.backend import seeding
-    from simulators.backend.db import create_schema, make_engine
-
-    engine = make_engine(db_url)
-    if seed_population:
-        started = time.perf_counter()
-        added = seeding.seed_population(engine, seed_population, population_seed)
-        click.echo(f"seeded {seed_population} insured ({added} people) in "
-                   f"{time.perf_counter() - started:.1f} s", err=True)
-    create_schema(engine)
-    seeding.seed_directory(engine, seed)
-    engine.dispose()
-    os.environ[ENV_DB] = db_url
-    os.environ[ENV_SEED] = str(seed)
-    # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
-    uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False, proxy_headers=False,
-                server_header=False)
-
+    serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed,
+                               seed_population=seed_population, population_seed=population_seed))

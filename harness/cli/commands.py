@@ -3,10 +3,8 @@
 # one line per command module; each module decorates its commands with @cli.command()
 from harness.cli import (
     backend,  # noqa: F401
-    models,  # noqa: F401
     population,  # noqa: F401
     read,  # noqa: F401
     rigs,  # noqa: F401
-    run,  # noqa: F401
     simulate,  # noqa: F401
 )

@@ -14,7 +14,7 @@ from rich.table import Table
 from harness.bench import Bench
 from harness.cli import cli
 from harness.rig import load_rig
-from simulators.population.nir import mask_nir
+from apcv.nir import mask_nir
 from simulators.reader.result import ReadResult
 
 

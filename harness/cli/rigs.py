@@ -14,8 +14,8 @@ from rich.table import Table
 from harness.bench import Bench
 from harness.cli import cli
 from harness.rig import RIGS_DIR, RigError, load_rig
-from simulators.errors import ApcvError
-from simulators.population.nir import mask_nir
+from apcv.errors import ApcvError
+from apcv.nir import mask_nir
 
 
 @cli.group()

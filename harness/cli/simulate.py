@@ -16,7 +16,7 @@ from contextlib import ExitStack
 import click
 
 from harness.cli import cli
-from harness.clock import WallClock
+from apcv.clock import WallClock
 from harness.links import LinkError, open_card_slot
 from harness.links.base import CardResponder
 from harness.pcsc import ensure_pcscd

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 
 class LinkError(ApcvError):

@@ -2,7 +2,7 @@
 
 OpenCV's VideoCapture reads a V4L2 camera by index or device path, or a recorded video file
 (a clip of a phone held to the camera, replayed the same way every run). Frames come out as
-grayscale 2-D uint8 arrays; the scanner role decodes them (``simulators/scanner``). This link
+grayscale 2-D uint8 arrays; the scanner role decodes them (``apcv/imaging``). This link
 carries frames only.
 """
 

@@ -25,6 +25,8 @@ SCANNER_SCHEMES = {
     "sim": "harness.links.sim_scanner",
     "serial": "harness.links.serial_scanner",
     "wedge": "harness.links.wedge",
+    "image": "harness.links.image",
+    "camera": "harness.links.video",
 }
 ENTRY_POINT_GROUP = "apcv_hil.links"
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 SOCKET = Path("/run/pcscd/pcscd.comm")
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")

@@ -12,18 +12,18 @@ import pytest
 from harness.bench import Bench
 from harness.links.base import LinkError, LinkUrl
 from harness.pcsc import PcscDaemon, PcscdUnavailable, ensure_pcscd
-from harness.pytest_plugin.keys import RIG_KEY, TRACE_KEY
+from harness.pytest_plugin.keys import TRACE_KEY, rig_of
 from harness.rig import RigConfig
 from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
-from simulators.profile.r1.apdu import ResponseApdu, parse_response
+from apcv.profile.r1.apdu import ResponseApdu, parse_response
 from simulators.reader.kernel import ReaderKernel
 
 
 @pytest.fixture(scope="session")
 def rig(request: pytest.FixtureRequest) -> RigConfig:
-    """The rig chosen with ``--rig`` (rigs/software.yaml by default)."""
-    return request.config.stash[RIG_KEY]
+    """The rig chosen with ``--rig`` or ``$APCV_RIG`` (the built-in ``software`` rig by default)."""
+    return rig_of(request.config)
 
 
 PCSC_SCHEMES = ("vpcd", "pcsc")

@@ -1,9 +1,35 @@
-"""Stash keys shared by the plugin's hooks and fixtures."""
+"""Stash keys shared by the plugin's hooks and fixtures, and the session's rig, loaded once."""
+
+from __future__ import annotations
+
+import os
 
 import pytest
 
-from harness.rig import RigConfig
+from apcv.errors import ApcvError
+from harness.rig import RigConfig, load_rig
 from harness.trace import TraceRecorder
 
 RIG_KEY = pytest.StashKey[RigConfig]()
 TRACE_KEY = pytest.StashKey[TraceRecorder]()
+RIG_ENV = "APCV_RIG"
+
+
+def rig_of(config: pytest.Config) -> RigConfig:
+    """The session's rig (``--rig``, else ``$APCV_RIG``, else the built-in ``software`` rig),
+    loaded on first use. A rig that does not load fails the test that needs it, with the reason
+    (and no traceback); see :func:`checked_rig` for the start of a session."""
+    if RIG_KEY not in config.stash:
+        try:
+            config.stash[RIG_KEY] = load_rig(config.getoption("--rig") or os.environ.get(RIG_ENV))
+        except ApcvError as exc:
+            pytest.fail(str(exc), pytrace=False)
+    return config.stash[RIG_KEY]
+
+
+def checked_rig(config: pytest.Config) -> RigConfig:
+    """:func:`rig_of` before any test runs: a rig that does not load is a usage error."""
+    try:
+        return rig_of(config)
+    except pytest.fail.Exception as exc:
+        raise pytest.UsageError(str(exc.msg)) from None

@@ -1,76 +1,87 @@
 """pytest entry point: ``--rig``, markers, feature gating, reports.
 
-- ``--rig FILE`` (or ``APCV_RIG``) picks the rig; default rigs/software.yaml.
+The plugin stays out of the way: in a session that passes no ``--rig`` and asks for none of
+its fixtures it prints no header, loads no rig and ignores ``APCV_RIG``. The rig is loaded
+when a test needs it (a fixture, a ``rig``/``rig_feature`` marker, a report).
+
+- ``--rig FILE|NAME`` (or ``APCV_RIG``) picks the rig; default: the built-in ``software`` rig.
 - ``@pytest.mark.rig_feature("nfc-hce")`` skips, with the reason, when the rig lacks it.
 - ``@pytest.mark.rig`` marks hardware tests: skipped unless the rig declares ``hardware``.
-- ``@pytest.mark.requirement("APCV-NFC-001", ...)`` ties a test to the profile.
+- ``@pytest.mark.requirement("APCV-NFC-001", ...)`` ties a test to the profile; an id the
+  catalogue does not know is a usage error naming it.
 - ``--apcv-report DIR`` writes index.html, junit.xml, results.json and traces there.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from harness.pytest_plugin.collector import ReportCollector
-from harness.pytest_plugin.fixtures import (
-    apdu,
-    bench,
-    card,
-    card_apdu,
-    pcsc_stack,
-    pcscd,
-    phone,
-    reader,
-    rig,
-    scanner,
-)
-from harness.pytest_plugin.keys import RIG_KEY
-from harness.rig import DEFAULT_RIG, load_rig
-from simulators.errors import ApcvError
+from harness.pytest_plugin.keys import checked_rig, rig_of
 
-__all__ = ["apdu", "bench", "card", "card_apdu", "pcsc_stack", "pcscd", "phone", "reader", "rig",
-           "scanner"]
+MARKERS = (
+    "rig: needs real hardware described by the rig file",
+    "rig_feature(name): needs the rig to provide a feature; skipped with the reason otherwise",
+    "requirement(*ids): APCV-R1 requirement ids this test checks",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apcv-hil")
-    group.addoption("--rig", default=os.environ.get("APCV_RIG", str(DEFAULT_RIG)),
-                    help="rig file deciding what stands behind each role (default: %(default)s)")
+    group.addoption("--rig", default=None,
+                    help="rig file, or the name of a built-in rig (default: $APCV_RIG, else 'software')")
     group.addoption("--apcv-report", default=None, metavar="DIR",
                     help="write index.html, junit.xml, results.json and traces to DIR")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for line in (
-        "rig: needs real hardware described by the rig file",
-        "rig_feature(name): needs the rig to provide a feature; skipped with the reason otherwise",
-        "requirement(*ids): APCV-R1 requirement ids this test checks",
-    ):
+    for line in MARKERS:
         config.addinivalue_line("markers", line)
-    try:
-        rig_config = load_rig(config.getoption("--rig"))
-    except ApcvError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.stash[RIG_KEY] = rig_config
+    from harness.pytest_plugin import fixtures
+
+    config.pluginmanager.register(fixtures, "apcv-hil-fixtures")
     report_dir = config.getoption("--apcv-report")
-    if report_dir:
-        config.pluginmanager.register(ReportCollector(Path(report_dir), rig_config), "apcv-report")
+    if config.getoption("--rig") or report_dir:
+        rig_config = checked_rig(config)  # an explicit rig is checked before anything runs
+        if report_dir:
+            from harness.pytest_plugin.collector import ReportCollector
+
+            config.pluginmanager.register(ReportCollector(Path(report_dir), rig_config), "apcv-report")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    rig_config = config.stash[RIG_KEY]
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.getoption("--rig"):
+        return None
+    rig_config = rig_of(config)
     return f"apcv-hil rig: {rig_config.name} ({rig_config.path}), profile {rig_config.profile}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unknown = [(item.nodeid, ident) for item in items for marker in item.iter_markers("requirement")
+               for ident in marker.args if not _known_requirement(ident)]
+    if unknown:
+        lines = [f"{nodeid}: unknown requirement id {ident!r} in @pytest.mark.requirement"
+                 for nodeid, ident in unknown]
+        raise pytest.UsageError("\n".join(lines))
+
+
+def _known_requirement(ident: object) -> bool:
+    from apcv.profile.catalogue import load_catalogue
+
+    return isinstance(ident, str) and ident in load_catalogue().by_id()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    rig_config = item.config.stash[RIG_KEY]
+    needs_hardware = item.get_closest_marker("rig") is not None
+    feature_markers = list(item.iter_markers("rig_feature"))
+    if not needs_hardware and not feature_markers:
+        return
+    rig_config = rig_of(item.config)
     features = rig_config.all_features()
-    if item.get_closest_marker("rig") and "hardware" not in features:
+    if needs_hardware and "hardware" not in features:
         pytest.skip(f"hardware test: rig '{rig_config.name}' has no hardware device attached")
-    for marker in item.iter_markers("rig_feature"):
+    for marker in feature_markers:
         missing = [f for f in marker.args if f not in features]
         if missing:
             pytest.skip(

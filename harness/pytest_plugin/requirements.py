@@ -1,18 +1,10 @@
-"""Requirement ids and titles, read from the profile document (docs/protocol.md)."""
+"""Requirement ids and titles, read from the profile's requirement catalogue (package data)."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-PROTOCOL_DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
-_ROW = re.compile(r"^\|\s*(APCV-[A-Z]+-\d{3})\s*\|\s*(.+?)\s*\|", re.MULTILINE)
+from apcv.profile.catalogue import load_catalogue
 
 
-def load_requirements(path: Path = PROTOCOL_DOC) -> dict[str, str]:
-    """Map requirement id -> one-line title from the document's requirement tables."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    return {m.group(1): m.group(2) for m in _ROW.finditer(text)}
+def load_requirements() -> dict[str, str]:
+    """Map requirement id -> one-line title from the catalogue."""
+    return {r.id: r.title for r in load_catalogue().requirements}

@@ -1,6 +1,6 @@
 """HTML writer (``index.html``): one self-contained page, organised by requirement id.
 
-The page is rendered from ``reports/templates/report.html.j2`` with autoescaping on; CSS
+The page is rendered from the package template ``templates/report.html.j2`` with autoescaping on; CSS
 is inline and nothing is fetched, so the file can be mailed or archived as is. Trace
 links are relative to the report directory.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from harness.report.files import write_atomic
 from harness.report.masking import mask_record
@@ -18,7 +18,6 @@ from harness.report.record import RunRecord
 
 FILENAME = "index.html"
 TEMPLATE = "report.html.j2"
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "reports" / "templates"
 
 
 def _number(value: str | float) -> str:
@@ -28,7 +27,7 @@ def _number(value: str | float) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=PackageLoader("harness.report", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

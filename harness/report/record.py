@@ -14,7 +14,7 @@ from datetime import datetime
 from importlib import metadata
 from typing import Any, Literal, NamedTuple, get_args
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
 Verdict = Literal["passed", "failed", "skipped"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.profile.iso7816 import INSTRUCTIONS, sw_meaning
-from simulators.profile.r1.apdu import ApduFormatError, parse_command
+from apcv.profile.iso7816 import INSTRUCTIONS, sw_meaning
+from apcv.profile.r1.apdu import ApduFormatError, parse_command
 
 
 def _lengths(apdu: bytes) -> tuple[str, int | None, int | None] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.clock import Clock, WallClock
+from apcv.clock import Clock, WallClock
 from harness.trace.events import EventKind, TraceEvent, micros
 from harness.trace.pcapng import write_pcapng
 from harness.trace.redact import redact_nirs

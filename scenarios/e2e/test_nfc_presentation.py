@@ -2,7 +2,7 @@
 
 import pytest
 
-from simulators.population.nir import mask_nir
+from apcv.nir import mask_nir
 
 
 @pytest.mark.requirement("APCV-NFC-031", "APCV-RDR-005")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.clock import SimPyClock
+from apcv.clock import SimPyClock
 
 DAY_S = 24 * 3600
 EPOCH = 1_767_225_600.0
@@ -17,7 +17,7 @@ EPOCH = 1_767_225_600.0
 
 
 class DayClock:
-    """A :class:`harness.clock.Clock` reading the current day's SimPy environment."""
+    """A :class:`apcv.clock.Clock` reading the current day's SimPy environment."""
 
     def __init__(self, epoch: float = EPOCH) -> None:
         self._epoch = epoch

@@ -39,7 +39,7 @@ from scenarios.models.distributions import Sampler
 from scenarios.models.identification import Identifier, Outcome
 from scenarios.models.params import Identification
 from simulators.backend.client import BackendLinkError, BackendRefused
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 from simulators.phone.unlock import MAX_CODE_TRIES, UnlockError
 from simulators.reader.errors import AppLocked
 

@@ -21,12 +21,12 @@ from harness.links.scanner_base import QrScreen
 from scenarios.models.day_clock import DayClock
 from scenarios.models.detailed_people import Patient, People
 from simulators.backend.client import BackendClient, Signer, open_backend
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 from simulators.factory import synthetic_insurer
 from simulators.phone.phone import Phone
 from simulators.phone.receipts import ReceiptStore
 from simulators.population.generator import generate_practitioners
-from simulators.profile.r1 import qr
+from apcv.profile.r1 import qr
 from simulators.reader.kernel import ReaderKernel
 from simulators.reader.result import ReadResult
 

@@ -1,6 +1,6 @@
 """Errors a user can cause when running a model (bad parameters, bad timing files)."""
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 
 class ModelError(ApcvError, ValueError):

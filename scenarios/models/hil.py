@@ -24,7 +24,7 @@ from scenarios.models.errors import ModelError
 from scenarios.models.identification import Identifier, Mix
 from scenarios.models.params import GpScenario, Identification, WalkInScenario
 from scenarios.models.waiting_room import DayResult, simulate_day
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 ROLES = {"nfc": "phone", "card": "card"}
 

@@ -6,6 +6,7 @@ names the key.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from scenarios.models.distributions import Duration
 from scenarios.models.errors import ModelError
 
-PARAMS_DIR = Path(__file__).parent / "params"
+PARAMS_DIR = files("scenarios.models") / "params"
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from harness.report.files import write_atomic
 from harness.report.masking import mask_text
 
 FILENAME = "index.html"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class _Image:
 
 def render_report(report: ModelReport) -> str:
     """The page as text (masked, images inlined)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("scenarios.models", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["href"] = lambda path: quote(path, safe="/")
     images = [_Image(path.name, base64.b64encode(path.read_bytes()).decode("ascii"))

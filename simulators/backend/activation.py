@@ -27,7 +27,7 @@ from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
 from simulators.backend.people import NIR_PATTERN, age_on, require_person
 from simulators.backend.signing import device_id, public_key_der
-from simulators.population.nir import mask_nir
+from apcv.nir import mask_nir
 
 router = APIRouter(tags=["activation"])
 log = logging.getLogger("apcv.backend.activation")

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine
 
-from harness.clock import Clock, WallClock
+from apcv.clock import Clock, WallClock
 from simulators.backend import (
     activation,
     claims,

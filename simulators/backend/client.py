@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.clock import Clock, WallClock
+from apcv.clock import Clock, WallClock
 from simulators.backend.signing import (
     device_key_id,
     operator_key,
@@ -27,8 +27,8 @@ from simulators.backend.signing import (
     public_key_der,
     sign_request,
 )
-from simulators.errors import ApcvError
-from simulators.population.model import Insured
+from apcv.errors import ApcvError
+from apcv.people import Insured
 
 BACKEND_SCHEMES = ("embedded", "http", "https")
 

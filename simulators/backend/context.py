@@ -8,9 +8,9 @@ from datetime import date, datetime
 from fastapi import Request
 from sqlalchemy import Engine
 
-from harness.clock import Clock, to_datetime
+from apcv.clock import Clock, to_datetime
 from simulators.backend.lookups import HotPath
-from simulators.profile.r1.credentials import Insurer, TrustAnchor
+from apcv.profile.r1.credentials import Insurer, TrustAnchor
 
 
 @dataclass

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from simulators.backend.settings import DEFAULT_DB
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 
 class DatabaseUrlError(ApcvError):

@@ -18,7 +18,7 @@ from simulators.backend.auth import Caller, active_device
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
 from simulators.backend.people import NIR_PATTERN, beneficiary_nirs, require_person
-from simulators.population.nir import mask_nir
+from apcv.nir import mask_nir
 
 router = APIRouter(tags=["delegations"])
 MAX_DELEGATION_S = 366 * 24 * 3600

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 
 class PostgresStartError(ApcvError):

@@ -15,10 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from simulators.errors import ApcvError
-
-REPO = Path(__file__).resolve().parents[2]
-
+from apcv.errors import ApcvError
+from simulators.backend.serve import ServeOptions
 
 class ServerStartError(ApcvError):
     """The backend child process did not come up."""
@@ -39,14 +37,11 @@ class ServerProcess:
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-c", "from harness.cli import main; main()", "backend", "serve",
-                "--db", db_url,
-                "--port", str(self.port), "--workers", str(workers)]
-        if seed_population:
-            args += ["--seed-population", str(seed_population)]
+        options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed_population=seed_population)
+        args = [sys.executable, "-m", "simulators.backend.serve", options.to_json()]
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(args, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self._wait(startup_timeout)
 

@@ -11,8 +11,8 @@ from simulators.backend.auth import Caller, operator
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
 from simulators.backend.seeding import upsert_insured
-from simulators.population.model import Insured
-from simulators.population.nir import mask_nir
+from apcv.people import Insured
+from apcv.nir import mask_nir
 
 router = APIRouter(tags=["provisioning"])
 

@@ -24,10 +24,10 @@ from simulators.backend.delegations import delegation_covers, presenting_device_
 from simulators.backend.errors import ApiError
 from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
 from simulators.backend.verification import Identity, Rights, Verification
-from simulators.errors import ApcvError
-from simulators.population.nir import mask_nir
-from simulators.profile.r1 import qr
-from simulators.profile.r1.constants import QR_MAX_TEXT
+from apcv.errors import ApcvError
+from apcv.nir import mask_nir
+from apcv.profile.r1 import qr
+from apcv.profile.r1.constants import QR_MAX_TEXT
 
 router = APIRouter(tags=["verification"])
 log = logging.getLogger("apcv.backend.verification")

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from simulators.backend import db
 from simulators.backend.signing import operator_key, practitioner_key, public_key_der
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 from simulators.population.generator import generate_population, generate_practitioners
-from simulators.population.model import Coverage, Identity, Insured
+from apcv.people import Coverage, Identity, Insured
 
 DIRECTORY_PRACTITIONERS = 200
 OPERATORS = ("review-1",)

@@ -21,9 +21,9 @@ from simulators.backend.delegations import delegation_covers, presenting_device_
 from simulators.backend.errors import ApiError
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
-from simulators.errors import ApcvError
-from simulators.population.nir import mask_nir
-from simulators.profile.r1.presentation import PresentationClaims, verify_presentation
+from apcv.errors import ApcvError
+from apcv.nir import mask_nir
+from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
 
 router = APIRouter(tags=["verification"])
 log = logging.getLogger("apcv.backend.verification")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import cbor2
 
-from simulators.population.model import Insured
-from simulators.profile.r1 import cose
-from simulators.profile.r1.apdu import CommandApdu
-from simulators.profile.r1.constants import (
+from apcv.people import Insured
+from apcv.profile.r1 import cose
+from apcv.profile.r1.apdu import CommandApdu
+from apcv.profile.r1.constants import (
     AID_CARD,
     CLA_ISO,
     EF_IDENTITY,
@@ -21,8 +21,8 @@ from simulators.profile.r1.constants import (
     PROFILE_VERSION,
     SW,
 )
-from simulators.profile.r1.credentials import Insurer
-from simulators.profile.r1.responder import (
+from apcv.profile.r1.credentials import Insurer
+from apcv.profile.r1.responder import (
     ApduResponder,
     Rejected,
     atr_with_historical_bytes,

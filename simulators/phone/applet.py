@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import cbor2
 
-from harness.clock import Clock
+from apcv.clock import Clock
 from simulators.phone.unlock import AppLock
 from simulators.phone.wallet import Wallet
-from simulators.profile.r1 import cose
-from simulators.profile.r1.apdu import CommandApdu
-from simulators.profile.r1.constants import (
+from apcv.profile.r1 import cose
+from apcv.profile.r1.apdu import CommandApdu
+from apcv.profile.r1.constants import (
     AID_APCV,
     CHALLENGE_LEN,
     CLA_ISO,
@@ -28,15 +28,15 @@ from simulators.profile.r1.constants import (
     PROFILE_VERSION,
     SW,
 )
-from simulators.profile.r1.presentation import build_claims
-from simulators.profile.r1.responder import (
+from apcv.profile.r1.presentation import build_claims
+from apcv.profile.r1.responder import (
     ApduResponder,
     Rejected,
     atr_with_historical_bytes,
     require_le,
     require_p1p2,
 )
-from simulators.profile.r1.session import (
+from apcv.profile.r1.session import (
     RandomSource,
     SecureChannel,
     SessionError,

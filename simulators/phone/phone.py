@@ -10,13 +10,13 @@ import random
 
 import numpy as np
 
-from harness.clock import Clock, WallClock
+from apcv.clock import Clock, WallClock
 from simulators.phone.applet import HceApplet
 from simulators.phone.qr_display import QrDisplay
 from simulators.phone.qr_render import render_qr
 from simulators.phone.unlock import AppLock, UnlockPolicy
 from simulators.phone.wallet import Wallet
-from simulators.profile.r1.session import RandomSource
+from apcv.profile.r1.session import RandomSource
 
 
 class Phone:

@@ -8,12 +8,12 @@ select a beneficiary (a child) instead of the holder.
 
 from __future__ import annotations
 
-from harness.clock import Clock
+from apcv.clock import Clock
 from simulators.phone.unlock import AppLock
 from simulators.phone.wallet import Wallet
-from simulators.profile.r1 import qr
-from simulators.profile.r1.constants import QR_ROTATION_S
-from simulators.profile.r1.session import RandomSource, random_bytes
+from apcv.profile.r1 import qr
+from apcv.profile.r1.constants import QR_ROTATION_S
+from apcv.profile.r1.session import RandomSource, random_bytes
 
 
 class QrDisplay:

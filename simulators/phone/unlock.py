@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from harness.clock import Clock, WallClock
-from simulators.errors import ApcvError
+from apcv.clock import Clock, WallClock
+from apcv.errors import ApcvError
 
 MAX_CODE_TRIES = 3
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from simulators.population.model import Insured
-from simulators.profile.r1.credentials import Insurer
+from apcv.people import Insured
+from apcv.profile.r1.credentials import Insurer
 
 
 @dataclass(frozen=True)

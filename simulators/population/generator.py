@@ -29,7 +29,7 @@ from datetime import date
 from itertools import islice
 
 from simulators.population.geography import COUNTRIES, DEPARTMENTS, Department
-from simulators.population.model import (
+from apcv.people import (
     Beneficiary,
     Coverage,
     Identity,
@@ -38,7 +38,7 @@ from simulators.population.model import (
     Sex,
 )
 from simulators.population.names import name_pools
-from simulators.population.nir import make_nir
+from apcv.nir import make_nir
 from simulators.population.regimes import GENERAL, REGIMES, SECTIONS, Regime
 from simulators.population.sampling import Picker
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulators.errors import ProtocolError
-from simulators.profile.iso7816 import sw_meaning
+from apcv.errors import ProtocolError
+from apcv.profile.iso7816 import sw_meaning
 
 
 class CardError(ProtocolError):

@@ -11,12 +11,12 @@ from typing import Any
 
 import cbor2
 
-from harness.clock import Clock, WallClock, to_datetime
-from simulators.errors import ProtocolError, VerificationError
-from simulators.population.model import Beneficiary, Coverage, Identity
-from simulators.profile.r1 import cose
-from simulators.profile.r1.apdu import ApduFormatError, CommandApdu, ResponseApdu, parse_response
-from simulators.profile.r1.constants import (
+from apcv.clock import Clock, WallClock, to_datetime
+from apcv.errors import ProtocolError, VerificationError
+from apcv.people import Beneficiary, Coverage, Identity
+from apcv.profile.r1 import cose
+from apcv.profile.r1.apdu import ApduFormatError, CommandApdu, ResponseApdu, parse_response
+from apcv.profile.r1.constants import (
     AID_APCV,
     AID_CARD,
     CHALLENGE_LEN,
@@ -33,9 +33,9 @@ from simulators.profile.r1.constants import (
     SHORT_LE_MAX,
     SW,
 )
-from simulators.profile.r1.credentials import TrustAnchor
-from simulators.profile.r1.presentation import verify_presentation
-from simulators.profile.r1.session import (
+from apcv.profile.r1.credentials import TrustAnchor
+from apcv.profile.r1.presentation import verify_presentation
+from apcv.profile.r1.session import (
     RandomSource,
     SecureChannel,
     SessionError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from simulators.population.model import Beneficiary, Coverage, Identity
+from apcv.people import Beneficiary, Coverage, Identity
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from simulators.backend.client import BackendClient, Signer, open_backend
 from simulators.backend.postgres_server import PostgresServer, PostgresStartError
 from simulators.factory import synthetic_insurer
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
-from simulators.population.model import Insured
+from apcv.people import Insured
 
 
 @pytest.fixture

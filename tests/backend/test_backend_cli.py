@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-import harness.cli.commands  # noqa: F401  (registers the command modules)
 from harness.cli import cli
 from simulators.backend.db import make_engine
 from simulators.backend.seeding import seed_population

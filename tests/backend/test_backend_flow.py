@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from simulators.backend.client import BackendRefused, Signer
-from simulators.backend.presentations import wallet_presentation
+from simulators.phone.offline import wallet_presentation
 from simulators.phone.wallet import Wallet
 
 
@@ -35,7 +35,7 @@ def test_expired_and_foreign_presentations_are_refused(backend, people, wallet_f
     with pytest.raises(BackendRefused, match="expired") as exc:
         backend.verify(doctor, token)
     assert exc.value.status == 422
-    from simulators.profile.r1.credentials import Insurer
+    from apcv.profile.r1.credentials import Insurer
     other = Insurer.create()
     key = ec.generate_private_key(ec.SECP256R1())
     rogue = Wallet.activate(person, other, "APCV-ROGUE", key)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer
-from simulators.backend.presentations import wallet_qr_token
+from simulators.phone.offline import wallet_qr_token
 from simulators.phone.wallet import Wallet
-from simulators.profile.r1 import qr
-from simulators.profile.r1.constants import QR_CLOCK_SKEW_S, QR_TOKEN_LIFETIME_S, QR_UNLOCK_LIFETIME_S
+from apcv.profile.r1 import qr
+from apcv.profile.r1.constants import QR_CLOCK_SKEW_S, QR_TOKEN_LIFETIME_S, QR_UNLOCK_LIFETIME_S
 
 
 def _refused(call, *args) -> BackendRefused:

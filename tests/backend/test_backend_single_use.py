@@ -11,14 +11,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
-from harness.clock import WallClock
+from apcv.clock import WallClock
 from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer, open_backend
-from simulators.backend.presentations import wallet_presentation, wallet_qr_token
+from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.backend.process import ServerProcess
 from simulators.factory import synthetic_insurer
 from simulators.phone.wallet import Wallet
-from simulators.profile.r1.credentials import key_from_scalar
+from apcv.profile.r1.credentials import key_from_scalar
 
 ATTEMPTS = 12
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from simulators.profile.r1 import cose
+from apcv.profile.r1 import cose
 
 SELECT_CARD = "00A4040C06F04150435602"
 SELECT_EF = "00A4020402010100"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import cbor2
 
-from simulators.profile.r1.apdu import CommandApdu
-from simulators.profile.r1.session import (
+from apcv.profile.r1.apdu import CommandApdu
+from apcv.profile.r1.session import (
     SecureChannel,
     SessionKeys,
     derive_session_keys,

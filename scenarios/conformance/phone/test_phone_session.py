@@ -6,9 +6,9 @@ import cbor2
 import pytest
 
 from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
-from simulators.profile.r1 import cose
-from simulators.profile.r1.apdu import CommandApdu
-from simulators.profile.r1.presentation import PresentationClaims
+from apcv.profile.r1 import cose
+from apcv.profile.r1.apdu import CommandApdu
+from apcv.profile.r1.presentation import PresentationClaims
 
 
 def get_presentation(apdu, body: bytes, le: int = 256, extended: bool = False):
@@ -58,7 +58,7 @@ def test_extended_length_answers_whole(apdu, session):
 @pytest.mark.requirement("APCV-NFC-041", "APCV-NFC-010")
 def test_extended_length_session_command(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
-    from simulators.profile.r1.session import encode_point, new_ephemeral_key
+    from apcv.profile.r1.session import encode_point, new_ephemeral_key
 
     point = encode_point(new_ephemeral_key().public_key())
     rsp = apdu.send(CommandApdu(0x80, 0x50, 0, 0, point + b"n" * 16, le=65536, extended=True).encode())

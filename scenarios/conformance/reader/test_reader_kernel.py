@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harness.clock import FrozenClock
-from simulators.errors import VerificationError
+from apcv.clock import FrozenClock
+from apcv.errors import VerificationError
 from simulators.reader.errors import AppLocked
 from simulators.reader.kernel import ReaderKernel
 
@@ -58,7 +58,7 @@ def test_locked_phone_is_reported(reader, phone):
 
 @pytest.mark.requirement("APCV-RDR-004")
 def test_rejects_untrusted_insurer(bench, phone):
-    from simulators.profile.r1.credentials import Insurer
+    from apcv.profile.r1.credentials import Insurer
 
     stranger = ReaderKernel(bench.reader_link, Insurer.create().trust_anchor)
     with pytest.raises(VerificationError, match="signature does not verify"):

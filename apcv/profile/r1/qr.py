@@ -26,9 +26,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from simulators.errors import VerificationError
-from simulators.profile.r1 import cose
-from simulators.profile.r1.constants import (
+from apcv.errors import VerificationError
+from apcv.profile.r1 import cose
+from apcv.profile.r1.constants import (
     PROFILE_VERSION,
     QR_CLOCK_SKEW_S,
     QR_MAX_COSE,
@@ -37,7 +37,7 @@ from simulators.profile.r1.constants import (
     QR_TOKEN_LIFETIME_S,
     QR_UNLOCK_LIFETIME_S,
 )
-from simulators.profile.r1.credentials import TrustAnchor
+from apcv.profile.r1.credentials import TrustAnchor
 
 TOKEN_ID_LEN = 16
 KID_LEN = 16

@@ -12,7 +12,7 @@ import time
 from harness.links.base import LinkError, LinkUrl
 from harness.links.camera import CameraFrames
 from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, check_params, scan_timeout
-from simulators.scanner.decoders import DecoderError, make_decoder
+from apcv.imaging.decoders import DecoderError, make_decoder
 
 
 class VideoScanner(ScannerLink):
@@ -52,3 +52,8 @@ class VideoScanner(ScannerLink):
 
     def close(self) -> None:
         self._frames.close()
+
+
+def open_scanner(url: LinkUrl) -> ScannerLink:
+    """The ``camera://`` scanner of ``url``: a camera or a recording, decoded here."""
+    return VideoScanner(url)

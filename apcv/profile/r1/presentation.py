@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from simulators.errors import VerificationError
-from simulators.population.model import Beneficiary, Coverage, Identity, Insured
-from simulators.profile.r1 import cose
-from simulators.profile.r1.constants import PROFILE_VERSION
-from simulators.profile.r1.credentials import TrustAnchor
+from apcv.errors import VerificationError
+from apcv.people import Beneficiary, Coverage, Identity, Insured
+from apcv.profile.r1 import cose
+from apcv.profile.r1.constants import PROFILE_VERSION
+from apcv.profile.r1.credentials import TrustAnchor
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulators.profile.r1.constants import EXTENDED_LE_MAX, SHORT_LE_MAX, SW
+from apcv.profile.r1.constants import EXTENDED_LE_MAX, SHORT_LE_MAX, SW
 
 
 class ApduFormatError(Exception):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from simulators.errors import InvalidNir
+from apcv.errors import InvalidNir
 
 NIR_LENGTH = 15
 _CORSICA = {"2A": "19", "2B": "18"}

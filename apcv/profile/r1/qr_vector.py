@@ -1,6 +1,6 @@
 """Deterministic APCV-R1 QR token vector: fixed keys, claims and clock -> one recorded token.
 
-``python -m simulators.profile.r1.qr_vector FILE`` writes the vector file. ECDSA signatures are
+``python -m apcv.profile.r1.qr_vector FILE`` writes the vector file. ECDSA signatures are
 randomised, so the file records the token produced once; the tests check that it verifies at
 the vector's time and that the code gives the same claims (CBOR) byte for byte.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from simulators.profile.r1 import qr
-from simulators.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.profile.r1 import qr
+from apcv.profile.r1.credentials import Insurer, key_from_scalar
 
 VECTOR_TIME = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 INSURER_SCALAR = int.from_bytes(hashlib.sha256(b"APCV-R1 vector insurer").digest(), "big") >> 4
@@ -64,7 +64,7 @@ def generate() -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     """Write the vector file named on the command line."""
     if len(argv) != 1:
-        print("usage: python -m simulators.profile.r1.qr_vector OUTPUT.json", file=sys.stderr)
+        print("usage: python -m apcv.profile.r1.qr_vector OUTPUT.json", file=sys.stderr)
         return 2
     Path(argv[0]).write_text(json.dumps(generate(), indent=2) + "\n", encoding="utf-8")
     return 0

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cwt import COSE, COSEKey
 from cwt.exceptions import CWTError
 
-from simulators.errors import VerificationError
+from apcv.errors import VerificationError
 
 X5CHAIN = 33
 KID = 4

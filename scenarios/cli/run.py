@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.cli import cli
 from harness.rig import load_rig
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -45,7 +44,7 @@ class _ProgressPlugin:
         self.progress.stop()
 
 
-@cli.command()
+@click.command()
 @click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/latest"), show_default=True, help="Where the report is written.")

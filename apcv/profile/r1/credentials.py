@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from simulators.errors import VerificationError
+from apcv.errors import VerificationError
 
 ROOT_NAME = "APCV-R1 Test Insurer Root CA"
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 
-from simulators.profile.r1.apdu import ApduFormatError, CommandApdu, parse_command, status
-from simulators.profile.r1.constants import CLA_ISO, CLA_PROPRIETARY, INS_GET_RESPONSE, SW
+from apcv.profile.r1.apdu import ApduFormatError, CommandApdu, parse_command, status
+from apcv.profile.r1.constants import CLA_ISO, CLA_PROPRIETARY, INS_GET_RESPONSE, SW
 
 log = logging.getLogger(__name__)
 

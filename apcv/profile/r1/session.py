@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from simulators.profile.r1.constants import AID_APCV, EPHEMERAL_KEY_LEN, PROFILE_NAME
+from apcv.profile.r1.constants import AID_APCV, EPHEMERAL_KEY_LEN, PROFILE_NAME
 
 HKDF_INFO = b"APCV-R1 session keys"
 DIRECTION_READER = b"\x00\x00\x00\x01"

@@ -1,6 +1,6 @@
 """Deterministic APCV-R1 test vectors: fixed keys and random values -> exact APDUs.
 
-``python -m simulators.profile.r1.vectors FILE`` writes the vector file. The tests replay
+``python -m simulators.vectors FILE`` writes the vector file. The tests replay
 it: the code must give the same session keys and APDUs byte for byte; only the ECDSA
 signatures (randomised) are taken from the file, where they must verify.
 """
@@ -17,13 +17,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from harness.clock import FrozenClock
+from apcv.clock import FrozenClock
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
-from simulators.population.model import Beneficiary, Coverage, Identity, Insured
-from simulators.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
-from simulators.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
-from simulators.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
+from apcv.people import Beneficiary, Coverage, Identity, Insured
+from apcv.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
+from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
+from apcv.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
 from simulators.reader.kernel import ReaderKernel
 
 VECTOR_TIME = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -146,7 +146,7 @@ def generate() -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     """Write the vector file named on the command line."""
     if len(argv) != 1:
-        print("usage: python -m simulators.profile.r1.vectors OUTPUT.json", file=sys.stderr)
+        print("usage: python -m simulators.vectors OUTPUT.json", file=sys.stderr)
         return 2
     Path(argv[0]).write_text(json.dumps(generate(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

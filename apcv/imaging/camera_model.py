@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from PIL import Image, ImageFilter
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 BACKGROUND = 96
 """Gray level around the phone (a dark desk seen by the camera)."""

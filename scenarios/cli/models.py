@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from harness.cli import cli
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import DEFAULT_MIXES, Mix
 
@@ -19,7 +18,7 @@ from scenarios.models.identification import DEFAULT_MIXES, Mix
 # apcv-hil commands start quickly.
 
 
-@cli.group()
+@click.group()
 def queue() -> None:
     """Check the queueing engine against exact results."""
 
@@ -51,7 +50,7 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
     Console().print(table)
 
 
-@cli.command("waiting-room")
+@click.command("waiting-room")
 @click.option("--scenario", default="gp", show_default=True, metavar="gp|pharmacy|hospital|FILE",
               help="A built-in scenario or a YAML parameter file.")
 @click.option("--mix", "mixes", multiple=True, metavar="card=P,qr=P,nfc=P",
@@ -162,7 +161,7 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
         click.echo(f"report: {report}")
 
 
-@cli.command()
+@click.command()
 @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default="2026-12-31",
               show_default=True, help="Last day modelled; the hourly backend profile is for this day.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False),

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
-from simulators.errors import ApcvError
+from apcv.errors import ApcvError
 
 
 class DecoderError(ApcvError):

@@ -20,8 +20,8 @@ import numpy as np
 from harness.links.base import LinkError, LinkUrl
 from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
 from harness.links.sim_scanner import POLL_S, counter
-from simulators.scanner.camera_model import CameraModel, CameraModelError
-from simulators.scanner.decoders import DecoderError, make_decoder
+from apcv.imaging.camera_model import CameraModel, CameraModelError
+from apcv.imaging.decoders import DecoderError, make_decoder
 
 CAMERA_PARAMS = tuple(field.name for field in fields(CameraModel))
 
@@ -87,11 +87,6 @@ class CameraScanner(ScannerLink):
         self._counter.screen = None
 
 
-def open_camera_scanner(url: str) -> ScannerLink:
-    """The decoding scanner of a URL: ``image:`` (a simulated screen) or ``camera:`` (real frames)."""
-    parsed = LinkUrl.parse(url)
-    if parsed.scheme == "camera":
-        from simulators.scanner.video import VideoScanner
-
-        return VideoScanner(parsed)
-    return CameraScanner(parsed)
+def open_scanner(url: LinkUrl) -> ScannerLink:
+    """The ``image:`` scanner of ``url``: a camera model looking at a simulated screen."""
+    return CameraScanner(url)

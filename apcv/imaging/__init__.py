@@ -1,0 +1,1 @@
+"""QR images: camera conditions applied to frames, and the libraries that decode them."""
