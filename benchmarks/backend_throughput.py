@@ -36,14 +36,14 @@ from pathlib import Path
 import uvloop
 
 from apcv.clock import WallClock
+from apcv.seeded_keys import synthetic_insurer
 from simulators.backend.client import Signer
 from simulators.backend.db import make_engine
 from simulators.backend.postgres_server import PostgresServer
-from simulators.phone.offline import wallet_presentation
 from simulators.backend.process import ServerProcess
 from simulators.backend.seeding import seed_population
 from simulators.backend.signing import sign_request
-from simulators.factory import synthetic_insurer
+from simulators.phone.offline import wallet_presentation
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
 

@@ -14,10 +14,11 @@ import argparse
 import os
 import time
 
+from apcv.seeded_keys import synthetic_insurer
 from harness.links import open_card_slot, open_reader
 from harness.links.tracing import TracingReaderLink
 from harness.trace import TraceRecorder
-from simulators.factory import synthetic_insurer, synthetic_phone
+from simulators.factory import synthetic_phone
 from simulators.reader.kernel import ReaderKernel
 
 TARGET_PER_S = 1000.0

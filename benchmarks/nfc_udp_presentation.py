@@ -14,8 +14,9 @@ import argparse
 import statistics
 import time
 
+from apcv.seeded_keys import synthetic_insurer
 from harness.links import open_card_slot, open_reader
-from simulators.factory import synthetic_insurer, synthetic_phone
+from simulators.factory import synthetic_phone
 from simulators.reader.kernel import ReaderKernel
 
 

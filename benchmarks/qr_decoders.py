@@ -16,10 +16,11 @@ import statistics
 import time
 
 from apcv.clock import FrozenClock
-from simulators.factory import synthetic_insurer, synthetic_phone
-from simulators.phone.qr_render import render_qr
 from apcv.imaging.camera_model import CameraModel
 from apcv.imaging.decoders import DECODERS, make_decoder
+from apcv.seeded_keys import synthetic_insurer
+from simulators.factory import synthetic_phone
+from simulators.phone.qr_render import render_qr
 
 CONDITIONS = {
     "nominal": {},

@@ -7,16 +7,16 @@ whether a simulator or a device stands behind them.
 from __future__ import annotations
 
 from apcv.clock import Clock, WallClock
+from apcv.errors import ApcvError
+from apcv.seeded_keys import synthetic_insurer
 from harness.links import CardSlot, open_card_slot, open_reader
-from harness.links.base import LinkUrl
 from harness.links.registry import open_scanner
 from harness.links.tracing import TracingReaderLink
 from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
 from simulators.card.card import VitaleCard
-from apcv.errors import ApcvError
-from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
+from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone
 from simulators.reader.kernel import ReaderKernel
 

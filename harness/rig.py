@@ -14,9 +14,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from apcv.errors import ApcvError
 from harness.links.base import LinkUrl
 from harness.links.registry import known_scanner_schemes, known_schemes
-from apcv.errors import ApcvError
 
 RIGS_DIR = Path(str(files("rigs")))
 """The built-in rigs, shipped as package data."""

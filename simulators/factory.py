@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 
 from apcv.clock import Clock
+from apcv.people import Insured
+from apcv.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.seeded_keys import seeded_scalar
 from simulators.card.card import VitaleCard
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population
-from apcv.people import Insured
-from apcv.profile.r1.credentials import Insurer, key_from_scalar
-from apcv.profile.r1.session import P256_ORDER
-
-
-def seeded_scalar(label: str, seed: int) -> int:
-    """A P-256 private scalar derived from a label and a seed (test keys only)."""
-    digest = hashlib.sha256(f"apcv-hil {label} {seed}".encode()).digest()
-    return int.from_bytes(digest, "big") % (P256_ORDER - 1) + 1
-
-
-def synthetic_insurer(seed: int = 0) -> Insurer:
-    """The synthetic insurer PKI for ``seed`` (same key in every process)."""
-    return Insurer.create(key_from_scalar(seeded_scalar("insurer-root", seed)))
 
 
 def synthetic_insured(seed: int) -> Insured:

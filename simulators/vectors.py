@@ -18,12 +18,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from apcv.clock import FrozenClock
-from simulators.phone.phone import Phone
-from simulators.phone.wallet import Wallet
 from apcv.people import Beneficiary, Coverage, Identity, Insured
 from apcv.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
 from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
 from apcv.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
+from simulators.phone.phone import Phone
+from simulators.phone.wallet import Wallet
 from simulators.reader.kernel import ReaderKernel
 
 VECTOR_TIME = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

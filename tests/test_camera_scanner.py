@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from apcv.clock import FrozenClock
-from harness.links.base import LinkError
-from harness.links.scanner_base import ScanTimeout
-from simulators.factory import synthetic_insurer, synthetic_phone
-from simulators.phone.qr_render import QUIET_ZONE, render_qr
-from harness.links.registry import open_scanner
 from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
+from apcv.seeded_keys import synthetic_insurer
+from harness.links.base import LinkError
+from harness.links.registry import open_scanner
+from harness.links.scanner_base import ScanTimeout
+from simulators.factory import synthetic_phone
+from simulators.phone.qr_render import QUIET_ZONE, render_qr
 
 
 @pytest.fixture

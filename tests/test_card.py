@@ -5,13 +5,14 @@ from __future__ import annotations
 import cbor2
 import pytest
 
-from simulators.card.card import CARD_ATR, VitaleCard, card_data, fcp
 from apcv.errors import VerificationError
-from simulators.factory import synthetic_insured, synthetic_insurer
 from apcv.people import Beneficiary, Coverage, Identity
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu, ResponseApdu, parse_response
 from apcv.profile.r1.constants import AID_APCV, AID_CARD, SW
+from apcv.seeded_keys import synthetic_insurer
+from simulators.card.card import CARD_ATR, VitaleCard, card_data, fcp
+from simulators.factory import synthetic_insured
 
 INSURER = synthetic_insurer(0)
 INSURED = synthetic_insured(5)

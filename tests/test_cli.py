@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from apcv.people import Insured
 from harness.cli import cli
 from harness.rig import RIGS_DIR
 from simulators.factory import synthetic_insured
-from apcv.people import Insured
 
 SOFTWARE = RIGS_DIR / "software.yaml"
 PHONE_INSURED = synthetic_insured(2)  # the phone of rigs/software.yaml

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import cli
 from apcv.nir import is_valid_nir
+from harness.cli import cli
 
 
 def _run(*args: str) -> tuple[int, str, str]:

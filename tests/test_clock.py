@@ -41,7 +41,8 @@ def test_simpy_clock_follows_the_environment():
 
 def test_phone_unlock_expires_on_simpy_time():
     """Simulators take any clock: an unlock session ends on the SimPy clock."""
-    from simulators.factory import synthetic_insurer, synthetic_phone
+    from apcv.seeded_keys import synthetic_insurer
+    from simulators.factory import synthetic_phone
 
     env = simpy.Environment()
     phone = synthetic_phone(2, synthetic_insurer(0), SimPyClock(env))

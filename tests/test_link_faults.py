@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import yaml
 
+from apcv.errors import ApcvError, ProtocolError
 from harness.bench import Bench
 from harness.links import LinkError, NoCardPresent
 from harness.rig import RIGS_DIR, RigConfig, parse_rig
-from apcv.errors import ApcvError, ProtocolError
 from simulators.reader.errors import CardError
 
 RigFactory = Callable[[str], RigConfig]

@@ -16,9 +16,10 @@ from harness.report import mask_text
 from scenarios.models.rollout.exports import write_locust_shape
 from scenarios.models.rollout.model import hourly_requests
 from scenarios.models.rollout.params import load_rollout
-from simulators.backend.process import REPO, ServerProcess
+from simulators.backend.process import ServerProcess
 
 LOCUST = Path(sys.executable).parent / "locust"
+REPO = Path(__file__).resolve().parents[1]
 LOCUSTFILE = REPO / "scenarios" / "load" / "locustfile.py"
 SECONDS_PER_HOUR = 1.5
 PEOPLE = 40

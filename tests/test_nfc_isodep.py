@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nfc.tag.tt4 import IsoDepInitiator
 
+from apcv.profile.r1.responder import atr_with_historical_bytes
 from harness.links.nfc_isodep import (
     Ats,
     IsoDepCard,
@@ -21,7 +22,6 @@ from harness.links.nfc_isodep import (
     parse_ats,
     parse_rats,
 )
-from apcv.profile.r1.responder import atr_with_historical_bytes
 
 
 def h(text: str) -> bytes:

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apcv.errors import InvalidNir
-from simulators.population.geography import DEPARTMENTS
 from apcv.nir import (
     check_nir,
     format_nir,
@@ -17,6 +16,7 @@ from apcv.nir import (
     nir_key,
     parse_nir,
 )
+from simulators.population.geography import DEPARTMENTS
 
 # Known vectors, key = 97 - (13-digit number mod 97):
 #   metropolitan  1 84 12 75 123 456: 1841275123456 = 97 x 18982217767 + 57 -> 97 - 57 = 40

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from apcv.errors import ApcvError, ProtocolError
+from apcv.seeded_keys import synthetic_insurer
 from harness.bench import Bench
 from harness.links import LinkError, NoCardPresent, open_reader
 from harness.pcsc import PcscdUnavailable, ensure_pcscd
 from harness.rig import RIGS_DIR, parse_rig
-from apcv.errors import ApcvError, ProtocolError
-from simulators.factory import synthetic_insurer
 from simulators.reader.errors import CardError
 from simulators.reader.kernel import ReaderKernel
 

@@ -8,12 +8,13 @@ import pytest
 
 from apcv.clock import FrozenClock
 from apcv.errors import ApcvError
-from simulators.factory import synthetic_insurer, synthetic_phone
-from simulators.phone.unlock import AppLock, UnlockError, UnlockPolicy
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.constants import AID_APCV
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.profile.r1.session import encode_point
+from apcv.seeded_keys import synthetic_insurer
+from simulators.factory import synthetic_phone
+from simulators.phone.unlock import AppLock, UnlockError, UnlockPolicy
 
 SELECT = CommandApdu(0, 0xA4, 4, 0, AID_APCV, le=256).encode()
 ESTABLISH = CommandApdu(0x80, 0x50, 0, 0, encode_point(key_from_scalar(3).public_key()) + bytes(16),

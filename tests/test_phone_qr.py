@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from apcv.clock import FrozenClock, to_datetime
-from simulators.factory import synthetic_insurer, synthetic_phone
-from simulators.phone.qr_display import QrDisplay
 from apcv.profile.r1 import qr
+from apcv.seeded_keys import synthetic_insurer
+from simulators.factory import synthetic_phone
+from simulators.phone.qr_display import QrDisplay
 
 
 @pytest.fixture

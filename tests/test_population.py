@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from apcv.nir import check_nir, make_nir
+from apcv.people import Identity, Insured, Practitioner
 from simulators.population.generator import (
     PROFESSIONS,
     REFERENCE_DATE,
@@ -15,8 +17,6 @@ from simulators.population.generator import (
     rpps_number,
 )
 from simulators.population.geography import BY_CODE, COUNTRIES, DEPARTMENTS
-from apcv.people import Identity, Insured, Practitioner
-from apcv.nir import check_nir, make_nir
 from simulators.population.regimes import REGIMES
 from simulators.population.sampling import Picker
 

@@ -15,10 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apcv.errors import VerificationError
-from simulators.factory import synthetic_insured, synthetic_insurer
 from apcv.profile.r1 import cose
 from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
 from apcv.profile.r1.presentation import PresentationClaims, build_claims, verify_presentation
+from apcv.seeded_keys import synthetic_insurer
+from simulators.factory import synthetic_insured
 
 INSURER = synthetic_insurer(0)
 TRUST = INSURER.trust_anchor
@@ -246,7 +247,7 @@ def test_any_bytes_fail_with_verification_error_only(message: bytes) -> None:
 
 def test_trailing_bytes_after_cose_are_rejected():
     """Junk appended after a signed message is an error, not silently ignored."""
-    from simulators.factory import synthetic_insurer as _insurer
+    from apcv.seeded_keys import synthetic_insurer as _insurer
 
     insurer = _insurer(0)
     signed = cose.Signer(insurer.key, None).sign(b"payload")

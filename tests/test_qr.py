@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.backend.signing import device_id
 from apcv.errors import ApcvError
 from apcv.profile.r1 import cose, qr
 from apcv.profile.r1.constants import (
@@ -26,6 +25,7 @@ from apcv.profile.r1.constants import (
     QR_UNLOCK_LIFETIME_S,
 )
 from apcv.profile.r1.credentials import Insurer
+from simulators.backend.signing import device_id
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CARD = "APCV-0123456789AB"

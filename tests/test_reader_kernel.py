@@ -9,11 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from apcv.clock import FrozenClock
-from simulators.card.card import VitaleCard
 from apcv.errors import ProtocolError, VerificationError
-from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
-from simulators.phone.applet import PHONE_ATR, fci
-from simulators.phone.phone import Phone
 from apcv.profile.r1.apdu import CommandApdu, parse_command, parse_response, status
 from apcv.profile.r1.constants import (
     AID_APCV,
@@ -31,6 +27,11 @@ from apcv.profile.r1.session import (
     new_ephemeral_key,
     transcript,
 )
+from apcv.seeded_keys import synthetic_insurer
+from simulators.card.card import VitaleCard
+from simulators.factory import synthetic_card, synthetic_phone
+from simulators.phone.applet import PHONE_ATR, fci
+from simulators.phone.phone import Phone
 from simulators.reader.errors import AppLocked, CardError, NoApcvApplication
 from simulators.reader.kernel import MAX_CHAINED_RESPONSES, ReaderKernel
 from simulators.reader.transport import ApduTransport

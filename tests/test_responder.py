@@ -9,14 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.factory import synthetic_insurer, synthetic_phone
-from simulators.phone.applet import HceApplet
-from simulators.phone.phone import Phone
 from apcv.profile.r1.apdu import CommandApdu, parse_response
 from apcv.profile.r1.constants import AID_APCV, SW
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.profile.r1.responder import ApduResponder, Rejected, atr_with_historical_bytes
 from apcv.profile.r1.session import encode_point
+from apcv.seeded_keys import synthetic_insurer
+from simulators.factory import synthetic_phone
+from simulators.phone.applet import HceApplet
+from simulators.phone.phone import Phone
 
 KNOWN_SW = {int(sw) for sw in SW}
 SELECT_APCV = CommandApdu(0, 0xA4, 4, 0, AID_APCV, le=256).encode()

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.bench import Bench, RoleUnavailable
 from apcv.clock import FrozenClock
+from harness.bench import Bench, RoleUnavailable
 from harness.links import NoCardPresent
 from harness.rig import DEFAULT_RIG, RIGS_DIR, RigConfig, RigError, load_rig, parse_rig
 

@@ -9,15 +9,16 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.bench import Bench
 from apcv.clock import FrozenClock
+from apcv.imaging.decoders import DECODERS
+from apcv.seeded_keys import synthetic_insurer
+from harness.bench import Bench
 from harness.links.base import LinkError
+from harness.links.registry import open_scanner
 from harness.links.scanner_base import ScanError, ScanTimeout
 from harness.rig import parse_rig
-from simulators.factory import synthetic_insurer, synthetic_phone
+from simulators.factory import synthetic_phone
 from simulators.phone.qr_render import render_qr
-from harness.links.registry import open_scanner
-from apcv.imaging.decoders import DECODERS
 
 SIZE = 400
 

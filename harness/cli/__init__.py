@@ -18,7 +18,6 @@ import click
 
 from apcv.errors import ApcvError
 
-
 COMMANDS_GROUP = "apcv_hil.commands"
 
 

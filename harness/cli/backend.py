@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from harness.cli import cli
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.settings import DEFAULT_DB
 
 
 @cli.group()

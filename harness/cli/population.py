@@ -11,11 +11,11 @@ from typing import IO, Any
 
 import click
 
-from harness.cli import cli
 from apcv.errors import InvalidNir
-from simulators.population.generator import generate_population, generate_practitioners
-from apcv.people import Insured
 from apcv.nir import check_nir, mask_nir, nir_key
+from apcv.people import Insured
+from harness.cli import cli
+from simulators.population.generator import generate_population, generate_practitioners
 
 CSV_INSURED_COLUMNS = (
     "nir", "birth_name", "first_names", "birth_date", "sex", "birthplace",

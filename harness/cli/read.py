@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.cli import cli
 from harness.rig import load_rig
-from apcv.nir import mask_nir
 from simulators.reader.result import ReadResult
 
 

@@ -11,11 +11,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from apcv.errors import ApcvError
+from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.cli import cli
 from harness.rig import RIGS_DIR, RigError, load_rig
-from apcv.errors import ApcvError
-from apcv.nir import mask_nir
 
 
 @cli.group()

@@ -15,12 +15,13 @@ from contextlib import ExitStack
 
 import click
 
-from harness.cli import cli
 from apcv.clock import WallClock
+from apcv.seeded_keys import synthetic_insurer
+from harness.cli import cli
 from harness.links import LinkError, open_card_slot
 from harness.links.base import CardResponder
 from harness.pcsc import ensure_pcscd
-from simulators.factory import synthetic_card, synthetic_insurer, synthetic_phone
+from simulators.factory import synthetic_card, synthetic_phone
 
 DEFAULT_LINK = "vpcd://127.0.0.1:35963"
 WATCH_INTERVAL_S = 0.5

@@ -17,11 +17,11 @@ from typing import Protocol
 
 import numpy as np
 
+from apcv.imaging.camera_model import CameraModel, CameraModelError
+from apcv.imaging.decoders import DecoderError, make_decoder
 from harness.links.base import LinkError, LinkUrl
 from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
 from harness.links.sim_scanner import POLL_S, counter
-from apcv.imaging.camera_model import CameraModel, CameraModelError
-from apcv.imaging.decoders import DecoderError, make_decoder
 
 CAMERA_PARAMS = tuple(field.name for field in fields(CameraModel))
 

@@ -21,12 +21,12 @@ import nfc.clf
 import nfc.tag
 from nfc.tag.tt4 import IsoDepInitiator
 
+from apcv.profile.r1.responder import atr_with_historical_bytes
 from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl, NoCardPresent, ReaderLink
 from harness.links.card_faults import parse_card_faults
 from harness.links.nfc_emulation import CardEmulation
 from harness.links.nfc_isodep import PCB_DESELECT, IsoDepError, fsdi_for, parse_ats, rats_command
 from harness.links.nfc_udp import LoopbackUdpDevice, loopback_endpoint, udp_frontend
-from apcv.profile.r1.responder import atr_with_historical_bytes
 
 CONNECT_TIMEOUT_S = 3.0
 ACTIVATION_TIMEOUT_S = 0.25

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
+from apcv.imaging.decoders import DecoderError, make_decoder
 from harness.links.base import LinkError, LinkUrl
 from harness.links.camera import CameraFrames
 from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, check_params, scan_timeout
-from apcv.imaging.decoders import DecoderError, make_decoder
 
 
 class VideoScanner(ScannerLink):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from apcv.profile.r1.apdu import ResponseApdu, parse_response
 from harness.bench import Bench
 from harness.links.base import LinkError, LinkUrl
 from harness.pcsc import PcscDaemon, PcscdUnavailable, ensure_pcscd
@@ -16,7 +17,6 @@ from harness.pytest_plugin.keys import TRACE_KEY, rig_of
 from harness.rig import RigConfig
 from harness.scanner import QrScanner
 from harness.trace import TraceRecorder
-from apcv.profile.r1.apdu import ResponseApdu, parse_response
 from simulators.reader.kernel import ReaderKernel
 
 

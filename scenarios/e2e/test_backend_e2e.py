@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.bench import Bench
 from apcv.clock import FrozenClock
+from harness.bench import Bench
 from harness.rig import RigConfig
 from simulators.backend.client import BackendClient, BackendRefused, Signer, open_backend
 from simulators.phone.receipts import ReceiptStore

@@ -10,15 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.bench import Bench
 from apcv.clock import FrozenClock, to_datetime
+from apcv.profile.r1 import qr
+from harness.bench import Bench
 from harness.links.scanner_base import ScanTimeout
 from harness.rig import RigConfig
 from simulators.backend.client import BackendClient, BackendRefused, Signer, open_backend
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
-from apcv.profile.r1 import qr
 
 
 @pytest.mark.requirement("APCV-QR-001", "APCV-QR-002")

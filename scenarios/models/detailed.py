@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import simpy
 
+from apcv.errors import ApcvError
 from harness.links.base import NoCardPresent
 from harness.links.scanner_base import ScanTimeout
 from scenarios.models.detailed_people import Patient
@@ -39,7 +40,6 @@ from scenarios.models.distributions import Sampler
 from scenarios.models.identification import Identifier, Outcome
 from scenarios.models.params import Identification
 from simulators.backend.client import BackendLinkError, BackendRefused
-from apcv.errors import ApcvError
 from simulators.phone.unlock import MAX_CODE_TRIES, UnlockError
 from simulators.reader.errors import AppLocked
 

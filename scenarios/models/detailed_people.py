@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.clock import Clock
+from apcv.people import Insured
+from apcv.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.seeded_keys import seeded_scalar
 from scenarios.models.errors import ModelError
 from simulators.backend.client import BackendClient, BackendRefused, Signer
 from simulators.card.card import VitaleCard
-from simulators.factory import seeded_scalar
 from simulators.phone.phone import Phone
 from simulators.phone.unlock import UnlockPolicy
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population
-from apcv.people import Insured
-from apcv.profile.r1.credentials import Insurer, key_from_scalar
 
 NOT_ELIGIBLE = ("too_young", "under_guardianship")
 """Backend refusals meaning the person cannot have the apCV at all (then they are no app user)."""

@@ -16,17 +16,17 @@ from typing import Any
 
 import httpx
 
+from apcv.errors import ApcvError
+from apcv.profile.r1 import qr
+from apcv.seeded_keys import synthetic_insurer
 from harness.links.registry import open_card_slot, open_reader, open_scanner
 from harness.links.scanner_base import QrScreen
 from scenarios.models.day_clock import DayClock
 from scenarios.models.detailed_people import Patient, People
 from simulators.backend.client import BackendClient, Signer, open_backend
-from apcv.errors import ApcvError
-from simulators.factory import synthetic_insurer
 from simulators.phone.phone import Phone
 from simulators.phone.receipts import ReceiptStore
 from simulators.population.generator import generate_practitioners
-from apcv.profile.r1 import qr
 from simulators.reader.kernel import ReaderKernel
 from simulators.reader.result import ReadResult
 

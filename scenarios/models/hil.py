@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from apcv.errors import ApcvError
 from harness.bench import Bench
 from harness.rig import load_rig
 from harness.trace import TraceRecorder
@@ -24,7 +25,6 @@ from scenarios.models.errors import ModelError
 from scenarios.models.identification import Identifier, Mix
 from scenarios.models.params import GpScenario, Identification, WalkInScenario
 from scenarios.models.waiting_room import DayResult, simulate_day
-from apcv.errors import ApcvError
 
 ROLES = {"nfc": "phone", "card": "card"}
 

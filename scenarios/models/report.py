@@ -60,8 +60,8 @@ class _Image:
 
 def render_report(report: ModelReport) -> str:
     """The page as text (masked, images inlined)."""
-    env = Environment(loader=PackageLoader("scenarios.models", "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("scenarios.models", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["href"] = lambda path: quote(path, safe="/")
     images = [_Image(path.name, base64.b64encode(path.read_bytes()).decode("ascii"))
               for path in report.images]

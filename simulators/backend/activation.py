@@ -21,13 +21,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, insert, select, update
 
+from apcv.nir import mask_nir
 from simulators.backend import db
 from simulators.backend.auth import Caller, authenticate, check_signature, operator, read_signed
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
 from simulators.backend.people import NIR_PATTERN, age_on, require_person
 from simulators.backend.signing import device_id, public_key_der
-from apcv.nir import mask_nir
 
 router = APIRouter(tags=["activation"])
 log = logging.getLogger("apcv.backend.activation")

@@ -9,6 +9,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine
 
 from apcv.clock import Clock, WallClock
+from apcv.seeded_keys import synthetic_insurer
 from simulators.backend import (
     activation,
     claims,
@@ -23,7 +24,6 @@ from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
 from simulators.backend.seeding import seed_directory
 from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
-from simulators.factory import synthetic_insurer
 
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"

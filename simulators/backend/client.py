@@ -20,6 +20,8 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.clock import Clock, WallClock
+from apcv.errors import ApcvError
+from apcv.people import Insured
 from simulators.backend.signing import (
     device_key_id,
     operator_key,
@@ -27,8 +29,6 @@ from simulators.backend.signing import (
     public_key_der,
     sign_request,
 )
-from apcv.errors import ApcvError
-from apcv.people import Insured
 
 BACKEND_SCHEMES = ("embedded", "http", "https")
 

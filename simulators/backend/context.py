@@ -9,8 +9,8 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from apcv.clock import Clock, to_datetime
-from simulators.backend.lookups import HotPath
 from apcv.profile.r1.credentials import Insurer, TrustAnchor
+from simulators.backend.lookups import HotPath
 
 
 @dataclass

@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from simulators.backend.settings import DEFAULT_DB
 from apcv.errors import ApcvError
+from simulators.backend.settings import DEFAULT_DB
 
 
 class DatabaseUrlError(ApcvError):

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection, Row, insert, or_, select, update
 
+from apcv.nir import mask_nir
 from simulators.backend import db
 from simulators.backend.auth import Caller, active_device
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
 from simulators.backend.people import NIR_PATTERN, beneficiary_nirs, require_person
-from apcv.nir import mask_nir
 
 router = APIRouter(tags=["delegations"])
 MAX_DELEGATION_S = 366 * 24 * 3600

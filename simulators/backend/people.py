@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from apcv.nir import mask_nir
 from simulators.backend import db
 from simulators.backend.errors import ApiError
 from simulators.backend.lookups import PersonRow
-from apcv.nir import mask_nir
 
 NIR_PATTERN = r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$"
 """A NIR: 13 characters (department may be 2A/2B) then the 2-digit key."""

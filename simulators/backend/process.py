@@ -18,6 +18,7 @@ import httpx
 from apcv.errors import ApcvError
 from simulators.backend.serve import ServeOptions
 
+
 class ServerStartError(ApcvError):
     """The backend child process did not come up."""
 
@@ -37,7 +38,8 @@ class ServerProcess:
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed_population=seed_population)
+        options = ServeOptions(db_url=db_url, port=self.port, workers=workers,
+                               seed_population=seed_population)
         args = [sys.executable, "-m", "simulators.backend.serve", options.to_json()]
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel
 
+from apcv.nir import mask_nir
+from apcv.people import Insured
 from simulators.backend.auth import Caller, operator
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
 from simulators.backend.seeding import upsert_insured
-from apcv.people import Insured
-from apcv.nir import mask_nir
 
 router = APIRouter(tags=["provisioning"])
 

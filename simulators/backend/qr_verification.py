@@ -17,6 +17,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, select
 
+from apcv.errors import ApcvError
+from apcv.nir import mask_nir
+from apcv.profile.r1 import qr
+from apcv.profile.r1.constants import QR_MAX_TEXT
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
@@ -24,10 +28,6 @@ from simulators.backend.delegations import delegation_covers, presenting_device_
 from simulators.backend.errors import ApiError
 from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
 from simulators.backend.verification import Identity, Rights, Verification
-from apcv.errors import ApcvError
-from apcv.nir import mask_nir
-from apcv.profile.r1 import qr
-from apcv.profile.r1.constants import QR_MAX_TEXT
 
 router = APIRouter(tags=["verification"])
 log = logging.getLogger("apcv.backend.verification")

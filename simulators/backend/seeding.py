@@ -15,11 +15,11 @@ from itertools import islice
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from apcv.errors import ApcvError
+from apcv.people import Coverage, Identity, Insured
 from simulators.backend import db
 from simulators.backend.signing import operator_key, practitioner_key, public_key_der
-from apcv.errors import ApcvError
 from simulators.population.generator import generate_population, generate_practitioners
-from apcv.people import Coverage, Identity, Insured
 
 DIRECTORY_PRACTITIONERS = 200
 OPERATORS = ("review-1",)

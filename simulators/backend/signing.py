@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from simulators.factory import seeded_scalar
 from apcv.profile.r1.credentials import key_from_scalar
+from apcv.seeded_keys import seeded_scalar
 
 SCHEME = "APCV-SIG-1"
 KEY_ID_HEADER = "x-apcv-key-id"

@@ -15,15 +15,15 @@ import logging
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from apcv.errors import ApcvError
+from apcv.nir import mask_nir
+from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, presenting_device_delegated
 from simulators.backend.errors import ApiError
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
-from apcv.errors import ApcvError
-from apcv.nir import mask_nir
-from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
 
 router = APIRouter(tags=["verification"])
 log = logging.getLogger("apcv.backend.verification")

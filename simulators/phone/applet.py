@@ -10,8 +10,6 @@ from __future__ import annotations
 import cbor2
 
 from apcv.clock import Clock
-from simulators.phone.unlock import AppLock
-from simulators.phone.wallet import Wallet
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.constants import (
@@ -46,6 +44,8 @@ from apcv.profile.r1.session import (
     random_bytes,
     transcript,
 )
+from simulators.phone.unlock import AppLock
+from simulators.phone.wallet import Wallet
 
 PHONE_ATR = atr_with_historical_bytes(b"")
 MAX_COMMAND_DATA = 1024

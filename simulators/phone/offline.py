@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 
-from simulators.phone.wallet import Wallet
 from apcv.profile.r1 import cose, qr
 from apcv.profile.r1.constants import PRESENTATION_LIFETIME_S
 from apcv.profile.r1.presentation import build_claims
+from simulators.phone.wallet import Wallet
 
 
 def wallet_presentation(wallet: Wallet, now: float, *, selected: int = 0, token_id: bytes | None = None,

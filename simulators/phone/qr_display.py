@@ -9,11 +9,11 @@ select a beneficiary (a child) instead of the holder.
 from __future__ import annotations
 
 from apcv.clock import Clock
-from simulators.phone.unlock import AppLock
-from simulators.phone.wallet import Wallet
 from apcv.profile.r1 import qr
 from apcv.profile.r1.constants import QR_ROTATION_S
 from apcv.profile.r1.session import RandomSource, random_bytes
+from simulators.phone.unlock import AppLock
+from simulators.phone.wallet import Wallet
 
 
 class QrDisplay:

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from itertools import islice
 
-from simulators.population.geography import COUNTRIES, DEPARTMENTS, Department
+from apcv.nir import make_nir
 from apcv.people import (
     Beneficiary,
     Coverage,
@@ -37,8 +37,8 @@ from apcv.people import (
     Practitioner,
     Sex,
 )
+from simulators.population.geography import COUNTRIES, DEPARTMENTS, Department
 from simulators.population.names import name_pools
-from apcv.nir import make_nir
 from simulators.population.regimes import GENERAL, REGIMES, SECTIONS, Regime
 from simulators.population.sampling import Picker
 

@@ -12,12 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.clock import FrozenClock
+from apcv.people import Insured
+from apcv.seeded_keys import synthetic_insurer
 from simulators.backend.client import BackendClient, Signer, open_backend
 from simulators.backend.postgres_server import PostgresServer, PostgresStartError
-from simulators.factory import synthetic_insurer
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
-from apcv.people import Insured
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ import time
 from sqlalchemy import func, select
 
 from apcv.clock import WallClock
+from apcv.profile.r1.credentials import key_from_scalar
+from apcv.seeded_keys import synthetic_insurer
 from simulators.backend import db
 from simulators.backend.client import BackendClient, BackendLinkError, BackendRefused, Signer, open_backend
-from simulators.phone.offline import wallet_presentation
 from simulators.backend.process import ServerProcess
-from simulators.factory import synthetic_insurer
+from simulators.phone.offline import wallet_presentation
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
-from apcv.profile.r1.credentials import key_from_scalar
 
 
 def _submit_until_down(client: BackendClient, doctor: Signer, token: str, acked: list[str],

@@ -9,12 +9,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 
+from apcv.profile.r1 import qr
+from apcv.profile.r1.constants import QR_CLOCK_SKEW_S, QR_TOKEN_LIFETIME_S, QR_UNLOCK_LIFETIME_S
 from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer
 from simulators.phone.offline import wallet_qr_token
 from simulators.phone.wallet import Wallet
-from apcv.profile.r1 import qr
-from apcv.profile.r1.constants import QR_CLOCK_SKEW_S, QR_TOKEN_LIFETIME_S, QR_UNLOCK_LIFETIME_S
 
 
 def _refused(call, *args) -> BackendRefused:

@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
 from apcv.clock import WallClock
+from apcv.profile.r1.credentials import key_from_scalar
+from apcv.seeded_keys import synthetic_insurer
 from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer, open_backend
-from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.backend.process import ServerProcess
-from simulators.factory import synthetic_insurer
+from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
-from apcv.profile.r1.credentials import key_from_scalar
 
 ATTEMPTS = 12
 

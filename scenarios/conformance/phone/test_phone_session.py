@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import cbor2
 import pytest
 
-from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.presentation import PresentationClaims
+from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
 
 
 def get_presentation(apdu, body: bytes, le: int = 256, extended: bool = False):
