@@ -6,7 +6,8 @@ client; each message is a 2-byte big-endian length then the payload. A 1-byte pa
 a control code (0 power off, 1 power on, 2 reset, 4 get ATR, answered with the ATR);
 anything else is a command APDU to answer. Attaching a device opens the connection (the
 card is inserted, the phone tapped), detaching closes it (removed). A thread serves the
-attached device; every exchange is logged with NIRs masked, and injected faults
+attached device; every command is logged with NIRs masked (answers by length and status word
+only: a NIR may span two answers), and injected faults
 (:mod:`harness.links.card_faults`, from the URL query) are noted in the trace.
 """
 
@@ -19,9 +20,9 @@ import struct
 import threading
 import time
 
+from apcv.redact import redact_nirs
 from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl
 from harness.links.card_faults import CardFaults, parse_card_faults
-from harness.trace.redact import redact_nirs
 
 DEFAULT_PORT = 35963
 CONNECT_TIMEOUT_S = 2.0
@@ -151,8 +152,9 @@ class _Attachment:
             answer = b"\x01"
         if self.slot.faults.latency_ms:
             time.sleep(self.slot.faults.latency_ms / 1000.0)
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s R-APDU %s", self.slot.url, _masked(answer))
+        if log.isEnabledFor(logging.INFO):  # lengths only: a NIR may span answers (the trace masks those)
+            log.info("%s R-APDU %d data bytes, SW %s", self.slot.url, max(len(answer) - 2, 0),
+                     answer[-2:].hex().upper() or "none")
         return answer
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from simulators.backend import (
     verification,
 )
 from simulators.backend.context import BackendContext
-from simulators.backend.errors import BodySizeLimit, install_error_handlers
+from simulators.backend.errors import BodyLimits, install_error_handlers, redact_logs
 from simulators.backend.seeding import seed_directory
 from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
 
@@ -56,7 +56,8 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodyLimits)
+    redact_logs()
     return app
 
 

@@ -1,8 +1,13 @@
-"""JSON errors: every refusal is ``{"error": code, "detail": one line naming the problem}``."""
+"""JSON errors: every refusal is ``{"error": code, "detail": one line naming the problem}``.
+
+Also the body limits (size and time) and the log filter that keeps NIRs out of the server log.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +16,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apcv.redact import redact_nirs
+
 MAX_BODY_BYTES = 64 * 1024
+BODY_TIMEOUT_S = 10.0
 
 
 class ApiError(Exception):
@@ -54,18 +62,29 @@ def install_error_handlers(app: FastAPI) -> None:
         code, detail = _validation_detail(exc)
         return JSONResponse(error_body(code, detail), status_code=400 if code == "malformed_json" else 422)
 
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_body("internal_error", "the service failed on this request; it is logged"),
+                            status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
 
-class BodySizeLimit:
-    """ASGI middleware refusing request bodies over ``limit`` bytes with 413."""
+class BodyLimits:
+    """ASGI middleware: 413 for a request body over ``limit`` bytes, whether it declares its
+    length or comes chunked, and 408 for a body not fully received within ``timeout`` seconds.
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    The body (at most ``limit`` bytes) is read here, then handed to the app in one message, so
+    the app never meets a body it would have to refuse halfway.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,40 +92,83 @@ class BodySizeLimit:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await self._refuse(send, "content-length is not a number" if not length.isdigit()
-                               else f"body of {int(length)} bytes is over the {self.limit}-byte limit")
+            await _refuse(send, 413, "body_too_large",
+                          "content-length is not a number" if not length.isdigit()
+                          else f"body of {int(length)} bytes is over the {self.limit}-byte limit")
             return
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _Oversize()
-            return message
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _Oversize:
-            if not started:
-                await self._refuse(send, f"body is over the {self.limit}-byte limit")
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away
+                    chunk = message.get("body", b"")
+                    seen += len(chunk)
+                    if seen > self.limit:
+                        await _refuse(send, 413, "body_too_large",
+                                      f"body is over the {self.limit}-byte limit")
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _refuse(send, 408, "body_timeout", f"request body not received within {self.timeout:g} s")
+            return
+        body = b"".join(chunks)
+        delivered = False
 
-    @staticmethod
-    async def _refuse(send: Send, detail: str) -> None:
-        body = json.dumps(error_body("body_too_large", detail)).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
-class _Oversize(Exception):
-    """Raised inside the app when the streamed body passes the limit."""
+async def _refuse(send: Send, status: int, code: str, detail: str) -> None:
+    body = json.dumps(error_body(code, detail)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class NirRedactingFilter(logging.Filter):
+    """Masks every NIR in a log record: its message, its arguments and its traceback text.
+
+    Installed on the handlers of the server's loggers (:func:`redact_logs`), so whatever a
+    library puts in a message or an exception (a statement's parameters, a value in a
+    validation error) reaches the log with NIRs masked.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit the format: keep the format alone
+            message = str(record.msg)
+        record.msg, record.args = redact_nirs(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_nirs(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_nirs(record.stack_info)
+        return True
+
+
+_REDACTING = NirRedactingFilter()
+
+
+def redact_logs() -> None:
+    """Put the NIR filter on every handler of the root, uvicorn's and our loggers (idempotent)."""
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "apcv", "sqlalchemy")
+    handlers = {h for name in names for h in logging.getLogger(name).handlers}
+    if logging.lastResort is not None:
+        handlers.add(logging.lastResort)
+    for handler in handlers:
+        if _REDACTING not in handler.filters:
+            handler.addFilter(_REDACTING)

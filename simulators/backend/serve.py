@@ -38,6 +38,7 @@ def serve(options: ServeOptions) -> None:
 
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
+    from simulators.backend.http_limits import UVICORN_LIMITS
 
     engine = make_engine(options.db_url)
     if options.seed_population:
@@ -53,7 +54,7 @@ def serve(options: ServeOptions) -> None:
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=options.host,
                 port=options.port, workers=options.workers, log_level="warning", access_log=False,
-                proxy_headers=False, server_header=False)
+                proxy_headers=False, server_header=False, **UVICORN_LIMITS)
 
 
 if __name__ == "__main__":
