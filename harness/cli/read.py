@@ -17,6 +17,9 @@ from harness.cli import cli
 from harness.rig import load_rig
 from simulators.reader.result import ReadResult
 
+MAX_READS = 100_000
+"""Presentations one command makes at most (their timings are kept to summarise)."""
+
 
 @cli.command()
 @click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
@@ -24,8 +27,8 @@ from simulators.reader.result import ReadResult
               help="Which role to present to the reader (simulated devices).")
 @click.option("--beneficiary", type=click.IntRange(min=0), default=0, show_default=True,
               help="0 for the holder, i for the i-th beneficiary.")
-@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Number of presentations; timings are summarised.")
+@click.option("--count", type=click.IntRange(min=1, max=MAX_READS), default=1, show_default=True,
+              help=f"Number of presentations (at most {MAX_READS:,}); timings are summarised.")
 @click.option("--trace", "trace_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the exchange as FILE.pcapng and FILE.jsonl (suffix ignored).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -36,43 +39,45 @@ def read(rig_file: str | None, device: str, beneficiary: int, count: int,
     with Bench(config) as bench:
         if getattr(config.roles, device) is not None and getattr(config.roles, device).simulated:
             bench.present(device)
-        results = _read_many(bench, beneficiary, count)
+        last, timings = _read_many(bench, beneficiary, count)
         if trace_file is not None:
             paths = bench.recorder.save(trace_file.parent, trace_file.stem)
             click.echo(f"trace: {', '.join(str(p) for p in paths.values())}", err=True)
-    last = results[-1]
     summary = last.summary(mask_nir)
     if count > 1:
-        summary["runs"] = _timing_stats(results)
+        summary["runs"] = _timing_stats(timings)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         _print_table(summary, config.name)
 
 
-def _read_many(bench: Bench, beneficiary: int, count: int) -> list[ReadResult]:
+def _read_many(bench: Bench, beneficiary: int, count: int) -> tuple[ReadResult, list[dict[str, float]]]:
+    """The last read and the timings of every read (only those are kept: memory stays small)."""
     if count == 1:
-        return [bench.reader.read(beneficiary)]
-    results = []
+        result = bench.reader.read(beneficiary)
+        return result, [result.timings_ms]
+    timings = []
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("presentations", total=count)
         for _ in range(count):
-            results.append(bench.reader.read(beneficiary))
+            result = bench.reader.read(beneficiary)
+            timings.append(result.timings_ms)
             bench.recorder.events.clear()  # keep only the last exchange in memory
             progress.advance(task)
-    return results
+    return result, timings
 
 
-def _timing_stats(results: list[ReadResult]) -> dict[str, dict[str, float]]:
+def _timing_stats(timings: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     stats = {}
-    for step in results[0].timings_ms:
-        values = sorted(r.timings_ms[step] for r in results)
+    for step in timings[0]:
+        values = sorted(t[step] for t in timings)
         stats[step] = {
             "mean_ms": round(statistics.fmean(values), 3),
             "p50_ms": round(values[len(values) // 2], 3),
             "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3),
         }
-    return {"count": len(results), "timings": stats}
+    return {"count": len(timings), "timings": stats}
 
 
 def _print_table(summary: dict, rig_name: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import random
 
 import cbor2
 import pytest
@@ -25,7 +26,7 @@ from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer
 from simulators.backend.signing import sign_request
 from simulators.identity.france_identite import FranceIdentite
-from simulators.phone.offline import wallet_presentation
+from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
 
 
@@ -244,3 +245,26 @@ def test_delegated_card_only_for_the_delegate(backend, delegation):
     card = backend.delegated_card(delegation.delegate_wallet.device_key, made)
     data = IssuerSigned.from_bytes(base64.b64decode(card["card_data"]))
     assert len(data.items) == 3  # holder, rights, the one delegated child
+
+
+@pytest.mark.requirement("APCV-BE-004", "APCV-QR-007")
+def test_bit_flipped_presentations_and_tokens_are_4xx(backend, adult, wallet_for, doctor, operator, clock):
+    """Random single-bit flips of a real presentation and of a real QR token, through the service."""
+    backend.provision(operator, adult)
+    wallet = wallet_for(adult)
+    rng = random.Random(10)
+    presentation = wallet_presentation(wallet, clock.now(), selected=1)
+    text = wallet_qr_token(wallet, clock.now(), selected=1)
+    for _ in range(150):
+        bit = rng.randrange(len(presentation) * 8)
+        flipped = bytearray(presentation)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        response = backend.send("POST", "/v1/verifications",
+                                {"presentation": base64.b64encode(bytes(flipped)).decode()}, doctor)
+        assert 400 <= response.status_code < 500, response.text
+        position = rng.randrange(6, len(text))
+        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+        changed = text[:position] + rng.choice(alphabet.replace(text[position], "")) + text[position + 1:]
+        response = backend.send("POST", "/v1/verifications/qr", {"qr": changed}, doctor)
+        assert 400 <= response.status_code < 500, response.text
+    assert _count(backend, db.used_token) == 0
