@@ -61,9 +61,9 @@ def _read_many(bench: Bench, beneficiary: int, count: int) -> tuple[ReadResult, 
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("presentations", total=count)
         for _ in range(count):
+            bench.recorder.events.clear()  # keep only the last exchange in memory (and in --trace)
             result = bench.reader.read(beneficiary)
             timings.append(result.timings_ms)
-            bench.recorder.events.clear()  # keep only the last exchange in memory
             progress.advance(task)
     return result, timings
 

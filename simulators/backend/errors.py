@@ -65,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(error_body("internal_error", "the service failed on this request; it is logged"),
-                            status_code=500)
+                            status_code=500, headers={"connection": "close"})  # uvicorn closes it after
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
