@@ -1,23 +1,27 @@
 """Fixtures scenarios use: the rig, a bench of live roles, presented devices, raw APDUs.
 
 Scenarios ask for roles, never for classes: the rig file decides what stands behind them.
+The bench, links and simulators are imported when a fixture is first used, so a session
+that uses none of them pays nothing for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from apcv.profile.r1.apdu import ResponseApdu, parse_response
-from harness.bench import Bench
 from harness.links.base import LinkError, LinkUrl
-from harness.pcsc import PcscDaemon, PcscdUnavailable, ensure_pcscd
 from harness.pytest_plugin.keys import TRACE_KEY, rig_of
 from harness.rig import RigConfig
-from harness.scanner import QrScanner
-from harness.trace import TraceRecorder
-from simulators.reader.kernel import ReaderKernel
+
+if TYPE_CHECKING:
+    from apcv.profile.r1.apdu import ResponseApdu
+    from harness.bench import Bench
+    from harness.pcsc import PcscDaemon
+    from harness.scanner import QrScanner
+    from simulators.reader.kernel import ReaderKernel
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +42,8 @@ def uses_pcsc(config: RigConfig) -> bool:
 @pytest.fixture(scope="session")
 def pcscd() -> Iterator[PcscDaemon]:
     """A running pcscd with the vpcd driver; started for the session (and stopped) if needed."""
+    from harness.pcsc import PcscdUnavailable, ensure_pcscd
+
     try:
         daemon = ensure_pcscd()
     except PcscdUnavailable as exc:
@@ -56,6 +62,9 @@ def pcsc_stack(rig: RigConfig, request: pytest.FixtureRequest) -> PcscDaemon | N
 def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None,
           request: pytest.FixtureRequest) -> Iterator[Bench]:
     """Live roles of the rig for one test; its trace is kept with the test's report."""
+    from harness.bench import Bench
+    from harness.trace import TraceRecorder
+
     recorder = TraceRecorder()
     request.node.stash[TRACE_KEY] = recorder
     with Bench(rig, recorder=recorder) as live:
@@ -116,6 +125,8 @@ class ApduSession:
 
     def send(self, apdu: bytes | str) -> ResponseApdu:
         """Send ``apdu`` (bytes or hex with optional spaces); return the parsed response."""
+        from apcv.profile.r1.apdu import parse_response
+
         raw = bytes.fromhex(apdu.replace(" ", "")) if isinstance(apdu, str) else apdu
         return parse_response(self._link.transceive(raw))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from importlib.resources import files
 from pathlib import Path
 
 import click
@@ -13,7 +14,8 @@ from rich.table import Table
 
 from harness.rig import load_rig
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS_DIR = Path(str(files("scenarios")))
+"""The installed scenarios package: its suites are what `run` runs."""
 DEFAULT_SUITES = ("conformance", "e2e")
 
 
