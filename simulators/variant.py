@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apcv.errors import ApcvError
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -18,3 +20,7 @@ class Variant:
     description: str
     breaks: tuple[str, ...]
     """Requirement ids whose tests must fail against this variant (at least one of them)."""
+
+
+class UnknownVariant(ApcvError):
+    """A rig or a command named a variant that its role does not have."""

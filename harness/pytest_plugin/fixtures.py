@@ -19,6 +19,7 @@ from harness.rig import RigConfig
 if TYPE_CHECKING:
     from apcv.profile.r1.apdu import ResponseApdu
     from harness.bench import Bench
+    from harness.dut.control import DutControl
     from harness.pcsc import PcscDaemon
     from harness.scanner import QrScanner
     from simulators.reader.kernel import ReaderKernel
@@ -79,10 +80,49 @@ def _presented(bench: Bench, role: str):
     return device
 
 
+class DutActions:
+    """Physical acts on a device under test (tap, remove, lock, unlock, show_qr): done on the
+    simulator when the bench holds it, else through the rig's DUT control. An act that needs
+    a person nobody is there for skips the test with the reason; one that fails fails it."""
+
+    def __init__(self, control: DutControl) -> None:
+        self._control = control
+
+    def __call__(self, action: str, **placeholders: str) -> None:
+        from harness.dut.control import ControlError, OperatorAbsent
+
+        try:
+            self._control.perform(action, **placeholders)
+        except OperatorAbsent as exc:
+            pytest.skip(str(exc))
+        except ControlError as exc:
+            pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def dut_act(bench: Bench, request: pytest.FixtureRequest) -> DutActions:
+    """Carries out physical acts on the phone role: ``dut_act("lock")``."""
+    from harness.dut.actions import in_process_control, rig_control
+
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    control = in_process_control(bench) or rig_control(
+        bench.config, request.config.getoption("--operator"), capture.global_and_fixture_disabled)
+    return DutActions(control)
+
+
 @pytest.fixture
 def phone(bench: Bench):
-    """The phone role, tapped on the reader (a simulated phone, or skipped)."""
+    """The simulated phone, tapped on the reader (skipped when the phone is a real device)."""
     return _presented(bench, "phone")
+
+
+@pytest.fixture
+def tapped_phone(bench: Bench, dut_act: DutActions) -> None:
+    """The phone role on the reader: a simulated phone is tapped by the bench, any other is
+    tapped through the DUT control (a person, a command, or the simulator's channel)."""
+    if bench.config.roles.phone is None:
+        pytest.skip(f"rig '{bench.config.name}' has no phone role")
+    dut_act("tap")
 
 
 @pytest.fixture
@@ -135,7 +175,7 @@ class ApduSession:
 
 
 @pytest.fixture
-def apdu(bench: Bench, phone) -> Iterator[ApduSession]:
+def apdu(bench: Bench, tapped_phone: None) -> Iterator[ApduSession]:
     """A connected raw APDU session with the phone role on the reader."""
     session = ApduSession(bench)
     yield session

@@ -31,6 +31,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apcv-hil")
     group.addoption("--rig", default=None,
                     help="rig file, or the name of a built-in rig (default: $APCV_RIG, else 'software')")
+    group.addoption("--operator", default="auto", choices=("prompt", "auto", "skip"),
+                    help="who does the physical acts a prompt control asks for: prompt (a person at "
+                         "the terminal), skip (tests needing one skip), auto (prompt when there is a "
+                         "terminal; default)")
     group.addoption("--apcv-report", default=None, metavar="DIR",
                     help="write index.html, junit.xml, results.json and traces to DIR")
 

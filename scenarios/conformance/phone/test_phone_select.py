@@ -38,9 +38,7 @@ def test_select_wrong_p1p2(apdu, p1p2):
 
 
 @pytest.mark.requirement("APCV-NFC-004", "APCV-NFC-030")
-@pytest.mark.rig_feature("sim-phone")
-def test_locked_phone_selects_but_refuses_session(apdu, phone):
-    phone.lock.lock()
+def test_locked_phone_selects_but_refuses_session(apdu, locked_app):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     rsp = apdu.send("80 50 00 00 51" + "04" + "00" * 80 + "00")
     assert (rsp.sw, rsp.data) == (0x6982, b"")

@@ -7,7 +7,6 @@ import pytest
 from apcv.clock import FrozenClock
 from apcv.errors import VerificationError
 from simulators.reader.errors import AppLocked
-from simulators.reader.kernel import ReaderKernel
 
 STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
 
@@ -40,9 +39,8 @@ def test_falls_back_to_card(reader, card):
 
 @pytest.mark.requirement("APCV-RDR-002", "APCV-NFC-041")
 @pytest.mark.parametrize("extended, max_le", [(True, 256), (False, 256), (False, 64)])
-def test_short_and_extended_length(bench, phone, extended, max_le):
-    kernel = ReaderKernel(bench.reader_link, bench.insurer.trust_anchor,
-                          extended_length=extended, max_le=max_le)
+def test_short_and_extended_length(bench, phone, reader, extended, max_le):
+    kernel = type(reader)(bench.reader_link, bench.trust, extended_length=extended, max_le=max_le)
     assert kernel.read().kind == "phone"
 
 
@@ -57,17 +55,29 @@ def test_locked_phone_is_reported(reader, phone):
 
 
 @pytest.mark.requirement("APCV-RDR-004")
-def test_rejects_untrusted_insurer(bench, phone):
-    from apcv.profile.r1.credentials import Insurer
+@pytest.mark.parametrize(("variant", "fault"), [
+    ("phone-uncertified-key", "signature does not verify"),
+    ("phone-expired-certificate", "not valid at"),
+    ("phone-bad-signature", "signature"),
+])
+def test_rejects_a_hostile_phone(bench, reader, variant, fault):
+    bench.present_device("phone", bench.make_phone(variant=variant))
+    with pytest.raises(VerificationError, match=fault):
+        reader.read()
 
-    stranger = ReaderKernel(bench.reader_link, Insurer.create().trust_anchor)
-    with pytest.raises(VerificationError, match="signature does not verify"):
-        stranger.read()
+
+@pytest.mark.requirement("APCV-RDR-004")
+def test_rejects_a_presentation_from_another_session(bench, reader):
+    bench.present_device("phone", bench.make_phone(variant="phone-replays-presentation"))
+    assert reader.read().kind == "phone"  # the first presentation is genuine
+    with pytest.raises(VerificationError, match="another session"):
+        reader.read()
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-022")
-def test_rejects_expired_device_certificate(bench, phone):
-    later = FrozenClock(datetime.now(UTC) + timedelta(days=365 * 40))
-    kernel = ReaderKernel(bench.reader_link, bench.insurer.trust_anchor, clock=later)
-    with pytest.raises(VerificationError, match="not valid at"):
+@pytest.mark.requirement("APCV-RDR-004")
+def test_rejects_an_expired_presentation(bench, reader):
+    later = FrozenClock(datetime.now(UTC) + timedelta(seconds=130))
+    bench.present_device("phone", bench.make_phone())
+    kernel = type(reader)(reader.transport, reader.trust, clock=later)
+    with pytest.raises(VerificationError, match="expired"):
         kernel.read()
