@@ -17,6 +17,7 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q scenarios --rig rigs/pcsc-vpcd.yaml
+	$(BIN)/python -m pytest -q scenarios/conformance/phone --rig rigs/phone-dut.yaml
 
 lint: setup
 	$(BIN)/ruff check .

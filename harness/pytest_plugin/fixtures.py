@@ -59,8 +59,24 @@ def pcsc_stack(rig: RigConfig, request: pytest.FixtureRequest) -> PcscDaemon | N
     return request.getfixturevalue("pcscd") if uses_pcsc(rig) else None
 
 
+@pytest.fixture(scope="session")
+def dut_process(rig: RigConfig, pcsc_stack: PcscDaemon | None) -> Iterator[None]:
+    """The process the rig launches for its DUT (``dut.launch``), for the whole session."""
+    if rig.dut is None or not rig.dut.launch:
+        yield
+        return
+    from harness.dut.launch import LaunchedDut, LaunchError
+
+    try:
+        launched = LaunchedDut(rig.dut.launch)
+    except LaunchError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield
+    launched.stop()
+
+
 @pytest.fixture
-def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None,
+def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: None,
           request: pytest.FixtureRequest) -> Iterator[Bench]:
     """Live roles of the rig for one test; its trace is kept with the test's report."""
     from harness.bench import Bench

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from apcv.errors import ApcvError
+from harness.dut.checks import check_dut
 from harness.rig import RigConfig, load_rig
 from harness.trace import TraceRecorder
 
@@ -21,7 +22,9 @@ def rig_of(config: pytest.Config) -> RigConfig:
     (and no traceback); see :func:`checked_rig` for the start of a session."""
     if RIG_KEY not in config.stash:
         try:
-            config.stash[RIG_KEY] = load_rig(config.getoption("--rig") or os.environ.get(RIG_ENV))
+            rig = load_rig(config.getoption("--rig") or os.environ.get(RIG_ENV))
+            check_dut(rig)
+            config.stash[RIG_KEY] = rig
         except ApcvError as exc:
             pytest.fail(str(exc), pytrace=False)
     return config.stash[RIG_KEY]

@@ -12,7 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from apcv.profile.catalogue import ROLES
+from harness.dut.actions import OPERATOR_MODES
+from harness.dut.checks import check_dut
 from harness.rig import load_rig
+from scenarios.conformance.plans import plan_dir
 
 SCENARIOS_DIR = Path(str(files("scenarios")))
 """The installed scenarios package: its suites are what `run` runs."""
@@ -52,17 +56,31 @@ class _ProgressPlugin:
               default=Path("reports/latest"), show_default=True, help="Where the report is written.")
 @click.option("--suite", "suites", multiple=True, type=click.Choice(["conformance", "e2e"]),
               help="Suites to run (default: all of them).")
+@click.option("--role", default=None, type=click.Choice(ROLES),
+              help="Run this role's conformance plan (default: the rig's DUT role; all suites on a rig "
+                   "without a DUT).")
+@click.option("--operator", default="auto", show_default=True, type=click.Choice(OPERATOR_MODES),
+              help="Physical acts a prompt control asks for: prompt (a person at the terminal), skip "
+                   "(those tests skip), auto (prompt when there is a terminal).")
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failure.")
-def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], keyword: str | None,
-        exitfirst: bool) -> None:
-    """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces."""
+def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: str | None, operator: str,
+        keyword: str | None, exitfirst: bool) -> None:
+    """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces.
+
+    With a device under test (the rig's ``dut``, or ``--role``) only that role's plan runs."""
     config = load_rig(rig_file)  # fail early with a clear message
+    check_dut(config)
+    role = role or (config.dut.role if config.dut is not None else None)
     if report_dir.exists():
         shutil.rmtree(report_dir)
     console = Console(stderr=True)
-    args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
-    args += ["-o", "addopts=", "--rig", config.path, "--apcv-report", str(report_dir), "-p", "no:terminal",
+    if role is not None and not suites:
+        args = [str(plan_dir(role))]
+    else:
+        args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
+    args += ["-o", "addopts=", "--rig", config.path, "--operator", operator,
+             "--apcv-report", str(report_dir), "-p", "no:terminal",
              "-p", "no:cacheprovider", "--rootdir", str(SCENARIOS_DIR.parent)]
     if keyword:
         args += ["-k", keyword]

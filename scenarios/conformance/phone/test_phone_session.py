@@ -62,7 +62,7 @@ def test_device_certificate_chains_to_the_insurer(apdu, session, bench):
 
 @pytest.mark.requirement("APCV-NFC-023")
 def test_presentation_is_bound_to_the_session(apdu, session):
-    establish(apdu)  # an earlier session on the same phone must not leak into this one
+    presented(apdu, session)  # an earlier presentation must not leak into the next session
     fresh = establish(apdu)
     _, _, payload = presented(apdu, fresh, challenge=b"Z" * 16)
     claims = PresentationClaims.from_cbor(payload)
