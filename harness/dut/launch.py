@@ -45,9 +45,9 @@ class LaunchedDut:
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.05):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
                 state = (f"exited with {self.process.returncode}" if self.process.returncode is not None
                          else f"printed no '{READY_MARK}' line within {timeout:g} s")
+                self.stop()
                 raise LaunchError(f"dut.launch {' '.join(command)} {state}: {self.output()[-800:]}")
 
     def _read(self) -> None:
