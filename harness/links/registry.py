@@ -20,6 +20,7 @@ BUILTIN_SCHEMES = {
     "vpcd": "harness.links.vpcd",
     "pcsc": "harness.links.pcsc",
     "nfc": "harness.links.nfc",
+    "relay": "harness.links.relay",
 }
 SCANNER_SCHEMES = {
     "sim": "harness.links.sim_scanner",
