@@ -15,6 +15,7 @@ from apcv.errors import ApcvError
 from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.cli import cli
+from harness.dut.checks import check_dut
 from harness.rig import RIGS_DIR, RigError, load_rig
 
 
@@ -46,7 +47,9 @@ def list_rigs(directory: Path) -> None:
 def check(rig_file: str) -> None:
     """Validate a rig file, open its links, read each simulated device once and scan its QR."""
     rig = load_rig(rig_file)
-    click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile})")
+    check_dut(rig)
+    dut = f", device under test: {rig.dut.role}" if rig.dut is not None else ""
+    click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile}{dut})")
     with Bench(rig) as bench:
         devices = [r for r in ("phone", "card") if getattr(bench, r) is not None]
         if not devices:
