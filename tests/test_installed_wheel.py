@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ folder of a fresh venv (outside the repository) holding the built wheel."""
     root = tmp_path_factory.mktemp("wheel")
     assert REPO not in root.parents
+    source = root / "source"  # a copy: building writes egg-info and build/ beside the sources
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", "*.egg-info", "build", ".hypothesis", "reports"))
     built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                  "-w", str(root / "dist"), str(REPO)], cwd=root)
+                  "-w", str(root / "dist"), str(source)], cwd=root)
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((root / "dist").glob("apcv_hil-*.whl"))
     venv = root / "venv"
