@@ -226,3 +226,16 @@ def test_a_bug_is_one_line_with_exit_1() -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("apcv-hil: error: internal error: RuntimeError: something of ours broke")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_run_with_failures_is_a_failed_check(tmp_path: Path) -> None:
+    """A phone left locked fails the reads: exit 1, the failures listed, then the one error line."""
+    rig = tmp_path / "locked.yaml"
+    rig.write_text(SOFTWARE.read_text(encoding="utf-8").replace("locked: false", "locked: true"),
+                   encoding="utf-8")
+    result = invoke("run", "--rig", str(rig), "-k", "test_reads_phone", "--report", str(tmp_path / "r"))
+    assert result.exit_code == 1, result.output
+    assert "FAILED scenarios/conformance/reader/test_reader_kernel.py::test_reads_phone" in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("apcv-hil: error: 1 of 1 scenarios failed on rig software"), last
+    assert (tmp_path / "r" / "index.html").is_file()

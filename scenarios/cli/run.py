@@ -80,7 +80,10 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], keyword
     _summary(console, plugin, config.name, report_dir)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise OneLineError(f"the scenarios could not run (pytest exit code {int(code)})", FAILED_EXIT)
-    raise SystemExit(0 if code == pytest.ExitCode.OK else FAILED_EXIT)
+    if code == pytest.ExitCode.TESTS_FAILED:
+        failed = plugin.counts["failed"] + plugin.counts["error"]
+        raise OneLineError(f"{failed} of {sum(plugin.counts.values())} scenarios failed on rig {config.name} "
+                           f"(report: {report_dir / 'index.html'})", FAILED_EXIT)
 
 
 def _summary(console: Console, plugin: _ProgressPlugin, rig_name: str, report_dir: Path) -> None:
