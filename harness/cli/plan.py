@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from apcv.profile.catalogue import ROLES, load_catalogue
 from harness.cli import cli
+from harness.cli.output import make_console, print_table
 from simulators.variants import variants_of
 
 
@@ -31,8 +31,8 @@ def plan(role: str, as_json: bool) -> None:
     table = Table("id", "level", "kind", "budget", "title", title=f"plan of the {role} role")
     for r in requirements:
         table.add_row(r.id, r.level, r.kind, f"{r.budget_ms:g} ms" if r.budget_ms else "", r.title)
-    console = Console(width=max(Console().width, 120))
-    console.print(table)
+    console = make_console()
+    print_table(table, console)
     mandatory = sum(r.level == "mandatory" for r in requirements)
     console.print(f"{mandatory} mandatory, {len(requirements) - mandatory} optional; "
                   f"{len(variants)} faulty variants prove the plan can fail")

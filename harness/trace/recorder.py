@@ -7,6 +7,7 @@ from pathlib import Path
 
 from apcv.clock import Clock, WallClock
 from harness.trace.events import EventKind, TraceEvent, micros
+from harness.trace.files import TraceFiles
 from harness.trace.pcapng import write_pcapng
 from harness.trace.redact import redact_nirs
 
@@ -66,9 +67,10 @@ class TraceRecorder:
 
     def save(self, directory: str | Path, stem: str) -> dict[str, Path]:
         """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed)."""
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        return {
-            "jsonl": self.write_jsonl(folder / f"{stem}.jsonl"),
-            "pcapng": self.write_pcapng(folder / f"{stem}.pcapng"),
-        }
+        with self.open_files(directory, stem) as files:
+            files.write(self.events)
+        return files.paths
+
+    def open_files(self, directory: str | Path, stem: str) -> TraceFiles:
+        """``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory``, open to be written in batches."""
+        return TraceFiles(directory, stem, self.link or "apcv-hil")

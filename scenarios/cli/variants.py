@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from harness.cli import FAILED_EXIT
+from harness.cli.output import print_table
 from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 
@@ -45,12 +46,12 @@ def variants(roles: tuple[str, ...], rig_file: str, jobs: int, markdown: Path | 
         for row in rows:
             table.add_row(row["role"], row["variant"], ", ".join(row["breaks"]),
                           ", ".join(row["caught_by"]) or "-", "yes" if row["caught"] else "NO")
-        Console(width=200).print(table)
+        print_table(table)
         for role, ref in references.items():
             state = "passes" if not ref["mandatory_not_passed"] else f"misses {ref['mandatory_not_passed']}"
             click.echo(f"reference {role}: {state}")
     ok = all(r["caught"] for r in rows) and not any(r["mandatory_not_passed"] for r in references.values())
-    raise SystemExit(0 if ok else 1)
+    raise SystemExit(0 if ok else FAILED_EXIT)
 
 
 def _write_report(folder: Path, summary: dict) -> None:

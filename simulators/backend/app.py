@@ -6,6 +6,7 @@ import os
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from apcv.clock import Clock, WallClock
@@ -27,6 +28,8 @@ from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
 
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"
+DOCS_ASSETS = "/docs/assets"
+"""Where the API documentation pages' scripts, style sheet and icon are served."""
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 """No OpenTelemetry: FastAPI would otherwise look for a configured provider on every request."""
 
@@ -38,11 +41,14 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
     """
     db.create_schema(engine)
     seed_directory(engine, seed)
-    app = FastAPI(title=TITLE, version=VERSION,
-                  description="Insurer services behind the apCV: activation, verification, rights, "
-                              "INSi, claims and receipts, delegations. Requests are signed (APCV-SIG-1, "
-                              "see docs/backend.md).",
-                  telemetry=NO_TELEMETRY)
+    # /docs (Swagger UI) and /redoc load their scripts from /docs/assets, files shipped in the
+    # fastapi-offline package: no CDN, so they work on a machine with no Internet access
+    app = FastAPIOffline(title=TITLE, version=VERSION,
+                         description="Insurer services behind the apCV: activation, verification, rights, "
+                                     "INSi, claims and receipts, delegations. Requests are signed "
+                                     "(APCV-SIG-1, see docs/backend.md).",
+                         static_url=DOCS_ASSETS, swagger_ui_parameters={"validatorUrl": None},
+                         telemetry=NO_TELEMETRY)
     app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
     install_error_handlers(app)
     # routes are matched in order: the per-request hot path (verification, rights) first

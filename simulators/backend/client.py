@@ -70,6 +70,18 @@ class Signer:
         return cls(key, device_key_id(key.public_key()))
 
 
+def build_request(http: httpx.Client | httpx.AsyncClient, method: str, path: str, body: Any = None,
+                  signer: Signer | None = None, now: float = 0.0) -> httpx.Request:
+    """A JSON request to the backend for ``http`` (sync or async), signed by ``signer`` at ``now``."""
+    content = b"" if body is None else json.dumps(body).encode()
+    headers = {"content-type": "application/json"} if body is not None else {}
+    request = http.build_request(method, path, content=content, headers=headers)
+    if signer is not None:
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(sign_request(signer.key, signer.key_id, method, target, content, int(now)))
+    return request
+
+
 class BackendClient:
     """Signed JSON calls to the backend over any httpx client."""
 
@@ -83,13 +95,7 @@ class BackendClient:
 
     def send(self, method: str, path: str, body: Any = None, signer: Signer | None = None) -> httpx.Response:
         """One request, signed by ``signer`` when given; the raw response."""
-        content = b"" if body is None else json.dumps(body).encode()
-        headers = {"content-type": "application/json"} if body is not None else {}
-        request = self.http.build_request(method, path, content=content, headers=headers)
-        if signer is not None:
-            target = request.url.raw_path.decode("ascii")
-            request.headers.update(sign_request(signer.key, signer.key_id, method, target, content,
-                                                int(self.clock.now())))
+        request = build_request(self.http, method, path, body, signer, self.clock.now())
         try:
             return self.http.send(request)
         except httpx.TransportError as exc:

@@ -179,7 +179,11 @@ def make_engine(url: str = DEFAULT_DB) -> Engine:
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise DatabaseUrlError("an in-memory SQLite database cannot be shared; give a file path")
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUrlError(f"database URL {url!r}: cannot create its folder "
+                                   f"({exc.strerror or exc})") from None
         engine = create_engine(parsed, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -61,7 +61,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """ASGI middleware refusing request bodies over ``limit`` bytes with 413."""
+    """ASGI middleware refusing request bodies over ``limit`` bytes with 413.
+
+    A declared ``content-length`` is checked up front (the server then delivers exactly that
+    many bytes). A body without one (chunked) is read here first, at most ``limit`` bytes of
+    it, and handed to the app whole: an error raised while the app itself reads would be taken
+    by FastAPI for a malformed body (400).
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -72,32 +78,33 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await self._refuse(send, "content-length is not a number" if not length.isdigit()
-                               else f"body of {int(length)} bytes is over the {self.limit}-byte limit")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                await self._refuse(send, "content-length is not a number" if not length.isdigit()
+                                   else f"body of {int(length)} bytes is over the {self.limit}-byte limit")
+                return
+            await self.app(scope, receive, send)
             return
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _Oversize()
-            return message
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _Oversize:
-            if not started:
+            if message["type"] != "http.request":  # the client went away: nobody to answer
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
                 await self._refuse(send, f"body is over the {self.limit}-byte limit")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        whole: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay() -> Message:
+            return whole.pop() if whole else await receive()
+
+        await self.app(scope, replay, send)
 
     @staticmethod
     async def _refuse(send: Send, detail: str) -> None:
@@ -106,7 +113,3 @@ class BodySizeLimit:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _Oversize(Exception):
-    """Raised inside the app when the streamed body passes the limit."""
