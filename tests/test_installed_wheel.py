@@ -1,5 +1,10 @@
 """The wheel, installed into a fresh virtual environment outside the repository, works from
-any folder: rigs, templates, the catalogue and model parameters are package data."""
+any folder: rigs, templates, the catalogue and model parameters are package data.
+
+The wheel is installed without its dependencies, which the fresh environment borrows from
+this one through a ``.pth`` line (this environment's own apcv-hil is an editable install,
+which a ``.pth`` path does not activate), so the test needs no package index and runs offline.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -50,9 +56,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = root / "venv"
     made = _run(["/usr/bin/python3", "-m", "venv", str(venv)], cwd=root)
     assert made.returncode == 0, made.stderr
-    pip = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=root,
-               timeout=900)
+    pip = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                str(wheel)], cwd=root, timeout=300)
     assert pip.returncode == 0, pip.stderr[-2000:]
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    (site / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
 
 
@@ -101,3 +109,10 @@ def test_unrelated_pytest_session_is_untouched(installed: Path, elsewhere: Path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
     assert "apcv-hil rig" not in done.stdout  # no header, and the bad APCV_RIG is never read
+
+
+def test_the_installed_package_is_the_wheel(installed: Path, elsewhere: Path) -> None:
+    code = "import harness, rigs; print(harness.__file__, rigs.__file__)"
+    done = _run([str(installed / "python"), "-c", code], cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert str(REPO) not in done.stdout and "site-packages" in done.stdout
