@@ -141,3 +141,19 @@ def test_no_display_named_and_none_in_the_environment(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     with pytest.raises(LinkError, match="no X display: set DISPLAY or name one"):
         open_display("screen:")
+
+
+def test_qr_show_command_puts_each_code_up(xdisplay):
+    from click.testing import CliRunner
+
+    from harness.cli import cli
+
+    result = CliRunner().invoke(cli, ["qr", "show", "--display", f"screen:{xdisplay}", "--rotation", "0.5",
+                                      "--duration", "1.6", "--beneficiary", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"showing the phone's code on screen:{xdisplay} (1280×720)")
+    assert "a new one every 0.5 s" in lines[0]
+    codes = [line for line in lines if " UTC code " in line]
+    assert len(codes) >= 3 and all("characters" in line for line in codes), lines
+    assert len({line.split("token ", 1)[1] for line in codes}) == len(codes)  # each one new

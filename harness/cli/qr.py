@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from apcv.profile.r1 import qr as r1_qr
 from apcv.profile.r1.credentials import TrustAnchor
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli import cli
+from harness.links.display_base import DisplayLink
+from harness.links.registry import open_display
 from harness.qr_check import TokenCheck, check_token
 from harness.rig import RigConfig, load_rig
 from simulators.factory import synthetic_phone
@@ -168,3 +171,53 @@ def decode(images: tuple[Path, ...], decoder: str, rig_file: str | None, trust_f
         click.echo(json.dumps(results, indent=2))
     if failures:
         raise ApcvError(f"{failures} of {len(results)} image(s) or code(s) did not give a valid APCV1 token")
+
+
+@qr.command()
+@click.option("--rig", "rig_file", default=None, help=RIG_HELP)
+@click.option("--beneficiary", type=click.IntRange(min=0), default=0, show_default=True,
+              help="0 for the holder, i for the i-th beneficiary.")
+@click.option("--display", "display_url", default="screen:", show_default=True,
+              help="Display link: screen: (the X display in $DISPLAY), screen::1, screen:?windowed=800x600.")
+@click.option("--rotation", type=click.FloatRange(0.5, 3600), default=None,
+              help="Seconds between codes (default: the profile's 30).")
+@click.option("--duration", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds to show codes; 0 runs until Ctrl-C.")
+def show(rig_file: str | None, beneficiary: int, display_url: str, rotation: float | None,
+         duration: float) -> None:
+    """Show the phone's live, rotating QR code full-screen, for a real scanner pointed at the monitor.
+
+    Each new code is printed with the time it appeared; when the 15-minute unlock session
+    ends the phone is unlocked again, as the holder would.
+    """
+    phone = rig_phone(load_rig(rig_file), WallClock(), beneficiary)
+    if rotation is not None:
+        phone.qr.rotation_s = rotation
+    display = open_display(display_url)
+    try:
+        display.show(phone)
+        click.echo(f"showing the phone's code on {display_url} ({display.size[0]}×{display.size[1]}), "
+                   f"a new one every {phone.qr.rotation_s:g} s" + ("" if duration else "; Ctrl-C stops"))
+        _follow(display, phone, duration)
+    finally:
+        display.close()
+
+
+def _follow(display: DisplayLink, phone: Phone, duration: float) -> None:
+    """Print each code as it appears, until ``duration`` s have passed (0: forever)."""
+    end = time.monotonic() + duration if duration else float("inf")
+    printed = codes = 0
+    while time.monotonic() < end:
+        if phone.qr_payload() is None:
+            phone.unlock()
+            click.echo("the unlock session ended: unlocked again")
+        history = display.history
+        for shown in history[printed:]:
+            if shown.payload is not None:
+                codes += 1
+                wall = datetime.fromtimestamp(time.time() - (time.monotonic() - shown.at), UTC)
+                token_id = r1_qr.decode(shown.payload).claims.token_id.hex()
+                click.echo(f"{wall:%H:%M:%S.%f}"[:-3] + f" UTC code {codes}: token {token_id[:8]}…, "
+                           f"{len(shown.payload)} characters")
+        printed = len(history)
+        time.sleep(min(0.1, max(0.0, end - time.monotonic())))
