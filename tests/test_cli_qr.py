@@ -163,3 +163,27 @@ def test_encode_errors(tmp_path: Path):
 
 def test_decoded_token_matches_the_profile(code: Path):
     assert qr.decode(decoded_token(code)).claims.beneficiary is None
+
+
+def test_verify_scanned_texts_from_arguments_and_stdin(code: Path):
+    from harness.cli import cli
+
+    token = decoded_token(code)
+    result = invoke("qr", "verify", token)
+    assert result.exit_code == 0 and result.stdout.startswith("token 1: valid APCV1 token for the holder")
+    piped = CliRunner().invoke(cli, ["qr", "verify"], input=f"{token}\r\n\nAPCV1:QPCV&M\r\n")
+    lines = piped.stdout.strip().splitlines()
+    assert lines[0].startswith("token 1: valid")
+    assert "token 2: QR token has a non-base45 character" in lines[1]
+    assert "1 of 2 token(s) are not valid" in one_line_error(piped)
+    assert "no token text given" in one_line_error(CliRunner().invoke(cli, ["qr", "verify"], input=""))
+    assert "does not start with 'APCV1:'" in one_line_error(invoke("qr", "verify", "QPCV&M:NCF"))
+
+
+def test_verify_a_line_past_the_longest_token():
+    from harness.cli import cli
+
+    result = CliRunner().invoke(cli, ["qr", "verify"], input="APCV1:" + "0" * 100_000 + "\nAPCV1:A\n")
+    lines = result.stdout.strip().splitlines()
+    assert "token 1: QR token of 4297 characters exceeds 4296" in lines[0]
+    assert lines[1].startswith("token 2: QR token is not valid base45") and len(lines) == 2

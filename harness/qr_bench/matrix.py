@@ -3,7 +3,8 @@
 A frame counts as read when the decoder returns exactly the token shown. Conditions are
 spread over a pool of worker processes (one per core); each worker builds its decoders once
 and runs one library at a time (OpenCV limited to one thread), so the times are those of
-one core. Frames and their noise are seeded: the same arguments give the same frames.
+one core. The camera's random parts are seeded; the tokens are fresh R1 tokens each run (new
+token ids, randomised ECDSA signatures), so hard conditions vary by a few frames between runs.
 """
 
 from __future__ import annotations
