@@ -25,6 +25,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/nfc_presentation.py
+	$(BIN)/python benchmarks/qr_decoders.py
 
 vectors: setup
 	$(BIN)/python -m simulators.vectors docs/vectors/r1-presentation.json

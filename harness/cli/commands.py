@@ -5,6 +5,8 @@ from harness.cli import (
     backend,  # noqa: F401
     plan,  # noqa: F401
     population,  # noqa: F401
+    qr,  # noqa: F401
+    qr_bench,  # noqa: F401
     read,  # noqa: F401
     rigs,  # noqa: F401
     simulate,  # noqa: F401
