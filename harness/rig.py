@@ -114,6 +114,17 @@ class Roles(_Strict):
     scanner: ScannerRole | None = None
 
 
+class DutIdentity(_Strict):
+    """The device under test as its maker names it; certification bundles carry it beside what
+    the link reports (ATR, reader name, firmware, serial)."""
+
+    vendor: str = ""
+    model: str = ""
+    version: str = Field("", description="firmware or app version")
+    serial: str = ""
+    description: str = ""
+
+
 class RigConfig(_Strict):
     """A whole rig file."""
 
@@ -124,6 +135,7 @@ class RigConfig(_Strict):
     roles: Roles
     features: tuple[str, ...] = ()
     calibration: dict[str, float] = Field(default_factory=dict)
+    dut: DutIdentity | None = None
     path: str = Field("", exclude=True)
 
     def has_feature(self, feature: str) -> bool:

@@ -3,6 +3,7 @@
 # one line per command module; each module decorates its commands with @cli.command()
 from harness.cli import (
     backend,  # noqa: F401
+    bundle,  # noqa: F401
     population,  # noqa: F401
     read,  # noqa: F401
     rigs,  # noqa: F401

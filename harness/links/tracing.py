@@ -73,6 +73,9 @@ class TracingReaderLink(ReaderLink):
         self.recorder.response(rapdu)
         return rapdu
 
+    def identity(self) -> dict[str, str]:
+        return self.inner.identity()
+
     def disconnect(self) -> None:
         self.inner.disconnect()
         self.recorder.field(False)

@@ -17,7 +17,7 @@ SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SUITES = ("conformance", "e2e")
 
 
-class _ProgressPlugin:
+class ProgressPlugin:
     """Shows a progress bar while pytest runs, and counts outcomes."""
 
     def __init__(self, console: Console) -> None:
@@ -66,7 +66,7 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], keyword
         args += ["-k", keyword]
     if exitfirst:
         args.append("-x")
-    plugin = _ProgressPlugin(console)
+    plugin = ProgressPlugin(console)
     code = pytest.main(args, plugins=[plugin])
     _summary(console, plugin, config.name, report_dir)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
@@ -74,7 +74,7 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], keyword
     raise SystemExit(0 if code == pytest.ExitCode.OK else 1)
 
 
-def _summary(console: Console, plugin: _ProgressPlugin, rig_name: str, report_dir: Path) -> None:
+def _summary(console: Console, plugin: ProgressPlugin, rig_name: str, report_dir: Path) -> None:
     table = Table("outcome", "count", title=f"rig {rig_name}")
     for outcome, n in plugin.counts.items():
         table.add_row(outcome, str(n))
