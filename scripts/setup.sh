@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(python3-venv python3-dev build-essential tshark pcscd vsmartcard-vpcd pcsc-tools
+SYSTEM_PACKAGES=(python3-venv python3-dev build-essential tshark pcscd vsmartcard-vpcd pcsc-tools chromium chromium-driver
                  opensc libpcsclite-dev swig libzbar0 postgresql)
 PYTHON=${PYTHON:-/usr/bin/python3}
 VENV=.venv

@@ -4,6 +4,7 @@
 from harness.cli import (
     backend,  # noqa: F401
     bundle,  # noqa: F401
+    compare,  # noqa: F401
     population,  # noqa: F401
     read,  # noqa: F401
     rigs,  # noqa: F401

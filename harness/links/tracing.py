@@ -26,6 +26,8 @@ class Recorder(Protocol):
 
     def note(self, text: str) -> None: ...
 
+    def attach(self, suffix: str, data: bytes, detail: str = "") -> None: ...
+
 
 @runtime_checkable
 class PresenceEvents(Protocol):

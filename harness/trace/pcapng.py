@@ -5,8 +5,10 @@ A capture holds one Section Header Block, one Interface Description Block
 field change or APDU. Each packet starts with Wireshark's 4-byte ISO 14443
 pseudo-header: version ``0``, an event byte, and the big-endian length of what follows.
 APDUs travel inside ISO 14443-4 I-blocks (PCB ``0x02``/``0x03``, no CID, no NAD), the
-CRC dropped. Notes become packet comments on the next packet (see :func:`pcapng_bytes`); the
-detail of a field change (a tap, a removal) is its own packet's comment.
+CRC dropped. Each APDU packet carries its name as a comment (``SELECT CLA=00 INS=A4 ...``, or
+``ESTABLISH SESSION (APCV-R1) answer: 9000 success``), so a capture names R1's commands even
+without ``docs/wireshark/apcv_r1.lua``. Notes become packet comments on the next packet (see
+:func:`pcapng_bytes`); the detail of a field change (a tap, a removal) is its own packet's comment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
+from harness.trace.apdu import describe_command, describe_response
 from harness.trace.events import TraceEvent, iso_time, micros
 
 LINKTYPE_ISO_14443 = 264
@@ -139,15 +142,26 @@ def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> byt
     framer = _Framer()
     packets: list[tuple[int, bytes, list[str]]] = []
     pending: list[str] = []
+    command = ""
     for event in events:
         if event.kind == "note":
             pending.append(_note_comment(event))
             continue
         packet = framer.packet(event)
-        if packet is not None:
-            detail = [event.detail] if event.kind in ("field_on", "field_off") and event.detail else []
-            packets.append((micros(event.timestamp), packet, pending + detail))
-            pending = []
+        if packet is None:
+            continue
+        if event.kind in ("field_on", "field_off"):
+            detail = [event.detail] if event.detail else []
+        elif event.kind == "command":
+            info = describe_command(event.data)
+            command = info.get("name", "unknown")
+            detail = [info.get("summary", info.get("error", ""))]
+        else:
+            info = describe_response(event.data)
+            detail = [f"{command or 'response'} answer: "
+                      + (f"{info['sw']} {info['meaning']}" if "sw" in info else info["error"])]
+        packets.append((micros(event.timestamp), packet, pending + detail))
+        pending = []
     section_comments: list[str] = []
     if pending and packets:
         packets[-1][2].extend(pending)
