@@ -27,7 +27,7 @@ def _fmt(value: float) -> str:
 def _svg(label: str, body: list[str]) -> Markup:
     return Markup(
         f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+        f'width="{WIDTH}" height="{HEIGHT}">'
         f"<title>{escape(label)}</title>{''.join(body)}</svg>"
     )
 
