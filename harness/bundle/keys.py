@@ -73,8 +73,8 @@ def load_signing_key(path: str | Path) -> Ed25519PrivateKey:
     if key is None:
         raise BundleError(f"signing key {target}: not a PEM or OpenSSH private key")
     if not isinstance(key, Ed25519PrivateKey):
-        raise BundleError(f"signing key {target}: a {type(key).__name__.removeprefix('_')} key, "
-                          "not Ed25519 (make one with: openssl genpkey -algorithm ed25519)")
+        raise BundleError(f"signing key {target}: not an Ed25519 key ({type(key).__name__}); "
+                          "make one with: openssl genpkey -algorithm ed25519")
     return key
 
 
