@@ -3,82 +3,26 @@ verdict, faults active per test, trace rows, a failed scan's frame, and a role's
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
+from plugin_runs import SCENARIOS, run_plugin, software_rig
 
 from harness.rig import RIGS_DIR
-
-SCENARIOS = '''
-import time
-
-import pytest
-
-
-@pytest.mark.requirement("APCV-RDR-005")
-def test_read_within_limits(bench, phone, reader, measure):
-    result = reader.read()
-    measure("total_ms", result.timings_ms["total"], unit="ms", low=0, high=60_000)
-    time.sleep(0.05)
-
-
-@pytest.mark.requirement("APCV-NFC-002")
-def test_out_of_limits(measure):
-    measure("turnaround_ms", 72, unit="ms", high=50)
-    measure("kept_after", 1, low=0)
-
-
-@pytest.mark.requirement("APCV-QR-001")
-def test_failed_scan(bench, scanner):
-    phone = bench.require("phone")
-    phone.unlock()
-    scanner.read(timeout=0.3)
-
-
-@pytest.mark.requirement("APCV-CARD-001")
-def test_card_tagged():
-    pass
-'''
-
-
-def run_plugin(tmp_path: Path, rig: dict, *options: str) -> dict:
-    (tmp_path / "test_scenarios.py").write_text(SCENARIOS)
-    (tmp_path / "rig.yaml").write_text(yaml.safe_dump(rig))
-    out = tmp_path / "report"
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                    "test_scenarios.py", "--rig", "rig.yaml", "--apcv-report", str(out), *options],
-                   cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
-    return json.loads((out / "results.json").read_text())
-
-
-def software_rig(**changes: str) -> dict:
-    rig = yaml.safe_load((RIGS_DIR / "software.yaml").read_text())
-    rig["roles"]["scanner"]["link"] = "image:bench?decoder=zbar&blur=20"
-    for role, link in changes.items():
-        rig["roles"][role]["link"] = link
-    return rig
-
-
-@pytest.fixture(scope="module")
-def software_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return run_plugin(tmp_path_factory.mktemp("software"), software_rig())
 
 
 def by_name(results: dict) -> dict[str, dict]:
     return {r["name"]: r for r in results["results"]}
 
-
-def test_durations_count_set_up_call_and_tear_down(software_run: dict) -> None:
-    read = by_name(software_run)["test_read_within_limits"]
+def test_durations_count_set_up_call_and_tear_down(plugin_run: dict) -> None:
+    read = by_name(plugin_run)["test_read_within_limits"]
     assert read["outcome"] == "passed" and read["duration_s"] >= 0.05
 
 
-def test_measurements_are_recorded_and_decide_the_verdict(software_run: dict) -> None:
-    tests = by_name(software_run)
+def test_measurements_are_recorded_and_decide_the_verdict(plugin_run: dict) -> None:
+    tests = by_name(plugin_run)
     [total] = tests["test_read_within_limits"]["measurements"]
     assert (total["name"], total["unit"], total["passed"], total["high"]) == ("total_ms", "ms", True, 60_000)
     failed = tests["test_out_of_limits"]
@@ -87,11 +31,11 @@ def test_measurements_are_recorded_and_decide_the_verdict(software_run: dict) ->
                                  "FAILED")
     assert [(m["name"], m["passed"]) for m in failed["measurements"]] == [("turnaround_ms", False),
                                                                           ("kept_after", True)]
-    assert software_run["summary"]["requirements"]["APCV-NFC-002"] == "failed"
+    assert plugin_run["summary"]["requirements"]["APCV-NFC-002"] == "failed"
 
 
-def test_trace_rows_name_the_commands(software_run: dict) -> None:
-    rows = by_name(software_run)["test_read_within_limits"]["trace"]
+def test_trace_rows_name_the_commands(plugin_run: dict) -> None:
+    rows = by_name(plugin_run)["test_read_within_limits"]["trace"]
     names = [row["name"] for row in rows if row["kind"] == "command"]
     assert names[:3] == ["SELECT", "ESTABLISH SESSION (APCV-R1)", "GET PRESENTATION (APCV-R1)"]
     answers = [row for row in rows if row["kind"] == "response"]
@@ -99,8 +43,8 @@ def test_trace_rows_name_the_commands(software_run: dict) -> None:
     assert all(row["elapsed_ms"] >= 0 for row in answers)
 
 
-def test_a_failed_scan_keeps_the_frame_the_camera_saw(software_run: dict, tmp_path_factory) -> None:
-    scan = by_name(software_run)["test_failed_scan"]
+def test_a_failed_scan_keeps_the_frame_the_camera_saw(plugin_run: dict) -> None:
+    scan = by_name(plugin_run)["test_failed_scan"]
     assert scan["outcome"] == "failed" and "no QR payload within 0.3 s" in scan["message"]
     [frame] = scan["attachments"]
     assert frame.endswith(".failed-scan.png")
