@@ -144,7 +144,7 @@ class PcscReaderLink(ReaderLink):
     def identity(self) -> dict[str, str]:
         """The reader's name, and its vendor, firmware version and serial number when the driver
         reports them (PC/SC attributes, read on the open card connection)."""
-        found = {"reader": self.reader_name}
+        found = {"name": self.reader_name}
         if self._card is None:
             return found
         for key, attribute in _IDENTITY_ATTRIBUTES.items():
