@@ -334,3 +334,18 @@ def test_certify_refuses_an_existing_bundle_and_a_bad_key(certified: tuple[Path,
                      "--out", str(tmp_path / "x"))
     assert bad_key.exit_code != 0 and "not a PEM or OpenSSH private key" in error_lines(bad_key)[0]
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("rig", ["nfc-udp", "pcsc-vpcd"])
+def test_the_probe_reports_what_the_link_says(rig: str, request: pytest.FixtureRequest) -> None:
+    from harness.bundle.identity import probe_dut
+    from harness.rig import load_rig
+
+    if rig == "pcsc-vpcd":
+        request.getfixturevalue("pcscd")
+    found = probe_dut(load_rig(rig), "phone")
+    assert found["atr"].startswith("3B") and found["phone_link"]
+    if rig == "nfc-udp":
+        assert found["reader_name"].startswith("apcv-hil loopback UDP") and found["reader_ats"]
+    else:
+        assert found["reader_name"] == "Virtual PCD 00 00"
