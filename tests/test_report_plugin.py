@@ -7,10 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
 from plugin_runs import SCENARIOS, run_plugin, software_rig
-
-from harness.rig import RIGS_DIR
 
 
 def by_name(results: dict) -> dict[str, dict]:
@@ -52,8 +49,7 @@ def test_a_failed_scan_keeps_the_frame_the_camera_saw(plugin_run: dict) -> None:
 
 
 def test_faults_of_the_links_are_recorded_per_test(tmp_path: Path) -> None:
-    rig = yaml.safe_load((RIGS_DIR / "pcsc-vpcd.yaml").read_text())
-    rig["roles"]["phone"]["link"] += "?latency=2&fault=corrupt@40"
+    rig = software_rig(phone="sim:bench?latency=2&fault=corrupt@40")
     results = run_plugin(tmp_path, rig, "-k", "within_limits or card_tagged")
     tests = by_name(results)
     assert tests["test_read_within_limits"]["faults"] == ["phone link: latency 2 ms, corrupt at APDU 40"]
