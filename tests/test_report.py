@@ -423,9 +423,10 @@ def test_html_puts_failures_first_and_shows_what_a_person_needs(tmp_path: Path) 
 
 
 def test_html_plan_banner_names_the_blocking_requirements() -> None:
-    html = render_html(plan_record({"APCV-NFC-001": "failed"}))
+    html = render_html(plan_record({"APCV-NFC-001": "failed", "APCV-CARD-001": "passed"}))
     assert "NOT CERTIFIED" in html and 'href="#req-APCV-NFC-002"' in html
     assert 'id="matrix-optional"' in html and 'id="matrix-mandatory"' in html
+    assert "Requirements outside the phone plan, also checked by its tests (1)" in html
 
 
 @pytest.mark.parametrize(("seconds", "text"), [

@@ -129,10 +129,9 @@ def _tests(record: RunRecord, directory: Path | None) -> list[TestView]:
 
 def _matrix(record: RunRecord, tests: list[TestView]) -> dict[str, list[RequirementRow]]:
     by_nodeid = {view.result.nodeid: view for view in tests}
-    levels: dict[str, list[RequirementRow]] = {"mandatory": [], "optional": [], "untagged": []}
+    levels: dict[str, list[RequirementRow]] = {"mandatory": [], "optional": [], "outside": [], "untagged": []}
     for rid, group in record.by_requirement().items():
-        info = record.requirements.get(rid) or RequirementInfo(title="" if rid == NO_REQUIREMENT else
-                                                               "not in the catalogue of this run")
+        info = record.requirements.get(rid) or RequirementInfo(title="")
         views = [by_nodeid[result.nodeid] for result in group.results]
         times = [t for view in views for t in turnarounds_ms(view.result.trace)]
         what = "APDU turnaround"
@@ -140,8 +139,12 @@ def _matrix(record: RunRecord, tests: list[TestView]) -> dict[str, list[Requirem
             times, what = [view.result.duration_s * 1000 for view in views], "test duration"
         chart = histogram_svg(times, label=f"{rid}: {what}", budget=info.budget_ms)
         timing = f"{what} median {statistics.median(times):.3g} ms ({len(times)})" if times else ""
-        level = ("untagged" if rid == NO_REQUIREMENT
-                 else "optional" if info.level == "optional" else "mandatory")
+        if rid == NO_REQUIREMENT:
+            level = "untagged"
+        elif rid not in record.requirements:
+            level = "outside"  # named by a test, not in this run's plan
+        else:
+            level = "optional" if info.level == "optional" else "mandatory"
         levels[level].append(RequirementRow(rid, info, group.verdict, views, chart, timing))
     return levels
 
