@@ -12,6 +12,7 @@ from apcv.seeded_keys import synthetic_insurer
 from harness.dut.trust import dut_trust_anchor
 from harness.links import CardSlot, open_card_slot, open_reader
 from harness.links.base import CardResponder
+from harness.links.card_faults import CardFaults
 from harness.links.registry import open_scanner
 from harness.links.tracing import TracingReaderLink
 from harness.rig import PresentedRole, RigConfig
@@ -101,6 +102,15 @@ class Bench:
             if self._scanner.takes_screens and self.phone is not None:
                 self._scanner.show(self.phone)
         return self._scanner
+
+    def faults_active(self) -> list[str]:
+        """The faults the links opened so far inject (from their URLs), one line per role."""
+        active = []
+        for role, slot in self._slots.items():
+            faults = getattr(slot, "faults", None)
+            if isinstance(faults, CardFaults) and (faults.latency_ms or faults.at):
+                active.append(f"{role} link: {faults.describe()}")
+        return active
 
     def withdraw(self, role: str) -> None:
         """Take the device of ``role`` away from its link."""

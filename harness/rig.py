@@ -123,8 +123,9 @@ class DutIdentity(_Strict):
 
     vendor: str = ""
     model: str = ""
-    version: str = ""
+    version: str = Field("", description="firmware or app version")
     serial: str = ""
+    description: str = ""
 
 
 class DutControlConfig(_Strict):

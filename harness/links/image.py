@@ -61,6 +61,8 @@ class CameraScanner(ScannerLink):
             raise LinkError(f"{url.raw}: {exc}") from None
         self._counter = counter(url.target or "default")
         self.frames_captured = 0
+        self.last_frame: np.ndarray | None = None
+        """The last frame captured, kept so that a failed read can show what the camera saw."""
 
     @property
     def takes_screens(self) -> bool:
@@ -78,9 +80,11 @@ class CameraScanner(ScannerLink):
         if pixels is None:
             return None
         self.frames_captured += 1
-        return self.camera.capture(pixels, self.frames_captured)
+        self.last_frame = self.camera.capture(pixels, self.frames_captured)
+        return self.last_frame
 
     def read_payload(self, timeout: float | None = None) -> str:
+        self.last_frame = None
         limit = self.default_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         while True:

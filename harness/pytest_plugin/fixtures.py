@@ -7,13 +7,14 @@ that uses none of them pays nothing for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from harness.links.base import LinkError, LinkUrl
-from harness.pytest_plugin.keys import TRACE_KEY, rig_of
+from harness.pytest_plugin.keys import FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY, rig_of
+from harness.report.record import Measurement
 from harness.rig import RigConfig
 
 if TYPE_CHECKING:
@@ -86,6 +87,23 @@ def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: None,
     request.node.stash[TRACE_KEY] = recorder
     with Bench(rig, recorder=recorder) as live:
         yield live
+        request.node.stash[FAULTS_KEY] = live.faults_active()
+
+
+@pytest.fixture
+def measure(request: pytest.FixtureRequest) -> Callable[..., Measurement]:
+    """Record a measurement with its unit and limits, as OpenHTF's measurements:
+    ``measure("apdu_turnaround_ms", 3.2, unit="ms", high=50)``. Every writer shows it; a value
+    outside its limits fails the test once the test body ends (all its measurements kept)."""
+    taken = request.node.stash.setdefault(MEASUREMENTS_KEY, [])
+
+    def record(name: str, value: float, *, unit: str = "", low: float | None = None,
+               high: float | None = None) -> Measurement:
+        measurement = Measurement(name, value, unit, low, high)
+        taken.append(measurement)
+        return measurement
+
+    return record
 
 
 def _presented(bench: Bench, role: str):

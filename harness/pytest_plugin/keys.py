@@ -8,11 +8,14 @@ import pytest
 
 from apcv.errors import ApcvError
 from harness.dut.checks import check_dut
+from harness.report.record import Measurement
 from harness.rig import RigConfig, load_rig
 from harness.trace import TraceRecorder
 
 RIG_KEY = pytest.StashKey[RigConfig]()
 TRACE_KEY = pytest.StashKey[TraceRecorder]()
+MEASUREMENTS_KEY = pytest.StashKey[list[Measurement]]()
+FAULTS_KEY = pytest.StashKey[list[str]]()
 RIG_ENV = "APCV_RIG"
 
 

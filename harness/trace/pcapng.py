@@ -5,8 +5,10 @@ A capture holds one Section Header Block, one Interface Description Block
 field change or APDU. Each packet starts with Wireshark's 4-byte ISO 14443
 pseudo-header: version ``0``, an event byte, and the big-endian length of what follows.
 APDUs travel inside ISO 14443-4 I-blocks (PCB ``0x02``/``0x03``, no CID, no NAD), the
-CRC dropped. Notes become packet comments on the next packet (see :class:`PcapngWriter`); the
-detail of a field change (a tap, a removal) is its own packet's comment.
+CRC dropped. Each APDU packet carries its name as a comment (``SELECT CLA=00 INS=A4 ...``, or
+``ESTABLISH SESSION (APCV-R1) answer: 9000 success``), so a capture names R1's commands even
+without ``docs/wireshark/apcv_r1.lua``. Notes become packet comments on the next packet (see
+:class:`PcapngWriter`); the detail of a field change (a tap, a removal) is its own packet's comment.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from harness.trace.apdu import describe_command, describe_response
 from harness.trace.events import TraceEvent, iso_time, micros
 
 LINKTYPE_ISO_14443 = 264
@@ -148,6 +151,7 @@ class PcapngWriter:
         self._notes: list[str] = []
         self._held: tuple[int, bytes, list[str]] | None = None
         self._started = False
+        self._command = ""
 
     def write(self, events: Iterable[TraceEvent]) -> None:
         """Add ``events`` (after those of earlier calls)."""
@@ -158,10 +162,22 @@ class PcapngWriter:
             packet = self._framer.packet(event)
             if packet is None:
                 continue
-            detail = [event.detail] if event.kind in ("field_on", "field_off") and event.detail else []
+            detail = self._comment(event)
             self._flush()
             self._held = (micros(event.timestamp), packet, self._notes + detail)
             self._notes = []
+
+    def _comment(self, event: TraceEvent) -> list[str]:
+        """The packet's own comment: a field change's detail, or the APDU's name and meaning."""
+        if event.kind in ("field_on", "field_off"):
+            return [event.detail] if event.detail else []
+        if event.kind == "command":
+            info = describe_command(event.data)
+            self._command = info.get("name", "unknown")
+            return [info.get("summary", info.get("error", ""))]
+        info = describe_response(event.data)
+        meaning = f"{info['sw']} {info['meaning']}" if "sw" in info else info["error"]
+        return [f"{self._command or 'response'} answer: {meaning}"]
 
     def close(self) -> None:
         """Write what is held back; the stream stays open (it is the caller's)."""

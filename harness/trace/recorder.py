@@ -25,6 +25,8 @@ class TraceRecorder:
         self.link = link
         self.redact = redact
         self.events: list[TraceEvent] = []
+        self.attachments: dict[str, bytes] = {}
+        """Files kept with the trace (a failed scan's captured frame), by file suffix."""
 
     def field(self, on: bool, detail: str = "") -> TraceEvent:
         """Record the reader switching its RF field on or off (``detail``: why, e.g. a tap)."""
@@ -41,6 +43,16 @@ class TraceRecorder:
     def note(self, text: str) -> TraceEvent:
         """Record free text: a fault injected, an error, a reset, link information."""
         return self._record("note", detail=text)
+
+    def attach(self, suffix: str, data: bytes, detail: str = "") -> None:
+        """Keep ``data`` with the trace, saved as ``<stem>.<suffix>`` (e.g. ``failed-scan.png``);
+        ``detail`` is noted in the trace. A second file with the same suffix gets a number."""
+        name, number = suffix, 1
+        while name in self.attachments:
+            number += 1
+            name = f"{number}-{suffix}"
+        self.attachments[name] = bytes(data)
+        self.note(f"attached {name}" + (f": {detail}" if detail else ""))
 
     def _record(self, kind: EventKind, data: bytes = b"", detail: str = "") -> TraceEvent:
         payload = bytes(data)
@@ -66,10 +78,16 @@ class TraceRecorder:
         return write_pcapng(path, self.events, self.link or "apcv-hil")
 
     def save(self, directory: str | Path, stem: str) -> dict[str, Path]:
-        """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed)."""
+        """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed),
+        and each attachment as ``<stem>.<suffix>`` (keyed by its suffix)."""
         with self.open_files(directory, stem) as files:
             files.write(self.events)
-        return files.paths
+        paths = dict(files.paths)
+        for suffix, data in self.attachments.items():
+            target = Path(directory) / f"{stem}.{suffix}"
+            target.write_bytes(data)
+            paths[suffix] = target
+        return paths
 
     def open_files(self, directory: str | Path, stem: str) -> TraceFiles:
         """``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory``, open to be written in batches."""

@@ -25,7 +25,7 @@ SCENARIOS_DIR = Path(str(files("scenarios")))
 DEFAULT_SUITES = ("conformance", "e2e")
 
 
-class _ProgressPlugin:
+class ProgressPlugin:
     """Shows a progress bar while pytest runs, and counts outcomes."""
 
     def __init__(self, console: Console) -> None:
@@ -79,7 +79,7 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: s
         shutil.rmtree(report_dir)
     console = make_console(stderr=True)
     if role is not None and not suites:
-        args = [str(plan_dir(role))]
+        args = [str(plan_dir(role)), "--apcv-role", role]
     else:
         args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
     args += ["-o", "addopts=", "--rig", config.path, "--operator", operator,
@@ -89,7 +89,7 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: s
         args += ["-k", keyword]
     if exitfirst:
         args.append("-x")
-    plugin = _ProgressPlugin(console)
+    plugin = ProgressPlugin(console)
     code = pytest.main(args, plugins=[plugin])
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         shutil.rmtree(report_dir, ignore_errors=True)
@@ -106,7 +106,7 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: s
                            f"(report: {report_dir / 'index.html'})", FAILED_EXIT)
 
 
-def _summary(console: Console, plugin: _ProgressPlugin, rig_name: str, report_dir: Path) -> None:
+def _summary(console: Console, plugin: ProgressPlugin, rig_name: str, report_dir: Path) -> None:
     table = Table("outcome", "count", title=f"rig {rig_name}")
     for outcome, n in plugin.counts.items():
         table.add_row(outcome, str(n))
