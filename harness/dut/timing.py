@@ -1,7 +1,8 @@
 """Timing requirements judged from trace timestamps against the catalogue's budgets.
 
-The measured value is recorded beside the verdict (``record_property``), so the report
-shows it; the rig's ``calibration`` may add a known fixed delay of the bench to a budget
+The measured value is recorded as a measurement with the budget as its upper limit (the
+``measure`` fixture), so every writer shows it beside the verdict and a value over the budget
+fails the test; the rig's ``calibration`` may add a known fixed delay of the bench to a budget
 (``<requirement id>_ms``, e.g. a USB reader's own latency measured once).
 """
 
@@ -37,15 +38,14 @@ def exchanges(events: Sequence[TraceEvent]) -> list[tuple[float, float]]:
 
 
 def judge(requirement_id: str, measured_ms: Sequence[float], rig: RigConfig | None,
-          record: Callable[[str, object], None], statistic: str = "max") -> tuple[float, float]:
-    """Record the measurement (``statistic`` of ``measured_ms``: max, median or p95) and its
-    budget beside the verdict; return (value, budget) for the test to assert on."""
+          measure: Callable[..., object], statistic: str = "max") -> tuple[float, float]:
+    """Measure ``statistic`` of ``measured_ms`` (max, median or p95) against the requirement's
+    budget as the upper limit; return (value, budget)."""
     if not measured_ms:
         raise ValueError(f"{requirement_id}: nothing was measured")
     ordered = sorted(measured_ms)
     value = {"max": ordered[-1], "median": statistics.median(ordered),
              "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]}[statistic]
     budget = budget_ms(requirement_id, rig)
-    record(f"{requirement_id} {statistic} ms", round(value, 3))
-    record(f"{requirement_id} budget ms", budget)
+    measure(f"{requirement_id} {statistic}", round(value, 3), unit="ms", high=budget)
     return value, budget

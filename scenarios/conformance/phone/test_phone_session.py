@@ -176,12 +176,12 @@ def test_reselect_restarts(apdu):
 
 
 @pytest.mark.requirement("APCV-NFC-060")
-def test_presentation_within_budget(apdu, bench, rig, record_property):
+def test_presentation_within_budget(apdu, bench, rig, measure):
     durations = []
     for _ in range(3):
         first = len(bench.recorder.events)
         presented(apdu, establish(apdu))
         pairs = exchanges(bench.recorder.events[first:])
         durations.append((pairs[-1][1] - pairs[0][0]) * 1000)
-    value, budget = judge("APCV-NFC-060", durations, rig, record_property, statistic="max")
+    value, budget = judge("APCV-NFC-060", durations, rig, measure, statistic="max")
     assert value <= budget, f"a whole presentation took {value:.1f} ms (budget {budget:g} ms)"

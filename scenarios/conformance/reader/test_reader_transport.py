@@ -92,12 +92,12 @@ def test_removal_mid_exchange_is_reported_and_the_next_tap_read(bench, reader, p
 
 
 @pytest.mark.requirement("APCV-RDR-015")
-def test_reader_turnaround_per_apdu(bench, rig, reader, probe, record_property):
+def test_reader_turnaround_per_apdu(bench, rig, reader, probe, measure):
     for _ in range(5):
         reader.read()
     round_trips = exchanges(bench.recorder.events)
     assert len(round_trips) == len(probe.busy)
     own = [((answered - sent) - (done - started)) * 1000
            for (sent, answered), (started, done) in zip(round_trips, probe.busy, strict=True)]
-    value, budget = judge("APCV-RDR-015", own, rig, record_property, statistic="p95")
+    value, budget = judge("APCV-RDR-015", own, rig, measure, statistic="p95")
     assert value <= budget, f"the reader's own turnaround p95 is {value:.2f} ms (budget {budget:g} ms)"
