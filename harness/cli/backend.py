@@ -26,11 +26,16 @@ def backend() -> None:
               help="Seed a new database with this many synthetic insured people first.")
 @click.option("--population-seed", type=int, default=0, show_default=True,
               help="Seed of the synthetic population.")
+@click.option("--variant", default=None, metavar="NAME",
+              help="Serve a faulty variant that breaks one rule (docs/backend.md), to prove a plan fails.")
+@click.option("--test-clock", is_flag=True,
+              help="Serve /v1/test/clock, through which a review operator moves the service's clock forward.")
 def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
-          population_seed: int) -> None:
+          population_seed: int, variant: str | None, test_clock: bool) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C."""
     from simulators.backend.serve import ServeOptions
     from simulators.backend.serve import serve as serve_backend
 
     serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed,
-                               seed_population=seed_population, population_seed=population_seed))
+                               seed_population=seed_population, population_seed=population_seed,
+                               variant=variant, test_clock=test_clock))

@@ -17,6 +17,7 @@ import httpx
 
 from apcv.errors import ApcvError
 from simulators.backend.serve import ServeOptions
+from simulators.backend.variants import policy_of
 
 
 class ServerStartError(ApcvError):
@@ -34,12 +35,14 @@ class ServerProcess:
     """``apcv-hil backend serve`` running in a child process."""
 
     def __init__(self, db_url: str, *, workers: int = 1, seed_population: int = 0, port: int | None = None,
+                 seed: int = 0, variant: str | None = None, test_clock: bool = False,
                  startup_timeout: float = 180.0) -> None:
+        policy_of(variant)  # an unknown variant is refused here, naming the known ones
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        options = ServeOptions(db_url=db_url, port=self.port, workers=workers,
-                               seed_population=seed_population)
+        options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed=seed,
+                               seed_population=seed_population, variant=variant, test_clock=test_clock)
         args = [sys.executable, "-m", "simulators.backend.serve", options.to_json()]
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")

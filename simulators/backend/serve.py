@@ -12,12 +12,13 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.variants import policy_of
 
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How to serve: database, address, workers, seeds."""
+    """How to serve: database, address, workers, seeds, and for tests a faulty variant and the test clock."""
 
     db_url: str = DEFAULT_DB
     host: str = "127.0.0.1"
@@ -26,6 +27,10 @@ class ServeOptions:
     seed: int = 0
     seed_population: int = 0
     population_seed: int = 0
+    variant: str | None = None
+    """A faulty variant of the backend (:mod:`simulators.backend.variants`); None: the reference."""
+    test_clock: bool = False
+    """Serve ``/v1/test/clock``, through which a review operator moves the service's clock forward."""
 
     def to_json(self) -> str:
         """The options as one JSON argument for a child process."""
@@ -39,6 +44,7 @@ def serve(options: ServeOptions) -> None:
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
 
+    policy_of(options.variant)  # an unknown variant is refused before anything is touched
     engine = make_engine(options.db_url)
     if options.seed_population:
         started = time.perf_counter()
@@ -50,6 +56,8 @@ def serve(options: ServeOptions) -> None:
     engine.dispose()
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
+    os.environ[ENV_VARIANT] = options.variant or ""
+    os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=options.host,
                 port=options.port, workers=options.workers, log_level="warning", access_log=False,
