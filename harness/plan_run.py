@@ -23,10 +23,13 @@ VARIANT_ENV = "APCV_VARIANT"
 """Names the faulty variant a child run tests (until rigs name it in their ``dut`` block)."""
 OUTPUT_TAIL = 4000
 PLUGIN = "harness.pytest_plugin.plugin"
+COMPLETED = (0, 1)
+"""pytest's exit codes of a run that ran its tests: all passed, some failed."""
 
 
 class PlanRunError(ApcvError):
-    """A plan run ended without a readable ``results.json`` (the message holds its output's tail)."""
+    """A plan run was stopped (a usage error, an interruption) or left no readable ``results.json``;
+    the message holds the exit code and the tail of its output."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ def run_plan(plan: Path, report_dir: Path, *, variant: str | None = None, rig: s
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     duration = time.perf_counter() - started
     output = (done.stdout + done.stderr)[-OUTPUT_TAIL:]
+    if done.returncode not in COMPLETED:
+        raise PlanRunError(f"plan {plan} ({variant or 'reference'}) stopped with exit code "
+                           f"{done.returncode}: {output}")
     try:
         results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
         verdicts = dict(results["summary"]["requirements"])

@@ -49,6 +49,6 @@ def test_an_unknown_variant_stops_the_run_naming_the_known_ones(tmp_path):
     with pytest.raises(PlanRunError) as stopped:
         run_plan(PLAN, tmp_path, variant=UNKNOWN)
     message = str(stopped.value)
-    assert f"exit code {pytest.ExitCode.USAGE_ERROR.value}" in message
+    assert f"exit code {pytest.ExitCode.USAGE_ERROR.value}:" in message
     assert f"unknown backend variant '{UNKNOWN}'" in message and "replay-accepted" in message
     assert " passed" not in message

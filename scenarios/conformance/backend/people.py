@@ -43,12 +43,15 @@ class SyntheticPeople:
                 return person
         raise LookupError("the synthetic population ran out of people")
 
-    def adult(self, *, children: int = 0, guardianship: bool = False) -> Insured:
-        """An adult aged 25 to 70 with open rights and at least ``children`` beneficiaries."""
+    def adult(self, *, children: int = 0, guardianship: bool = False,
+              born_in: Callable[[str], bool] = lambda birthplace: True) -> Insured:
+        """An adult aged 25 to 70 with open rights, at least ``children`` beneficiaries, and a
+        birthplace (INSEE code) ``born_in`` accepts."""
         youngest, oldest = years_before(self._today, 25), years_before(self._today, 70)
         person = self._take(lambda p: oldest < p.identity.birth_date < youngest
                             and len(p.beneficiaries) >= children and not p.under_guardianship
-                            and p.coverage.rights_until is None and p.coverage.rights_from < self._today)
+                            and p.coverage.rights_until is None and p.coverage.rights_from < self._today
+                            and born_in(p.identity.birthplace))
         return dataclasses.replace(person, under_guardianship=guardianship)
 
     def born_on(self, birth: date) -> Insured:

@@ -41,12 +41,21 @@ def _traits(person) -> dict[str, str]:
             "birthplace": identity.birthplace}
 
 
+BIRTHPLACES = {
+    "in mainland France": lambda code: code[:2].isdigit() and code[:2] not in ("97", "98", "99"),
+    "in Corsica": lambda code: code[:2] in ("2A", "2B"),
+    "overseas": lambda code: code[:2] in ("97", "98"),
+    "abroad": lambda code: code[:2] == "99",
+}
+
+
 @pytest.mark.requirement("APCV-BE-021")
 def test_insi_answers_00_01_02(backend, people, provision, doctor):
-    one = people.adult()
-    provision(one)
-    found = backend.insi(doctor, _traits(one))
-    assert found["result"] == "00" and found["identity"]["nir"] == one.identity.nir
+    for where, born_in in BIRTHPLACES.items():
+        one = people.adult(born_in=born_in)
+        provision(one)
+        found = backend.insi(doctor, _traits(one))
+        assert found["result"] == "00" and found["identity"]["nir"] == one.identity.nir, where
 
     assert backend.insi(doctor, _traits(people.adult()))["result"] == "01"  # never registered
 
