@@ -202,6 +202,8 @@ class RigConfig(_Strict):
             implied.add("qr-scanner")
             if LinkUrl.parse(self.roles.scanner.link).scheme in CAMERA_SCHEMES:
                 implied.add("qr-camera")
+        if self.roles.backend and self.roles.backend.link == "embedded:":
+            implied.add("test-clock")  # the harness starts our backend with its test clock
         return set(self.features) | implied
 
 

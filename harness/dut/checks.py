@@ -33,7 +33,9 @@ def _simulated(config: RigConfig, role: str) -> bool:
     presented = getattr(config.roles, role, None) if role in ("phone", "card") else None
     if presented is not None:
         return presented.simulated
-    return role in ("reader", "backend")
+    if role == "backend":
+        return config.roles.backend is not None and config.roles.backend.link == "embedded:"
+    return role == "reader"
 
 
 def check_dut(config: RigConfig) -> None:

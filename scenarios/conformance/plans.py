@@ -11,14 +11,18 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+from apcv.errors import ApcvError
 from apcv.profile.catalogue import ROLES, load_catalogue
 from harness.rig import RigError
 
 PLAN_TIMEOUT_S = 600
+COMPLETED = (0, 1)
+"""pytest's exit codes of a run that ran its tests: all passed, some failed."""
 PLUGIN = "harness.pytest_plugin.plugin"
 
 
@@ -39,6 +43,7 @@ class PlanOutcome:
     exit_code: int
     verdicts: dict[str, str] = field(default_factory=dict)
     output: str = ""
+    duration_s: float = 0.0
 
     @property
     def failed(self) -> set[str]:
@@ -67,16 +72,26 @@ def requirement_verdicts(results: list[dict]) -> dict[str, str]:
     return verdicts
 
 
+class PlanRunError(ApcvError):
+    """A plan run was stopped (a usage error, an interruption) or left no readable results;
+    the message holds the exit code and the end of its output."""
+
+
 def run_plan(role: str, rig_file: str | Path, report_dir: Path, *, operator: str = "skip") -> PlanOutcome:
-    """Run ``role``'s plan on the rig in a separate pytest process; read its results.json."""
+    """Run ``role``'s plan on the rig in a separate pytest process; read its results.json.
+    PlanRunError when the run did not get to run its tests."""
     args = [sys.executable, "-m", "pytest", str(plan_dir(role)), "-q", "-p", "no:cacheprovider",
             "-p", PLUGIN,
             "-o", "addopts=", "--rig", str(rig_file), "--operator", operator,
             "--apcv-report", str(report_dir), "--rootdir", str(plan_dir(role).parents[2])]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # only our plugin: a third of the start-up
+    started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, timeout=PLAN_TIMEOUT_S, check=False, env=env)
-    outcome = PlanOutcome(role, done.returncode, output=(done.stdout + done.stderr)[-4000:])
+    outcome = PlanOutcome(role, done.returncode, output=(done.stdout + done.stderr)[-4000:],
+                          duration_s=time.perf_counter() - started)
     results = report_dir / "results.json"
-    if results.is_file():
-        outcome.verdicts = requirement_verdicts(json.loads(results.read_text())["results"])
+    if done.returncode not in COMPLETED or not results.is_file():
+        raise PlanRunError(f"the {role} plan on {rig_file} stopped (exit {done.returncode}): "
+                           f"{outcome.output[-1500:]}")
+    outcome.verdicts = requirement_verdicts(json.loads(results.read_text())["results"])
     return outcome

@@ -87,11 +87,13 @@ def _complete(conn: Connection, ctx: BackendContext, row: Row) -> None:
     cert = ctx.insurer.issue_device_certificate(key, card_reference,
                                                 not_before=ctx.now_datetime() - timedelta(minutes=5))
     now = ctx.now()
-    revoked = conn.execute(update(db.device)
-                           .where(db.device.c.nir == row.nir, db.device.c.status == "active")
-                           .values(status="revoked", reason="replaced by a newer activation", decided_at=now))
-    if revoked.rowcount:
-        log.info("activation of %s revoked %d older device(s)", mask_nir(row.nir), revoked.rowcount)
+    if ctx.policy.one_active_device:
+        revoked = conn.execute(update(db.device)
+                               .where(db.device.c.nir == row.nir, db.device.c.status == "active")
+                               .values(status="revoked", reason="replaced by a newer activation",
+                                       decided_at=now))
+        if revoked.rowcount:
+            log.info("activation of %s revoked %d older device(s)", mask_nir(row.nir), revoked.rowcount)
     conn.execute(update(db.device).where(db.device.c.device_id == row.device_id).values(
         status="active", card_reference=card_reference, certificate=cert.public_bytes(Encoding.DER),
         decided_at=now))
@@ -116,8 +118,8 @@ async def enrol(body: Enrolment, request: Request, ctx: BackendContext = Depends
     check_signature(signed, public_key_der(key))
     with ctx.engine.begin() as conn:
         person = require_person(conn, body.nir)
-        if age_on(person.birth_date, ctx.today()) < MINIMUM_AGE:
-            raise ApiError(403, "too_young", f"the apCV needs age {MINIMUM_AGE} or more")
+        if age_on(person.birth_date, ctx.today()) < ctx.policy.minimum_age:
+            raise ApiError(403, "too_young", f"the apCV needs age {ctx.policy.minimum_age} or more")
         if person.under_guardianship:
             raise ApiError(403, "under_guardianship", "a person under guardianship cannot activate the apCV")
         if conn.execute(select(db.device.c.device_id).where(db.device.c.device_id == ident)).first():

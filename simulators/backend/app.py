@@ -24,7 +24,10 @@ from simulators.backend import (
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
 from simulators.backend.seeding import seed_directory
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.service_clock import DatabaseOffsetClock
+from simulators.backend.service_clock import router as test_clock_router
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.variants import policy_of
 
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"
@@ -34,13 +37,20 @@ NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fal
 """No OpenTelemetry: FastAPI would otherwise look for a configured provider on every request."""
 
 
-def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> FastAPI:
+def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, variant: str | None = None,
+               test_clock: bool = False) -> FastAPI:
     """The backend on ``engine`` (schema and caller directory created if missing).
 
-    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``.
+    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``. ``variant``
+    names a faulty variant (:mod:`variants`; None: the reference). ``test_clock`` runs the
+    service on a clock tests move forward over HTTP (:mod:`service_clock`).
     """
+    policy = policy_of(variant)
     db.create_schema(engine)
     seed_directory(engine, seed)
+    service_clock = clock or WallClock()
+    if test_clock:
+        service_clock = DatabaseOffsetClock(service_clock, engine)
     # /docs (Swagger UI) and /redoc load their scripts from /docs/assets, files shipped in the
     # fastapi-offline package: no CDN, so they work on a machine with no Internet access
     app = FastAPIOffline(title=TITLE, version=VERSION,
@@ -49,11 +59,13 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
                                      "(APCV-SIG-1, see docs/backend.md).",
                          static_url=DOCS_ASSETS, swagger_ui_parameters={"validatorUrl": None},
                          telemetry=NO_TELEMETRY)
-    app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
+    app.state.backend = BackendContext(engine, service_clock, synthetic_insurer(seed), seed, policy)
     install_error_handlers(app)
     # routes are matched in order: the per-request hot path (verification, rights) first
     for module in (verification, rights, qr_verification, activation, claims, delegations, provisioning):
         app.include_router(module.router)
+    if test_clock:
+        app.include_router(test_clock_router)
 
     @app.get("/v1/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -67,6 +79,7 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one uvicorn worker: database URL and seed from the environment."""
+    """The app of one uvicorn worker: database URL, seed, variant and test clock from the environment."""
     return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                      seed=int(os.environ.get(ENV_SEED, "0")))
+                      seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
+                      test_clock=os.environ.get(ENV_TEST_CLOCK) == "1")

@@ -153,6 +153,10 @@ class BackendClient:
                 "valid_until": valid_until}
         return self.call("POST", "/v1/delegations", body, Signer.device(key))
 
+    def revoke_delegation(self, key: ec.EllipticCurvePrivateKey, delegation_id: str) -> dict[str, Any]:
+        """Revoke one of the device owner's delegations."""
+        return self.call("DELETE", f"/v1/delegations/{delegation_id}", None, Signer.device(key))
+
     # operator side
     def provision(self, signer: Signer, insured: Insured) -> dict[str, Any]:
         """Register (or replace) an insured person."""
@@ -169,6 +173,15 @@ class BackendClient:
     def reject(self, signer: Signer, activation_id: str, reason: str) -> dict[str, Any]:
         """Reject a video enrolment."""
         return self.call("POST", f"/v1/review/activations/{activation_id}/reject", {"reason": reason}, signer)
+
+    # test clock (a server started with it)
+    def read_clock(self, signer: Signer) -> dict[str, float]:
+        """The service's time and how far tests moved it (``now``, ``offset_s``)."""
+        return self.call("GET", "/v1/test/clock", None, signer)
+
+    def advance_clock(self, signer: Signer, seconds: float) -> dict[str, float]:
+        """Move the service's clock forward; its time and offset after the move."""
+        return self.call("POST", "/v1/test/clock", {"advance_s": seconds}, signer)
 
     def close(self) -> None:
         """Close the HTTP client (and an embedded app's database and scratch folder)."""

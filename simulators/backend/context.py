@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from apcv.clock import Clock, to_datetime
 from apcv.profile.r1.credentials import Insurer, TrustAnchor
 from simulators.backend.lookups import HotPath
+from simulators.backend.variants import REFERENCE, BackendPolicy
 
 
 @dataclass
@@ -21,6 +22,8 @@ class BackendContext:
     clock: Clock
     insurer: Insurer
     seed: int
+    policy: BackendPolicy = REFERENCE
+    """The rules enforced: the reference's, or a faulty variant's (:mod:`variants`)."""
     trust: TrustAnchor = field(init=False)
     """The insurer root that presentations chain to (built once)."""
     hot: HotPath = field(init=False)

@@ -105,6 +105,12 @@ replay = Table(
     Column("at", Float, nullable=False),
 )
 
+service_clock = Table(
+    "service_clock", metadata,  # the test clock's offset (one row), shared by every worker
+    Column("id", Integer, primary_key=True),
+    Column("offset_s", Float, nullable=False),
+)
+
 claim = Table(
     "claim", metadata,
     Column("claim_id", String(64), primary_key=True),

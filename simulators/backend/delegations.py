@@ -53,12 +53,15 @@ class Delegation(BaseModel):
     revoked_at: float | None
 
 
-def delegation_covers(conn: Connection, holder: str, delegate: str, selected: str, now: float) -> bool:
-    """True when ``holder`` has delegated the card to ``delegate`` for ``selected`` at ``now``."""
+def delegation_covers(conn: Connection, holder: str, delegate: str, selected: str, now: float, *,
+                      ends: bool = True) -> bool:
+    """True when ``holder`` has delegated the card to ``delegate`` for ``selected`` at ``now``
+    (``ends`` False: a faulty variant that ignores the delegation's end)."""
     rows = conn.execute(select(db.delegation).where(
         db.delegation.c.holder_nir == holder, db.delegation.c.delegate_nir == delegate,
         db.delegation.c.revoked_at.is_(None)))
-    return any(d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries) for d in rows)
+    return any(d.valid_from <= now and (now < d.valid_until or not ends)
+               and selected in json.loads(d.beneficiaries) for d in rows)
 
 
 def presenting_device_delegated(status: str, owner_nir: str, holder: str,

@@ -25,7 +25,8 @@ class InsiQuery(BaseModel):
     first_name: str = Field(min_length=1, max_length=80, description="first given name")
     birth_date: date
     sex: Literal["M", "F"]
-    birthplace: str = Field(pattern=r"^[0-9]{2}[0-9AB][0-9]{2}$", description="INSEE code of birthplace")
+    birthplace: str = Field(pattern=r"^(?:[0-9]{2}|2[AB])[0-9]{3}$",
+                            description="INSEE code of birthplace (2A/2B for Corsica, 99 + country abroad)")
 
 
 class InsiResult(BaseModel):

@@ -24,7 +24,8 @@ from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
 from simulators.backend.logs import LOG_LEVELS, log_config
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.variants import policy_of
 
 BANNER = "apcv-hil backend: serving on"
 """Start of the line printed once the backend listens: ``BANNER URL (db URL)``."""
@@ -36,7 +37,8 @@ class ServeError(ApcvError):
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How to serve: database, address (port 0: any free port), workers, seeds, logging."""
+    """How to serve: database, address (port 0: any free port), workers, seeds, logging, and for
+    tests a faulty variant and the test clock."""
 
     db_url: str = DEFAULT_DB
     host: str = "127.0.0.1"
@@ -47,6 +49,10 @@ class ServeOptions:
     population_seed: int = 0
     log_level: str = "info"
     access_log: bool = True
+    variant: str | None = None
+    """A faulty variant of the backend (:mod:`simulators.backend.variants`); None: the reference."""
+    test_clock: bool = False
+    """Serve ``/v1/test/clock``, through which a review operator moves the service's clock forward."""
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
@@ -93,6 +99,7 @@ def prepare_database(options: ServeOptions) -> None:
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
 
+    policy_of(options.variant)  # an unknown variant is refused before anything is touched
     engine = make_engine(options.db_url)
     try:
         if options.seed_population:
@@ -118,6 +125,8 @@ def serve(options: ServeOptions) -> None:
     prepare_database(options)
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
+    os.environ[ENV_VARIANT] = options.variant or ""
+    os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
           f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header

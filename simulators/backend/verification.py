@@ -88,7 +88,7 @@ def _check_device(ctx: BackendContext, claims: PresentationClaims,
     def covered() -> bool:
         with ctx.engine.connect() as conn:
             return delegation_covers(conn, claims.holder.nir, owner_nir, claims.selected_identity.nir,
-                                     ctx.now())
+                                     ctx.now(), ends=ctx.policy.delegation_ends)
 
     return presenting_device_delegated(status, owner_nir, claims.holder.nir, covered)
 
@@ -111,7 +111,7 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
         delegated = _check_device(ctx, claims, conn.device(device_id(key)))
         replayed = not conn.claim_token(token, caller.ident, claims.holder.nir, selected, ctx.now(),
                                         claims.expires_at)
-    if replayed:
+    if replayed and ctx.policy.single_use_tokens:
         log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident,
                     mask_nir(claims.holder.nir))
         raise ApiError(409, "token_replayed", f"token {token} was already used")

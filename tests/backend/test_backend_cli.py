@@ -28,6 +28,9 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
     assert "--port" in _error(["--port", "70000"])
     assert "--seed-population" in _error(["--seed-population", "-3"])
     assert "--workers" in _error(["--workers", "0"])
+    unknown = _error(["--variant", "lenient", "--db", f"sqlite:///{tmp_path / 'v.sqlite3'}"])
+    assert "unknown backend variant 'lenient'" in unknown and "replay-accepted" in unknown
+    assert not (tmp_path / "v.sqlite3").exists()  # refused before the database is touched
     url = f"sqlite:///{tmp_path / 'used.sqlite3'}"
     assert seed_population(make_engine(url), 50, 1) > 50
     assert "already holds" in _error(["--db", url, "--port", "0", "--seed-population", "5"])

@@ -1,88 +1,148 @@
-"""The rig's backend role for the backend's QR verification scenarios, with the callers and
-synthetic people they need. An ``embedded:`` backend runs on a FrozenClock (tests that move
-time need it); a served one (``http://``) runs on the wall clock."""
+"""Fixtures of the backend plan: the backend under test over HTTP, and everyone around it.
+
+The harness plays phones, practitioners and review operators against the rig's backend role,
+and reaches it only over HTTP: a remote backend (``http(s)://``) as it stands, or ours
+(``embedded:``) served in a child process on a fresh SQLite file with its test clock on, one
+server for the session, in the faulty variant the run names. Synthetic people are provisioned
+through the profile's API (``PUT /v1/insured`` as the review operator); callers sign with the
+keys of the seeded caller directory of the rig's ``seed``.
+"""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from apcv.clock import Clock, FrozenClock, WallClock
+from apcv.clock import OffsetClock
 from apcv.people import Insured
+from apcv.profile.r1.credentials import TrustAnchor
 from apcv.seeded_keys import synthetic_insurer
 from harness.rig import RigConfig
+from scenarios.conformance.backend.actors import new_device_key, service_today, wallet_from
+from scenarios.conformance.backend.people import SyntheticPeople
 from simulators.backend.client import BackendClient, Signer, open_backend
+from simulators.backend.process import ServerProcess
+from simulators.backend.signing import public_key_der
 from simulators.phone.wallet import Wallet
-from simulators.population.generator import generate_population, generate_practitioners
+from simulators.population.generator import generate_practitioners
 
 
-@pytest.fixture
-def clock(rig: RigConfig) -> Clock:
-    """The backend's clock: frozen for an embedded backend, the wall clock for a served one."""
-    if rig.roles.backend is not None and rig.roles.backend.link == "embedded:":
-        return FrozenClock()
-    return WallClock()
-
-
-@pytest.fixture
-def frozen(clock: Clock) -> FrozenClock:
-    """The backend's clock when the harness can move it (embedded backend), else skipped."""
-    if not isinstance(clock, FrozenClock):
-        pytest.skip("moving the backend's clock needs the embedded: backend")
-    return clock
-
-
-@pytest.fixture
-def backend(rig: RigConfig, clock: Clock) -> Iterator[BackendClient]:
-    """The rig's backend role (skipped when the rig has none)."""
-    if rig.roles.backend is None:
+@pytest.fixture(scope="session")
+def backend_url(rig: RigConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Where the backend under test answers: the rig's ``http(s)://`` link, or ours served for the session."""
+    role = rig.roles.backend
+    if role is None:
         pytest.skip(f"rig '{rig.name}' has no backend role")
-    client = open_backend(rig.roles.backend.link, clock=clock, seed=rig.seed)
+    if role.link != "embedded:":
+        yield role.link  # the rig's checks refused a variant for a backend that is not ours
+        return
+    database = tmp_path_factory.mktemp("backend") / "backend.sqlite3"
+    server = ServerProcess(f"sqlite:///{database}", seed=rig.seed, variant=rig.dut_variant("backend"),
+                           test_clock=True)
+    with server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def operator(rig: RigConfig) -> Signer:
+    """The review operator of the caller directory (also provisions people and moves the test clock)."""
+    return Signer.operator(seed=rig.seed)
+
+
+@pytest.fixture(scope="session")
+def practitioners(rig: RigConfig) -> tuple[Signer, Signer]:
+    """Two practitioners of the caller directory."""
+    first, second = generate_practitioners(2, rig.seed)
+    return Signer.practitioner(first.rpps, rig.seed), Signer.practitioner(second.rpps, rig.seed)
+
+
+@pytest.fixture(scope="session")
+def doctor(practitioners: tuple[Signer, Signer]) -> Signer:
+    """A practitioner who verifies presentations and submits claims."""
+    return practitioners[0]
+
+
+@pytest.fixture(scope="session")
+def pharmacist(practitioners: tuple[Signer, Signer]) -> Signer:
+    """Another practitioner."""
+    return practitioners[1]
+
+
+@pytest.fixture(scope="session")
+def backend(backend_url: str, rig: RigConfig, operator: Signer) -> Iterator[BackendClient]:
+    """A client of the backend under test, on the backend's clock (wall time plus what tests moved it)."""
+    clock = OffsetClock()
+    client = open_backend(backend_url, clock=clock, seed=rig.seed)
+    if rig.has_feature("test-clock"):
+        clock.move_to(client.read_clock(operator)["offset_s"])
     yield client
     client.close()
 
 
+@pytest.fixture
+def advance_clock(backend: BackendClient, operator: Signer, rig: RigConfig) -> Callable[[float], None]:
+    """Move the backend's clock forward by some seconds (tests marked ``rig_feature("test-clock")``)."""
+    assert rig.has_feature("test-clock"), "mark the test @pytest.mark.rig_feature('test-clock')"
+    clock = backend.clock
+    assert isinstance(clock, OffsetClock)
+
+    def advance(seconds: float) -> None:
+        clock.move_to(backend.advance_clock(operator, seconds)["offset_s"])
+
+    return advance
+
+
 @pytest.fixture(scope="session")
-def people() -> list[Insured]:
-    """Synthetic insured people."""
-    return list(generate_population(200, 7))
+def insurer_root(rig: RigConfig) -> TrustAnchor:
+    """The insurer root the backend's device certificates chain to (the rig seed's synthetic PKI)."""
+    return synthetic_insurer(rig.seed).trust_anchor
 
 
 @pytest.fixture(scope="session")
-def adult(people: list[Insured]) -> Insured:
-    """An adult, not under guardianship, with beneficiaries."""
-    return next(p for p in people if p.beneficiaries and not p.under_guardianship
-                and p.identity.birth_date.year < 1990)
+def people(backend: BackendClient) -> SyntheticPeople:
+    """Fresh synthetic people, each handed out once per session (a new population every session,
+    so people already registered at a remote backend are never met again)."""
+    return SyntheticPeople(secrets.randbelow(2**31), service_today(backend))
 
 
-@pytest.fixture
-def doctor(rig: RigConfig) -> Signer:
-    """A practitioner of the synthetic directory."""
-    return Signer.practitioner(next(iter(generate_practitioners(1, rig.seed))).rpps, rig.seed)
+@pytest.fixture(scope="session")
+def provision(backend: BackendClient, operator: Signer) -> Callable[[Insured], None]:
+    """Register a person (and their beneficiaries) at the backend through ``PUT /v1/insured``."""
+    return lambda person: backend.provision(operator, person)
 
 
-@pytest.fixture
-def operator(rig: RigConfig) -> Signer:
-    """A review operator of the synthetic directory."""
-    return Signer.operator(seed=rig.seed)
+@pytest.fixture(scope="session")
+def enrol(backend: BackendClient) -> Callable[..., httpx.Response]:
+    """``enrol(person, proof="france_identite", key=None, signed_by=None)``: a phone asks to activate
+    ``person`` on device ``key`` (a new one by default), the request signed with ``signed_by``
+    (by default the enrolled key: proof of possession); the backend's raw answer."""
+
+    def enrol(person: Insured, proof: str = "france_identite", *,
+              key: ec.EllipticCurvePrivateKey | None = None,
+              signed_by: ec.EllipticCurvePrivateKey | None = None) -> httpx.Response:
+        key = key or new_device_key()
+        body = {"nir": person.identity.nir, "proof": proof,
+                "device_public_key": base64.b64encode(public_key_der(key.public_key())).decode()}
+        return backend.send("POST", "/v1/activations", body, Signer.device(signed_by or key))
+
+    return enrol
 
 
-@pytest.fixture
-def insurer(rig: RigConfig):
-    """The rig's synthetic insurer PKI."""
-    return synthetic_insurer(rig.seed)
+@pytest.fixture(scope="session")
+def activated(provision: Callable[[Insured], None], enrol: Callable[..., httpx.Response]
+              ) -> Callable[[Insured], Wallet]:
+    """Register ``person`` and activate them through France Identité on a new phone: its wallet."""
 
+    def activated(person: Insured) -> Wallet:
+        provision(person)
+        key = new_device_key()
+        answer = enrol(person, key=key)
+        assert answer.status_code == 201, answer.text
+        return wallet_from(person, key, answer.json())
 
-@pytest.fixture
-def wallet_for(backend: BackendClient):
-    """Activate an insured at the backend (France Identité) and build the phone's wallet."""
-
-    def activate(insured: Insured) -> Wallet:
-        key = ec.generate_private_key(ec.SECP256R1())
-        done = backend.enrol(key, insured.identity.nir, "france_identite")
-        return Wallet(insured, done["card_reference"], key, base64.b64decode(done["device_certificate"]))
-
-    return activate
+    return activated

@@ -1,6 +1,6 @@
-"""The backend's QR token verification, on the rig's backend role: expired and future tokens,
-and bad tokens, each refused with a named 4xx (moved here from the unit tests so that a plan's
-run checks them)."""
+"""The backend's QR token verification in detail: expired and future tokens, and bad tokens,
+each refused with a named 4xx (the backend plan, scenarios/conformance/backend, checks the
+same requirements over HTTP against any backend)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ def _refused(call, *args) -> BackendRefused:
 
 
 @pytest.mark.requirement("APCV-QR-005")
-def test_expired_and_future_tokens_are_refused(backend, adult, wallet_for, doctor, operator, frozen):
-    clock = frozen
+def test_expired_and_future_tokens_are_refused(backend, adult, wallet_for, doctor, operator, clock):
     backend.provision(operator, adult)
     wallet = wallet_for(adult)
     text = wallet_qr_token(wallet, clock.now(), unlocked_at=clock.now())
