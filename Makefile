@@ -17,6 +17,7 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q scenarios --rig rigs/pcsc-vpcd.yaml
+	$(BIN)/python -m pytest -q scenarios/conformance/phone --rig rigs/phone-dut.yaml
 
 lint: setup
 	$(BIN)/ruff check .
@@ -24,6 +25,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/nfc_presentation.py
+	$(BIN)/python benchmarks/qr_decoders.py
 
 vectors: setup
 	$(BIN)/python -m simulators.vectors docs/vectors/r1-presentation.json

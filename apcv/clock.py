@@ -78,3 +78,31 @@ class SimPyClock:
 
     def sleep(self, seconds: float) -> None:
         raise RuntimeError("inside SimPy, wait with 'yield env.timeout(...)', not sleep()")
+
+
+class OffsetClock:
+    """Another clock moved forward by an offset that only grows.
+
+    The harness's view of a device's test clock: the device runs ``offset`` seconds ahead of
+    ``base`` once a test moved it, and requests the harness signs must carry the device's time.
+    """
+
+    def __init__(self, base: Clock | None = None, offset: float = 0.0) -> None:
+        self._base = base or WallClock()
+        self.offset = 0.0
+        self.move_to(offset)
+
+    def now(self) -> float:
+        return self._base.now() + self.offset
+
+    def monotonic(self) -> float:
+        return self._base.monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self._base.sleep(seconds)
+
+    def move_to(self, offset: float) -> None:
+        """Run ``offset`` seconds ahead of the base clock (never less far ahead than now)."""
+        if offset < self.offset:
+            raise ValueError(f"a clock cannot go back in time (offset {offset} s < {self.offset} s)")
+        self.offset = float(offset)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from apcv.clock import Clock, WallClock
 from apcv.errors import ApcvError
 from apcv.seeded_keys import synthetic_insurer
+from harness.dut.trust import dut_trust_anchor
 from harness.links import CardSlot, open_card_slot, open_reader
+from harness.links.base import CardResponder
+from harness.links.card_faults import CardFaults
 from harness.links.registry import open_scanner
 from harness.links.tracing import TracingReaderLink
 from harness.rig import PresentedRole, RigConfig
@@ -18,7 +21,9 @@ from harness.trace import TraceRecorder
 from simulators.card.card import VitaleCard
 from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone
+from simulators.phone.variants import make_faulty_phone
 from simulators.reader.kernel import ReaderKernel
+from simulators.reader.variants import faulty_kernel_class
 
 
 class RoleUnavailable(ApcvError):
@@ -38,16 +43,27 @@ class Bench:
         self._scanner: QrScanner | None = None
         self.phone: Phone | None = None
         self.card: VitaleCard | None = None
+        self.trust = dut_trust_anchor(config, self.insurer)
         if config.roles.phone and config.roles.phone.simulated:
-            role = config.roles.phone
-            self.phone = synthetic_phone(role.seed, self.insurer, self.clock,
-                                         code=role.code, locked=role.locked)
+            self.phone = self.make_phone(variant=config.dut_variant("phone"))
         if config.roles.card and config.roles.card.simulated:
             self.card = synthetic_card(config.roles.card.seed, self.insurer)
         reader = config.roles.reader
         self.reader_link = TracingReaderLink(open_reader(reader.link), self.recorder)
-        self.reader = ReaderKernel(self.reader_link, self.insurer.trust_anchor, clock=self.clock,
-                                   extended_length=reader.extended_length, max_le=reader.max_le)
+        variant = config.dut_variant("reader")
+        kernel = faulty_kernel_class(variant) if variant else ReaderKernel
+        self.reader = kernel(self.reader_link, self.trust, clock=self.clock,
+                             extended_length=reader.extended_length, max_le=reader.max_le)
+
+    def make_phone(self, *, variant: str | None = None, locked: bool | None = None) -> Phone:
+        """A simulated phone of the rig's phone role (its seed and code), or a faulty variant of
+        it: the hostile phones a reader under test must refuse."""
+        role = self.config.roles.phone
+        if role is None:
+            raise RoleUnavailable(f"rig '{self.config.name}' has no phone role")
+        phone = synthetic_phone(role.seed, self.insurer, self.clock, code=role.code,
+                                locked=role.locked if locked is None else locked)
+        return make_faulty_phone(variant, phone, self.insurer, role.seed) if variant else phone
 
     def require(self, role: str) -> Phone | VitaleCard:
         """The simulated device of ``role`` ('phone' or 'card'), or RoleUnavailable."""
@@ -58,7 +74,11 @@ class Bench:
 
     def present(self, role: str) -> None:
         """Tap the phone / insert the card of ``role`` on its link (simulated devices)."""
-        device = self.require(role)
+        self.present_device(role, self.require(role))
+
+    def present_device(self, role: str, device: CardResponder) -> None:
+        """Put ``device`` (a simulated phone or card) on the link of ``role``, taking the other
+        role's device away."""
         cfg: PresentedRole = getattr(self.config.roles, role)
         for other, slot in list(self._slots.items()):
             if other != role:
@@ -82,6 +102,15 @@ class Bench:
             if self._scanner.takes_screens and self.phone is not None:
                 self._scanner.show(self.phone)
         return self._scanner
+
+    def faults_active(self) -> list[str]:
+        """The faults the links opened so far inject (from their URLs), one line per role."""
+        active = []
+        for role, slot in self._slots.items():
+            faults = getattr(slot, "faults", None)
+            if isinstance(faults, CardFaults) and (faults.latency_ms or faults.at):
+                active.append(f"{role} link: {faults.describe()}")
+        return active
 
     def withdraw(self, role: str) -> None:
         """Take the device of ``role`` away from its link."""

@@ -116,6 +116,63 @@ class Roles(_Strict):
     scanner: ScannerRole | None = None
 
 
+DUT_ROLES = ("phone", "card", "reader", "practice-software", "scanner", "backend")
+CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr")
+
+
+class DutIdentity(_Strict):
+    """What the vendor declares the device under test is (shown in reports and bundles)."""
+
+    vendor: str = ""
+    model: str = ""
+    version: str = Field("", description="firmware or app version")
+    serial: str = ""
+    description: str = ""
+
+
+class DutControlConfig(_Strict):
+    """How the harness makes the device under test do a physical act (tap, lock, show the QR).
+
+    ``prompt``: a person at the terminal is asked, and the harness waits up to ``timeout``;
+    ``command``: a command template per action (e.g. an adb call), run with a timeout;
+    ``api``: the control channel of our own simulators (``url`` tcp://host:port, or none for
+    a device simulated in-process).
+    """
+
+    kind: Literal["prompt", "command", "api"] = "prompt"
+    timeout: float = Field(60, gt=0, le=3600, description="seconds an action may take")
+    actions: dict[str, str] = Field(default_factory=dict,
+                                    description="command template per action (kind: command)")
+    url: str = Field("", description="control channel of a simulator process (kind: api)")
+
+    @field_validator("actions")
+    @classmethod
+    def _known_actions(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(CONTROL_ACTIONS))
+        if unknown:
+            raise ValueError(f"unknown action {', '.join(unknown)}; actions: {', '.join(CONTROL_ACTIONS)}")
+        return value
+
+    def automates(self, action: str) -> bool:
+        """True when ``action`` needs no person: an API, or a command given for it."""
+        return self.kind == "api" or (self.kind == "command" and action in self.actions)
+
+
+class DutConfig(_Strict):
+    """The device under test: its role, identity, control, and (for our own reference
+    implementations) the faulty variant to run instead, to prove the plan can fail."""
+
+    role: Literal["phone", "card", "reader", "practice-software", "scanner", "backend"]
+    identity: DutIdentity = Field(default_factory=DutIdentity)
+    control: DutControlConfig = Field(default_factory=DutControlConfig)
+    variant: str | None = Field(None, description="a named faulty variant of our reference implementation")
+    launch: tuple[str, ...] = Field((), description=(
+        "command started for the session and stopped after it (a simulator process standing in "
+        "for the device), e.g. [apcv-hil, simulate, phone, --control, tcp://127.0.0.1:35990]"))
+    trust_anchor: str = Field("", description=(
+        "PEM file of the insurer root the DUT's keys chain to (default: the rig seed's synthetic insurer)"))
+
+
 class RigConfig(_Strict):
     """A whole rig file."""
 
@@ -124,9 +181,14 @@ class RigConfig(_Strict):
     profile: Literal["APCV-R1"] = "APCV-R1"
     seed: int = Field(0, description="seed of the synthetic insurer PKI")
     roles: Roles
+    dut: DutConfig | None = None
     features: tuple[str, ...] = ()
     calibration: dict[str, float] = Field(default_factory=dict)
     path: str = Field("", exclude=True)
+
+    def dut_variant(self, role: str) -> str | None:
+        """The faulty variant the rig names for ``role`` when ``role`` is its DUT, else None."""
+        return self.dut.variant if self.dut is not None and self.dut.role == role else None
 
     def has_feature(self, feature: str) -> bool:
         """True when the rig declares ``feature`` or it follows from a simulated role."""
@@ -142,6 +204,8 @@ class RigConfig(_Strict):
             implied.add("qr-scanner")
             if LinkUrl.parse(self.roles.scanner.link).scheme in CAMERA_SCHEMES:
                 implied.add("qr-camera")
+        if self.roles.backend and self.roles.backend.link == "embedded:":
+            implied.add("test-clock")  # the harness starts our backend with its test clock
         return set(self.features) | implied
 
 

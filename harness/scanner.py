@@ -26,9 +26,21 @@ class QrScanner:
             payload = self.link.read_payload(self.timeout if timeout is None else timeout)
         except LinkError as exc:
             self._recorder.note(f"scan failed: {exc}")
+            self._keep_last_frame()
             raise
         self._recorder.note(f"{self.url}: scanned {payload[:6]}... ({len(payload)} characters)")
         return payload
+
+    def _keep_last_frame(self) -> None:
+        """Attach the camera's last frame (PNG) to the trace, so the report shows what it saw."""
+        frame = getattr(self.link, "last_frame", None)
+        if frame is None:
+            return
+        import cv2
+
+        encoded, png = cv2.imencode(".png", frame)
+        if encoded:
+            self._recorder.attach("failed-scan.png", png.tobytes(), "the last frame the camera captured")
 
     @property
     def takes_screens(self) -> bool:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
 from apcv.people import Insured
-from harness.cli import cli
+from harness.cli import _Main, cli
 from harness.rig import RIGS_DIR
 from simulators.factory import synthetic_insured
 
@@ -24,10 +26,10 @@ def invoke(*args: str) -> Result:
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> None:
-    """Exit 2, and stderr is exactly one line starting 'error:' with no traceback."""
+    """Exit 2, and stderr is exactly one line starting "apcv-hil: error: ", no traceback."""
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("apcv-hil: error: "), result.stderr
     assert "Traceback" not in result.output
     for fragment in fragments:
         assert fragment in lines[0]
@@ -156,3 +158,84 @@ def test_run_missing_rig(tmp_path: Path) -> None:
     result = invoke("run", "--rig", "missing.yaml", "--report", str(tmp_path / "r"))
     assert_one_line_error(result, "missing.yaml", "not found")
     assert not (tmp_path / "r").exists()
+
+
+def test_read_count_traces_every_read(tmp_path: Path) -> None:
+    """Each of the three reads is in the trace, not only the last (nor none)."""
+    once, thrice = tmp_path / "once.pcapng", tmp_path / "thrice.pcapng"
+    assert invoke("read", "--trace", str(once)).exit_code == 0
+    result = invoke("read", "--count", "3", "--trace", str(thrice))
+    assert result.exit_code == 0, result.output
+
+    def selects(path: Path) -> int:
+        events = [json.loads(line) for line in path.with_suffix(".jsonl").read_text("ascii").splitlines()]
+        return sum(1 for e in events if e["kind"] == "command" and e["data"].startswith("00A404"))
+
+    def packets(path: Path) -> int:
+        data, offset, count = path.read_bytes(), 0, 0
+        while offset < len(data):
+            block_type, total = struct.unpack_from("<II", data, offset)
+            count += block_type == 6  # enhanced packet block
+            offset += total
+        return count
+
+    assert selects(once) >= 1 and selects(thrice) == 3 * selects(once)
+    assert packets(once) >= 2 and packets(thrice) == 3 * packets(once)
+    for nir in all_nirs(PHONE_INSURED):
+        assert nir not in thrice.with_suffix(".jsonl").read_text("ascii")
+
+
+def test_a_failed_read_is_traced_too(tmp_path: Path) -> None:
+    trace = tmp_path / "failed.pcapng"
+    result = invoke("read", "--beneficiary", "9", "--trace", str(trace))
+    assert result.exit_code == 2
+    assert "6A88" in trace.with_suffix(".jsonl").read_text("ascii")
+    assert result.stderr.splitlines()[-1].startswith("apcv-hil: error: ")
+
+
+def test_run_with_a_keyword_matching_nothing(tmp_path: Path) -> None:
+    result = invoke("run", "-k", "nomatch", "--report", str(tmp_path / "r"))
+    assert (result.exit_code, result.stderr) == (2, "apcv-hil: error: no scenario matches -k 'nomatch'\n")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (("read", "--beneficiary", "-1"), "Invalid value for '--beneficiary'"),
+    (("read", "--count", "x"), "Invalid value for '--count'"),
+    (("nosuchcommand",), "No such command 'nosuchcommand'"),
+    (("--nosuchoption",), "No such option"),
+    (("rigs", "check"), "Missing argument"),
+    (("population", "--output", "/nonexistent/dir/people.jsonl"), "/nonexistent/dir/people.jsonl"),
+])
+def test_click_usage_errors_use_the_same_one_line_style(args: tuple[str, ...], fragment: str) -> None:
+    result = invoke(*args)
+    assert_one_line_error(result, fragment)
+    assert "Usage:" not in result.output
+
+
+def test_a_bug_is_one_line_with_exit_1() -> None:
+    @click.group(cls=_Main)
+    def root() -> None:
+        """A root like apcv-hil's."""
+
+    @root.command()
+    def boom() -> None:
+        raise RuntimeError("something of ours broke")
+
+    result = CliRunner().invoke(root, ["boom"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("apcv-hil: error: internal error: RuntimeError: something of ours broke")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_run_with_failures_is_a_failed_check(tmp_path: Path) -> None:
+    """A phone left locked fails the reads: exit 1, the failures listed, then the one error line."""
+    rig = tmp_path / "locked.yaml"
+    rig.write_text(SOFTWARE.read_text(encoding="utf-8").replace("locked: false", "locked: true"),
+                   encoding="utf-8")
+    result = invoke("run", "--rig", str(rig), "-k", "test_reads_phone", "--report", str(tmp_path / "r"))
+    assert result.exit_code == 1, result.output
+    assert "FAILED scenarios/conformance/reader/test_reader_kernel.py::test_reads_phone" in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("apcv-hil: error: 1 of 1 scenarios failed on rig software"), last
+    assert (tmp_path / "r" / "index.html").is_file()

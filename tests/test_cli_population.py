@@ -123,4 +123,4 @@ def test_nir_key() -> None:
     assert _run("nir", "key", "155052B123042")[:2] == (0, "04\n")
     code, _, err = _run("nir", "key", "18412751234")
     assert code == 2
-    assert err == "error: NIR body must have 13 characters, got 11\n"
+    assert err == "apcv-hil: error: NIR body must have 13 characters, got 11\n"

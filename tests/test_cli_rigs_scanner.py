@@ -39,4 +39,5 @@ def test_check_opens_a_serial_scanner(tmp_path):
 def test_check_names_an_absent_serial_port(tmp_path):
     code, output = _check(_rig(tmp_path, "serial:///dev/ttyACM96"))
     assert code == 2
-    assert "error: serial port /dev/ttyACM96 cannot be opened" in output and "Traceback" not in output
+    assert "apcv-hil: error: serial port /dev/ttyACM96 cannot be opened" in output
+    assert "Traceback" not in output

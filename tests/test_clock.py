@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 import simpy
 
-from apcv.clock import Clock, FrozenClock, SimPyClock, WallClock, to_datetime
+from apcv.clock import Clock, FrozenClock, OffsetClock, SimPyClock, WallClock, to_datetime
 
 
 def test_every_clock_satisfies_the_protocol():
-    for clock in (WallClock(), FrozenClock(), SimPyClock(simpy.Environment())):
+    for clock in (WallClock(), FrozenClock(), SimPyClock(simpy.Environment()), OffsetClock()):
         assert isinstance(clock, Clock)
 
 
@@ -56,3 +56,15 @@ def test_wall_clock_is_monotonic():
     a = clock.monotonic()
     assert clock.monotonic() >= a
     assert abs(clock.now() - datetime.now(UTC).timestamp()) < 5
+
+
+def test_offset_clock_runs_ahead_and_never_back():
+    base = FrozenClock(1_000.0)
+    clock = OffsetClock(base, 60)
+    assert (clock.now(), clock.monotonic()) == (1_060.0, 60.0)
+    clock.move_to(3_600)
+    base.advance(5)
+    assert clock.now() == 1_000.0 + 5 + 3_600
+    with pytest.raises(ValueError, match="back in time"):
+        clock.move_to(10)
+    assert clock.offset == 3_600

@@ -1,4 +1,4 @@
-"""The same injected faults on both real links: vpcd (through pcscd) and nfc over UDP.
+"""The same injected faults on every card link: sim (in-process), vpcd (through pcscd) and nfc over UDP.
 
 Each fault kind runs one full read through a Bench, whose trace must tell what happened:
 latency, an RF drop at an APDU boundary, a reset, a corrupted byte, garbage and a mute
@@ -31,7 +31,7 @@ def free_udp_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(params=["pcsc-vpcd", "nfc-udp"])
+@pytest.fixture(params=["software", "pcsc-vpcd", "nfc-udp"])
 def faulty_rig(request: pytest.FixtureRequest) -> Iterator[RigFactory]:
     """Makes the rig with a fault query on the phone's (card-side) link."""
     name = request.param
@@ -45,7 +45,7 @@ def faulty_rig(request: pytest.FixtureRequest) -> Iterator[RigFactory]:
             if name == "nfc-udp" and role["link"].startswith("nfc:"):
                 role["link"] = f"nfc://udp:127.0.0.1:{port}"
         data["roles"]["phone"]["link"] += query
-        if name == "pcsc-vpcd":
+        if name == "pcsc-vpcd":  # apdu_timeout is a pcsc: reader's parameter
             data["roles"]["reader"]["link"] += reader_query
         return parse_rig(data, f"{name} (fault test)")
 

@@ -81,9 +81,10 @@ def test_cli_realtime_rig_json(rush: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--realtime", "10"), "error: --realtime and --rig go together"),
-    (("--rig", "software"), "error: --realtime and --rig go together"),
-    (("--realtime", "10", "--rig", "/nonexistent.yaml"), "error: rig file /nonexistent.yaml not found"),
+    (("--realtime", "10"), "apcv-hil: error: --realtime and --rig go together"),
+    (("--rig", "software"), "apcv-hil: error: --realtime and --rig go together"),
+    (("--realtime", "10", "--rig", "/nonexistent.yaml"),
+     "apcv-hil: error: rig file /nonexistent.yaml not found"),
 ])
 def test_cli_bad_rig_options(rush: Path, args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("waiting-room", "--scenario", str(rush), "--days", "1", "--mix", "card=100", *args)

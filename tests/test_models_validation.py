@@ -60,9 +60,9 @@ def test_cli_prints_simulated_beside_erlang_c() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("-L", "3", "-M", "1", "-C", "2"), "error: utilisation"),
-    (("-L", "-1", "-M", "1", "-C", "2"), "error: arrival rate must be positive"),
-    (("-L", "1", "-M", "1", "-C", "2", "--customers", "10"), "error: customers"),
+    (("-L", "3", "-M", "1", "-C", "2"), "apcv-hil: error: utilisation"),
+    (("-L", "-1", "-M", "1", "-C", "2"), "apcv-hil: error: arrival rate must be positive"),
+    (("-L", "1", "-M", "1", "-C", "2", "--customers", "10"), "apcv-hil: error: customers"),
 ])
 def test_cli_bad_input_is_one_line(args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("queue", "mmc", *args)

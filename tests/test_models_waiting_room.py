@@ -101,11 +101,11 @@ def test_cli_table() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--scenario", "dentist"), "error: scenario file dentist not found"),
-    (("--mix", "card=90"), "error: mix 'card=90': shares add up to 90%"),
-    (("--days", "0"), "error: days and replications must be at least 1"),
-    (("--timings", "/nonexistent.jsonl"), "error: timing file /nonexistent.jsonl not found"),
-    (("--dask", "tcp://127.0.0.1:9"), "error: cannot reach the Dask scheduler"),
+    (("--scenario", "dentist"), "apcv-hil: error: scenario file dentist not found"),
+    (("--mix", "card=90"), "apcv-hil: error: mix 'card=90': shares add up to 90%"),
+    (("--days", "0"), "apcv-hil: error: days and replications must be at least 1"),
+    (("--timings", "/nonexistent.jsonl"), "apcv-hil: error: timing file /nonexistent.jsonl not found"),
+    (("--dask", "tcp://127.0.0.1:9"), "apcv-hil: error: cannot reach the Dask scheduler"),
 ])
 def test_cli_bad_input(args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("waiting-room", "--replications", "1", "--days", "1", "--workers", "1", *args)

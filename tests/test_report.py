@@ -19,7 +19,13 @@ from harness.report import (
     write_html,
     write_junit,
 )
+from harness.report.html import duration, render_html
 from harness.report.junit import split_nodeid
+from harness.report.record import Measurement, RequirementInfo
+from harness.report.trace_rows import trace_rows
+from harness.report.traceability import render_traceability
+from harness.report.verdict import plan_verdict
+from harness.trace import TraceEvent
 
 NIR = "184127512345678"  # synthetic
 NIR_SPACED = "2 84 12 75 123 456 78"
@@ -57,6 +63,12 @@ def sample_results() -> list[TestResult]:
             requirement_ids=["APCV-NFC-001"],
             traces=["traces/test_aid.pcapng"],
             properties={"step.select_s": 0.0123456789, "reader": "sim"},
+            measurements=[Measurement("apdu_turnaround_ms", 3.25, "ms", high=50)],
+            trace=trace_rows([
+                TraceEvent(1000.0, "field_on"),
+                TraceEvent(1000.001, "command", bytes.fromhex("80500000510400")),
+                TraceEvent(1000.004, "response", bytes.fromhex("9000")),
+            ]),
         ),
         TestResult(
             nodeid="scenarios/conformance/phone/test_select.py::test_locked",
@@ -69,6 +81,7 @@ def sample_results() -> list[TestResult]:
             traces=["traces/test locked#1.pcapng"],
             faults=["rf-drop"],
             properties={"nir": NIR, "nir_number": float(NIR)},
+            measurements=[Measurement("apdu_turnaround_ms", 72.0, "ms", high=50)],
         ),
         TestResult(
             nodeid="scenarios/e2e/test_qr.py::test_single_use[nfc]",
@@ -193,10 +206,11 @@ def test_write_all_creates_missing_directory(tmp_path: Path) -> None:
     paths = write_all(make_record(sample_results()), tmp_path / "a" / "b")
     assert {name: path.name for name, path in paths.items()} == {
         "junit": "junit.xml", "json": "results.json", "html": "index.html",
+        "traceability": "traceability.csv",
     }
     assert all(path.is_file() for path in paths.values())
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
-        "index.html", "junit.xml", "results.json",
+        "index.html", "junit.xml", "results.json", "traceability.csv",
     ]
 
 
@@ -205,7 +219,8 @@ def test_no_whole_nir_in_any_report(written: dict[str, Path]) -> None:
         text = path.read_text(encoding="utf-8")
         for nir in (NIR, NIR_SPACED, NIR_CORSICA, "2A123456"):
             assert nir not in text, (path.name, nir)
-        assert "18412" in text  # masked, not dropped
+        if path.suffix != ".csv":  # the CSV holds no message nor property
+            assert "18412" in text  # masked, not dropped
 
 
 def test_junit_counts_and_structure(written: dict[str, Path]) -> None:
@@ -260,11 +275,11 @@ def test_json_loads_and_round_trips(written: dict[str, Path]) -> None:
 
 def test_html_content(written: dict[str, Path]) -> None:
     html = written["html"].read_text(encoding="utf-8")
-    assert '<table class="requirements">' in html
+    assert '<table class="matrix" id="matrix-mandatory">' in html
     assert "A locked app answers 6982" in html
     assert '<a href="traces/test_aid.pcapng">' in html
     assert '<a href="traces/test%20locked%231.pcapng">' in html
-    assert "<script>" not in html
+    assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<pre>" in html
     assert "0.0123457" in html  # step timing
@@ -293,3 +308,149 @@ def test_empty_record(tmp_path: Path) -> None:
 def test_split_nodeid_without_class_or_module() -> None:
     assert split_nodeid("models/waiting_room") == ("", "models/waiting_room")
     assert split_nodeid("t.py::A::B::test_x") == ("t.A.B", "test_x")
+
+
+# --- measurements, trace rows, faults, plan verdict -----------------------
+
+
+def test_measurement_limits_decide_its_verdict() -> None:
+    assert Measurement("t", 3.0, "ms", high=50).passed
+    assert not Measurement("t", 51.0, "ms", high=50).passed
+    assert not Measurement("t", 0.5, low=1).passed
+    assert Measurement("t", 1.0, low=1, high=1).passed
+    assert not Measurement("t", float("nan")).passed
+    assert Measurement("t", 2.0).passed  # no limit: recorded, never fails
+    assert Measurement("t", 3.2, "ms", high=50).describe() == "t = 3.2 ms (limit ≤ 50 ms): passed"
+    assert Measurement("t", 7, "V", low=1, high=5).describe() == "t = 7 V (limit 1 .. 5 V): FAILED"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"name": "", "value": 1.0}, "needs a name"),
+    ({"name": "t", "value": "fast"}, "value 'fast' is not a number"),
+    ({"name": "t", "value": True}, "value True is not a number"),
+    ({"name": "t", "value": 1.0, "low": 5, "high": 1}, "low 5 is above high 1"),
+])
+def test_bad_measurements_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        Measurement(**kwargs)
+
+
+def test_round_trip_keeps_measurements_and_trace_rows() -> None:
+    record = make_record(sample_results())
+    back = RunRecord.from_dict(json.loads(json.dumps(record.to_dict())))
+    assert back == record
+    assert back.results[0].measurements[0].passed and not back.results[1].measurements[0].passed
+    assert [row.name for row in back.results[0].trace] == ["", "ESTABLISH SESSION (APCV-R1)",
+                                                           "ESTABLISH SESSION (APCV-R1)"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["results"][0]["measurements"][0].pop("value"), r"measurement #0: missing field 'value'"),
+    (lambda d: d["results"][0]["measurements"][0].update(value="x"), "is not a number"),
+    (lambda d: d["results"][0].update(trace=7), "trace must be a list"),
+    (lambda d: d["results"][0]["trace"][0].pop("t_ms"), r"trace row #0: missing field 't_ms'"),
+    (lambda d: d.update(requirements=[1]), "requirements must be an object"),
+    (lambda d: d["requirements"].update({"APCV-X-001": 3}), "requirement APCV-X-001: expected an object"),
+])
+def test_from_dict_names_bad_measurements_and_rows(change, message: str) -> None:
+    data = json.loads(json.dumps(make_record(sample_results()).to_dict()))
+    change(data)
+    with pytest.raises(RecordError, match=message):
+        RunRecord.from_dict(data)
+
+
+def test_trace_rows_name_commands_and_time_answers() -> None:
+    rows = sample_results()[0].trace
+    assert [(r.kind, r.t_ms) for r in rows] == [("field_on", 0.0), ("command", 1.0), ("response", 4.0)]
+    assert rows[2].sw == "9000" and rows[2].meaning == "success" and rows[2].elapsed_ms == 3.0
+    assert rows[1].data == "80 50 00 00 51 04 00" and rows[1].at.endswith("+00:00")
+    many = [TraceEvent(1.0 + i / 1000, "note", detail=str(i)) for i in range(450)]
+    cut = trace_rows(many)
+    assert len(cut) == 401 and cut[-1].detail == "50 more events in the trace files"
+
+
+def test_requirements_given_as_titles_or_entries() -> None:
+    record = make_record()
+    assert record.requirements["APCV-NFC-001"] == RequirementInfo("SELECT by the test AID answers 9000")
+    record = make_record()
+    record.requirements = {"R-1": {"title": "t", "level": "optional", "roles": ["phone"]}}  # type: ignore
+    record.__post_init__()
+    assert record.requirements["R-1"].level == "optional"
+
+
+def plan_record(outcomes: dict[str, str]) -> RunRecord:
+    record = make_record([TestResult(f"t.py::{rid}", rid, outcome, requirement_ids=[rid])
+                          for rid, outcome in outcomes.items()])
+    record.role = "phone"
+    record.requirements = {
+        "APCV-NFC-001": RequirementInfo("a", "mandatory", "functional", ["phone"]),
+        "APCV-NFC-002": RequirementInfo("b", "mandatory", "negative", ["phone"]),
+        "APCV-QR-001": RequirementInfo("c", "optional", "functional", ["phone"]),
+    }
+    return record
+
+
+def test_plan_is_certified_only_when_every_mandatory_requirement_passed() -> None:
+    assert plan_verdict(plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed"})).certified
+    verdict = plan_verdict(plan_record({"APCV-NFC-001": "failed", "APCV-QR-001": "passed"}))
+    assert not verdict.certified
+    assert verdict.blocking() == {"APCV-NFC-001": "failed", "APCV-NFC-002": "skipped"}
+    assert verdict.summary() == ("not certified: 1 mandatory requirement failed (APCV-NFC-001); "
+                                 "1 mandatory requirement skipped (APCV-NFC-002)")
+    optional_failed = plan_verdict(plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed",
+                                                "APCV-QR-001": "failed"}))
+    assert optional_failed.certified and optional_failed.optional == {"APCV-QR-001": "failed"}
+    empty = plan_record({})
+    empty.requirements = {}
+    assert not plan_verdict(empty).certified
+
+
+def test_html_puts_failures_first_and_shows_what_a_person_needs(tmp_path: Path) -> None:
+    results = sample_results()
+    results[0].attachments = ["traces/frame.png"]
+    (tmp_path / "traces").mkdir()
+    (tmp_path / "traces" / "frame.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 16)
+    html = render_html(make_record(results), tmp_path)
+    order = [html.index(f'data-outcome="{o}"') for o in ("failed", "error", "skipped", "passed")]
+    assert order == sorted(order)
+    for element in ('id="filter-failed"', 'id="filter-role"', 'id="filter-requirement"',
+                    '<svg class="chart"', 'class="bar', 'table class="apdu"',
+                    "ESTABLISH SESSION (APCV-R1)", "success", "Faults active: rf-drop", "Faults active: none",
+                    "apdu_turnaround_ms", "≤ 50 ms", "1 out of limits", "data:image/png;base64,iVBORw0KGgo",
+                    'href="traceability.csv"', "125.0 ms"):
+        assert element in html, element
+    assert "http" not in html.replace("http-equiv", "")
+
+
+def test_html_plan_banner_names_the_blocking_requirements() -> None:
+    html = render_html(plan_record({"APCV-NFC-001": "failed", "APCV-CARD-001": "passed"}))
+    assert "NOT CERTIFIED" in html and 'href="#req-APCV-NFC-002"' in html
+    assert 'id="matrix-optional"' in html and 'id="matrix-mandatory"' in html
+    assert "Requirements outside the phone plan, also checked by its tests (1)" in html
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.0, "0 µs"), (0.00042, "420 µs"), (0.0123, "12.3 ms"), (2.5, "2.500 s"),
+])
+def test_durations_read_as_people_write_them(seconds: float, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_traceability_csv_rows(written: dict[str, Path]) -> None:
+    import csv
+
+    rows = list(csv.DictReader(written["traceability"].open(encoding="utf-8")))
+    by_test = {(r["requirement"], r["test"]): r for r in rows}
+    aid = by_test[("APCV-NFC-001", "scenarios/conformance/phone/test_select.py::TestSelect::test_aid")]
+    assert aid["outcome"] == "passed" and aid["requirement_verdict"] == "failed"
+    assert aid["measurements"] == "apdu_turnaround_ms = 3.25 ms (limit ≤ 50 ms): passed"
+    assert by_test[("APCV-QR-009", "")]["outcome"] == "not tested"
+    locked = by_test[("APCV-NFC-002", "scenarios/conformance/phone/test_select.py::test_locked")]
+    assert locked["faults"] == "rf-drop"
+    assert render_traceability(make_record()).count("\n") == 5  # header and one row per requirement
+
+
+def test_junit_carries_measurements(written: dict[str, Path]) -> None:
+    root = ET.parse(written["junit"]).getroot()
+    props = [(p.get("name"), p.get("value")) for p in root.iterfind(".//testcase/properties/property")]
+    assert ("measurement.apdu_turnaround_ms", "apdu_turnaround_ms = 72 ms (limit ≤ 50 ms): FAILED") in props

@@ -18,3 +18,10 @@ def test_rig_file_validates(path):
 def test_hardware_examples_declare_hardware():
     for path in (RIGS_DIR / "examples").glob("*.yaml"):
         assert load_rig(path).has_feature("hardware"), path
+
+
+@pytest.mark.parametrize("path", RIG_FILES, ids=lambda p: str(Path(p).relative_to(RIGS_DIR)))
+def test_rig_duts_pass_their_checks(path):
+    from harness.dut.checks import check_dut
+
+    check_dut(load_rig(path))

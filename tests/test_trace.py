@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from apcv.clock import FrozenClock
 from harness.trace import TraceEvent, TraceRecorder, redact_nirs
 from harness.trace.apdu import describe_command, describe_response
+from harness.trace.files import TraceFiles
 from harness.trace.pcapng import pcapng_bytes
 from harness.trace.redact import is_nir, nir_key
 
@@ -264,6 +267,37 @@ def test_writers_never_raise_on_random_bytes(steps: list[tuple[str, bytes, str]]
     packets = [e for e in recorder.events if e.kind != "note"]
     assert len(pcapng_blocks(pcapng_bytes(recorder.events))) == 2 + len(packets)
     assert len(recorder.jsonl().splitlines()) == len(steps)
+
+
+@given(
+    st.lists(st.sampled_from(["field_on", "field_off", "command", "response", "note"]), max_size=16),
+    st.lists(st.integers(min_value=0, max_value=16), max_size=4),
+)
+def test_trace_files_written_in_batches_equal_one_save(kinds: list[str], cuts: list[int]) -> None:
+    """Whatever the batches, the files are those of one save: notes land on the same packets."""
+    recorder = TraceRecorder(FrozenClock(START), link="sim:phone")
+    for i, kind in enumerate(kinds):
+        if kind == "note":
+            recorder.note(f"note {i}")
+        elif kind.startswith("field"):
+            recorder.field(kind == "field_on", detail=f"tap {i}")
+        else:
+            getattr(recorder, kind)(bytes([i]) * 3)
+    bounds = [0, *sorted(min(c, len(kinds)) for c in cuts), len(kinds)]
+    with tempfile.TemporaryDirectory() as folder:
+        whole = recorder.save(folder, "whole")
+        with recorder.open_files(folder, "batches") as files:
+            for low, high in itertools.pairwise(bounds):
+                files.write(recorder.events[low:high])
+        for kind in ("jsonl", "pcapng"):
+            assert files.paths[kind].read_bytes() == whole[kind].read_bytes(), kind
+
+
+def test_trace_files_close_once(tmp_path: Path) -> None:
+    files = TraceFiles(tmp_path, "empty")
+    assert files.close() == files.close() == {"jsonl": tmp_path / "empty.jsonl",
+                                              "pcapng": tmp_path / "empty.pcapng"}
+    assert [t for t, _ in pcapng_blocks((tmp_path / "empty.pcapng").read_bytes())] == [0x0A0D0D0A, 1]
 
 
 @given(st.binary(max_size=200))

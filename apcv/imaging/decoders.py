@@ -1,4 +1,4 @@
-"""QR decoders behind one interface: ZBar (pyzbar), zxing-cpp and OpenCV's QRCodeDetector.
+"""QR decoders behind one interface: ZBar (pyzbar), zxing-cpp, OpenCV and the ensemble of the three.
 
 ``decode(frame)`` takes a grayscale frame (2-D uint8 array) and returns the text of every QR
 code found, in the order the library reports them.
@@ -6,6 +6,7 @@ code found, in the order the library reports them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -90,11 +91,22 @@ class OpenCvDecoder:
         return [text for text in texts if text] if found else []
 
 
-DECODERS = {"zbar": ZbarDecoder, "zxing": ZxingDecoder, "opencv": OpenCvDecoder}
+LIBRARIES = {"zbar": ZbarDecoder, "zxing": ZxingDecoder, "opencv": OpenCvDecoder}
+"""The single libraries."""
+
+
+def _ensemble() -> QrDecoder:
+    from apcv.imaging.ensemble import EnsembleDecoder  # it builds on the classes above
+
+    return EnsembleDecoder()
+
+
+DECODERS: dict[str, Callable[[], QrDecoder]] = {**LIBRARIES, "ensemble": _ensemble}
+"""Every decoder by name: the libraries and the ensemble of them."""
 
 
 def make_decoder(name: str) -> QrDecoder:
-    """The decoder called ``name`` (zbar, zxing, opencv)."""
+    """The decoder called ``name`` (zbar, zxing, opencv, ensemble)."""
     if name not in DECODERS:
         raise DecoderError(f"unknown QR decoder {name!r}; known: {', '.join(DECODERS)}")
     return DECODERS[name]()

@@ -5,20 +5,47 @@ The harness's own commands are modules of this package; commands of the layer ab
 entry-point group (name = command, object = a click command or group), as pytest finds its
 plugins, so the harness never imports the scenarios.
 
-Errors a user can cause end as one clear line on stderr and exit code 2, never a traceback
-(``--debug`` shows it for developers).
+Every error ends as one line on stderr, ``apcv-hil: error: ...``, never a traceback
+(``--debug`` shows it for developers): exit code 2 for bad input and usage errors (click's own
+included), 1 for a failed check (scenarios that failed, an internal error), 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import sys
 from importlib.metadata import entry_points
+from typing import IO, Any
 
 import click
 
 from apcv.errors import ApcvError
 
 COMMANDS_GROUP = "apcv_hil.commands"
+ERROR_PREFIX = "apcv-hil: error: "
+USAGE_EXIT = 2
+FAILED_EXIT = 1
+
+
+class OneLineError(click.ClickException):
+    """An error shown as the single line ``apcv-hil: error: MESSAGE`` with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = USAGE_EXIT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the one line on stderr."""
+        click.echo(ERROR_PREFIX + self.format_message(), err=True)
+
+
+def _usage(exc: click.ClickException) -> OneLineError:
+    """click's own error as one line; usage errors point at the command's --help."""
+    if isinstance(exc, OneLineError):
+        return exc
+    message = exc.format_message()
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        message += f" (see '{exc.ctx.command_path} --help')"
+    return OneLineError(message, USAGE_EXIT)
 
 
 class _Main(click.Group):
@@ -47,23 +74,33 @@ class _Main(click.Group):
         self._load()
         return super().get_command(ctx, cmd_name)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:  # a bad option or argument of the root group itself
+            raise _usage(exc) from None
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except click.ClickException as exc:
+            raise _usage(exc) from None
         except ApcvError as exc:
-            _fail(ctx, f"error: {exc}")
+            _fail(ctx, str(exc))
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", code=130)
         except Exception as exc:  # a bug of ours: still one line, traceback with --debug
-            _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug)")
+            _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                  code=FAILED_EXIT)
 
 
-def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
+def _fail(ctx: click.Context, message: str, code: int = USAGE_EXIT) -> None:
     if ctx.obj and ctx.obj.get("debug"):
         raise
-    click.echo(message, err=True)
+    click.echo(ERROR_PREFIX + message, err=True)
     sys.exit(code)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from harness.cli import cli
+from simulators.backend.logs import LOG_LEVELS
 from simulators.backend.settings import DEFAULT_DB
 
 
@@ -17,7 +18,8 @@ def backend() -> None:
 @click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
               help="sqlite:///path (WAL mode) or postgresql://user@host/dbname.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8600, show_default=True, help="TCP port.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8600, show_default=True,
+              help="TCP port (0: any free port, printed at start).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="uvicorn worker processes.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -26,11 +28,27 @@ def backend() -> None:
               help="Seed a new database with this many synthetic insured people first.")
 @click.option("--population-seed", type=int, default=0, show_default=True,
               help="Seed of the synthetic population.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True,
+              help="Least severe log messages shown (the access log is at info).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log one line per request (NIRs masked).")
+@click.option("--variant", default=None, metavar="NAME",
+              help="Serve a faulty variant that breaks one rule (docs/backend.md), to prove a plan fails.")
+@click.option("--test-clock", is_flag=True,
+              help="Serve /v1/test/clock, through which a review operator moves the service's clock forward.")
 def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
-          population_seed: int) -> None:
-    """Serve the backend over HTTP; stop with Ctrl-C."""
+          population_seed: int, log_level: str, access_log: bool, variant: str | None,
+          test_clock: bool) -> None:
+    """Serve the backend over HTTP; stop with Ctrl-C.
+
+    Prints "apcv-hil backend: serving on URL (db ...)" on stderr once it listens; the log and
+    the access log follow on stderr. The API is described at URL/docs (Swagger UI) and URL/redoc,
+    both served from local files, and URL/openapi.json.
+    """
     from simulators.backend.serve import ServeOptions
     from simulators.backend.serve import serve as serve_backend
 
     serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed,
-                               seed_population=seed_population, population_seed=population_seed))
+                               seed_population=seed_population, population_seed=population_seed,
+                               log_level=log_level, access_log=access_log, variant=variant,
+                               test_clock=test_clock))

@@ -14,7 +14,9 @@ from rich.table import Table
 from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.cli import cli
+from harness.cli.output import make_console, print_table
 from harness.rig import load_rig
+from harness.trace.files import TraceFiles
 from simulators.reader.result import ReadResult
 
 MAX_READS = 100_000
@@ -39,10 +41,12 @@ def read(rig_file: str | None, device: str, beneficiary: int, count: int,
     with Bench(config) as bench:
         if getattr(config.roles, device) is not None and getattr(config.roles, device).simulated:
             bench.present(device)
-        last, timings = _read_many(bench, beneficiary, count)
-        if trace_file is not None:
-            paths = bench.recorder.save(trace_file.parent, trace_file.stem)
-            click.echo(f"trace: {', '.join(str(p) for p in paths.values())}", err=True)
+        trace = None if trace_file is None else bench.recorder.open_files(trace_file.parent, trace_file.stem)
+        try:
+            last, timings = _read_many(bench, beneficiary, count, trace)
+        finally:  # a failed read is traced too: its trace says why
+            if trace is not None:
+                click.echo(f"trace: {', '.join(str(p) for p in trace.close().values())}", err=True)
     summary = last.summary(mask_nir)
     if count > 1:
         summary["runs"] = _timing_stats(timings)
@@ -52,18 +56,22 @@ def read(rig_file: str | None, device: str, beneficiary: int, count: int,
         _print_table(summary, config.name)
 
 
-def _read_many(bench: Bench, beneficiary: int, count: int) -> tuple[ReadResult, list[dict[str, float]]]:
-    """The last read and the timings of every read (only those are kept: memory stays small)."""
-    if count == 1:
-        result = bench.reader.read(beneficiary)
-        return result, [result.timings_ms]
+def _read_many(bench: Bench, beneficiary: int, count: int,
+               trace: TraceFiles | None) -> tuple[ReadResult, list[dict[str, float]]]:
+    """``count`` reads: the last one and the timings of each (only those are kept: memory stays
+    small); each read's events go to ``trace`` (when given) and then out of memory."""
     timings = []
-    with Progress(transient=True, console=Console(stderr=True)) as progress:
+    console = Console(stderr=True)
+    with Progress(transient=True, console=console, disable=count == 1 or not console.is_terminal) as progress:
         task = progress.add_task("presentations", total=count)
         for _ in range(count):
-            bench.recorder.events.clear()  # keep only the last exchange in memory (and in --trace)
-            result = bench.reader.read(beneficiary)
-            timings.append(result.timings_ms)
+            try:
+                result = bench.reader.read(beneficiary)
+                timings.append(result.timings_ms)
+            finally:
+                if trace is not None:
+                    trace.write(bench.recorder.events)
+                bench.recorder.events.clear()
             progress.advance(task)
     return result, timings
 
@@ -81,21 +89,21 @@ def _timing_stats(timings: list[dict[str, float]]) -> dict[str, dict[str, float]
 
 
 def _print_table(summary: dict, rig_name: str) -> None:
-    console = Console()
+    console = make_console()
     console.print(f"[bold]{summary['kind']}[/] {summary['reference']} on rig {rig_name}")
     people = Table("", "NIR", "name", "born", "sex", title="identity")
     holder = summary["holder"]
     people.add_row("holder", holder["nir"], holder["name"], holder["birth_date"], holder["sex"])
     for i, ben in enumerate(summary["beneficiaries"], start=1):
         people.add_row(f"{i} {ben['relation']}", ben["nir"], ben["name"], ben["birth_date"], ben["sex"])
-    console.print(people)
+    print_table(people, console)
     cov = summary["coverage"]
     console.print(f"rights: {cov['regime']}, fund {cov['fund']}, from {cov['rights_from']}"
                   f" until {cov['rights_until'] or 'open'}; selected beneficiary {summary['selected']}")
     steps = Table("step", "ms", title="timings")
     for step, ms in summary["timings_ms"].items():
         steps.add_row(step, f"{ms:.3f}")
-    console.print(steps)
+    print_table(steps, console)
     if "runs" in summary:
         console.print(f"{summary['runs']['count']} presentations: " + ", ".join(
             f"{k} p50 {v['p50_ms']} ms" for k, v in summary["runs"]["timings"].items()))

@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from apcv.errors import ApcvError
 from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.cli import cli
+from harness.cli.output import print_table
+from harness.dut.checks import check_dut
 from harness.rig import RIGS_DIR, RigError, load_rig
 
 
@@ -38,7 +39,7 @@ def list_rigs(directory: Path) -> None:
         roles = [f"{name} -> {getattr(rig.roles, name).link}"
                  for name in ("phone", "card", "reader", "scanner") if getattr(rig.roles, name) is not None]
         table.add_row(path.name, rig.name, "\n".join(roles), ", ".join(sorted(rig.all_features())))
-    Console().print(table)
+    print_table(table)
 
 
 @rigs.command("check")
@@ -46,7 +47,9 @@ def list_rigs(directory: Path) -> None:
 def check(rig_file: str) -> None:
     """Validate a rig file, open its links, read each simulated device once and scan its QR."""
     rig = load_rig(rig_file)
-    click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile})")
+    check_dut(rig)
+    dut = f", device under test: {rig.dut.role}" if rig.dut is not None else ""
+    click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile}{dut})")
     with Bench(rig) as bench:
         devices = [r for r in ("phone", "card") if getattr(bench, r) is not None]
         if not devices:
@@ -81,7 +84,7 @@ def probe() -> None:
     table = Table("kind", "device", "status", title="attached devices")
     for kind, device, status in [*_pcsc_readers(), *_nfc_devices(), *_serial_scanners(), *_cameras()]:
         table.add_row(kind, device, status)
-    Console().print(table)
+    print_table(table)
 
 
 def _pcsc_readers() -> list[tuple[str, str, str]]:

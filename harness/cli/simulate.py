@@ -18,10 +18,14 @@ import click
 from apcv.clock import WallClock
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli import cli
-from harness.links import LinkError, open_card_slot
+from harness.dut.control_server import ControlServer
+from harness.links import CardSlot, LinkError, open_card_slot
 from harness.links.base import CardResponder
 from harness.pcsc import ensure_pcscd
 from simulators.factory import synthetic_card, synthetic_phone
+from simulators.phone.phone import Phone
+from simulators.phone.variants import make_faulty_phone
+from simulators.variants import find_variant
 
 DEFAULT_LINK = "vpcd://127.0.0.1:35963"
 WATCH_INTERVAL_S = 0.5
@@ -53,13 +57,22 @@ def _link_options(default_seed: int) -> Callable:
 @_link_options(default_seed=2)
 @click.option("--locked", is_flag=True, help="Start with the app locked (the reader gets 6982).")
 @click.option("--code", default="0000", show_default=True, help="The app's 4-digit secret code.")
+@click.option("--variant", default=None,
+              help="Run a named faulty variant of the phone (see apcv-hil plan phone).")
+@click.option("--control", "control_url", default=None, metavar="tcp://HOST:PORT",
+              help="Serve a control channel (tap, remove, lock, unlock, show_qr, status) for a test bench.")
 def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool,
-                   locked: bool, code: str) -> None:
+                   locked: bool, code: str, variant: str | None, control_url: str | None) -> None:
     """A phone with the apCV, tapped on the reader until interrupted."""
     if not (len(code) == 4 and code.isascii() and code.isdigit()):
         raise click.BadParameter(f"{code!r} is not 4 digits", param_hint="--code")
-    phone = synthetic_phone(seed, synthetic_insurer(insurer_seed), WallClock(), code=code, locked=locked)
-    _serve(phone, f"phone (seed {seed}{', locked' if locked else ''})", link, start_pcscd)
+    insurer = synthetic_insurer(insurer_seed)
+    phone = synthetic_phone(seed, insurer, WallClock(), code=code, locked=locked)
+    if variant:
+        find_variant("phone", variant)
+        phone = make_faulty_phone(variant, phone, insurer, seed)
+    what = f"phone (seed {seed}{', locked' if locked else ''}{', variant ' + variant if variant else ''})"
+    _serve(phone, what, link, start_pcscd, control_url)
 
 
 @simulate.command("card")
@@ -69,7 +82,18 @@ def simulate_card(link: str, seed: int, insurer_seed: int, start_pcscd: bool) ->
     _serve(synthetic_card(seed, synthetic_insurer(insurer_seed)), f"card (seed {seed})", link, start_pcscd)
 
 
-def _serve(device: CardResponder, what: str, link: str, start_pcscd: bool) -> None:
+def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[[], object]]:
+    return {
+        "tap": lambda: slot.attach(phone),
+        "remove": slot.detach,
+        "lock": phone.lock.lock,
+        "unlock": phone.unlock,
+        "show_qr": phone.unlock,
+    }
+
+
+def _serve(device: CardResponder, what: str, link: str, start_pcscd: bool,
+           control_url: str | None = None) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     links_log = logging.getLogger("harness.links")
@@ -84,6 +108,11 @@ def _serve(device: CardResponder, what: str, link: str, start_pcscd: bool) -> No
             slot = open_card_slot(link)
             stack.callback(slot.close)
             slot.attach(device)
+            if control_url is not None and isinstance(device, Phone):
+                server = ControlServer(control_url, _phone_actions(device, slot),
+                                       lambda: {"unlocked": device.lock.unlocked})
+                stack.callback(server.close)
+                click.echo(f"control channel on {server.url}", err=True)
             click.echo(f"ready: simulated {what} on {link}; Ctrl-C to stop", err=True)
             while not stop.wait(WATCH_INTERVAL_S):
                 if getattr(slot, "attached", True) is False:

@@ -94,6 +94,11 @@ class ReaderLink(ABC):
     def disconnect(self) -> None:
         """Switch the field off."""
 
+    def identity(self) -> dict[str, str]:
+        """What the reader says of itself while connected (name, vendor, firmware, serial), as far
+        as the link can tell; empty when it tells nothing."""
+        return {}
+
     def close(self) -> None:
         """Release the link's resources (sockets, reader handles)."""
 

@@ -2,11 +2,13 @@
 
 It looks at the screen the bench holds in front of it (the counter NAME, shared with
 ``sim:NAME`` scanners), captures a frame of it (the phone renders its QR as pixels) and
-decodes the frame with a real QR library (``decoder=zbar`` or ``zxing``). A frame without a
-readable QR is retried until the timeout, as a scanner keeps trying while the phone is
-brought up, each frame with fresh noise. Query: ``decoder`` (zbar), ``timeout`` seconds per
-read (5), and the capture conditions of :class:`CameraModel` (``blur``, ``angle``, ``tilt``,
-``light``, ``glare``, ``noise``, ``jpeg``, ``seed``), clean by default.
+decodes the frame with a real QR library (``decoder=zbar``, ``zxing``, ``opencv`` or
+``ensemble``). A frame without a readable QR is retried until the timeout, as a scanner keeps
+trying while the phone is brought up, each frame with fresh noise. Query: ``decoder`` (zbar),
+``timeout`` seconds per read (5), a named ``condition`` of :mod:`apcv.imaging.conditions`
+(``condition=moire-hard``: a 1280×720 camera) or the capture parameters of
+:class:`CameraModel` one by one (``blur``, ``angle``, ``tilt``, ``light``, ``glare``, ...),
+clean by default; not both.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from apcv.imaging.camera_model import CameraModel, CameraModelError
+from apcv.imaging.conditions import condition
 from apcv.imaging.decoders import DecoderError, make_decoder
 from harness.links.base import LinkError, LinkUrl
 from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
@@ -32,20 +35,34 @@ class FrameScreen(Protocol):
     def qr_frame(self) -> np.ndarray | None: ...
 
 
+def _camera(url: LinkUrl) -> CameraModel:
+    """The camera of ``url``: a named condition (seeded by ``seed``) or parameters one by one."""
+    name = url.params.get("condition")
+    if name is None:
+        return CameraModel.from_params(url.params)
+    given = sorted(set(url.params) & set(CAMERA_PARAMS) - {"seed"})
+    if given:
+        raise CameraModelError(f"condition={name} sets the camera; drop {', '.join(given)} or the condition")
+    seed = CameraModel.from_params({"seed": url.params["seed"]}).seed if "seed" in url.params else 0
+    return condition(name).camera(seed)
+
+
 class CameraScanner(ScannerLink):
     """Captures frames of a simulated screen and decodes them."""
 
     def __init__(self, url: LinkUrl) -> None:
-        check_params(url, ("decoder", "timeout", *CAMERA_PARAMS))
+        check_params(url, ("decoder", "timeout", "condition", *CAMERA_PARAMS))
         self.url = url.raw
         self.default_timeout = scan_timeout(url)
         try:
             self.decoder = make_decoder(url.params.get("decoder", "zbar"))
-            self.camera = CameraModel.from_params(url.params)
+            self.camera = _camera(url)
         except (DecoderError, CameraModelError) as exc:
             raise LinkError(f"{url.raw}: {exc}") from None
         self._counter = counter(url.target or "default")
         self.frames_captured = 0
+        self.last_frame: np.ndarray | None = None
+        """The last frame captured, kept so that a failed read can show what the camera saw."""
 
     @property
     def takes_screens(self) -> bool:
@@ -63,9 +80,11 @@ class CameraScanner(ScannerLink):
         if pixels is None:
             return None
         self.frames_captured += 1
-        return self.camera.capture(pixels, self.frames_captured)
+        self.last_frame = self.camera.capture(pixels, self.frames_captured)
+        return self.last_frame
 
     def read_payload(self, timeout: float | None = None) -> str:
+        self.last_frame = None
         limit = self.default_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         while True:

@@ -70,6 +70,7 @@ class NfcReaderLink(ReaderLink):
         self._parsed = url
         self._clf: nfc.clf.ContactlessFrontend | None = None
         self._dep: IsoDepInitiator | None = None
+        self._ats = b""
 
     def connect(self) -> bytes:
         self.disconnect()
@@ -92,9 +93,21 @@ class NfcReaderLink(ReaderLink):
             raise IsoDepError(f"the target does not speak ISO-DEP (SEL_RES {bytes(target.sel_res).hex()})")
         clf = self._clf
         fsdi = fsdi_for(clf.max_recv_data_size)
-        ats = parse_ats(clf.exchange(bytearray(rats_command(fsdi)), ACTIVATION_TIMEOUT_S) or b"")
+        raw_ats = clf.exchange(bytearray(rats_command(fsdi)), ACTIVATION_TIMEOUT_S) or b""
+        ats = parse_ats(raw_ats)
+        self._ats = bytes(raw_ats)
         self._dep = IsoDepInitiator(clf, min(ats.fsc, clf.max_send_data_size), ats.fwt)
         return atr_with_historical_bytes(ats.historical)
+
+    def identity(self) -> dict[str, str]:
+        """The contactless frontend as nfcpy names it (chip and firmware, port) and the ATS of
+        the device activated last."""
+        found: dict[str, str] = {}
+        if self._clf is not None and self._clf.device is not None:
+            found["name"] = str(self._clf.device)
+        if self._ats:
+            found["ats"] = self._ats.hex().upper()
+        return found
 
     def transceive(self, apdu: bytes) -> bytes:
         if self._dep is None:

@@ -34,6 +34,22 @@ def _error_text(hr: int) -> str:
     return f"{scard.SCardGetErrorMessage(hr).strip().rstrip('.')} (0x{hr & 0xFFFFFFFF:08X})"
 
 
+_IDENTITY_ATTRIBUTES = {
+    "vendor": scard.SCARD_ATTR_VENDOR_NAME,
+    "firmware": scard.SCARD_ATTR_VENDOR_IFD_VERSION,
+    "serial": scard.SCARD_ATTR_VENDOR_IFD_SERIAL_NO,
+}
+
+
+def _attribute_text(key: str, value: bytes) -> str:
+    """A PC/SC attribute as text: the firmware version is a 4-byte number (major.minor.build)."""
+    if key == "firmware" and len(value) == 4:
+        number = int.from_bytes(value, "little")
+        return f"{number >> 24}.{(number >> 16) & 0xFF}.{number & 0xFFFF}"
+    text = value.rstrip(b"\0").decode("ascii", errors="replace")
+    return text if text.isprintable() else value.hex().upper()
+
+
 class PcscReaderLink(ReaderLink):
     """Reader end of a PC/SC link: one reader, one card connection at a time."""
 
@@ -124,6 +140,19 @@ class PcscReaderLink(ReaderLink):
             self.disconnect()
             raise NoCardPresent(f"{self.url}: the card left while connecting: {_error_text(hr)}")
         return bytes(atr)
+
+    def identity(self) -> dict[str, str]:
+        """The reader's name, and its vendor, firmware version and serial number when the driver
+        reports them (PC/SC attributes, read on the open card connection)."""
+        found = {"name": self.reader_name}
+        if self._card is None:
+            return found
+        for key, attribute in _IDENTITY_ATTRIBUTES.items():
+            hr, value = self._bounded("reading the reader's attributes", scard.SCardGetAttrib,
+                                       self._card, attribute)
+            if hr == scard.SCARD_S_SUCCESS and value:
+                found[key] = _attribute_text(key, bytes(value))
+        return found
 
     def transceive(self, apdu: bytes) -> bytes:
         card = self._card

@@ -3,7 +3,8 @@
 Built-in schemes are modules of this package; out-of-tree links register a module under
 the ``apcv_hil.links`` entry-point group (name = scheme) exposing ``open_reader(url)``
 and/or ``open_card_slot(url)``. QR scanners (the ``scanner`` role) have schemes of their own,
-``SCANNER_SCHEMES``; an out-of-tree module adds one by exposing ``open_scanner(url)``.
+``SCANNER_SCHEMES``; an out-of-tree module adds one by exposing ``open_scanner(url)``. So do the
+displays that show the phone's QR code to a real scanner, ``DISPLAY_SCHEMES`` (``open_display(url)``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 
 from harness.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
+from harness.links.display_base import DisplayLink
 from harness.links.scanner_base import ScannerLink
 
 BUILTIN_SCHEMES = {
@@ -20,6 +22,7 @@ BUILTIN_SCHEMES = {
     "vpcd": "harness.links.vpcd",
     "pcsc": "harness.links.pcsc",
     "nfc": "harness.links.nfc",
+    "relay": "harness.links.relay",
 }
 SCANNER_SCHEMES = {
     "sim": "harness.links.sim_scanner",
@@ -27,6 +30,9 @@ SCANNER_SCHEMES = {
     "wedge": "harness.links.wedge",
     "image": "harness.links.image",
     "camera": "harness.links.video",
+}
+DISPLAY_SCHEMES = {
+    "screen": "harness.links.screen",
 }
 ENTRY_POINT_GROUP = "apcv_hil.links"
 
@@ -43,6 +49,11 @@ def known_schemes() -> list[str]:
 def known_scanner_schemes() -> list[str]:
     """Every scheme a scanner URL may use, built-in and installed."""
     return sorted(set(SCANNER_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def known_display_schemes() -> list[str]:
+    """Every scheme a display URL may use, built-in and installed."""
+    return sorted(set(DISPLAY_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
 
 def _module(url: LinkUrl) -> ModuleType:
@@ -84,3 +95,16 @@ def open_scanner(url: str) -> ScannerLink:
             return hook(parsed)
     raise UnknownLinkScheme(f"no QR scanner link for scheme '{parsed.scheme}' in {url!r}; "
                             f"known: {', '.join(known_scanner_schemes())}")
+
+
+def open_display(url: str) -> DisplayLink:
+    """The display at ``url`` (``screen:``, ``screen::1``, ...) that shows the phone's QR code."""
+    parsed = LinkUrl.parse(url)
+    if parsed.scheme in DISPLAY_SCHEMES:
+        return importlib.import_module(DISPLAY_SCHEMES[parsed.scheme]).open_display(parsed)
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=parsed.scheme):
+        hook = getattr(ep.load(), "open_display", None)
+        if hook is not None:
+            return hook(parsed)
+    raise UnknownLinkScheme(f"no QR display link for scheme '{parsed.scheme}' in {url!r}; "
+                            f"known: {', '.join(known_display_schemes())}")

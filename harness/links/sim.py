@@ -2,11 +2,18 @@
 
 Links with the same NAME (default ``default``) share one medium: a card slot attaches a
 device to it and reader links talk to that device. Zero copy, no thread, no socket.
+The card end may carry faults, as the other card links do
+(``sim:bench?fault=drop@3&latency=20``, see :mod:`harness.links.card_faults`).
 """
 
 from __future__ import annotations
 
-from harness.links.base import CardResponder, CardSlot, LinkUrl, NoCardPresent, ReaderLink
+import time
+
+from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl, NoCardPresent, ReaderLink
+from harness.links.card_faults import parse_card_faults
+
+CARD_PARAMS = ("fault", "latency")
 
 
 class SimMedium:
@@ -15,6 +22,7 @@ class SimMedium:
     def __init__(self, name: str) -> None:
         self.name = name
         self.device: CardResponder | None = None
+        self.slot: SimCardSlot | None = None
 
 
 _MEDIA: dict[str, SimMedium] = {}
@@ -44,7 +52,8 @@ class SimReaderLink(ReaderLink):
     def transceive(self, apdu: bytes) -> bytes:
         if self._device is None or self._medium.device is not self._device:
             raise NoCardPresent(f"{self.url}: the device left the field (connect first)")
-        return self._device.process_apdu(apdu)
+        slot = self._medium.slot
+        return slot.answer(self._device, apdu) if slot is not None else self._device.process_apdu(apdu)
 
     def disconnect(self) -> None:
         if self._device is not None:
@@ -56,14 +65,53 @@ class SimCardSlot(CardSlot):
     """Card end of an in-process link."""
 
     def __init__(self, url: LinkUrl) -> None:
+        unknown = sorted(set(url.params) - set(CARD_PARAMS))
+        if unknown:
+            raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} "
+                            f"(known: {', '.join(CARD_PARAMS)})")
         self.url = url.raw
         self._medium = medium(url.target or "default")
+        self.faults = parse_card_faults(url.params, url.raw)
+        self.fired: set[int] = set()
+        """APDU numbers whose fault has fired: a device presented again is not faulted again."""
+        self._apdus = 0
+        self._mute = False
 
     def attach(self, device: CardResponder) -> None:
-        self._medium.device = device
+        self._medium.device, self._medium.slot = device, self
+        self._apdus, self._mute = 0, False
 
     def detach(self) -> None:
         self._medium.device = None
+
+    def answer(self, device: CardResponder, apdu: bytes) -> bytes:
+        """``device``'s answer to ``apdu``, with this slot's faults applied."""
+        if self._mute:
+            raise LinkError(f"{self.url}: no answer from a mute card")
+        self._apdus += 1
+        fault = self.faults.take(self._apdus, self.fired)
+        if fault == "drop":
+            self.notify(f"fault: RF drop at APDU {self._apdus}: the device left the field")
+            self.detach()
+            raise NoCardPresent(f"{self.url}: no answer: the device left the field during the exchange "
+                                "(RF drop)")
+        if fault == "mute":
+            self.notify(f"fault: the device stays mute at APDU {self._apdus}")
+            self._mute = True
+            raise LinkError(f"{self.url}: no answer from a mute card")
+        if fault == "reset":
+            self.notify(f"fault: the device reset before APDU {self._apdus}")
+            device.reset()
+        answer = device.process_apdu(apdu)
+        if fault == "corrupt" and answer:
+            self.notify(f"fault: byte 0 of the answer to APDU {self._apdus} inverted")
+            answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
+        elif fault == "garbage":
+            self.notify(f"fault: the device answered garbage to APDU {self._apdus}")
+            answer = b"\x01"
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000.0)
+        return answer
 
     def close(self) -> None:
         self.detach()

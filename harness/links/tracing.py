@@ -26,6 +26,8 @@ class Recorder(Protocol):
 
     def note(self, text: str) -> None: ...
 
+    def attach(self, suffix: str, data: bytes, detail: str = "") -> None: ...
+
 
 @runtime_checkable
 class PresenceEvents(Protocol):
@@ -72,6 +74,9 @@ class TracingReaderLink(ReaderLink):
             raise
         self.recorder.response(rapdu)
         return rapdu
+
+    def identity(self) -> dict[str, str]:
+        return self.inner.identity()
 
     def disconnect(self) -> None:
         self.inner.disconnect()

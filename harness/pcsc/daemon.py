@@ -1,20 +1,25 @@
 """Find a running ``pcscd`` or start one with the vsmartcard vpcd driver.
 
 ``pcscd`` answers on the UNIX socket ``/run/pcscd/pcscd.comm``. When nothing answers
-there, :func:`ensure_pcscd` starts ``pcscd --foreground`` as a child process, waits until
-both its socket and vpcd's TCP port accept connections, and returns a handle that stops
-it again; a daemon found running is used as is and left running.
+there, :func:`ensure_pcscd` starts ``pcscd --foreground`` as a child process (a mirakuru
+executor: its own process group, stopped or killed whole), waits until its socket accepts
+connections and vpcd's TCP port is listening, and returns a handle that stops it again; a
+daemon found running is used as is and left running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+from typing import IO
+
+from mirakuru import Executor
+from mirakuru.exceptions import ProcessExitedWithError, ProcessFinishedWithError, TimeoutExpired
 
 from apcv.errors import ApcvError
 
@@ -63,24 +68,43 @@ def _executable() -> str:
     return found
 
 
-class PcscDaemon:
-    """A pcscd this process uses; ``process`` is set when we started it and must stop it."""
+class _PcscdExecutor(Executor):
+    """``pcscd --foreground``, started when its socket answers and vpcd's port listens.
 
-    def __init__(self, process: subprocess.Popen | None = None, log_path: Path | None = None) -> None:
-        self.process = process
+    The port is read from /proc rather than connected to: a connection to vpcd is a card
+    being inserted.
+    """
+
+    def __init__(self, executable: str, log_file: IO[bytes], sock_path: Path, vpcd_port: int,
+                 timeout: float) -> None:
+        super().__init__([executable, "--foreground"], timeout=timeout, sleep=0.05,
+                         stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
+        self._sock_path = sock_path
+        self._vpcd_port = vpcd_port
+
+    def pre_start_check(self) -> bool:
+        """Never reported running before start: :func:`ensure_pcscd` looked already."""
+        return False
+
+    def after_start_check(self) -> bool:
+        """pcscd accepts connections and vpcd listens."""
+        return pcscd_running(self._sock_path) and tcp_listening(self._vpcd_port)
+
+
+class PcscDaemon:
+    """A pcscd this process uses; ``executor`` is set when we started it and must stop it."""
+
+    def __init__(self, executor: Executor | None = None, log_path: Path | None = None) -> None:
+        self.executor = executor
         self.log_path = log_path
 
     def stop(self) -> None:
-        """Stop pcscd if we started it; a daemon found running is left alone."""
-        if self.process is None:
+        """Stop pcscd if we started it (SIGTERM, then SIGKILL); a daemon found running is left alone."""
+        if self.executor is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT_S)
-        self.process = None
+        with contextlib.suppress(ProcessFinishedWithError):  # it stopped with an error: nothing to undo
+            self.executor.stop()
+        self.executor = None
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
 
@@ -107,21 +131,17 @@ def ensure_pcscd(*, sock_path: Path = SOCKET, vpcd_config: Path = VPCD_CONFIG,
     fd, name = tempfile.mkstemp(prefix="apcv-pcscd-", suffix=".log")
     log_path = Path(name)
     with os.fdopen(fd, "wb") as log_file:
-        process = subprocess.Popen([executable, "--foreground"], stdout=log_file,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    daemon = PcscDaemon(process, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
+        executor = _PcscdExecutor(executable, log_file, sock_path, vpcd_port, timeout)
+        try:
+            executor.start()
+        except ProcessExitedWithError as exc:
             output = log_path.read_text(errors="replace").strip().splitlines()
-            daemon.process = None
             log_path.unlink(missing_ok=True)
-            detail = output[-1] if output else f"exit status {process.returncode}"
+            detail = output[-1] if output else f"exit status {exc.exit_code}"
             raise PcscdUnavailable(f"pcscd exited at start ({detail}); is another pcscd "
-                                   f"holding {sock_path}? {INSTALL}")
-        if pcscd_running(sock_path) and tcp_listening(vpcd_port):
-            return daemon
-        time.sleep(0.05)
-    daemon.stop()
-    raise PcscdUnavailable(f"pcscd did not open {sock_path} and vpcd port {vpcd_port} within "
-                           f"{timeout:g} s; check {vpcd_config} and the pcscd logs")
+                                   f"holding {sock_path}? {INSTALL}") from None
+        except TimeoutExpired:  # mirakuru killed it
+            log_path.unlink(missing_ok=True)
+            raise PcscdUnavailable(f"pcscd did not open {sock_path} and vpcd port {vpcd_port} within "
+                                   f"{timeout:g} s; check {vpcd_config} and the pcscd logs") from None
+    return PcscDaemon(executor, log_path)

@@ -1,4 +1,9 @@
-"""Collects test outcomes into one RunRecord and writes the reports at the end."""
+"""Collects test outcomes into one RunRecord and writes the reports at the end.
+
+A test's duration is the sum of its set-up, call and tear-down (the bench opens its links
+and presents the devices in the set-up); its measurements, active faults, trace (as rows and
+as files) and attachments are taken from the item's stash when it is torn down.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.pytest_plugin.keys import TRACE_KEY
-from harness.pytest_plugin.requirements import load_requirements
+from harness.pytest_plugin.keys import FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY
+from harness.pytest_plugin.requirements import requirement_infos
 from harness.report import RunRecord, TestResult, build_environment, write_all
+from harness.report.trace_rows import trace_rows
 from harness.rig import RigConfig
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -21,20 +27,23 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 class ReportCollector:
     """A pytest plugin object: one per run that writes a report directory."""
 
-    def __init__(self, directory: Path, rig: RigConfig) -> None:
+    def __init__(self, directory: Path, rig: RigConfig, role: str = "") -> None:
         self.directory = directory
         self.rig = rig
+        self.role = role
         self.started = datetime.now(UTC)
         self.results: dict[str, TestResult] = {}
+        self.durations: dict[str, float] = {}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
+        self.durations[item.nodeid] = self.durations.get(item.nodeid, 0.0) + report.duration
         if report.when == "call" or report.outcome != "passed":
             self._record(item, report)
         if report.when == "teardown":
-            self._save_trace(item)
+            self._finish(item)
 
     def _record(self, item: pytest.Item, report: pytest.TestReport) -> None:
         if report.when != "call" and item.nodeid in self.results:
@@ -53,7 +62,6 @@ class ReportCollector:
             nodeid=item.nodeid,
             name=item.name,
             outcome=outcome,
-            duration_s=report.duration,
             requirement_ids=ids,
             message=message,
             longrepr=report.longreprtext or None,
@@ -61,18 +69,27 @@ class ReportCollector:
                         for k, v in item.user_properties},
         )
 
-    def _save_trace(self, item: pytest.Item) -> None:
-        recorder = item.stash.get(TRACE_KEY, None)
+    def _finish(self, item: pytest.Item) -> None:
         result = self.results.get(item.nodeid)
-        if recorder is None or result is None or not recorder.events:
+        if result is None:
+            return
+        result.duration_s = self.durations.get(item.nodeid, 0.0)
+        result.measurements = list(item.stash.get(MEASUREMENTS_KEY, []))
+        result.faults = list(item.stash.get(FAULTS_KEY, []))
+        recorder = item.stash.get(TRACE_KEY, None)
+        if recorder is None or not recorder.events:
             return
         module = Path(item.nodeid.split("::")[0]).stem
         digest = hashlib.sha1(item.nodeid.encode()).hexdigest()[:6]
         stem = f"{module}__{_UNSAFE.sub('_', item.name).strip('_')[:60]}_{digest}"
         paths = recorder.save(self.directory / "traces", stem)
-        result.traces = [str(p.relative_to(self.directory)) for p in paths.values()]
+        relative = {kind: str(path.relative_to(self.directory)) for kind, path in paths.items()}
+        result.traces = [relative.pop("jsonl"), relative.pop("pcapng")]
+        result.attachments = list(relative.values())
+        result.trace = trace_rows(recorder.events)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        results = list(self.results.values())
         record = RunRecord(
             run_id=uuid.uuid4().hex[:12],
             rig_name=self.rig.name,
@@ -81,8 +98,10 @@ class ReportCollector:
             started_at=self.started,
             finished_at=datetime.now(UTC),
             environment=build_environment(_links(self.rig)),
-            results=list(self.results.values()),
-            requirements=load_requirements(),
+            results=results,
+            requirements=requirement_infos(self.role or None),
+            faults_active=list(dict.fromkeys(f for result in results for f in result.faults)),
+            role=self.role,
         )
         write_all(record, self.directory)
 

@@ -7,11 +7,15 @@ import os
 import pytest
 
 from apcv.errors import ApcvError
+from harness.dut.checks import check_dut
+from harness.report.record import Measurement
 from harness.rig import RigConfig, load_rig
 from harness.trace import TraceRecorder
 
 RIG_KEY = pytest.StashKey[RigConfig]()
 TRACE_KEY = pytest.StashKey[TraceRecorder]()
+MEASUREMENTS_KEY = pytest.StashKey[list[Measurement]]()
+FAULTS_KEY = pytest.StashKey[list[str]]()
 RIG_ENV = "APCV_RIG"
 
 
@@ -21,7 +25,9 @@ def rig_of(config: pytest.Config) -> RigConfig:
     (and no traceback); see :func:`checked_rig` for the start of a session."""
     if RIG_KEY not in config.stash:
         try:
-            config.stash[RIG_KEY] = load_rig(config.getoption("--rig") or os.environ.get(RIG_ENV))
+            rig = load_rig(config.getoption("--rig") or os.environ.get(RIG_ENV))
+            check_dut(rig)
+            config.stash[RIG_KEY] = rig
         except ApcvError as exc:
             pytest.fail(str(exc), pytrace=False)
     return config.stash[RIG_KEY]

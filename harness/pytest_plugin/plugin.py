@@ -9,7 +9,9 @@ when a test needs it (a fixture, a ``rig``/``rig_feature`` marker, a report).
 - ``@pytest.mark.rig`` marks hardware tests: skipped unless the rig declares ``hardware``.
 - ``@pytest.mark.requirement("APCV-NFC-001", ...)`` ties a test to the profile; an id the
   catalogue does not know is a usage error naming it.
-- ``--apcv-report DIR`` writes index.html, junit.xml, results.json and traces there.
+- ``--apcv-report DIR`` writes index.html, junit.xml, results.json, traceability.csv and traces there.
+- ``--apcv-role ROLE`` runs the role's plan: only the tests tied to a requirement of the role
+  (see :mod:`harness.pytest_plugin.plan`); the report lists the plan's requirements.
 """
 
 from __future__ import annotations
@@ -31,8 +33,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apcv-hil")
     group.addoption("--rig", default=None,
                     help="rig file, or the name of a built-in rig (default: $APCV_RIG, else 'software')")
+    group.addoption("--operator", default="auto", choices=("prompt", "auto", "skip"),
+                    help="who does the physical acts a prompt control asks for: prompt (a person at "
+                         "the terminal), skip (tests needing one skip), auto (prompt when there is a "
+                         "terminal; default)")
     group.addoption("--apcv-report", default=None, metavar="DIR",
-                    help="write index.html, junit.xml, results.json and traces to DIR")
+                    help="write index.html, junit.xml, results.json, traceability.csv and traces to DIR")
+    group.addoption("--apcv-role", default=None, metavar="ROLE",
+                    help="run the plan of this device-under-test role (its requirements' tests only)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,12 +50,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.pluginmanager.register(fixtures, "apcv-hil-fixtures")
     report_dir = config.getoption("--apcv-report")
+    role = config.getoption("--apcv-role")
+    if role:
+        from harness.pytest_plugin.plan import plan_requirements
+
+        plan_requirements(role)  # an unknown role is a usage error before anything runs
     if config.getoption("--rig") or report_dir:
         rig_config = checked_rig(config)  # an explicit rig is checked before anything runs
         if report_dir:
             from harness.pytest_plugin.collector import ReportCollector
 
-            config.pluginmanager.register(ReportCollector(Path(report_dir), rig_config), "apcv-report")
+            config.pluginmanager.register(ReportCollector(Path(report_dir), rig_config, role or ""),
+                                          "apcv-report")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -64,12 +78,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         lines = [f"{nodeid}: unknown requirement id {ident!r} in @pytest.mark.requirement"
                  for nodeid, ident in unknown]
         raise pytest.UsageError("\n".join(lines))
+    role = config.getoption("--apcv-role")
+    if role:
+        from harness.pytest_plugin.plan import select_plan_items
+
+        selected, deselected = select_plan_items(items, role)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = selected
 
 
 def _known_requirement(ident: object) -> bool:
     from apcv.profile.catalogue import load_catalogue
 
     return isinstance(ident, str) and ident in load_catalogue().by_id()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A test whose body passed fails when one of its measurements is out of limits."""
+    result = yield
+    from harness.pytest_plugin.keys import MEASUREMENTS_KEY
+
+    failed = [m.describe() for m in item.stash.get(MEASUREMENTS_KEY, []) if not m.passed]
+    if failed:
+        pytest.fail("measurement out of limits: " + "; ".join(failed), pytrace=False)
+    return result
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

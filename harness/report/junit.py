@@ -56,6 +56,7 @@ def _testcase(suite: ET.Element, result: TestResult) -> None:
         case,
         [("requirement", rid) for rid in result.requirement_ids]
         + [("fault", fault) for fault in result.faults]
+        + [(f"measurement.{m.name}", m.describe()) for m in result.measurements]
         + [(key, str(value)) for key, value in result.properties.items()],
     )
     tag = {"failed": "failure", "error": "error", "skipped": "skipped"}.get(result.outcome)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from harness.report.record import RunRecord, TestResult
+from harness.report.record import Measurement, RequirementInfo, RunRecord, TestResult, TraceRow
 
 _SEP = r"[ \u00a0\u202f]?"
 _NIR = re.compile(
@@ -62,7 +62,24 @@ def _mask_result(result: TestResult) -> TestResult:
         traces=[mask_text(trace) for trace in result.traces],
         faults=[mask_text(fault) for fault in result.faults],
         properties={mask_text(k): mask_value(v) for k, v in result.properties.items()},
+        measurements=[_mask_measurement(m) for m in result.measurements],
+        trace=[_mask_row(row) for row in result.trace],
+        attachments=[mask_text(path) for path in result.attachments],
     )
+
+
+def _mask_measurement(measurement: Measurement) -> Measurement:
+    return Measurement(mask_text(measurement.name), measurement.value, mask_text(measurement.unit),
+                       measurement.low, measurement.high)
+
+
+def _mask_row(row: TraceRow) -> TraceRow:
+    return replace(row, name=mask_text(row.name), meaning=mask_text(row.meaning),
+                   detail=mask_text(row.detail))
+
+
+def _mask_requirement(info: RequirementInfo) -> RequirementInfo:
+    return replace(info, title=mask_text(info.title))
 
 
 def mask_record(record: RunRecord) -> RunRecord:
@@ -75,6 +92,8 @@ def mask_record(record: RunRecord) -> RunRecord:
         profile=mask_text(record.profile),
         environment={mask_text(k): mask_text(v) for k, v in record.environment.items()},
         results=[_mask_result(result) for result in record.results],
-        requirements={mask_text(k): mask_text(v) for k, v in record.requirements.items()},
+        requirements={mask_text(k): _mask_requirement(v) for k, v in record.requirements.items()},
         faults_active=[mask_text(fault) for fault in record.faults_active],
+        role=mask_text(record.role),
+        dut={mask_text(k): mask_text(v) for k, v in record.dut.items()},
     )

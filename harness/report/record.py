@@ -7,6 +7,7 @@ rebuilt later from ``results.json``.
 
 from __future__ import annotations
 
+import math
 import platform
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
@@ -28,8 +29,90 @@ class RecordError(ApcvError, ValueError):
 
 
 @dataclass
+class Measurement:
+    """A value a test measured, with its unit and limits, as OpenHTF measurements carry.
+
+    ``passed`` is computed: the value is a finite number within ``[low, high]`` (either limit
+    may be absent). A measurement out of its limits fails its test.
+    """
+
+    name: str
+    value: float
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    passed: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise RecordError("a measurement needs a name")
+        for label in ("value", "low", "high"):
+            number = getattr(self, label)
+            if number is not None and (isinstance(number, bool) or not isinstance(number, int | float)):
+                raise RecordError(f"measurement {self.name!r}: {label} {number!r} is not a number")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise RecordError(f"measurement {self.name!r}: low {self.low:g} is above high {self.high:g}")
+        value = float(self.value)
+        self.passed = (math.isfinite(value) and (self.low is None or value >= self.low)
+                       and (self.high is None or value <= self.high))
+
+    def limits(self) -> str:
+        """The limits as text: ``≤ 50 ms``, ``≥ 1``, ``1 .. 5 ms``, or empty without limits."""
+        unit = f" {self.unit}" if self.unit else ""
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g} .. {self.high:g}{unit}"
+        if self.high is not None:
+            return f"≤ {self.high:g}{unit}"
+        if self.low is not None:
+            return f"≥ {self.low:g}{unit}"
+        return ""
+
+    def describe(self) -> str:
+        """One line: ``apdu_turnaround_ms = 3.2 ms (limit ≤ 50 ms): passed``."""
+        unit = f" {self.unit}" if self.unit else ""
+        limits = f" (limit {self.limits()})" if self.limits() else ""
+        return f"{self.name} = {self.value:.6g}{unit}{limits}: {'passed' if self.passed else 'FAILED'}"
+
+
+@dataclass
+class TraceRow:
+    """One event of a test's trace as the reports show it: an APDU either way, a field change, a note.
+
+    ``t_ms`` counts from the first event of the trace; ``elapsed_ms`` is a response's turnaround
+    (from its command); ``name`` is the command's name (a response carries its command's).
+    """
+
+    t_ms: float
+    kind: str
+    at: str = ""
+    name: str = ""
+    data: str = ""
+    length: int = 0
+    sw: str = ""
+    meaning: str = ""
+    elapsed_ms: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class RequirementInfo:
+    """What the catalogue says of a requirement: title, level, kind, roles, budget."""
+
+    title: str
+    level: str = ""
+    kind: str = ""
+    roles: list[str] = field(default_factory=list)
+    budget_ms: float | None = None
+
+
+@dataclass
 class TestResult:
-    """The result of one test (or one model run), as the writers report it."""
+    """The result of one test (or one model run), as the writers report it.
+
+    ``duration_s`` is the whole test (set-up, call and tear-down), ``faults`` the faults
+    active while it ran, ``trace`` its trace as rows, ``attachments`` other files it left
+    (a failed scan's captured frame), relative to the report directory.
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -43,6 +126,9 @@ class TestResult:
     traces: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     properties: dict[str, str | float] = field(default_factory=dict)
+    measurements: list[Measurement] = field(default_factory=list)
+    trace: list[TraceRow] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -81,13 +167,16 @@ class RunRecord:
     finished_at: datetime
     environment: dict[str, str] = field(default_factory=dict)
     results: list[TestResult] = field(default_factory=list)
-    requirements: dict[str, str] = field(default_factory=dict)
+    requirements: dict[str, RequirementInfo] = field(default_factory=dict)
     faults_active: list[str] = field(default_factory=list)
+    role: str = ""
+    dut: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("started_at", "finished_at"):
             if getattr(self, name).tzinfo is None:
                 raise RecordError(f"run record: {name} must be a timezone-aware datetime")
+        self.requirements = {rid: _requirement_info(rid, info) for rid, info in self.requirements.items()}
 
     @property
     def duration_s(self) -> float:
@@ -141,28 +230,60 @@ class RunRecord:
                 values[name] = datetime.fromisoformat(values[name])
             except (TypeError, ValueError) as exc:
                 raise RecordError(f"run record: {name} is not an ISO 8601 datetime") from exc
-        raw_results = values.get("results", [])
-        if not isinstance(raw_results, list):
-            raise RecordError("run record: results must be a list")
-        values["results"] = [
-            TestResult(**_pick(TestResult, raw, f"result #{index}"))
-            for index, raw in enumerate(raw_results)
-        ]
-        return cls(**values)
+        raw_results = _list(values.get("results", []), "run record: results")
+        values["results"] = [_result(raw, f"result #{index}") for index, raw in enumerate(raw_results)]
+        if not isinstance(values.get("requirements", {}), Mapping):
+            raise RecordError("run record: requirements must be an object")
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise RecordError(f"run record: {exc}") from None
+
+
+def _requirement_info(rid: str, info: Any) -> RequirementInfo:
+    """A requirement's catalogue entry from a record: a RequirementInfo, its dict, or a bare title."""
+    if isinstance(info, RequirementInfo):
+        return info
+    if isinstance(info, str):
+        return RequirementInfo(title=info)
+    try:
+        return RequirementInfo(**_pick(RequirementInfo, info, f"requirement {rid}"))
+    except TypeError as exc:
+        raise RecordError(f"requirement {rid}: {exc}") from None
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise RecordError(f"{what} must be a list")
+    return value
+
+
+def _result(raw: Any, what: str) -> TestResult:
+    values = _pick(TestResult, raw, what)
+    try:
+        values["measurements"] = [Measurement(**_pick(Measurement, m, f"{what}: measurement #{i}"))
+                                  for i, m in enumerate(_list(values.get("measurements", []),
+                                                              f"{what}: measurements"))]
+        values["trace"] = [TraceRow(**_pick(TraceRow, row, f"{what}: trace row #{i}"))
+                           for i, row in enumerate(_list(values.get("trace", []), f"{what}: trace"))]
+        return TestResult(**values)
+    except TypeError as exc:
+        raise RecordError(f"{what}: {exc}") from None
 
 
 def _pick(cls: type, data: Any, what: str) -> dict[str, Any]:
-    """The values of ``data`` for the fields of dataclass ``cls``; required ones must exist."""
+    """The values of ``data`` for the init fields of dataclass ``cls``; required ones must exist."""
     if not isinstance(data, Mapping):
         raise RecordError(f"{what}: expected an object, got {type(data).__name__}")
     values = {}
     for spec in fields(cls):
+        if not spec.init:
+            continue
         if spec.name in data:
             values[spec.name] = data[spec.name]
         elif spec.default is MISSING and spec.default_factory is MISSING:
             raise RecordError(f"{what}: missing field {spec.name!r}")
     return values
-
 
 
 def build_environment(links: Mapping[str, str]) -> dict[str, str]:

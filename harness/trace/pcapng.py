@@ -5,16 +5,21 @@ A capture holds one Section Header Block, one Interface Description Block
 field change or APDU. Each packet starts with Wireshark's 4-byte ISO 14443
 pseudo-header: version ``0``, an event byte, and the big-endian length of what follows.
 APDUs travel inside ISO 14443-4 I-blocks (PCB ``0x02``/``0x03``, no CID, no NAD), the
-CRC dropped. Notes become packet comments on the next packet (see :func:`pcapng_bytes`); the
-detail of a field change (a tap, a removal) is its own packet's comment.
+CRC dropped. Each APDU packet carries its name as a comment (``SELECT CLA=00 INS=A4 ...``, or
+``ESTABLISH SESSION (APCV-R1) answer: 9000 success``), so a capture names R1's commands even
+without ``docs/wireshark/apcv_r1.lua``. Notes become packet comments on the next packet (see
+:class:`PcapngWriter`); the detail of a field change (a tap, a removal) is its own packet's comment.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
+from harness.trace.apdu import describe_command, describe_response
 from harness.trace.events import TraceEvent, iso_time, micros
 
 LINKTYPE_ISO_14443 = 264
@@ -129,33 +134,78 @@ def _note_comment(event: TraceEvent) -> str:
     return f"{iso_time(event.timestamp)} note: {event.detail}"
 
 
-def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> bytes:
-    """The whole capture for ``events``.
+class PcapngWriter:
+    """Writes a capture to a binary stream as events come, in as many batches as wanted.
 
     A note becomes a comment on the next packet, prefixed with its own timestamp; notes
-    after the last packet go on the last packet, and with no packet at all they go on
-    the section header.
+    after the last packet go on the last packet, and with no packet at all they go on the
+    section header. So the header blocks go out with the first packet, and each packet is
+    held back until the next one (or :meth:`close`): what is held never exceeds one packet
+    and the notes that follow it, however long the capture.
     """
-    framer = _Framer()
-    packets: list[tuple[int, bytes, list[str]]] = []
-    pending: list[str] = []
-    for event in events:
-        if event.kind == "note":
-            pending.append(_note_comment(event))
-            continue
-        packet = framer.packet(event)
-        if packet is not None:
-            detail = [event.detail] if event.kind in ("field_on", "field_off") and event.detail else []
-            packets.append((micros(event.timestamp), packet, pending + detail))
-            pending = []
-    section_comments: list[str] = []
-    if pending and packets:
-        packets[-1][2].extend(pending)
-    else:
-        section_comments = pending
-    blocks = [section_header(section_comments), interface_description(if_name)]
-    blocks += [enhanced_packet(ts, pkt, comments) for ts, pkt, comments in packets]
-    return b"".join(blocks)
+
+    def __init__(self, stream: BinaryIO, if_name: str = "apcv-hil") -> None:
+        self._stream = stream
+        self._if_name = if_name
+        self._framer = _Framer()
+        self._notes: list[str] = []
+        self._held: tuple[int, bytes, list[str]] | None = None
+        self._started = False
+        self._command = ""
+
+    def write(self, events: Iterable[TraceEvent]) -> None:
+        """Add ``events`` (after those of earlier calls)."""
+        for event in events:
+            if event.kind == "note":
+                self._notes.append(_note_comment(event))
+                continue
+            packet = self._framer.packet(event)
+            if packet is None:
+                continue
+            detail = self._comment(event)
+            self._flush()
+            self._held = (micros(event.timestamp), packet, self._notes + detail)
+            self._notes = []
+
+    def _comment(self, event: TraceEvent) -> list[str]:
+        """The packet's own comment: a field change's detail, or the APDU's name and meaning."""
+        if event.kind in ("field_on", "field_off"):
+            return [event.detail] if event.detail else []
+        if event.kind == "command":
+            info = describe_command(event.data)
+            self._command = info.get("name", "unknown")
+            return [info.get("summary", info.get("error", ""))]
+        info = describe_response(event.data)
+        meaning = f"{info['sw']} {info['meaning']}" if "sw" in info else info["error"]
+        return [f"{self._command or 'response'} answer: {meaning}"]
+
+    def close(self) -> None:
+        """Write what is held back; the stream stays open (it is the caller's)."""
+        if self._held is None and not self._started:
+            self._stream.write(section_header(self._notes) + interface_description(self._if_name))
+            self._started = True
+        elif self._held is not None:
+            self._held[2].extend(self._notes)
+            self._flush()
+        self._notes = []
+
+    def _flush(self) -> None:
+        if self._held is None:
+            return
+        if not self._started:
+            self._stream.write(section_header() + interface_description(self._if_name))
+            self._started = True
+        self._stream.write(enhanced_packet(*self._held))
+        self._held = None
+
+
+def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> bytes:
+    """The whole capture for ``events`` (see :class:`PcapngWriter` for where notes go)."""
+    buffer = io.BytesIO()
+    writer = PcapngWriter(buffer, if_name)
+    writer.write(events)
+    writer.close()
+    return buffer.getvalue()
 
 
 def write_pcapng(path: str | Path, events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> Path:

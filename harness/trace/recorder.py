@@ -8,6 +8,7 @@ from pathlib import Path
 
 from apcv.clock import Clock, WallClock
 from harness.trace.events import EventKind, TraceEvent, micros
+from harness.trace.files import TraceFiles
 from harness.trace.pcapng import write_pcapng
 from harness.trace.redact import ResponseStream, redact_nirs
 
@@ -30,6 +31,8 @@ class TraceRecorder:
         self.link = link
         self.redact = redact
         self.events: list[TraceEvent] = []
+        self.attachments: dict[str, bytes] = {}
+        """Files kept with the trace (a failed scan's captured frame), by file suffix."""
         self._responses = ResponseStream()
         self._recent_responses: dict[int, TraceEvent] = {}  # the last responses fed to the stream, by number
         self._fed = 0
@@ -75,6 +78,16 @@ class TraceRecorder:
         """Record free text: a fault injected, an error, a reset, link information."""
         return self._record("note", detail=text)
 
+    def attach(self, suffix: str, data: bytes, detail: str = "") -> None:
+        """Keep ``data`` with the trace, saved as ``<stem>.<suffix>`` (e.g. ``failed-scan.png``);
+        ``detail`` is noted in the trace. A second file with the same suffix gets a number."""
+        name, number = suffix, 1
+        while name in self.attachments:
+            number += 1
+            name = f"{number}-{suffix}"
+        self.attachments[name] = bytes(data)
+        self.note(f"attached {name}" + (f": {detail}" if detail else ""))
+
     def _record(self, kind: EventKind, data: bytes = b"", detail: str = "") -> TraceEvent:
         payload = bytes(data)
         if self.redact:
@@ -99,10 +112,17 @@ class TraceRecorder:
         return write_pcapng(path, self.events, self.link or "apcv-hil")
 
     def save(self, directory: str | Path, stem: str) -> dict[str, Path]:
-        """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed)."""
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        return {
-            "jsonl": self.write_jsonl(folder / f"{stem}.jsonl"),
-            "pcapng": self.write_pcapng(folder / f"{stem}.pcapng"),
-        }
+        """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed),
+        and each attachment as ``<stem>.<suffix>`` (keyed by its suffix)."""
+        with self.open_files(directory, stem) as files:
+            files.write(self.events)
+        paths = dict(files.paths)
+        for suffix, data in self.attachments.items():
+            target = Path(directory) / f"{stem}.{suffix}"
+            target.write_bytes(data)
+            paths[suffix] = target
+        return paths
+
+    def open_files(self, directory: str | Path, stem: str) -> TraceFiles:
+        """``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory``, open to be written in batches."""
+        return TraceFiles(directory, stem, self.link or "apcv-hil")

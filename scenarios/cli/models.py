@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from harness.cli.output import print_table
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import DEFAULT_MIXES, Mix
 
@@ -47,7 +48,7 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
     table.add_row("simulated (batch means)", f"{estimate.mean:.5g}", interval)
     table.add_row("Erlang C (exact)", f"{result.erlang_c:.5g}", "")
     table.add_row("relative error", f"{result.relative_error:+.2%}", "")
-    Console().print(table)
+    print_table(table)
 
 
 @click.command("waiting-room")
@@ -117,7 +118,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
                                "mixes": [s.to_json() for s in summaries]}, indent=2))
         return
     title = f"{params.name}: {days} days × {replications} replications"
-    Console().print(waiting_room_table(title, summaries))
+    print_table(waiting_room_table(title, summaries))
     for path in plots:
         click.echo(f"plot: {path}")
     if report:
@@ -153,7 +154,7 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
                                "mixes": entries}, indent=2))
         return
     for entry in entries:
-        Console().print(rig_reads_table(f"{params.name}, {entry['mix']}: reads on {rig}", entry["reads"]))
+        print_table(rig_reads_table(f"{params.name}, {entry['mix']}: reads on {rig}", entry["reads"]))
         for kind, path in entry["traces"].items():
             click.echo(f"trace ({kind}): {path}")
     if report:
@@ -229,7 +230,7 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
                                "backend_hourly_requests_per_s": hourly, "files": [str(f) for f in files],
                                "report": report and str(report)}, indent=2))
         return
-    Console().print(rollout_table(days))
-    Console().print(review_queue_table(sizings))
+    print_table(rollout_table(days))
+    print_table(review_queue_table(sizings))
     for path in files:
         click.echo(f"wrote {path}")

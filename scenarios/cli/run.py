@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from importlib.resources import files
 from pathlib import Path
 
 import click
@@ -11,18 +12,26 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from apcv.profile.catalogue import ROLES
+from harness.cli import FAILED_EXIT, OneLineError
+from harness.cli.output import make_console, print_table
+from harness.dut.actions import OPERATOR_MODES
+from harness.dut.checks import check_dut
 from harness.rig import load_rig
+from scenarios.conformance.plans import plan_dir
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS_DIR = Path(str(files("scenarios")))
+"""The installed scenarios package: its suites are what `run` runs."""
 DEFAULT_SUITES = ("conformance", "e2e")
 
 
-class _ProgressPlugin:
+class ProgressPlugin:
     """Shows a progress bar while pytest runs, and counts outcomes."""
 
     def __init__(self, console: Console) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, transient=True)
+                                 TimeElapsedColumn(), console=console, transient=True,
+                                 disable=not console.is_terminal)
         self.task = self.progress.add_task("scenarios", total=None)
         self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
         self.failures: list[tuple[str, str]] = []
@@ -50,35 +59,58 @@ class _ProgressPlugin:
               default=Path("reports/latest"), show_default=True, help="Where the report is written.")
 @click.option("--suite", "suites", multiple=True, type=click.Choice(["conformance", "e2e"]),
               help="Suites to run (default: all of them).")
+@click.option("--role", default=None, type=click.Choice(ROLES),
+              help="Run this role's conformance plan (default: the rig's DUT role; all suites on a rig "
+                   "without a DUT).")
+@click.option("--operator", default="auto", show_default=True, type=click.Choice(OPERATOR_MODES),
+              help="Physical acts a prompt control asks for: prompt (a person at the terminal), skip "
+                   "(those tests skip), auto (prompt when there is a terminal).")
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failure.")
-def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], keyword: str | None,
-        exitfirst: bool) -> None:
-    """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces."""
+def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: str | None, operator: str,
+        keyword: str | None, exitfirst: bool) -> None:
+    """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces.
+
+    With a device under test (the rig's ``dut``, or ``--role``) only that role's plan runs."""
     config = load_rig(rig_file)  # fail early with a clear message
+    check_dut(config)
+    role = role or (config.dut.role if config.dut is not None else None)
     if report_dir.exists():
         shutil.rmtree(report_dir)
-    console = Console(stderr=True)
-    args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
-    args += ["-o", "addopts=", "--rig", config.path, "--apcv-report", str(report_dir), "-p", "no:terminal",
-             "-p", "no:cacheprovider", "--rootdir", str(SCENARIOS_DIR.parent)]
+    console = make_console(stderr=True)
+    if role is not None and not suites:
+        args = [str(plan_dir(role)), "--apcv-role", role]
+    else:
+        args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
+    args += ["-o", "addopts=", "--rig", config.path, "--operator", operator,
+             "--apcv-report", str(report_dir), "-p", "no:terminal",
+             "-p", "no:cacheprovider", "-p", "no:asyncio", "--rootdir", str(SCENARIOS_DIR.parent)]
     if keyword:
         args += ["-k", keyword]
     if exitfirst:
         args.append("-x")
-    plugin = _ProgressPlugin(console)
+    plugin = ProgressPlugin(console)
     code = pytest.main(args, plugins=[plugin])
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        shutil.rmtree(report_dir, ignore_errors=True)
+        raise OneLineError(f"no scenario matches -k {keyword!r}" if keyword
+                           else f"no scenario found in {', '.join(suites or DEFAULT_SUITES)}")
+    if code == pytest.ExitCode.USAGE_ERROR and keyword:
+        raise OneLineError(f"-k {keyword!r} is not a valid pytest -k expression")
     _summary(console, plugin, config.name, report_dir)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise click.ClickException(f"the scenarios could not run (pytest exit code {int(code)})")
-    raise SystemExit(0 if code == pytest.ExitCode.OK else 1)
+        raise OneLineError(f"the scenarios could not run (pytest exit code {int(code)})", FAILED_EXIT)
+    if code == pytest.ExitCode.TESTS_FAILED:
+        failed = plugin.counts["failed"] + plugin.counts["error"]
+        raise OneLineError(f"{failed} of {sum(plugin.counts.values())} scenarios failed on rig {config.name} "
+                           f"(report: {report_dir / 'index.html'})", FAILED_EXIT)
 
 
-def _summary(console: Console, plugin: _ProgressPlugin, rig_name: str, report_dir: Path) -> None:
+def _summary(console: Console, plugin: ProgressPlugin, rig_name: str, report_dir: Path) -> None:
     table = Table("outcome", "count", title=f"rig {rig_name}")
     for outcome, n in plugin.counts.items():
         table.add_row(outcome, str(n))
-    console.print(table)
+    print_table(table, console)
     for nodeid, message in plugin.failures:
         console.print(f"[red]FAILED[/] {nodeid}: {message}")
     console.print(f"report: {report_dir / 'index.html'}")

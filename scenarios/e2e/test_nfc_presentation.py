@@ -7,7 +7,7 @@ from apcv.nir import mask_nir
 
 @pytest.mark.requirement("APCV-NFC-031", "APCV-RDR-005")
 @pytest.mark.rig_feature("sim-phone")
-def test_unlock_tap_read(bench, phone, reader, record_property):
+def test_unlock_tap_read(bench, phone, reader, measure):
     phone.lock.lock()
     phone.unlock()
     bench.present("phone")
@@ -16,7 +16,7 @@ def test_unlock_tap_read(bench, phone, reader, record_property):
     assert result.holder.nir == phone.wallet.insured.identity.nir
     summary = result.summary(mask_nir)
     assert result.holder.nir not in str(summary)
-    record_property("total_ms", round(result.timings_ms["total"], 3))
+    measure("total_ms", round(result.timings_ms["total"], 3), unit="ms", low=0)
     kinds = [e.kind for e in bench.recorder.events]
     assert kinds[0] == "field_on" and kinds[-1] == "field_off"
     assert kinds.count("command") == kinds.count("response") >= 3

@@ -1,8 +1,10 @@
 """The HTML report of a model run (``index.html`` beside the PNG plots).
 
-One self-contained page like the harness's test report: inline CSS, the plots embedded as
-base64 PNG, nothing fetched. Every text is passed through :func:`harness.report.mask_text`
-before rendering, so no NIR reaches the page; trace links are relative to the page.
+One self-contained page with the look of the harness test report (its template extends the
+harness's ``base.html.j2`` through :func:`harness.report.html.page_environment`): inline CSS,
+the plots embedded as base64 PNG, nothing fetched. Every text is passed through
+:func:`harness.report.mask_text` before rendering, so no NIR reaches the page; trace links are
+relative to the page.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import PackageLoader
 
 from harness.report.files import write_atomic
+from harness.report.html import page_environment
 from harness.report.masking import mask_text
 
 FILENAME = "index.html"
@@ -60,9 +62,7 @@ class _Image:
 
 def render_report(report: ModelReport) -> str:
     """The page as text (masked, images inlined)."""
-    env = Environment(loader=PackageLoader("scenarios.models", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["href"] = lambda path: quote(path, safe="/")
+    env = page_environment(PackageLoader("scenarios.models", "templates"))
     images = [_Image(path.name, base64.b64encode(path.read_bytes()).decode("ascii"))
               for path in report.images]
     return env.get_template("model_report.html.j2").render(report=report.masked(), images=images)

@@ -3,7 +3,7 @@
 A trace (``harness.trace.TraceRecorder`` JSON lines) gives one sample per presentation,
 from ``field_on`` to ``field_off``: ``nfc`` when the reader's first SELECT answered 9000
 (the apCV applet is there), ``card`` otherwise. A ``results.json`` gives the test
-properties ``card_read_ms``, ``qr_read_ms``, ``nfc_read_ms``, and ``total_ms`` (what the
+properties or measurements ``card_read_ms``, ``qr_read_ms``, ``nfc_read_ms``, and ``total_ms`` (what the
 end-to-end NFC test records) as ``nfc``.
 """
 
@@ -51,7 +51,8 @@ def _from_results(document: dict, source: Path) -> dict[str, list[float]]:
         results = document["results"]
         samples: dict[str, list[float]] = {"card": [], "qr": [], "nfc": []}
         for result in results:
-            for key, value in (result.get("properties") or {}).items():
+            measured = [(m["name"], m["value"]) for m in result.get("measurements") or []]
+            for key, value in [*(result.get("properties") or {}).items(), *measured]:
                 if key in PROPERTY_METHODS:
                     samples[PROPERTY_METHODS[key]].append(_positive(value, key) / 1000)
     except (KeyError, TypeError, AttributeError):

@@ -6,6 +6,7 @@ import os
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from apcv.clock import Clock, WallClock
@@ -21,33 +22,50 @@ from simulators.backend import (
     verification,
 )
 from simulators.backend.context import BackendContext
-from simulators.backend.errors import BodyLimits, install_error_handlers, redact_logs
+from simulators.backend.errors import BodyLimits, install_error_handlers
 from simulators.backend.seeding import seed_directory
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.service_clock import DatabaseOffsetClock
+from simulators.backend.service_clock import router as test_clock_router
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.variants import policy_of
 
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"
+DOCS_ASSETS = "/docs/assets"
+"""Where the API documentation pages' scripts, style sheet and icon are served."""
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 """No OpenTelemetry: FastAPI would otherwise look for a configured provider on every request."""
 
 
-def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> FastAPI:
+def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, variant: str | None = None,
+               test_clock: bool = False) -> FastAPI:
     """The backend on ``engine`` (schema and caller directory created if missing).
 
-    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``.
+    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``. ``variant``
+    names a faulty variant (:mod:`variants`; None: the reference). ``test_clock`` runs the
+    service on a clock tests move forward over HTTP (:mod:`service_clock`).
     """
+    policy = policy_of(variant)
     db.create_schema(engine)
     seed_directory(engine, seed)
-    app = FastAPI(title=TITLE, version=VERSION,
-                  description="Insurer services behind the apCV: activation, verification, rights, "
-                              "INSi, claims and receipts, delegations. Requests are signed (APCV-SIG-1, "
-                              "see docs/backend.md).",
-                  telemetry=NO_TELEMETRY)
-    app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
+    service_clock = clock or WallClock()
+    if test_clock:
+        service_clock = DatabaseOffsetClock(service_clock, engine)
+    # /docs (Swagger UI) and /redoc load their scripts from /docs/assets, files shipped in the
+    # fastapi-offline package: no CDN, so they work on a machine with no Internet access
+    app = FastAPIOffline(title=TITLE, version=VERSION,
+                         description="Insurer services behind the apCV: activation, verification, rights, "
+                                     "INSi, claims and receipts, delegations. Requests are signed "
+                                     "(APCV-SIG-1, see docs/backend.md).",
+                         static_url=DOCS_ASSETS, swagger_ui_parameters={"validatorUrl": None},
+                         telemetry=NO_TELEMETRY)
+    app.state.backend = BackendContext(engine, service_clock, synthetic_insurer(seed), seed, policy)
     install_error_handlers(app)
     # routes are matched in order: the per-request hot path (verification, rights) first
     for module in (verification, rights, qr_verification, activation, claims, delegations, provisioning):
         app.include_router(module.router)
+    if test_clock:
+        app.include_router(test_clock_router)
 
     @app.get("/v1/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -57,11 +75,11 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
         return {"status": "ok"}
 
     app.add_middleware(BodyLimits)
-    redact_logs()
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one uvicorn worker: database URL and seed from the environment."""
+    """The app of one uvicorn worker: database URL, seed, variant and test clock from the environment."""
     return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                      seed=int(os.environ.get(ENV_SEED, "0")))
+                      seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
+                      test_clock=os.environ.get(ENV_TEST_CLOCK) == "1")

@@ -50,6 +50,10 @@ class Caller:
     status: str = ""
 
 
+UNSIGNED_CALLER = Caller("practitioner", "00000000000")
+"""Who an unsigned request is taken for by the faulty variant that accepts them."""
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     """The signature headers of a request and the bytes they cover."""
@@ -119,6 +123,8 @@ def check_signature(signed: SignedRequest, public_key_der: bytes, ctx: BackendCo
 
 def spend_nonce(ctx: BackendContext, signed: SignedRequest) -> None:
     """Remember the request's nonce until its timestamp leaves the window; 409 if already seen."""
+    if not ctx.policy.nonces_spent:
+        return  # a faulty variant: replays pass
     now = ctx.now()
     with ctx.hot.connection() as conn:
         if not conn.spend_nonce(signed.nonce, signed.timestamp + TIMESTAMP_WINDOW_S):
@@ -133,6 +139,8 @@ def spend_nonce(ctx: BackendContext, signed: SignedRequest) -> None:
 async def authenticate(request: Request) -> Caller:
     """Any registered caller (directory or enrolled device) with a valid signature."""
     ctx: BackendContext = request.app.state.backend
+    if not ctx.policy.signatures_required and KEY_ID_HEADER not in request.headers:
+        return UNSIGNED_CALLER  # a faulty variant: an unsigned request passes as a practitioner
     signed = await read_signed(request, ctx)
     kind, _, ident = signed.key_id.partition(":")
     if kind in ("rpps", "operator"):

@@ -72,6 +72,22 @@ class Signer:
         return cls(key, device_key_id(key.public_key()))
 
 
+def build_request(http: httpx.Client | httpx.AsyncClient, method: str, path: str, body: Any = None,
+                  signer: Signer | None = None, now: float = 0.0,
+                  headers: dict[str, str] | None = None) -> httpx.Request:
+    """A JSON request to the backend for ``http`` (sync or async), signed by ``signer`` at ``now``
+    (with a new nonce), with any extra ``headers`` (e.g. ``Idempotency-Key``)."""
+    content = b"" if body is None else json.dumps(body).encode()
+    headers = dict(headers or {})
+    if body is not None:
+        headers["content-type"] = "application/json"
+    request = http.build_request(method, path, content=content, headers=headers)
+    if signer is not None:
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(sign_request(signer.key, signer.key_id, method, target, content, int(now)))
+    return request
+
+
 class BackendClient:
     """Signed JSON calls to the backend over any httpx client."""
 
@@ -86,15 +102,7 @@ class BackendClient:
     def send(self, method: str, path: str, body: Any = None, signer: Signer | None = None,
              headers: dict[str, str] | None = None) -> httpx.Response:
         """One request, signed by ``signer`` when given (a new nonce each time); the raw response."""
-        content = b"" if body is None else json.dumps(body).encode()
-        headers = dict(headers or {})
-        if body is not None:
-            headers["content-type"] = "application/json"
-        request = self.http.build_request(method, path, content=content, headers=headers)
-        if signer is not None:
-            target = request.url.raw_path.decode("ascii")
-            request.headers.update(sign_request(signer.key, signer.key_id, method, target, content,
-                                                int(self.clock.now())))
+        request = build_request(self.http, method, path, body, signer, self.clock.now(), headers)
         try:
             return self.http.send(request)
         except httpx.TransportError as exc:
@@ -164,6 +172,10 @@ class BackendClient:
         """The delegated card for the delegate's device: card reference and insurer-signed card data."""
         return self.call("GET", f"/v1/delegations/{delegation_id}/card", None, Signer.device(key))
 
+    def revoke_delegation(self, key: ec.EllipticCurvePrivateKey, delegation_id: str) -> dict[str, Any]:
+        """Revoke one of the device owner's delegations."""
+        return self.call("DELETE", f"/v1/delegations/{delegation_id}", None, Signer.device(key))
+
     # operator side
     def provision(self, signer: Signer, insured: Insured) -> dict[str, Any]:
         """Register (or replace) an insured person."""
@@ -180,6 +192,15 @@ class BackendClient:
     def reject(self, signer: Signer, activation_id: str, reason: str) -> dict[str, Any]:
         """Reject a video enrolment."""
         return self.call("POST", f"/v1/review/activations/{activation_id}/reject", {"reason": reason}, signer)
+
+    # test clock (a server started with it)
+    def read_clock(self, signer: Signer) -> dict[str, float]:
+        """The service's time and how far tests moved it (``now``, ``offset_s``)."""
+        return self.call("GET", "/v1/test/clock", None, signer)
+
+    def advance_clock(self, signer: Signer, seconds: float) -> dict[str, float]:
+        """Move the service's clock forward; its time and offset after the move."""
+        return self.call("POST", "/v1/test/clock", {"advance_s": seconds}, signer)
 
     def close(self) -> None:
         """Close the HTTP client (and an embedded app's database and scratch folder)."""

@@ -13,6 +13,7 @@ from apcv.clock import Clock, to_datetime
 from apcv.profile.r1.credentials import Insurer, TrustAnchor
 from apcv.seeded_keys import france_identite_key
 from simulators.backend.lookups import HotPath
+from simulators.backend.variants import REFERENCE, BackendPolicy
 
 
 @dataclass
@@ -23,6 +24,8 @@ class BackendContext:
     clock: Clock
     insurer: Insurer
     seed: int
+    policy: BackendPolicy = REFERENCE
+    """The rules enforced: the reference's, or a faulty variant's (:mod:`variants`)."""
     trust: TrustAnchor = field(init=False)
     """The insurer root that presentations chain to (built once)."""
     identity_provider: ec.EllipticCurvePublicKey = field(init=False)

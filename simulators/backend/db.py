@@ -110,6 +110,12 @@ replay = Table(
     Column("at", Float, nullable=False),
 )
 
+service_clock = Table(
+    "service_clock", metadata,  # the test clock's offset (one row), shared by every worker
+    Column("id", Integer, primary_key=True),
+    Column("offset_s", Float, nullable=False),
+)
+
 claim = Table(
     "claim", metadata,
     Column("claim_id", String(64), primary_key=True),
@@ -201,7 +207,11 @@ def make_engine(url: str = DEFAULT_DB) -> Engine:
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise DatabaseUrlError("an in-memory SQLite database cannot be shared; give a file path")
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUrlError(f"database URL {url!r}: cannot create its folder "
+                                   f"({exc.strerror or exc})") from None
         engine = create_engine(parsed, connect_args={"timeout": 10}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -28,7 +28,13 @@ from simulators.backend import db
 from simulators.backend.auth import Caller, active_device
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
-from simulators.backend.idempotency import fingerprint, idempotency_key, previous_answer, remember_answer
+from simulators.backend.idempotency import (
+    fingerprint,
+    idempotency_key,
+    previous_answer,
+    remember_answer,
+    require_key,
+)
 from simulators.backend.people import NIR_PATTERN, beneficiary_nirs, insured_record, require_person
 
 router = APIRouter(tags=["delegations"])
@@ -74,12 +80,15 @@ class Delegation(BaseModel):
     revoked_at: float | None
 
 
-def delegation_covers(conn: Connection, holder: str, delegate: str, selected: str, now: float) -> bool:
-    """True when ``holder`` has delegated the card to ``delegate`` for ``selected`` at ``now``."""
+def delegation_covers(conn: Connection, holder: str, delegate: str, selected: str, now: float, *,
+                      ends: bool = True) -> bool:
+    """True when ``holder`` has delegated the card to ``delegate`` for ``selected`` at ``now``
+    (``ends`` False: a faulty variant that ignores the delegation's end)."""
     rows = conn.execute(select(db.delegation).where(
         db.delegation.c.holder_nir == holder, db.delegation.c.delegate_nir == delegate,
         db.delegation.c.revoked_at.is_(None)))
-    return any(d.valid_from <= now < d.valid_until and selected in json.loads(d.beneficiaries) for d in rows)
+    return any(d.valid_from <= now and (now < d.valid_until or not ends)
+               and selected in json.loads(d.beneficiaries) for d in rows)
 
 
 def presenting_device_delegated(status: str, owner_nir: str, holder: str,
@@ -106,10 +115,12 @@ def _view(row: Row) -> Delegation:
 
 
 @router.post("/v1/delegations", status_code=201, response_model=Delegation)
-async def create_delegation(body: DelegationRequest, request: Request, key: str = Depends(idempotency_key),
+async def create_delegation(body: DelegationRequest, request: Request,
+                            key: str | None = Depends(idempotency_key),
                             caller: Caller = Depends(active_device),
                             ctx: BackendContext = Depends(backend_context)) -> Any:
     """Delegate the card of the device's owner for some beneficiaries during a window."""
+    key = require_key(key)
     if body.delegate_nir == caller.nir:
         raise ApiError(422, "self_delegation", "a card cannot be delegated to its own holder")
     key_id, request_hash = f"device:{caller.ident}", await fingerprint(request)

@@ -1,13 +1,10 @@
-"""JSON errors: every refusal is ``{"error": code, "detail": one line naming the problem}``.
-
-Also the body limits (size and time) and the log filter that keeps NIRs out of the server log.
-"""
+"""JSON errors: every refusal is ``{"error": code, "detail": one line naming the problem}``;
+and the limits of request bodies (size and time)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,8 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from apcv.redact import redact_nirs
 
 MAX_BODY_BYTES = 64 * 1024
 BODY_TIMEOUT_S = 10.0
@@ -77,8 +72,9 @@ class BodyLimits:
     """ASGI middleware: 413 for a request body over ``limit`` bytes, whether it declares its
     length or comes chunked, and 408 for a body not fully received within ``timeout`` seconds.
 
-    The body (at most ``limit`` bytes) is read here, then handed to the app in one message, so
-    the app never meets a body it would have to refuse halfway.
+    The body (at most ``limit`` bytes) is read here, then handed to the app whole: an error
+    raised while the app itself reads would be taken by FastAPI for a malformed body (400),
+    and a client sending its body a byte now and then would hold a handler for ever.
     """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, timeout: float = BODY_TIMEOUT_S) -> None:
@@ -103,7 +99,7 @@ class BodyLimits:
                 while True:
                     message = await receive()
                     if message["type"] != "http.request":
-                        return  # the client went away
+                        return  # the client went away: nobody to answer
                     chunk = message.get("body", b"")
                     seen += len(chunk)
                     if seen > self.limit:
@@ -116,15 +112,10 @@ class BodyLimits:
         except TimeoutError:
             await _refuse(send, 408, "body_timeout", f"request body not received within {self.timeout:g} s")
             return
-        body = b"".join(chunks)
-        delivered = False
+        whole: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 
         async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return whole.pop() if whole else await receive()
 
         await self.app(scope, replay, send)
 
@@ -135,40 +126,3 @@ async def _refuse(send: Send, status: int, code: str, detail: str) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
-
-
-class NirRedactingFilter(logging.Filter):
-    """Masks every NIR in a log record: its message, its arguments and its traceback text.
-
-    Installed on the handlers of the server's loggers (:func:`redact_logs`), so whatever a
-    library puts in a message or an exception (a statement's parameters, a value in a
-    validation error) reaches the log with NIRs masked.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # arguments that do not fit the format: keep the format alone
-            message = str(record.msg)
-        record.msg, record.args = redact_nirs(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact_nirs(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact_nirs(record.stack_info)
-        return True
-
-
-_REDACTING = NirRedactingFilter()
-
-
-def redact_logs() -> None:
-    """Put the NIR filter on every handler of the root, uvicorn's and our loggers (idempotent)."""
-    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "apcv", "sqlalchemy")
-    handlers = {h for name in names for h in logging.getLogger(name).handlers}
-    if logging.lastResort is not None:
-        handlers.add(logging.lastResort)
-    for handler in handlers:
-        if _REDACTING not in handler.filters:
-            handler.addFilter(_REDACTING)

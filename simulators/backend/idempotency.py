@@ -28,10 +28,20 @@ KEEP_S = 24 * 3600
 KEY_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-def idempotency_key(key: str = Header(alias="Idempotency-Key", pattern=KEY_PATTERN, description=(
-        "client-chosen key of this mutation (1-64 of A-Z a-z 0-9 _ -): a retry with the same key gets "
-        "the first answer again"))) -> str:
-    """FastAPI dependency: the request's ``Idempotency-Key`` (422 when absent or malformed)."""
+def idempotency_key(key: str | None = Header(
+        None, alias="Idempotency-Key", pattern=KEY_PATTERN,
+        description="required: client-chosen key of this mutation (1-64 of A-Z a-z 0-9 _ -); a retry "
+                    "with the same key gets the first answer again")) -> str | None:
+    """FastAPI dependency: the request's ``Idempotency-Key`` (422 when malformed), None when absent:
+    :func:`require_key` refuses that once the caller is authenticated (an unsigned request is 401)."""
+    return key
+
+
+def require_key(key: str | None) -> str:
+    """The key of a mutation that needs one; 422 without it."""
+    if key is None:
+        raise ApiError(422, "invalid_request", "header.Idempotency-Key: Field required (one key per "
+                       "intended mutation, reused only to retry it)")
     return key
 
 

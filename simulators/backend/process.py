@@ -1,22 +1,30 @@
-"""A backend server in a child process (``apcv-hil backend serve``) on a free loopback port.
+"""A backend server in a child process (``python -m simulators.backend.serve``) on a free loopback port.
 
-Used by the live-server tests and the throughput benchmark.
+Used by the live-server tests and the throughput benchmark. mirakuru starts it in its own
+process group, waits until ``/v1/health`` answers 200 (or the child exits, or time runs out), and
+stops or kills the whole group, workers included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
+from mirakuru import HTTPExecutor
+from mirakuru.exceptions import (
+    AlreadyRunning,
+    ProcessExitedWithError,
+    ProcessFinishedWithError,
+    TimeoutExpired,
+)
 
 from apcv.errors import ApcvError
 from simulators.backend.serve import ServeOptions
+from simulators.backend.variants import policy_of
 
 
 class ServerStartError(ApcvError):
@@ -31,37 +39,41 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``apcv-hil backend serve`` running in a child process."""
+    """The backend served by a child process; its output (warnings and errors) in a log file."""
 
     def __init__(self, db_url: str, *, workers: int = 1, seed_population: int = 0, port: int | None = None,
-                 startup_timeout: float = 180.0) -> None:
+                 seed: int = 0, variant: str | None = None, test_clock: bool = False,
+                 startup_timeout: float = 180.0, log_level: str = "warning") -> None:
+        policy_of(variant)  # an unknown variant is refused here, naming the known ones
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        options = ServeOptions(db_url=db_url, port=self.port, workers=workers,
-                               seed_population=seed_population)
-        args = [sys.executable, "-m", "simulators.backend.serve", options.to_json()]
+        options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed=seed,
+                               seed_population=seed_population, log_level=log_level, access_log=False,
+                               variant=variant, test_clock=test_clock)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        self._wait(startup_timeout)
+        self._executor = HTTPExecutor([sys.executable, "-m", "simulators.backend.serve", options.to_json()],
+                                      url=f"{self.url}/v1/health", status=200, method="GET",
+                                      timeout=startup_timeout, stdin=subprocess.DEVNULL, stdout=self._log,
+                                      stderr=subprocess.STDOUT)
+        try:
+            self._executor.start()
+        except ProcessExitedWithError as exc:
+            self._fail(f"backend exited with {exc.exit_code}: {self.log()[-500:]}")
+        except TimeoutExpired:
+            self._fail(f"backend did not answer on {self.url} within {startup_timeout:.0f} s")
+        except AlreadyRunning:
+            self._fail(f"port {self.port} already answers: another server holds it")
 
-    def _wait(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                printed = self.log()[-500:]
-                self.stop()
-                raise ServerStartError(f"backend exited with {self.process.returncode}: {printed}")
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+    def _fail(self, message: str) -> None:
         self.stop()
-        raise ServerStartError(f"backend did not answer on {self.url} within {timeout:.0f} s")
+        raise ServerStartError(message)
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The main server process while it runs (its ``pid`` leads the process group)."""
+        return self._executor.process
 
     def log(self) -> str:
         """What the server printed so far."""
@@ -69,19 +81,13 @@ class ServerProcess:
 
     def kill(self) -> None:
         """SIGKILL the server and its workers (a crash, no clean shutdown)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        self._executor.kill()
         self._log.close()
 
     def stop(self) -> None:
-        """Stop the server cleanly (SIGTERM), or kill it after 10 s; its log file is removed."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        """Stop the server cleanly (SIGTERM), or kill it when it does not stop; its log file is removed."""
+        with contextlib.suppress(ProcessFinishedWithError):  # it had failed already: its log said why
+            self._executor.stop()
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 

@@ -84,7 +84,8 @@ def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr
         return False
     delegated = presenting_device_delegated(
         device.status, device.nir, holder,
-        lambda: delegation_covers(conn, holder, device.nir, selected, ctx.now()))
+        lambda: delegation_covers(conn, holder, device.nir, selected, ctx.now(),
+                                  ends=ctx.policy.delegation_ends))
     if not delegated and device.card_reference != card:
         raise ApiError(403, "card_mismatch", f"the signing device holds card {device.card_reference!r}, "
                        f"not {card[:32]!r}")
@@ -117,7 +118,7 @@ async def verify_qr(body: QrVerificationRequest, caller: Caller = Depends(practi
     tid = claims.token_id.hex()
     with ctx.hot.connection() as hot:
         replayed = not hot.claim_token(tid, caller.ident, holder, selected, ctx.now(), claims.expires_at)
-    if replayed:
+    if replayed and ctx.policy.single_use_tokens:
         log.warning("replayed QR token %s from rpps %s (card holder %s)", tid, caller.ident, mask_nir(holder))
         raise ApiError(409, "token_replayed", f"token {tid} was already used")
     return Verification(token_id=tid, expires_at=claims.expires_at, card_reference=claims.card_reference,

@@ -25,7 +25,8 @@ class InsiQuery(BaseModel):
     first_name: str = Field(min_length=1, max_length=80, description="first given name")
     birth_date: date
     sex: Literal["M", "F"]
-    birthplace: str = Field(pattern=BIRTHPLACE_PATTERN, description="INSEE code of birthplace")
+    birthplace: str = Field(pattern=BIRTHPLACE_PATTERN,
+                            description="INSEE code of birthplace (2A/2B for Corsica, 99 + country abroad)")
 
 
 class InsiResult(BaseModel):

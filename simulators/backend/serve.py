@@ -2,22 +2,43 @@
 
 The ``apcv-hil backend serve`` command and :class:`~simulators.backend.process.ServerProcess`
 both end here, so a backend child process needs nothing above the simulators layer.
+
+The address is tried first, so a busy port is one clear error before anything else happens
+(and ``port=0`` picks a free port); the database is reached next (an unreachable one is one
+clear error too); then ``apcv-hil backend: serving on URL (db ...)`` goes to stderr and uvicorn
+serves there, its log and access log on stderr (see :mod:`.logs`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
 
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from apcv.errors import ApcvError
+from simulators.backend.logs import LOG_LEVELS, log_config
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.variants import policy_of
+
+BANNER = "apcv-hil backend: serving on"
+"""Start of the line printed once the backend listens: ``BANNER URL (db URL)``."""
+
+
+class ServeError(ApcvError):
+    """The backend cannot be served: its address is taken or not local, or its database unreachable."""
 
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How to serve: database, address, workers, seeds."""
+    """How to serve: database, address (port 0: any free port), workers, seeds, logging, and for
+    tests a faulty variant and the test clock."""
 
     db_url: str = DEFAULT_DB
     host: str = "127.0.0.1"
@@ -26,36 +47,105 @@ class ServeOptions:
     seed: int = 0
     seed_population: int = 0
     population_seed: int = 0
+    log_level: str = "info"
+    access_log: bool = True
+    variant: str | None = None
+    """A faulty variant of the backend (:mod:`simulators.backend.variants`); None: the reference."""
+    test_clock: bool = False
+    """Serve ``/v1/test/clock``, through which a review operator moves the service's clock forward."""
+
+    def __post_init__(self) -> None:
+        if self.log_level not in LOG_LEVELS:
+            raise ServeError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
 
     def to_json(self) -> str:
         """The options as one JSON argument for a child process."""
         return json.dumps(asdict(self))
 
 
-def serve(options: ServeOptions) -> None:
-    """Prepare the database (seeding it when asked) and serve until interrupted."""
-    import uvicorn
+def check_address(host: str, port: int) -> tuple[str, int]:
+    """``host:port`` bound and let go at once, so that a busy or foreign address is one clear
+    ServeError before anything else happens; the address with port 0 made a free port."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it next
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            reason = {errno.EADDRINUSE: f"port {port} is already in use (another server, or pick --port)",
+                      errno.EACCES: f"permission denied (port {port} needs privileges)",
+                      errno.EADDRNOTAVAIL: f"{host} is not an address of this machine"}.get(
+                          exc.errno or 0, exc.strerror or str(exc))
+            raise ServeError(f"cannot listen on {host}:{port}: {reason}") from None
+        return host, sock.getsockname()[1]
 
+
+def url_of(host: str, port: int) -> str:
+    """``http://host:port`` (an IPv6 host in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def shown_db(db_url: str) -> str:
+    """The database URL with its password hidden."""
+    return make_url(db_url).render_as_string(hide_password=True)
+
+
+def prepare_database(options: ServeOptions) -> None:
+    """Create the schema and the caller directory, seeding the population when asked."""
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
+
+    policy_of(options.variant)  # an unknown variant is refused before anything is touched
+    engine = make_engine(options.db_url)
+    try:
+        if options.seed_population:
+            started = time.perf_counter()
+            added = seeding.seed_population(engine, options.seed_population, options.population_seed)
+            print(f"seeded {options.seed_population} insured ({added} people) in "
+                  f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+        create_schema(engine)
+        seeding.seed_directory(engine, options.seed)
+    except DBAPIError as exc:
+        said = str(exc.orig or exc).strip()
+        reason = said.splitlines()[0] if said else type(exc.orig or exc).__name__
+        raise ServeError(f"cannot use the database {shown_db(options.db_url)}: {reason}") from None
+    finally:
+        engine.dispose()
+
+
+def serve(options: ServeOptions) -> None:
+    """Check the address, prepare the database, say where, and serve until interrupted."""
+    import uvicorn
+
     from simulators.backend.http_limits import UVICORN_LIMITS
 
-    engine = make_engine(options.db_url)
-    if options.seed_population:
-        started = time.perf_counter()
-        added = seeding.seed_population(engine, options.seed_population, options.population_seed)
-        print(f"seeded {options.seed_population} insured ({added} people) in "
-              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
-    create_schema(engine)
-    seeding.seed_directory(engine, options.seed)
-    engine.dispose()
+    host, port = check_address(options.host, options.port)
+    prepare_database(options)
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
+    os.environ[ENV_VARIANT] = options.variant or ""
+    os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
+    print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
+          f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
-    uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=options.host,
-                port=options.port, workers=options.workers, log_level="warning", access_log=False,
-                proxy_headers=False, server_header=False, **UVICORN_LIMITS)
+    uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
+                workers=options.workers, log_level=options.log_level, access_log=options.access_log,
+                log_config=log_config(), proxy_headers=False, server_header=False, **UVICORN_LIMITS)
+
+
+def main(argv: list[str]) -> int:
+    """Serve with the options given as one JSON argument; a ServeError is one line, exit 2."""
+    try:
+        serve(ServeOptions(**json.loads(argv[1])))
+    except ApcvError as exc:
+        print(f"apcv-hil backend: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    serve(ServeOptions(**json.loads(sys.argv[1])))
+    sys.exit(main(sys.argv))

@@ -91,7 +91,7 @@ def _check_device(ctx: BackendContext, claims: PresentationClaims, device: Devic
     def covered() -> bool:
         with ctx.engine.connect() as conn:
             return delegation_covers(conn, claims.holder.nir, device.nir, claims.selected_identity.nir,
-                                     ctx.now())
+                                     ctx.now(), ends=ctx.policy.delegation_ends)
 
     delegated = presenting_device_delegated(device.status, device.nir, claims.holder.nir, covered)
     if not delegated and device.card_reference != claims.card_reference:
@@ -115,12 +115,12 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
         person = conn.person(selected)
         if person is None:
             raise unknown_nir(selected)
-        if selected != holder and not conn.is_beneficiary(holder, selected):
+        if selected != holder and ctx.policy.records_checked and not conn.is_beneficiary(holder, selected):
             raise ApiError(403, "not_a_beneficiary", f"the records do not attach {mask_nir(selected)} to the "
                            f"card holder {mask_nir(holder)} as a beneficiary")
         delegated = _check_device(ctx, claims, conn.device(device_id(key)))
         replayed = not conn.claim_token(token, caller.ident, holder, selected, ctx.now(), claims.expires_at)
-    if replayed:
+    if replayed and ctx.policy.single_use_tokens:
         log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident, mask_nir(holder))
         raise ApiError(409, "token_replayed", f"token {token} was already used")
     return Verification(token_id=token, expires_at=claims.expires_at, card_reference=claims.card_reference,

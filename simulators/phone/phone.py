@@ -11,6 +11,7 @@ import random
 import numpy as np
 
 from apcv.clock import Clock, WallClock
+from apcv.imaging.conditions import SCREEN_MODULE_PX
 from apcv.profile.r1.session import RandomSource
 from simulators.phone.applet import HceApplet
 from simulators.phone.qr_display import QrDisplay
@@ -65,7 +66,7 @@ class Phone:
     def qr_frame(self) -> np.ndarray | None:
         """The QR screen as a grayscale frame (what a camera sees), or None when no QR is shown."""
         payload = self.qr_payload()
-        return None if payload is None else render_qr(payload)
+        return None if payload is None else render_qr(payload, scale=SCREEN_MODULE_PX)
 
     def unlock(self, code: str | None = None) -> None:
         """Unlock with the secret code (the right one when ``code`` is None)."""

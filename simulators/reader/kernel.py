@@ -34,7 +34,7 @@ from apcv.profile.r1.constants import (
     SW,
 )
 from apcv.profile.r1.credentials import TrustAnchor
-from apcv.profile.r1.presentation import verify_presentation
+from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
 from apcv.profile.r1.session import (
     RandomSource,
     SecureChannel,
@@ -163,10 +163,7 @@ class ReaderKernel:
             signed = channel.open(rsp.data)
         except SessionError as exc:
             raise VerificationError(f"GET PRESENTATION: {exc}") from exc
-        claims, _ = verify_presentation(
-            signed, self.trust, to_datetime(self.clock),
-            transcript_hash=keys.transcript_hash, challenge=challenge,
-        )
+        claims = self._verify(signed, keys.transcript_hash, challenge)
         lap("verify")
         return {
             "kind": "phone",
@@ -178,6 +175,12 @@ class ReaderKernel:
             "token_id": claims.token_id,
             "presentation": signed,
         }
+
+    def _verify(self, signed: bytes, transcript_hash: bytes, challenge: bytes) -> PresentationClaims:
+        """Chain, signature, session binding and validity of a presentation (APCV-RDR-004)."""
+        claims, _ = verify_presentation(signed, self.trust, to_datetime(self.clock),
+                                        transcript_hash=transcript_hash, challenge=challenge)
+        return claims
 
     def _read_card(self, beneficiary: int, lap: Callable[[str], None]) -> dict[str, Any]:
         rsp = self.exchange(CommandApdu(CLA_ISO, INS_SELECT, 0x04, 0x0C, AID_CARD))

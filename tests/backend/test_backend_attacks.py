@@ -46,7 +46,7 @@ def _count(backend, table) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-@pytest.mark.requirement("APCV-NFC-028", "APCV-BE-001")
+@pytest.mark.requirement("APCV-NFC-028", "APCV-BE-070")
 def test_a_forged_beneficiary_gets_no_identity_and_no_claim(backend, people, adult, wallet_for, doctor,
                                                              operator, clock):
     """The phone owner lists a stranger's child on their card: refused, and nothing to bill."""
@@ -113,7 +113,7 @@ def test_a_two_megabyte_token_id_is_refused_before_reading(backend, adult, walle
     assert (refused.status, refused.code) == (413, "body_too_large")
 
 
-@pytest.mark.requirement("APCV-BE-002")
+@pytest.mark.requirement("APCV-BE-071")
 def test_nobody_enrols_a_stranger(backend, people, adult, wallet_for, france_identite, operator, clock):
     """A fresh key with the attacker's own France Identité proof cannot take the victim's NIR."""
     victim_wallet_owner = adult
@@ -153,7 +153,7 @@ def test_nobody_enrols_a_stranger(backend, people, adult, wallet_for, france_ide
     assert refused.status == 422
 
 
-@pytest.mark.requirement("APCV-BE-003")
+@pytest.mark.requirement("APCV-BE-072")
 def test_a_replayed_signed_request_is_refused(backend, delegation, clock):
     holder_key = delegation.holder_wallet.device_key
     body = json.dumps({"delegate_nir": delegation.delegate.identity.nir, "beneficiaries": [delegation.child],
@@ -167,7 +167,7 @@ def test_a_replayed_signed_request_is_refused(backend, delegation, clock):
     assert _count(backend, db.delegation) == 2  # the fixture's and this one
 
 
-@pytest.mark.requirement("APCV-BE-003")
+@pytest.mark.requirement("APCV-BE-072")
 def test_delegations_and_activations_are_idempotent(backend, delegation, people, france_identite, operator,
                                                     clock):
     holder_key = delegation.holder_wallet.device_key
@@ -194,7 +194,7 @@ def test_delegations_and_activations_are_idempotent(backend, delegation, people,
                     ).code == "key_already_enrolled"
 
 
-@pytest.mark.requirement("APCV-BE-004")
+@pytest.mark.requirement("APCV-BE-073")
 def test_records_that_crashed_provisioning_are_422(backend, adult, operator):
     record = adult.to_dict()
     child = record["beneficiaries"][0]
@@ -219,7 +219,7 @@ def test_records_that_crashed_provisioning_are_422(backend, adult, operator):
     assert _count(backend, db.person) == 0
 
 
-@pytest.mark.requirement("APCV-BE-004")
+@pytest.mark.requirement("APCV-BE-073")
 @pytest.mark.parametrize("stamp", ["\u00b2", "1\u0663", "+1700000000", "1e9", " 17"])
 def test_a_timestamp_that_is_not_ascii_digits_is_401(backend, doctor, stamp):
     headers = sign_request(doctor.key, doctor.key_id, "GET", "/v1/rights/184127511203416", b"", 0)
@@ -247,7 +247,7 @@ def test_delegated_card_only_for_the_delegate(backend, delegation):
     assert len(data.items) == 3  # holder, rights, the one delegated child
 
 
-@pytest.mark.requirement("APCV-BE-004", "APCV-QR-007")
+@pytest.mark.requirement("APCV-BE-073", "APCV-QR-007")
 def test_bit_flipped_presentations_and_tokens_are_4xx(backend, adult, wallet_for, doctor, operator, clock):
     """Random single-bit flips of a real presentation and of a real QR token, through the service."""
     backend.provision(operator, adult)

@@ -1,4 +1,6 @@
-"""Backend API on an embedded app: activation, verification, rights, INSi, claims, receipts."""
+"""Backend API on an embedded app: activation, verification, rights, INSi, claims, receipts.
+
+Authentication, signed paths and bad bodies are tested on the async paths (test_backend_async.py)."""
 
 from __future__ import annotations
 
@@ -57,57 +59,6 @@ def test_unknown_nir_gets_404(backend, people, doctor, insurer, clock):
     with pytest.raises(BackendRefused) as exc:
         backend.rights(doctor, person.identity.nir)
     assert exc.value.status == 404
-
-
-def test_authentication_failures(backend, people, doctor, operator, clock):
-    person = people[0]
-    backend.provision(operator, person)
-    nir = person.identity.nir
-    assert backend.rights(doctor, nir)["nir"] == nir
-    cases = [
-        (None, 401, "unsigned"),
-        (Signer(ec.generate_private_key(ec.SECP256R1()), doctor.key_id), 403, "bad_signature"),
-        (Signer.practitioner("10999999999"), 403, "unknown_key"),
-        (Signer(doctor.key, "someone:1"), 401, "bad_key_id"),
-        (operator, 403, "wrong_caller"),
-    ]
-    for signer, status, code in cases:
-        response = backend.send("GET", f"/v1/rights/{nir}", None, signer)
-        assert (response.status_code, response.json()["error"]) == (status, code), signer
-        assert "regime_code" not in response.text
-    headers = {"x-apcv-key-id": doctor.key_id, "x-apcv-timestamp": str(int(clock.now()) - 301),
-               "x-apcv-nonce": "0" * 32, "x-apcv-signature": "AAAA"}
-    stale = backend.http.get(f"/v1/rights/{nir}", headers=headers)
-    assert stale.status_code == 403 and stale.json()["error"] == "stale_timestamp"
-    headers["x-apcv-timestamp"] = "soon"
-    assert backend.http.get(f"/v1/rights/{nir}", headers=headers).json()["error"] == "bad_timestamp"
-    headers["x-apcv-timestamp"] = str(int(clock.now()))
-    headers["x-apcv-signature"] = "%%%"
-    assert backend.http.get(f"/v1/rights/{nir}", headers=headers).json()["error"] == "bad_signature_encoding"
-
-
-@pytest.mark.parametrize("odd", ["a%3Fb", "a%23b", "%09x", "a%5Cb", "%C3%A9"])
-def test_signatures_cover_the_percent_encoded_path(backend, operator, odd):
-    """A correctly signed request to a path with encoded characters reaches the handler."""
-    response = backend.send("POST", f"/v1/review/activations/{odd}/reject", {"reason": "blurred"}, operator)
-    assert (response.status_code, response.json()["error"]) == (404, "unknown_activation"), response.text
-
-
-def test_bad_bodies_get_named_4xx(backend, doctor):
-    cases = [
-        (b"{not json", 400, "malformed_json"),
-        (b'{"presentation": 5}', 422, "invalid_request"),
-        (b"[]", 422, "invalid_request"),
-        (b'{"presentation": "' + b"A" * 70000 + b'"}', 413, "body_too_large"),
-    ]
-    from simulators.backend.signing import sign_request
-    for body, status, code in cases:
-        headers = sign_request(doctor.key, doctor.key_id, "POST", "/v1/verifications", body,
-                               int(backend.clock.now()))
-        response = backend.http.post("/v1/verifications", content=body,
-                                     headers=headers | {"content-type": "application/json"})
-        assert (response.status_code, response.json()["error"]) == (status, code)
-        assert response.json()["detail"]
 
 
 def test_insi_result_codes(backend, people, doctor, operator):

@@ -68,11 +68,11 @@ class IssuerSigned:
     @classmethod
     def from_bytes(cls, data: bytes) -> IssuerSigned:
         """Read :meth:`to_bytes` back (shape only; :func:`verify_issuer_signed` checks the rest)."""
-        return _shape(decode_exact(data, "insurer-signed card data"), VerificationError)
+        return _shape(decode_exact(data, "insurer-signed card data"))
 
     def person_ids(self) -> tuple[int, ...]:
         """Digest ids of the holder, then of each beneficiary in order: what a phone selects by."""
-        parsed = [_item(raw, VerificationError) for raw in self.items]
+        parsed = [_parsed_item(raw) for raw in self.items]
         holder = [p.digest_id for p in parsed if p.name == HOLDER]
         return tuple(holder + [p.digest_id for p in parsed if p.name == BENEFICIARY])
 
@@ -147,17 +147,17 @@ def issue_card(
     return IssuerSigned(cose.Signer(insurer_key, None).sign(payload), items)
 
 
-def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime,
-                         error: type[VerificationError] = VerificationError) -> VerifiedCard:
+def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> VerifiedCard:
     """Check the insurer's signature, the validity at ``at`` and every item's digest.
 
-    ``value`` is the ``{"so", "items"}`` map as decoded from CBOR; any fault raises ``error``.
+    ``value`` is the ``{"so", "items"}`` map as decoded from CBOR; any fault is a
+    :class:`VerificationError` naming it.
     """
-    signed = _shape(value, error)
-    so = _security_object(trust.der, signed.security_object, error)
+    signed = _shape(value)
+    so = _verified_security_object(trust.der, signed.security_object)
     now = int(at.astimezone(UTC).timestamp())
     if not so.valid_from <= now <= so.valid_until:
-        raise error(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
+        raise VerificationError(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
                     f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC")
     holders: list[_Item] = []
     rights: list[_Item] = []
@@ -166,16 +166,18 @@ def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime,
     for position, raw in enumerate(signed.items, start=1):
         digest = hashlib.sha256(raw).digest()
         if digest not in so.digests:  # checked before the item is even parsed
-            raise error(f"card data item #{position} of the presentation was not signed by the insurer")
-        item = _item(raw, error)
+            raise VerificationError(f"card data item #{position} of the presentation was not signed by "
+                                    "the insurer")
+        item = _parsed_item(raw)
         if so.digests[item.digest_id:item.digest_id + 1] != (digest,):
-            raise error(f"card data item {item.digest_id} ({item.name}) is not where the insurer signed it")
+            raise VerificationError(f"card data item {item.digest_id} ({item.name}) is not where the insurer "
+                                    "signed it")
         if item.digest_id in seen:
-            raise error(f"card data item {item.digest_id} is disclosed twice")
+            raise VerificationError(f"card data item {item.digest_id} is disclosed twice")
         seen.add(item.digest_id)
         {HOLDER: holders, RIGHTS: rights, BENEFICIARY: beneficiaries}[item.name].append(item)
     if len(holders) != 1 or len(rights) != 1:
-        raise error("the card data must disclose the holder and the rights exactly once")
+        raise VerificationError("the card data must disclose the holder and the rights exactly once")
     beneficiaries.sort(key=lambda i: i.digest_id)
     return VerifiedCard(
         card_reference=so.card_reference, device_key=so.device_key, valid_until=so.valid_until,
@@ -193,24 +195,16 @@ def _day(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
-def _shape(value: Any, error: type[VerificationError]) -> IssuerSigned:
-    raw = text_map(value, "insurer-signed card data", {"so", "items"}, error=error)
+def _shape(value: Any) -> IssuerSigned:
+    raw = text_map(value, "insurer-signed card data", {"so", "items"})
     so, items = raw["so"], raw["items"]
     if not isinstance(so, bytes):
-        raise error("insurer-signed card data 'so' is not a byte string")
+        raise VerificationError("insurer-signed card data 'so' is not a byte string")
     if not (isinstance(items, list) and 0 < len(items) <= MAX_ITEMS and all(isinstance(i, bytes)
                                                                           for i in items)):
-        raise error(f"insurer-signed card data 'items' is not a list of 1-{MAX_ITEMS} byte strings")
+        raise VerificationError(f"insurer-signed card data 'items' is not a list of 1-{MAX_ITEMS} byte "
+                                "strings")
     return IssuerSigned(so, tuple(items))
-
-
-def _security_object(root_der: bytes, message: bytes, error: type[VerificationError]) -> _SecurityObject:
-    try:
-        return _verified_security_object(root_der, message)
-    except VerificationError as exc:
-        if isinstance(exc, error):
-            raise
-        raise error(str(exc)) from None
 
 
 @lru_cache(maxsize=4096)
@@ -238,15 +232,6 @@ def _verified_security_object(root_der: bytes, message: bytes) -> _SecurityObjec
         raise VerificationError(f"{what} ends before it starts")
     return _SecurityObject(short_text(raw, "card", CARD_REFERENCE_MAX, what), device_key, valid_from,
                            valid_until, tuple(digests))
-
-
-def _item(raw: bytes, error: type[VerificationError]) -> _Item:
-    try:
-        return _parsed_item(raw)
-    except VerificationError as exc:
-        if isinstance(exc, error):
-            raise
-        raise error(str(exc)) from None
 
 
 @lru_cache(maxsize=16384)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -31,6 +32,7 @@ from apcv.profile.r1.issuer_signed import (
     CARD_REFERENCE_MAX,
     MAX_ITEMS,
     IssuerSigned,
+    VerifiedCard,
     verify_issuer_signed,
 )
 
@@ -99,11 +101,28 @@ def verify_presentation(
     Returns the claims and the device key; every fault is a :class:`VerificationError` naming it.
     """
     _, payload = cose.peek(message)
+    raw = claims_map(payload)
+    card = verify_issuer_signed(raw["iss"], trust, at)
+    cose.verify(message, card.device_key)
+    claims = claims_from(raw, card)
+    if transcript_hash is not None and claims.transcript_hash != transcript_hash:
+        raise VerificationError("presentation is bound to another session (transcript hash)")
+    if challenge is not None and claims.challenge != challenge:
+        raise VerificationError("presentation answers another reader challenge")
+    check_lifetime(claims, at)
+    return claims, card.device_key
+
+
+def claims_map(payload: bytes) -> dict[str, Any]:
+    """The claims map of a presentation's payload: exactly the keys of §5.1, version R1."""
     raw = text_map(decode_exact(payload, "presentation claims"), "presentation claims", _CLAIMS)
     if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
         raise VerificationError(f"presentation version {repr(raw['v'])[:20]} is not R1 ({PROFILE_VERSION})")
-    card = verify_issuer_signed(raw["iss"], trust, at)
-    cose.verify(message, card.device_key)
+    return raw
+
+
+def claims_from(raw: dict[str, Any], card: VerifiedCard) -> PresentationClaims:
+    """Typed claims: each field checked, the card the card data's, the selection a signed person."""
     reference = short_text(raw, "card", CARD_REFERENCE_MAX, _WHAT)
     if reference != card.card_reference:
         raise VerificationError(f"presentation names card {reference!r}, but the insurer signed the data "
@@ -113,7 +132,7 @@ def verify_presentation(
     if selected is None:
         raise VerificationError(f"selected person (item {sel}) is not a person the insurer signed "
                                 "on this card")
-    claims = PresentationClaims(
+    return PresentationClaims(
         token_id=byte_string(raw, "tid", TOKEN_ID_LEN, _WHAT),
         issued_at=posix_time(raw, "iat", _WHAT),
         expires_at=posix_time(raw, "exp", _WHAT),
@@ -125,12 +144,6 @@ def verify_presentation(
         transcript_hash=byte_string(raw, "th", TRANSCRIPT_HASH_LEN, _WHAT),
         challenge=byte_string(raw, "ch", CHALLENGE_LEN, _WHAT),
     )
-    if transcript_hash is not None and claims.transcript_hash != transcript_hash:
-        raise VerificationError("presentation is bound to another session (transcript hash)")
-    if challenge is not None and claims.challenge != challenge:
-        raise VerificationError("presentation answers another reader challenge")
-    check_lifetime(claims, at)
-    return claims, card.device_key
 
 
 def check_lifetime(claims: PresentationClaims, at: datetime) -> None:

@@ -25,6 +25,8 @@ class OpenSession:
 
     channel: SecureChannel
     keys: SessionKeys
+    phone_point: bytes = b""
+    phone_nonce: bytes = b""
 
     def request(self, beneficiary: int = 0, challenge: bytes = b"C" * 16) -> bytes:
         """A sealed GET PRESENTATION request body."""
@@ -40,5 +42,5 @@ def establish(apdu) -> OpenSession:
     assert rsp.sw == 0x9000, f"ESTABLISH SESSION answered {rsp.sw:04X}"
     assert len(rsp.data) == 81
     keys = derive_session_keys(key, rsp.data[:65], transcript(point, nonce, rsp.data[:65], rsp.data[65:]))
-    return OpenSession(SecureChannel(keys, "reader"), keys)
+    return OpenSession(SecureChannel(keys, "reader"), keys, rsp.data[:65], rsp.data[65:])
 

@@ -1,8 +1,10 @@
 """Application selection on the phone (APCV-R1 §3)."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from scenarios.conformance.phone.r1_reader import SELECT_APCV
+from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
 
 AID = bytes.fromhex("F04150435601")
 
@@ -38,9 +40,35 @@ def test_select_wrong_p1p2(apdu, p1p2):
 
 
 @pytest.mark.requirement("APCV-NFC-004", "APCV-NFC-030")
-@pytest.mark.rig_feature("sim-phone")
-def test_locked_phone_selects_but_refuses_session(apdu, phone):
-    phone.lock.lock()
+def test_locked_phone_selects_but_refuses_session(apdu, locked_app):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     rsp = apdu.send("80 50 00 00 51" + "04" + "00" * 80 + "00")
     assert (rsp.sw, rsp.data) == (0x6982, b"")
+
+
+@pytest.mark.requirement("APCV-NFC-031")
+def test_unlock_opens_sessions_again(apdu, dut_act):
+    dut_act("lock")
+    assert apdu.send(SELECT_APCV).sw == 0x9000
+    assert apdu.send("80 50 00 00 51" + "04" + "00" * 80 + "00").sw == 0x6982
+    dut_act("unlock")
+    establish(apdu)
+
+
+@pytest.mark.requirement("APCV-NFC-031")
+def test_three_wrong_codes_block_and_an_unlock_lasts_900_s(phone):
+    from apcv.clock import FrozenClock
+    from simulators.phone.unlock import AppLock, UnlockError
+
+    clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
+    lock = AppLock(phone.lock.code, clock=clock)
+    for _ in range(3):
+        with pytest.raises(UnlockError):
+            lock.unlock_with_code("9" * 4 if phone.lock.code != "9999" else "8888")
+    assert lock.blocked
+    fresh = AppLock(phone.lock.code, clock=clock)
+    fresh.unlock_with_code(phone.lock.code)
+    clock.advance(899)
+    assert fresh.unlocked
+    clock.advance(2)
+    assert not fresh.unlocked

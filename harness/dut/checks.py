@@ -1,0 +1,67 @@
+"""Checks of a rig's device under test, made before anything runs: one error naming what
+to fix (a role with no way to reach it, a control lacking an action, an unknown variant)."""
+
+from __future__ import annotations
+
+from apcv.errors import ApcvError
+from harness.rig import RigConfig, RigError
+
+REQUIRED_ACTIONS = {
+    "phone": ("tap", "lock", "unlock"),
+    "card": ("tap",),
+    "scanner": ("show_qr",),
+}
+"""Actions the mandatory tests of a role ask of a device the harness does not simulate."""
+
+
+def _reach_problem(config: RigConfig, role: str) -> str | None:
+    roles = config.roles
+    if role == "phone" and roles.phone is None:
+        return "a phone DUT needs roles.phone (the link the phone is on) and roles.reader"
+    if role == "card" and roles.card is None:
+        return "a card DUT needs roles.card (the link the card is on) and roles.reader"
+    if role == "reader" and (roles.phone is None or not roles.phone.simulated):
+        return "a reader DUT needs roles.phone with simulated: true (the phone the harness presents to it)"
+    if role == "backend" and roles.backend is None:
+        return "a backend DUT needs roles.backend with its http(s):// URL"
+    if role == "scanner" and roles.scanner is None:
+        return "a scanner DUT needs roles.scanner (the link its reads arrive on)"
+    return None
+
+
+def _simulated(config: RigConfig, role: str) -> bool:
+    presented = getattr(config.roles, role, None) if role in ("phone", "card") else None
+    if presented is not None:
+        return presented.simulated
+    if role == "backend":
+        return config.roles.backend is not None and config.roles.backend.link == "embedded:"
+    return role == "reader"
+
+
+def check_dut(config: RigConfig) -> None:
+    """Raise RigError naming what to fix when the rig's DUT cannot be run; no DUT is fine."""
+    dut = config.dut
+    if dut is None:
+        return
+    where = f"{config.path or config.name}: dut"
+    problem = _reach_problem(config, dut.role)
+    if problem:
+        raise RigError(f"{where}: role '{dut.role}' cannot be reached: {problem}")
+    if dut.variant is not None:
+        from simulators.variants import find_variant
+
+        try:
+            find_variant(dut.role, dut.variant)
+        except ApcvError as exc:
+            raise RigError(f"{where}.variant: {exc}") from None
+        if not _simulated(config, dut.role):
+            raise RigError(f"{where}.variant: a variant runs our own simulator, but the {dut.role} is a real "
+                           f"device here; give --variant to the simulator the rig launches instead")
+    control = dut.control
+    if control.kind == "api" and not control.url and not _simulated(config, dut.role):
+        raise RigError(f"{where}.control: kind api needs url: tcp://HOST:PORT (the simulator's channel)")
+    if control.kind == "command" and not _simulated(config, dut.role):
+        missing = [a for a in REQUIRED_ACTIONS.get(dut.role, ()) if a not in control.actions]
+        if missing:
+            raise RigError(f"{where}.control.actions: no command for {', '.join(missing)}, which the "
+                           f"mandatory {dut.role} tests need")

@@ -1,0 +1,155 @@
+"""DUT controls: how the harness makes the device under test do a physical act.
+
+A test asks for an action by name (``tap``, ``remove``, ``lock``, ``unlock``, ``show_qr``);
+the rig's control decides who does it, as OpenHTF's user-input plug is swapped for a
+command in automation:
+
+- :class:`PromptControl`: a person at the terminal is asked and the harness waits for Enter,
+  up to the timeout; with nobody there (``--operator skip``, or no terminal) the test is
+  skipped with the reason.
+- :class:`CommandControl`: a command template per action, run with a timeout; a non-zero
+  exit, a timeout or a missing program fails the action with its output.
+- :class:`ApiControl`: the control channel of our own simulator process (JSON lines over TCP).
+- :class:`InProcessControl`: callables of a simulator living in the test process.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from typing import Protocol, TextIO
+
+from apcv.errors import ApcvError
+
+PROMPTS = {
+    "tap": "Hold the phone on the reader (app open, NFC on) and keep it there",
+    "remove": "Take the phone off the reader",
+    "lock": "Lock the apCV app (leave it, or lock the phone)",
+    "unlock": "Unlock the apCV app (secret code or biometrics)",
+    "show_qr": "Show the apCV QR code on the phone's screen",
+}
+MAX_REPLY = 64 * 1024
+
+
+class ControlError(ApcvError):
+    """An action could not be carried out; the message says which and why."""
+
+
+class OperatorAbsent(ControlError):
+    """The action needs a person and nobody is there to do it."""
+
+
+class DutControl(Protocol):
+    """Carries out physical acts on the device under test."""
+
+    def perform(self, action: str, **placeholders: str) -> None: ...
+
+
+class InProcessControl:
+    """Actions of a simulator in this process, as callables by name."""
+
+    def __init__(self, actions: Mapping[str, Callable[[], object]]) -> None:
+        self._actions = dict(actions)
+
+    def perform(self, action: str, **placeholders: str) -> None:
+        if action not in self._actions:
+            raise ControlError(f"the simulated device cannot '{action}' "
+                               f"(it can: {', '.join(sorted(self._actions))})")
+        self._actions[action]()
+
+
+class CommandControl:
+    """Runs the rig's command template for each action (``{name}`` placeholders filled in)."""
+
+    def __init__(self, actions: Mapping[str, str], timeout: float) -> None:
+        self._actions = dict(actions)
+        self._timeout = timeout
+
+    def perform(self, action: str, **placeholders: str) -> None:
+        template = self._actions.get(action)
+        if template is None:
+            raise ControlError(f"the rig's command control has no command for '{action}'")
+        try:
+            argv = [part.format(**placeholders) for part in shlex.split(template)]
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ControlError(f"command for '{action}' ({template!r}) has a bad placeholder: {exc}") \
+                from None
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=self._timeout, check=False)
+        except FileNotFoundError:
+            raise ControlError(f"command for '{action}': program {argv[0]!r} not found") from None
+        except subprocess.TimeoutExpired:
+            raise ControlError(f"command for '{action}' did not finish within {self._timeout:g} s") from None
+        if done.returncode != 0:
+            output = (done.stderr or done.stdout).strip()[-500:]
+            raise ControlError(f"command for '{action}' exited with {done.returncode}: {output}")
+
+
+class PromptControl:
+    """Asks a person at the terminal and waits for Enter (up to the timeout)."""
+
+    def __init__(self, timeout: float, *, present: bool, stdin: TextIO | None = None,
+                 stdout: TextIO | None = None) -> None:
+        self._timeout = timeout
+        self._present = present
+        self._stdin = stdin or sys.stdin
+        self._stdout = stdout or sys.stdout
+
+    def perform(self, action: str, **placeholders: str) -> None:
+        text = PROMPTS.get(action, action)
+        if not self._present:
+            raise OperatorAbsent(f"needs a person to: {text.lower()} (run with --operator prompt)")
+        self._stdout.write(f"\n>>> {text}, then press Enter ({self._timeout:g} s) ")
+        self._stdout.flush()
+        if not _wait_readable(self._stdin, self._timeout):
+            raise ControlError(f"nobody confirmed '{action}' within {self._timeout:g} s")
+        self._stdin.readline()
+
+
+def _wait_readable(stream: TextIO, timeout: float) -> bool:
+    import select
+
+    try:
+        ready, _, _ = select.select([stream], [], [], timeout)
+    except (ValueError, OSError, TypeError):  # not a selectable stream (a test's StringIO)
+        return True
+    return bool(ready)
+
+
+class ApiControl:
+    """The control channel of one of our simulator processes: ``{"action": NAME}`` per line,
+    answered ``{"ok": true}`` or ``{"ok": false, "error": "..."}``."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        host, _, port = url.removeprefix("tcp://").rpartition(":")
+        if not host or not port.isdigit():
+            raise ControlError(f"api control url {url!r} must be tcp://HOST:PORT")
+        self._address = (host, int(port))
+        self._timeout = timeout
+        self.url = url
+
+    def request(self, message: Mapping[str, object]) -> dict[str, object]:
+        """Send one message; return the answer (ControlError when the channel fails)."""
+        try:
+            with socket.create_connection(self._address, timeout=self._timeout) as sock:
+                sock.sendall(json.dumps(message).encode() + b"\n")
+                reply = sock.makefile("rb").readline(MAX_REPLY)
+        except OSError as exc:
+            raise ControlError(f"control channel {self.url}: {exc}") from None
+        try:
+            answer = json.loads(reply)
+        except ValueError:
+            raise ControlError(f"control channel {self.url} answered {reply[:80]!r}, not JSON") from None
+        if not isinstance(answer, dict):
+            raise ControlError(f"control channel {self.url} answered {answer!r}, not an object")
+        return answer
+
+    def perform(self, action: str, **placeholders: str) -> None:
+        answer = self.request({"action": action, **placeholders})
+        if answer.get("ok") is not True:
+            error = answer.get("error", answer)
+            raise ControlError(f"control channel {self.url}: '{action}' failed: {error}")

@@ -1,0 +1,147 @@
+"""``screen:`` — the phone's live QR code full-screen on an X display, for a real scanner.
+
+The link opens a window (:mod:`harness.links.screen_window`, tkinter, in a process of its own)
+on the display and follows the screen held to it: every ``poll`` seconds it asks the phone
+for its code and, when the code rotated, puts the new one up and records when it appeared
+(:attr:`history`). Point the scanner at the monitor, as at a phone.
+
+URL: ``screen:`` (the display in ``$DISPLAY``), ``screen::1`` or ``screen:host:10.0`` (that X
+display). Query: ``poll`` seconds between looks at the phone (0.05), ``windowed=WIDTHxHEIGHT``
+(a window instead of the full screen), ``start`` seconds the window may take to open (10).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import IO
+
+from harness.links.base import LinkError, LinkUrl
+from harness.links.display_base import DisplayLink, Shown
+from harness.links.scanner_base import QrScreen, check_params
+
+DEFAULT_POLL_S = 0.05
+ACK_TIMEOUT_S = 5.0
+_WINDOWED = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
+
+
+def _lines(stream: IO[str], into: queue.Queue[str | None]) -> None:
+    for line in stream:
+        into.put(line.strip())
+    into.put(None)
+
+
+class ScreenDisplay(DisplayLink):
+    """A full-screen window on an X display showing the QR code of the screen held to it."""
+
+    def __init__(self, url: LinkUrl) -> None:
+        check_params(url, ("poll", "windowed", "start"))
+        self.url = url.raw
+        self.display = url.target or os.environ.get("DISPLAY", "")
+        if not self.display:
+            raise LinkError(f"{url.raw}: no X display: set DISPLAY or name one (screen::0)")
+        self.poll_s = url.seconds("poll", DEFAULT_POLL_S)
+        windowed = url.params.get("windowed", "")
+        if windowed and not _WINDOWED.match(windowed):
+            raise LinkError(f"{url.raw}: windowed={windowed!r} must be WIDTHxHEIGHT, e.g. 800x600")
+        command = [sys.executable, "-m", "harness.links.screen_window", "--display", self.display]
+        if windowed:
+            command += ["--windowed", windowed]
+        # a file, so the window never blocks on a full pipe; closed in close()
+        self._errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._errors, text=True, bufsize=1)
+        self._answers: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_lines, args=(self._process.stdout, self._answers), daemon=True).start()
+        ready = self._answer(url.seconds("start", 10.0))
+        if ready is None or not ready.startswith("ready "):
+            raise LinkError(f"{url.raw}: the window did not open: {self._window_error()}")
+        width, _, height = ready.removeprefix("ready ").partition("x")
+        self.size = (int(width), int(height))
+        self._history: list[Shown] = []
+        self._lock = threading.Lock()
+        self._screen: QrScreen | None = None
+        self._error: str | None = None
+        self._stop = threading.Event()
+        self._follower = threading.Thread(target=self._follow, name="screen-follower", daemon=True)
+        self._follower.start()
+
+    def _answer(self, timeout: float) -> str | None:
+        try:
+            return self._answers.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _window_error(self) -> str:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._errors.seek(0)
+        lines = [line for line in self._errors.read().splitlines() if line.strip()]
+        return lines[-1] if lines else f"window process ended with status {self._process.returncode}"
+
+    def _put(self, payload: str | None) -> None:
+        """Send ``payload`` to the window and wait until it is on screen."""
+        assert self._process.stdin is not None
+        self._process.stdin.write((payload or "") + "\n")
+        self._process.stdin.flush()
+        answer = self._answer(ACK_TIMEOUT_S)
+        if answer is None or not answer.startswith("shown "):
+            raise LinkError(f"the window stopped answering: {self._window_error()}")
+        with self._lock:
+            self._history.append(Shown(payload, time.monotonic()))
+
+    def _follow(self) -> None:
+        current: str | None = None
+        first = True
+        while not self._stop.is_set():
+            screen = self._screen
+            payload = screen.qr_payload() if screen is not None else None
+            try:
+                if first or payload != current:
+                    self._put(payload)
+                    current, first = payload, False
+            except (LinkError, OSError) as exc:
+                self._error = str(exc)
+                return
+            self._stop.wait(self.poll_s)
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise LinkError(f"{self.url}: {self._error}")
+
+    def show(self, screen: QrScreen | None) -> None:
+        self._check()
+        self._screen = screen
+
+    @property
+    def history(self) -> list[Shown]:
+        self._check()
+        with self._lock:
+            return list(self._history)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._follower.join(timeout=ACK_TIMEOUT_S + 1)
+        if self._process.poll() is None:
+            try:
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+                self._process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._errors.close()
+
+
+def open_display(url: LinkUrl) -> DisplayLink:
+    """Registry hook: the ``screen:`` display of ``url``."""
+    return ScreenDisplay(url)

@@ -1,0 +1,91 @@
+"""Delegations: the delegate's phone presents the chosen beneficiaries of the holder's card, for a
+limited time, until the holder revokes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from scenarios.conformance.backend.actors import carried_card, refusal, send_qr, service_now
+from simulators.backend.client import Signer
+from simulators.phone.offline import wallet_qr_token
+from simulators.phone.wallet import Wallet
+
+HOUR_S = 3600
+
+
+@dataclass
+class Family:
+    """A holder with two beneficiaries, and another adult who may carry the card."""
+
+    holder: Wallet
+    delegate: Wallet
+    carried: Wallet
+    """The holder's card on the delegate's phone."""
+
+    def delegate_children(self, backend, first: int, last: int, *which: int) -> dict:
+        """Delegate beneficiaries ``which`` (1 = the first) from ``first`` to ``last`` seconds from now."""
+        now = service_now(backend)
+        nirs = [self.holder.insured.beneficiaries[i - 1].identity.nir for i in which]
+        return backend.delegate(self.holder.device_key, self.delegate.insured.identity.nir, nirs,
+                                now + first, now + last)
+
+
+@pytest.fixture
+def family(people, activated) -> Family:
+    holder = activated(people.adult(children=2))
+    delegate = activated(people.adult())
+    return Family(holder, delegate, carried_card(holder, delegate))
+
+
+def _present(backend, family: Family, doctor, selected: int):
+    return send_qr(backend, doctor, wallet_qr_token(family.carried, service_now(backend), selected=selected))
+
+
+@pytest.mark.requirement("APCV-BE-040")
+def test_the_delegate_presents_the_chosen_beneficiary(backend, family, doctor):
+    family.delegate_children(backend, -60, HOUR_S, 1)
+    answer = _present(backend, family, doctor, 1)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    child = family.holder.insured.beneficiaries[0].identity.nir
+    assert (body["identity"]["nir"], body["rights"]["nir"], body["delegated"]) == (child, child, True)
+
+
+@pytest.mark.requirement("APCV-BE-041")
+def test_a_delegation_does_not_start_early(backend, family, doctor):
+    family.delegate_children(backend, HOUR_S, 2 * HOUR_S, 1)
+    assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
+
+
+@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.rig_feature("test-clock")
+def test_a_delegation_ends(backend, family, doctor, advance_clock):
+    family.delegate_children(backend, -60, 600, 1)
+    assert _present(backend, family, doctor, 1).status_code == 200
+    advance_clock(601)
+    assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
+
+
+@pytest.mark.requirement("APCV-BE-042")
+def test_a_delegation_covers_only_the_chosen_beneficiaries(backend, people, family, doctor):
+    family.delegate_children(backend, -60, HOUR_S, 1)
+    assert refusal(_present(backend, family, doctor, 2)) == (403, "not_delegated")  # the other child
+    assert refusal(_present(backend, family, doctor, 0)) == (403, "not_delegated")  # the holder
+    now = service_now(backend)
+    stranger = people.adult().identity.nir
+    answer = backend.send("POST", "/v1/delegations",
+                          {"delegate_nir": family.delegate.insured.identity.nir, "beneficiaries": [stranger],
+                           "valid_from": now, "valid_until": now + HOUR_S},
+                          Signer.device(family.holder.device_key))
+    assert refusal(answer)[0] == 422, answer.text
+
+
+@pytest.mark.requirement("APCV-BE-043")
+def test_a_revoked_delegation_stops_at_once(backend, family, doctor):
+    made = family.delegate_children(backend, -60, HOUR_S, 1)
+    assert _present(backend, family, doctor, 1).status_code == 200
+    revoked = backend.revoke_delegation(family.holder.device_key, made["delegation_id"])
+    assert revoked["revoked_at"] is not None
+    assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")

@@ -1,0 +1,85 @@
+"""The variant matrix: each role's plan against our reference implementation and against
+every faulty variant of it, the proof that the plan can fail, and fails where it should."""
+
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from harness.rig import find_rig, load_rig
+from scenarios.conformance.plans import PlanOutcome, run_plan
+from simulators.variant import Variant
+from simulators.variants import variants_of
+
+
+@dataclass(frozen=True)
+class VariantVerdict:
+    """How the plan of the variant's role judged it."""
+
+    variant: Variant
+    exit_code: int
+    caught_by: tuple[str, ...]
+    """Requirement ids whose tests failed against the variant."""
+
+    @property
+    def caught(self) -> bool:
+        """The plan failed, on (at least) one of the requirements the variant breaks."""
+        return self.exit_code != 0 and bool(set(self.caught_by) & set(self.variant.breaks))
+
+
+@dataclass(frozen=True)
+class MatrixResult:
+    """Reference runs per role, and one verdict per variant."""
+
+    references: dict[str, PlanOutcome]
+    verdicts: list[VariantVerdict]
+
+    def table(self) -> str:
+        """Markdown: variant → what it breaks → the requirements that caught it."""
+        lines = ["| role | variant | breaks | caught by | caught |", "|---|---|---|---|---|"]
+        for v in self.verdicts:
+            lines.append(f"| {v.variant.role} | `{v.variant.name}` ({v.variant.description}) | "
+                         f"{', '.join(v.variant.breaks)} | {', '.join(v.caught_by) or '—'} | "
+                         f"{'yes' if v.caught else 'NO'} |")
+        return "\n".join(lines) + "\n"
+
+
+def variant_rig(base_rig: str | Path | None, role: str, variant: str | None, folder: Path) -> Path:
+    """A copy of the base rig whose DUT is ``role``, running ``variant`` (None: the reference)."""
+    source = find_rig(base_rig)
+    load_rig(source)  # the base must be valid before it is copied
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    dut = dict(data.get("dut") or {})
+    dut.update({"role": role, "variant": variant})
+    data["dut"] = dut
+    data["name"] = f"{data['name']}-{variant or role + '-reference'}"
+    target = folder / f"{data['name']}.yaml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: int = 2,
+               workdir: Path | None = None) -> MatrixResult:
+    """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time."""
+    with tempfile.TemporaryDirectory(prefix="apcv-matrix-") as scratch:
+        folder = Path(workdir or scratch)
+        runs: list[tuple[str, Variant | None]] = [(role, None) for role in roles]
+        runs += [(role, variant) for role in roles for variant in variants_of(role)]
+
+        def run(item: tuple[str, Variant | None]) -> PlanOutcome:
+            role, variant = item
+            name = variant.name if variant else f"{role}-reference"
+            rig = variant_rig(base_rig, role, variant.name if variant else None, folder)
+            return run_plan(role, rig, folder / name)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            outcomes = list(pool.map(run, runs))
+    references = {role: outcome for (role, variant), outcome in zip(runs, outcomes, strict=True)
+                  if variant is None}
+    verdicts = [VariantVerdict(variant, outcome.exit_code, tuple(sorted(outcome.failed)))
+                for (_, variant), outcome in zip(runs, outcomes, strict=True) if variant is not None]
+    return MatrixResult(references, verdicts)

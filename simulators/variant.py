@@ -1,0 +1,26 @@
+"""A faulty variant of a reference implementation: the proof that a plan can fail.
+
+Each role's reference implementation (phone, reader kernel, backend, ...) has named variants
+that each break one thing; the role's plan must fail on the requirement ids in ``breaks``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apcv.errors import ApcvError
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named faulty variant of the reference implementation of ``role``."""
+
+    name: str
+    role: str
+    description: str
+    breaks: tuple[str, ...]
+    """Requirement ids whose tests must fail against this variant (at least one of them)."""
+
+
+class UnknownVariant(ApcvError):
+    """A rig or a command named a variant that its role does not have."""

@@ -1,0 +1,24 @@
+"""Every faulty variant of our reference implementations, by role and name."""
+
+from __future__ import annotations
+
+from simulators.backend.variants import VARIANTS as BACKEND_VARIANTS
+from simulators.phone.variants import VARIANTS as PHONE_VARIANTS
+from simulators.reader.variants import VARIANTS as READER_VARIANTS
+from simulators.variant import UnknownVariant, Variant
+
+ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS, **BACKEND_VARIANTS}
+
+
+def variants_of(role: str) -> list[Variant]:
+    """The variants of ``role``, by name."""
+    return sorted((v for v in ALL_VARIANTS.values() if v.role == role), key=lambda v: v.name)
+
+
+def find_variant(role: str, name: str) -> Variant:
+    """The variant ``name`` of ``role``; UnknownVariant names the role's variants otherwise."""
+    variant = ALL_VARIANTS.get(name)
+    if variant is None or variant.role != role:
+        known = ", ".join(v.name for v in variants_of(role)) or "none"
+        raise UnknownVariant(f"unknown {role} variant '{name}'; the {role} variants are: {known}")
+    return variant

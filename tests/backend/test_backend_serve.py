@@ -1,0 +1,116 @@
+"""``apcv-hil backend serve`` for real: its URL on start, an access log without NIRs, /docs offline."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import cli
+from simulators.backend.logs import log_config, mask_nirs
+from simulators.population.generator import generate_population
+
+NIR = next(iter(generate_population(1, 11))).identity.nir
+ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
+BANNER = re.compile(r"^apcv-hil backend: serving on (http://127\.0\.0\.1:\d+) \(db sqlite:", re.M)
+
+
+class Served:
+    """The real command in a child process: its stderr (log) file, and a wait on it."""
+
+    def __init__(self, tmp_path: Path, args: tuple[str, ...]) -> None:
+        self.stderr = tmp_path / "stderr.log"
+        command = [sys.executable, "-c", "from harness.cli import main; main()", "backend", "serve",
+                   "--port", "0", "--db", f"sqlite:///{tmp_path / 'b.sqlite3'}", *args]
+        with self.stderr.open("wb") as sink:
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink,
+                                            start_new_session=True)
+        self.url = self.wait_for(lambda: BANNER.search(self.log())).group(1)
+        self.wait_for(self._answers)
+
+    def log(self) -> str:
+        return self.stderr.read_text()
+
+    def wait_for(self, found: Callable[[], Any], timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if result := found():
+                return result
+            assert self.process.poll() is None, f"serve exited {self.process.returncode}: {self.log()}"
+            time.sleep(0.05)
+        raise AssertionError(f"not seen within {timeout} s: {self.log()}")
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+
+@contextmanager
+def served(tmp_path: Path, *args: str) -> Iterator[Served]:
+    """``backend serve --port 0 ARGS`` until the block ends; then Ctrl-C, which must end it with 0."""
+    server = Served(tmp_path, args)
+    try:
+        yield server
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(30) == 0, server.log()
+    finally:
+        if server.process.poll() is None:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+
+
+def test_serve_says_where_logs_each_request_and_hides_nirs(tmp_path):
+    with served(tmp_path) as server:
+        assert httpx.get(f"{server.url}/v1/health").json() == {"status": "ok"}
+        assert httpx.get(f"{server.url}/v1/rights/{NIR}").status_code == 401  # unsigned
+        server.wait_for(lambda: "/v1/rights/" in server.log())
+    log = server.log()
+    assert re.search(r'127\.0\.0\.1:\d+ - "GET /v1/health HTTP/1\.1" 200', log), log
+    assert f'"GET /v1/rights/{NIR[:5]}{"*" * 10} HTTP/1.1" 401' in log, log
+    assert NIR not in log and NIR[5:] not in log
+
+
+def test_api_docs_pages_load_only_local_assets(tmp_path):
+    with served(tmp_path, "--log-level", "warning") as server:
+        for page in ("/docs", "/redoc"):
+            html = httpx.get(f"{server.url}{page}")
+            assert html.status_code == 200 and "text/html" in html.headers["content-type"]
+            assets = ASSET.findall(html.text)
+            assert len(assets) >= 2, html.text  # a script and its icon (and Swagger's style sheet)
+            assert "http://" not in html.text and "https://" not in html.text and "//cdn" not in html.text
+            for asset in assets:
+                assert asset.startswith("/docs/assets/"), asset
+                answer = httpx.get(f"{server.url}{asset}")
+                assert answer.status_code == 200 and len(answer.content) > 1000, asset
+        assert httpx.get(f"{server.url}/openapi.json").json()["info"]["title"] == "apcv-hil insurer backend"
+        time.sleep(0.3)
+    assert "GET /docs" not in server.log() and "INFO" not in server.log(), server.log()  # no access log
+
+
+def test_log_lines_mask_nirs_wherever_they_appear():
+    assert mask_nirs(f"GET /v1/rights/{NIR}?x=1") == f"GET /v1/rights/{NIR[:5]}{'*' * 10}?x=1"
+    assert mask_nirs("2A and 1840275123456 and 184022A12345678") == "2A and 18402******** and 18402**********"
+    assert mask_nirs("port 8600, 2026-01-01, 1234567890") == "port 8600, 2026-01-01, 1234567890"
+    config = log_config()
+    assert {h["stream"] for h in config["handlers"].values()} == {"ext://sys.stderr"}
+    assert all(f["()"].startswith("simulators.backend.logs.Masking") for f in config["formatters"].values())
+
+
+@pytest.mark.parametrize("level", ["loud", "INFO2"])
+def test_a_bad_log_level_is_a_usage_error(level):
+    result = CliRunner().invoke(cli, ["backend", "serve", "--log-level", level])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("apcv-hil: error: Invalid value for '--log-level'")

@@ -1,0 +1,66 @@
+"""Rich tables never cut a value: wide when piped (CliRunner is a pipe), folded on a narrow terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from click.testing import CliRunner
+from rich.console import Console
+from rich.table import Table
+
+from apcv.nir import mask_nir
+from harness.cli import cli
+from harness.cli.output import PIPED_WIDTH, make_console, print_table
+from simulators.factory import synthetic_insured
+
+ELLIPSIS = "…"
+NARROW = {"COLUMNS": "80"}
+
+
+def invoke(*args: str):
+    result = CliRunner(env=NARROW).invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_piped_console_is_wide_enough_for_any_line() -> None:
+    with CliRunner(env=NARROW).isolation():  # a command's streams, captured: not a terminal
+        assert make_console().width == make_console(stderr=True).width == PIPED_WIDTH
+
+
+def test_rigs_list_at_80_columns_shows_every_link_and_feature() -> None:
+    out = invoke("rigs", "list").stdout
+    assert ELLIPSIS not in out
+    assert "nfc-hce, qr-camera, qr-scanner, sim-card, sim-phone, test-clock, tiny-apdus" in out
+    assert "scanner -> image:bench?decoder=zbar" in out and "reader -> pcsc://Virtual PCD 00 00" in out
+
+
+def test_read_table_at_80_columns_shows_whole_values() -> None:
+    out = invoke("read").stdout
+    holder = synthetic_insured(2)
+    assert ELLIPSIS not in out
+    assert mask_nir(holder.identity.nir) in out and holder.identity.birth_date.isoformat() in out
+    total = json.loads(invoke("read", "--json").stdout)["timings_ms"]
+    assert set(total) <= set(re.findall(r"│ (\w+)\s+│", out))
+
+
+def test_waiting_room_table_at_80_columns_keeps_the_intervals() -> None:
+    out = invoke("waiting-room", "--days", "1", "--replications", "2", "--workers", "1").stdout
+    assert ELLIPSIS not in out
+    intervals = re.findall(r"\d+\.\d±\d+\.\d", out)
+    assert len(intervals) == 2 * 5  # identification min/day and h/week of each default mix
+
+
+def test_a_narrow_terminal_folds_long_values_instead_of_cutting_them() -> None:
+    values = [f"{i}7.7±23.4{i}" for i in range(8)]
+    table = Table(*(f"column {i}" for i in range(8)), title="narrow")
+    table.add_row(*values)
+    screen = io.StringIO()
+    print_table(table, Console(file=screen, force_terminal=True, width=60, color_system=None))
+    text = screen.getvalue()
+    assert ELLIPSIS not in text and max(len(line) for line in text.splitlines()) <= 60
+    body = [line for line in text.splitlines() if line.startswith("│")]
+    cells = ["".join(line.split("│")[1 + i].strip() for line in body) for i in range(8)]
+    assert cells == values

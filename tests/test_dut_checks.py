@@ -1,0 +1,82 @@
+"""A rig's device under test is checked before anything runs: one clear error naming the fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.dut.checks import check_dut
+from harness.dut.launch import LaunchedDut, LaunchError
+from harness.rig import RigError, parse_rig
+
+SOFTWARE = yaml.safe_load((Path(__file__).resolve().parents[1] / "rigs" / "software.yaml").read_text())
+
+
+def rig_with(dut: dict, **roles) -> object:
+    data = {**SOFTWARE, "dut": dut, "roles": {**SOFTWARE["roles"], **roles}}
+    return parse_rig({k: v for k, v in data.items()}, "test.yaml")
+
+
+def test_reference_and_variants_pass_the_checks() -> None:
+    check_dut(rig_with({"role": "phone"}))
+    check_dut(rig_with({"role": "phone", "variant": "phone-miscounts-61xx"}))
+    check_dut(rig_with({"role": "reader", "variant": "reader-no-card-fallback"}))
+
+
+@pytest.mark.parametrize(("dut", "roles", "message"), [
+    ({"role": "phone", "variant": "phone-flies"}, {}, "unknown phone variant 'phone-flies'"),
+    ({"role": "reader", "variant": "phone-miscounts-61xx"}, {}, "unknown reader variant"),
+    ({"role": "phone"}, {"phone": None}, "role 'phone' cannot be reached"),
+    ({"role": "backend"}, {"backend": None}, "needs roles.backend"),
+    ({"role": "reader"}, {"phone": {"link": "sim:bench", "simulated": False}}, "simulated: true"),
+    ({"role": "phone", "control": {"kind": "command", "actions": {"tap": "true"}}},
+     {"phone": {"link": "sim:bench", "simulated": False}}, "no command for lock, unlock"),
+    ({"role": "phone", "control": {"kind": "api"}}, {"phone": {"link": "sim:bench", "simulated": False}},
+     "kind api needs url"),
+    ({"role": "phone", "variant": "phone-miscounts-61xx"},
+     {"phone": {"link": "sim:bench", "simulated": False}}, "real device here"),
+])
+def test_a_dut_that_cannot_run_is_named(dut: dict, roles: dict, message: str) -> None:
+    with pytest.raises(RigError, match=message):
+        check_dut(rig_with(dut, **roles))
+
+
+@pytest.mark.parametrize(("dut", "message"), [
+    ({"role": "robot"}, "dut.role"),
+    ({"role": "phone", "control": {"kind": "command", "actions": {"dance": "x"}}}, "unknown action dance"),
+    ({"role": "phone", "surprise": 1}, "dut.surprise: unknown key"),
+])
+def test_bad_dut_blocks_are_rig_errors(dut: dict, message: str) -> None:
+    with pytest.raises(RigError, match=message):
+        rig_with(dut)
+
+
+def test_run_refuses_an_unknown_variant_before_running(tmp_path: Path) -> None:
+    rig = tmp_path / "bad.yaml"
+    rig.write_text(yaml.safe_dump({**SOFTWARE, "dut": {"role": "phone", "variant": "nope"}}))
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--rig", str(rig), "--report",
+                           str(tmp_path / "r")], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "unknown phone variant 'nope'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_launch_failures_carry_the_output() -> None:
+    with pytest.raises(LaunchError, match="exited with 3: boom"):
+        LaunchedDut((sys.executable, "-c", "print('boom'); raise SystemExit(3)"))
+    with pytest.raises(LaunchError, match=r"printed no 'ready:' line within 0\.5 s"):
+        LaunchedDut((sys.executable, "-c", "import time; time.sleep(30)"), timeout=0.5)
+    with pytest.raises(LaunchError, match="cannot start '/no/such'"):
+        LaunchedDut(("/no/such",))
+
+
+def test_launched_process_is_stopped() -> None:
+    launched = LaunchedDut((sys.executable, "-u", "-c", "print('ready: up'); import time; time.sleep(60)"))
+    launched.stop()
+    assert launched.process.returncode is not None
+    assert "ready: up" in launched.output()

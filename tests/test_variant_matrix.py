@@ -1,0 +1,53 @@
+"""Every role's plan passes on our reference implementation and catches every faulty variant
+on the requirement it breaks (the proof that the suites can fail), through `apcv-hil variants`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import cli
+from scenarios.cli.variants import ROLES_WITH_VARIANTS
+from simulators.variants import variants_of
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "variants.md"
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("variants")
+    result = CliRunner().invoke(cli, ["variants", "--json", "--jobs", "2", "--report", str(folder / "report"),
+                                      "--markdown", str(folder / "table.md")])
+    summary = json.loads(result.output)
+    summary["exit_code"] = result.exit_code
+    summary["table"] = (folder / "table.md").read_text(encoding="utf-8")
+    summary["html"] = (folder / "report" / "index.html").read_text(encoding="utf-8")
+    return summary
+
+
+@pytest.mark.parametrize("role", ROLES_WITH_VARIANTS)
+def test_reference_passes_every_mandatory_requirement(matrix: dict, role: str) -> None:
+    reference = matrix["references"][role]
+    assert reference == {"exit_code": 0, "mandatory_not_passed": []}
+
+
+@pytest.mark.parametrize("role", ROLES_WITH_VARIANTS)
+def test_each_role_has_variants(role: str) -> None:
+    assert len(variants_of(role)) >= 5
+
+
+def test_every_variant_is_caught_on_what_it_breaks(matrix: dict) -> None:
+    missed = [row for row in matrix["variants"] if not row["caught"]]
+    assert missed == []
+    assert matrix["exit_code"] == 0
+    assert {row["variant"] for row in matrix["variants"]} == {
+        v.name for role in ROLES_WITH_VARIANTS for v in variants_of(role)}
+
+
+def test_docs_and_report_carry_the_matrix(matrix: dict) -> None:
+    assert matrix["table"] in DOC.read_text(encoding="utf-8"), "regenerate docs/variants.md"
+    for row in matrix["variants"]:
+        assert row["variant"] in matrix["html"]
