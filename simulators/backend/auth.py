@@ -127,7 +127,7 @@ def spend_nonce(ctx: BackendContext, signed: SignedRequest) -> None:
         return  # a faulty variant: replays pass
     now = ctx.now()
     with ctx.hot.connection() as conn:
-        if not conn.spend_nonce(signed.nonce, signed.timestamp + TIMESTAMP_WINDOW_S):
+        if not conn.spend_nonce(bytes.fromhex(signed.nonce), signed.timestamp + TIMESTAMP_WINDOW_S):
             raise ApiError(409, "request_replayed",
                            f"this signed request was already received (nonce {signed.nonce}); sign each "
                            "request anew")

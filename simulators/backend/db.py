@@ -155,8 +155,9 @@ delegation = Table(
 
 request_nonce = Table(
     "request_nonce", metadata,
-    Column("nonce", String(32), primary_key=True),  # APCV-SIG-1 X-Apcv-Nonce, spent once
-    Column("expires_at", Float, nullable=False),
+    Column("nonce", LargeBinary(16), primary_key=True),  # APCV-SIG-1 X-Apcv-Nonce, spent once
+    Column("expires_at", Integer, nullable=False),
+    sqlite_with_rowid=False,  # one b-tree, keyed by the nonce: one page written per request
 )
 
 idempotent_request = Table(
@@ -178,7 +179,6 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_receipt_holder ON receipt (holder_nir)",
     "CREATE INDEX IF NOT EXISTS ix_delegation_holder ON delegation (holder_nir)",
     "CREATE INDEX IF NOT EXISTS ix_delegation_delegate ON delegation (delegate_nir)",
-    "CREATE INDEX IF NOT EXISTS ix_request_nonce_expiry ON request_nonce (expires_at)",
 )
 
 

@@ -115,7 +115,7 @@ class HotConnection:
         finally:
             cursor.close()
 
-    def spend_nonce(self, nonce: str, expires_at: float) -> bool:
+    def spend_nonce(self, nonce: bytes, expires_at: int) -> bool:
         """Remember a request nonce until ``expires_at``: True the first time, False for a replay.
 
         One autocommitted ``INSERT ... ON CONFLICT DO NOTHING``: the database decides across workers.
