@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from simulators.phone.variants import VARIANTS as PHONE_VARIANTS
 from simulators.reader.variants import VARIANTS as READER_VARIANTS
+from simulators.scanner.variants import VARIANTS as SCANNER_VARIANTS
 from simulators.variant import UnknownVariant, Variant
 
-ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS}
+ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS, **SCANNER_VARIANTS}
 
 
 def variants_of(role: str) -> list[Variant]:
