@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import shutil
+import subprocess
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,3 +21,37 @@ def pty_pair():
     for fd in (master, slave):
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def _missing() -> str | None:
+    for tool, package in (("Xvfb", "xvfb"), ("import", "imagemagick")):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (apt-get install {package}; scripts/setup.sh does it)"
+    if importlib.util.find_spec("tkinter") is None:
+        return "tkinter is not installed (apt-get install python3-tk; scripts/setup.sh does it)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def xdisplay() -> Iterator[str]:
+    """A fresh Xvfb server of 1280×720 on a free display number, stopped after the module."""
+    if reason := _missing():
+        pytest.skip(reason)
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x720x24",
+                               "-nolisten", "tcp"],
+                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end) as answer:
+        number = answer.readline().strip()
+    if not number:
+        server.kill()
+        error = server.communicate()[1].decode(errors="replace").strip().splitlines()
+        pytest.skip(f"no X server could be started: {error[-1] if error else 'Xvfb gave no display'}")
+    yield f":{number}"
+    server.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=5)
+    if server.poll() is None:
+        server.kill()
+        server.wait()

@@ -24,8 +24,9 @@ QUIET_S = 0.5
 
 
 @pytest.fixture(scope="session")
-def scanner_under_test(rig: RigConfig) -> Iterator[ScannerUnderTest]:
-    """The rig's scanner with its display, for the whole plan (skipped on a rig without them)."""
+def scanner_under_test(rig: RigConfig, dut_process: None) -> Iterator[ScannerUnderTest]:
+    """The rig's scanner with its display, for the whole plan (skipped on a rig without them),
+    once the process the rig launches for its DUT (``dut.launch``) is up."""
     missing = [role for role in ("display", "scanner") if getattr(rig.roles, role) is None]
     if missing:
         pytest.skip(f"rig '{rig.name}' has no {' and no '.join(missing)} role: the scanner plan needs a "
