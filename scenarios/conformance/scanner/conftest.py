@@ -19,7 +19,7 @@ from harness.trace import TraceRecorder
 from scenarios.conformance.scanner.judge import is_code, terminator_name
 from scenarios.conformance.scanner.screens import PlanPhones
 
-QUIET_S = 0.5
+QUIET_S = 0.3
 """How long the plan watches, after a code was read, for anything more the scanner sends."""
 
 

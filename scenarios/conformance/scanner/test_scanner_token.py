@@ -26,7 +26,7 @@ from scenarios.conformance.scanner.judge import (
 from scenarios.conformance.scanner.screens import PlanPhones, TextScreen
 
 NOT_A_TOKEN = "https://example.invalid/not-an-apcv-token?id=0042"
-NOTHING_SHOWN_S = 0.3
+NOTHING_SHOWN_S = 0.2
 """How long the display stays blank before the other code, for anything sent with nothing in view."""
 
 
