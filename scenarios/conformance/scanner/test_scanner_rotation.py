@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.dut.scanner import ScannerUnderTest
-from harness.dut.timing import judge
+from harness.dut.timing import budget_ms, judge
 from harness.links.scanner_base import QrScreen
 from harness.rig import RigConfig
 from harness.trace import TraceRecorder
@@ -31,11 +31,14 @@ def _rotating(phones: PlanPhones) -> Iterator[tuple[str, QrScreen]]:
 
 
 @pytest.fixture(scope="module")
-def rotations(scanner_under_test: ScannerUnderTest, phones: PlanPhones) -> tuple[Reading, set[str]]:
-    """What the scanner sent while the phone's code rotated, and the codes shown before."""
+def rotations(scanner_under_test: ScannerUnderTest, phones: PlanPhones,
+              rig: RigConfig) -> tuple[Reading, set[str]]:
+    """What the scanner sent while the phone's code rotated (each code shown until read, the
+    last one for the APCV-SCN-005 budget more), and the codes shown before."""
     earlier = {shown.payload for shown in scanner_under_test.display.history if shown.payload}
     phones.rotate()
-    reading = watch(scanner_under_test, _rotating(phones), wait_s=scanner_under_test.timeout)
+    reading = watch(scanner_under_test, _rotating(phones), wait_s=scanner_under_test.timeout,
+                    quiet_s=budget_ms("APCV-SCN-005", rig) / 1000)
     return reading, earlier
 
 
