@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from apcv.errors import ApcvError
 from harness.links.base import LinkUrl
-from harness.links.registry import known_scanner_schemes, known_schemes
+from harness.links.registry import known_display_schemes, known_scanner_schemes, known_schemes
 
 RIGS_DIR = Path(str(files("rigs")))
 """The built-in rigs, shipped as package data."""
@@ -104,6 +104,30 @@ class ScannerRole(_Strict):
     _link = field_validator("link")(_check_scanner_link)
 
 
+def _check_display_link(value: str) -> str:
+    try:
+        url = LinkUrl.parse(value)
+    except ApcvError as exc:
+        raise ValueError(str(exc)) from None
+    known = known_display_schemes()
+    if url.scheme not in known:
+        raise ValueError(f"unknown display link scheme '{url.scheme}'; known: {', '.join(known)}")
+    return value
+
+
+IN_PROCESS_SCANNER_SCHEMES = ("sim", "image")
+"""Scanner links simulated in the harness's process: no scanner device stands behind them."""
+
+
+class DisplayRole(_Strict):
+    """Where the harness shows the phone's QR code to a scanner under test: ``screen:`` (a monitor
+    a real scanner looks at) or ``frames:`` (a picture file our simulated scanner films)."""
+
+    link: str = Field(description="display link URL, e.g. screen: (the X display in $DISPLAY) or frames:")
+
+    _link = field_validator("link")(_check_display_link)
+
+
 class Roles(_Strict):
     """Roles a scenario may ask for."""
 
@@ -112,6 +136,7 @@ class Roles(_Strict):
     reader: ReaderRole
     backend: BackendRole | None = None
     scanner: ScannerRole | None = None
+    display: DisplayRole | None = None
 
 
 DUT_ROLES = ("phone", "card", "reader", "practice-software", "scanner", "backend")
@@ -183,6 +208,12 @@ class RigConfig(_Strict):
     features: tuple[str, ...] = ()
     calibration: dict[str, float] = Field(default_factory=dict)
     path: str = Field("", exclude=True)
+
+    def simulated_scanner(self) -> bool:
+        """True when the scanner role is simulated in-process (``sim:``, ``image:``): a scanner DUT
+        is then our simulated scanner device, which the harness runs as a process of its own."""
+        scanner = self.roles.scanner
+        return scanner is not None and LinkUrl.parse(scanner.link).scheme in IN_PROCESS_SCANNER_SCHEMES
 
     def dut_variant(self, role: str) -> str | None:
         """The faulty variant the rig names for ``role`` when ``role`` is its DUT, else None."""

@@ -25,6 +25,9 @@ def test_reference_and_variants_pass_the_checks() -> None:
     check_dut(rig_with({"role": "phone"}))
     check_dut(rig_with({"role": "phone", "variant": "phone-miscounts-61xx"}))
     check_dut(rig_with({"role": "reader", "variant": "reader-no-card-fallback"}))
+    check_dut(rig_with({"role": "scanner", "variant": "scanner-wrong-terminator"}))
+    check_dut(rig_with({"role": "scanner", "control": {"kind": "command"}},
+                       scanner={"link": "serial:///dev/ttyACM0"}, display={"link": "screen:"}))
 
 
 @pytest.mark.parametrize(("dut", "roles", "message"), [
@@ -39,6 +42,12 @@ def test_reference_and_variants_pass_the_checks() -> None:
      "kind api needs url"),
     ({"role": "phone", "variant": "phone-miscounts-61xx"},
      {"phone": {"link": "sim:bench", "simulated": False}}, "real device here"),
+    ({"role": "scanner", "variant": "scanner-eats-codes"}, {}, "unknown scanner variant 'scanner-eats"),
+    ({"role": "scanner"}, {"scanner": None}, "needs roles.scanner"),
+    ({"role": "scanner"}, {"display": None}, "needs roles.display"),
+    ({"role": "scanner"}, {"phone": {"link": "sim:bench", "simulated": False}}, "the phone whose codes"),
+    ({"role": "scanner", "variant": "scanner-wrong-terminator"},
+     {"scanner": {"link": "wedge:stdin"}}, "the scanner is a real device here"),
 ])
 def test_a_dut_that_cannot_run_is_named(dut: dict, roles: dict, message: str) -> None:
     with pytest.raises(RigError, match=message):

@@ -1,4 +1,5 @@
-"""``apcv-hil simulate phone|card``: keep a simulated device on a link for outside software.
+"""``apcv-hil simulate phone|card|scanner``: keep a simulated device on a link for outside software
+(the scanner: :mod:`harness.cli.simulate_scanner`).
 
 The device stays presented (e.g. on pcscd's virtual reader through ``vpcd:``) until
 SIGINT or SIGTERM, which end the command cleanly with status 0. Each exchange is logged on
@@ -18,6 +19,7 @@ import click
 from apcv.clock import WallClock
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli import cli
+from harness.cli.simulate_scanner import simulate_scanner
 from harness.dut.control_server import ControlServer
 from harness.links import CardSlot, LinkError, open_card_slot
 from harness.links.base import CardResponder
@@ -33,7 +35,10 @@ WATCH_INTERVAL_S = 0.5
 
 @cli.group()
 def simulate() -> None:
-    """Keep a simulated phone or card on a link until interrupted."""
+    """Keep a simulated phone or card on a link, or a scanner on a port, until interrupted."""
+
+
+simulate.add_command(simulate_scanner)
 
 
 def _link_options(default_seed: int) -> Callable:

@@ -9,9 +9,9 @@ from harness.rig import RigConfig, RigError
 REQUIRED_ACTIONS = {
     "phone": ("tap", "lock", "unlock"),
     "card": ("tap",),
-    "scanner": ("show_qr",),
 }
-"""Actions the mandatory tests of a role ask of a device the harness does not simulate."""
+"""Actions the mandatory tests of a role ask of a device the harness does not simulate (a scanner
+under test needs none: the harness shows it the codes on the rig's display)."""
 
 
 def _reach_problem(config: RigConfig, role: str) -> str | None:
@@ -24,8 +24,14 @@ def _reach_problem(config: RigConfig, role: str) -> str | None:
         return "a reader DUT needs roles.phone with simulated: true (the phone the harness presents to it)"
     if role == "backend" and roles.backend is None:
         return "a backend DUT needs roles.backend with its http(s):// URL"
-    if role == "scanner" and roles.scanner is None:
-        return "a scanner DUT needs roles.scanner (the link its reads arrive on)"
+    if role == "scanner":
+        if roles.scanner is None:
+            return "a scanner DUT needs roles.scanner (the link its reads arrive on: serial: or wedge:)"
+        if roles.display is None:
+            return "a scanner DUT needs roles.display (where the harness shows it the codes: screen:)"
+        if roles.phone is None or not roles.phone.simulated:
+            return ("a scanner DUT needs roles.phone with simulated: true "
+                    "(the phone whose codes the display shows)")
     return None
 
 
@@ -35,6 +41,8 @@ def _simulated(config: RigConfig, role: str) -> bool:
         return presented.simulated
     if role == "backend":
         return config.roles.backend is not None and config.roles.backend.link == "embedded:"
+    if role == "scanner":
+        return config.simulated_scanner()
     return role == "reader"
 
 

@@ -33,6 +33,7 @@ SCANNER_SCHEMES = {
 }
 DISPLAY_SCHEMES = {
     "screen": "harness.links.screen",
+    "frames": "harness.links.frames",
 }
 ENTRY_POINT_GROUP = "apcv_hil.links"
 

@@ -13,7 +13,7 @@ from harness.cli.output import print_table
 from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 
-ROLES_WITH_VARIANTS = ("phone", "reader", "backend")
+ROLES_WITH_VARIANTS = ("phone", "reader", "backend", "scanner")
 
 
 @click.command()
