@@ -22,6 +22,7 @@ from simulators.backend import (
 )
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
+from simulators.backend.faults import InjectedOutages, fault_file_from_environment
 from simulators.backend.seeding import seed_directory
 from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
 
@@ -61,6 +62,9 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one uvicorn worker: database URL and seed from the environment."""
-    return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                      seed=int(os.environ.get(ENV_SEED, "0")))
+    """The app of one uvicorn worker: database URL, seed and fault file from the environment."""
+    app = create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
+                     seed=int(os.environ.get(ENV_SEED, "0")))
+    if fault_file := fault_file_from_environment():
+        app.add_middleware(InjectedOutages, path=fault_file)
+    return app

@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_FAULTS, ENV_SEED
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class ServeOptions:
     seed: int = 0
     seed_population: int = 0
     population_seed: int = 0
+    fault_file: str = ""
+    """A fault file of injected outages (:mod:`simulators.backend.faults`), for load tests."""
 
     def to_json(self) -> str:
         """The options as one JSON argument for a child process."""
@@ -50,6 +52,8 @@ def serve(options: ServeOptions) -> None:
     engine.dispose()
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
+    if options.fault_file:
+        os.environ[ENV_FAULTS] = options.fault_file
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=options.host,
                 port=options.port, workers=options.workers, log_level="warning", access_log=False,
