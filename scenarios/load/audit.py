@@ -16,8 +16,8 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from scenarios.load.claims import acts_for
 from scenarios.load.ledger import open_ledger
-from scenarios.load.runtime import acts_for
 from simulators.backend.client import BackendClient, BackendLinkError, Signer
 
 API_AUDIT_MAX = 2_000

@@ -67,15 +67,28 @@ class UserMix:
         of them slower in proportion.
         """
         live = {k: s for k, s in self.request_shares.items() if s > 0}
-        raised = {k: max(s, minimum_share) for k, s in live.items()}
-        total = sum(raised.values())
+        users = _user_shares(live, minimum_share)
         plans = {}
         for kind, share in live.items():
-            user_share = raised[kind] / total
-            rate = requests_per_user_s * share / user_share
-            plans[kind] = UserPlan(weight=round(user_share * 1000, 3),
+            rate = requests_per_user_s * share / users[kind]
+            plans[kind] = UserPlan(weight=round(users[kind] * 1000, 3),
                                    pace_s=self.journey_requests(kind) / rate)
         return plans
+
+
+def _user_shares(request_shares: dict[str, float], minimum: float) -> dict[str, float]:
+    """Shares of the users: the request shares, with every kind raised to ``minimum`` and the
+    others scaled down to make room (``minimum`` times the kinds is at most 1)."""
+    raised: set[str] = set()
+    while True:
+        free = {k: s for k, s in request_shares.items() if k not in raised}
+        room = 1 - minimum * len(raised)
+        total = sum(free.values())
+        scaled = {k: s / total * room for k, s in free.items()}
+        low = {k for k, share in scaled.items() if share < minimum}
+        if not low:
+            return {**dict.fromkeys(raised, minimum), **scaled}
+        raised |= low
 
 
 def daily_requests(rollout: RolloutParams, load: LoadParams, day: dt.date) -> dict[str, float]:
@@ -102,9 +115,7 @@ def _delegation_chance(rollout: RolloutParams, load: LoadParams, day: dt.date) -
 def rollout_mix(rollout: RolloutParams, load: LoadParams, day: dt.date) -> UserMix:
     """The mix of users the rollout model gives for ``day``."""
     volumes = daily_requests(rollout, load, day)
-    total = sum(volumes.values())
-    if total <= 0:
-        raise LoadError(f"the rollout model brings no requests on {day}: choose a later --date")
+    total = sum(volumes.values())  # above 0: the adoption curves are positive on every day
     return UserMix({k: v / total for k, v in volumes.items()}, load.qr_share,
                    _delegation_chance(rollout, load, day), rollout.identity_check.video_share,
                    load.video_status_polls, load.review_rejection_share, f"rollout model, {day}")

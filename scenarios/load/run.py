@@ -204,8 +204,8 @@ class _Run:
     def execute(self) -> LoadResult:
         request = self.request
         request.check()
-        _clean_report_dir(self.report_dir)
         url = self.open_target()
+        _clean_report_dir(self.report_dir)
         plan = request.settings.plan(url, str(self.report_dir))
         plan_path = plan.write(self.report_dir / PLAN_FILE)
         materials = self.materials(plan)

@@ -56,7 +56,7 @@ class LoadSettings:
     seed: int = 0
 
     def check(self) -> None:
-        """Refuse unknown shapes and absurd numbers; a message naming the option."""
+        """Refuse unknown shapes, absurd numbers and malformed mixes; a message naming the option."""
         if self.shape not in SHAPES:
             raise LoadError(f"unknown shape {self.shape!r}: choose one of {', '.join(SHAPES)}")
         if self.users is not None and not 1 <= self.users <= MAX_USERS:
@@ -78,6 +78,8 @@ class LoadSettings:
             raise LoadError("--share and --users both size the rollout shape: give one of them")
         if not 1 <= self.steps <= MAX_STEPS:
             raise LoadError(f"--steps {self.steps} is out of range: 1 to {MAX_STEPS}")
+        self.user_mix()
+        self.shape_spec()
 
     def user_mix(self) -> UserMix:
         """The mix of users: the rollout's for the date, or the one given."""
@@ -93,8 +95,6 @@ class LoadSettings:
         if self.shape == "rollout":
             rates = hourly_requests(load_rollout(), load_params(), self.date,
                                     1.0 if self.share is None else self.share)
-            if not rates:
-                raise LoadError(f"the rollout model brings no requests on {self.date}: choose a later --date")
             hourly = rollout_hourly_users(rates, self.requests_per_user_s, self.users)
             users = max(u for _, u in hourly)
             if users > MAX_USERS:

@@ -143,8 +143,8 @@ def fault_effect(event: dict[str, Any], next_start: float, buckets: dict[int, Bu
 def fault_effects(events: list[dict[str, Any]], buckets: dict[int, Bucket]) -> list[FaultEffect]:
     """:func:`fault_effect` of each fault, in time order."""
     ordered = sorted(events, key=lambda e: e["started_at"])
-    starts = [e["started_at"] for e in ordered[1:]] + [float("inf")]
-    return [fault_effect(e, next_start, buckets) for e, next_start in zip(ordered, starts, strict=True)]
+    ends = [following["started_at"] for following in ordered[1:]] + [float("inf")]
+    return [fault_effect(event, end, buckets) for event, end in zip(ordered, ends, strict=False)]
 
 
 def summarise(report_dir: Path, wall_s: float, server_cpu_s: float | None,

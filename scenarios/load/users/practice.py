@@ -6,7 +6,7 @@ import time
 
 from locust import task
 
-from scenarios.load.runtime import acts_for
+from scenarios.load.claims import acts_for
 from scenarios.load.users.base import ApcvUser
 
 
