@@ -150,8 +150,9 @@ def test_an_http_target_gets_its_own_people_and_an_audit_through_the_api(plain_s
     assert data["summary"]["server_cpu_s"] is None  # not ours to measure
 
 
-def test_the_readme_locust_recipe_is_bounded_and_succeeds(plain_server: ServerProcess, tmp_path: Path) -> None:
-    """README: plain ``backend serve`` then plain ``locust`` with our shape: ends at --run-time, no failure."""
+def test_the_readme_locust_recipe_is_bounded_and_succeeds(plain_server: ServerProcess,
+                                                          tmp_path: Path) -> None:
+    """The README recipe: a plain backend, plain locust with our shape; it ends at --run-time, no failures."""
     started = time.monotonic()
     done = subprocess.run(
         [str(BIN / "locust"), "-f", "scenarios/load/locustfile.py,scenarios/load/shapefile.py", "--headless",
