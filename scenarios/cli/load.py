@@ -40,6 +40,8 @@ def _date(text: str) -> dt.date:
 @click.option("--mix", default="rollout", show_default=True,
               help="rollout, or shares of the requests: practice=P,phone=P,activation=P,operator=P.")
 @click.option("--user-rate", type=float, default=1.0, show_default=True, help="Requests per second per user.")
+@click.option("--qr-share", type=float,
+              help="Share of presentations made by QR, the rest by NFC (default 0.7).")
 @click.option("--steps", type=int, default=5, show_default=True, help="Stairs of the step shape.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The backend's caller-directory seed.")
 @click.option("--people", type=int,
@@ -58,9 +60,9 @@ def _date(text: str) -> dt.date:
               help="Port the master listens on (default: a free one).")
 def load(target: str, shape: str, users: int | None, spawn_rate: float | None, duration: str, workers: int,
          slo_file: str | None, report_dir: Path, day: str, share: float | None, mix: str, user_rate: float,
-         steps: int, seed: int, people: int | None, population_seed: int, people_file: str | None,
-         backend_workers: int, faults: tuple[str, ...], remote_workers: int, master_bind_host: str,
-         master_port: int | None) -> None:
+         qr_share: float | None, steps: int, seed: int, people: int | None, population_seed: int,
+         people_file: str | None, backend_workers: int, faults: tuple[str, ...], remote_workers: int,
+         master_bind_host: str, master_port: int | None) -> None:
     """Load the insurer's services with Locust users, then summarise, audit and judge the run.
 
     Users: practice software (verify an NFC or QR presentation, rights, claim), the phone app
@@ -78,7 +80,7 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
     seconds = parse_duration(duration)
     settings = LoadSettings(target=target, shape=shape, users=users, spawn_rate=spawn_rate,
                             duration_s=seconds, date=_date(day), share=share, mix=mix,
-                            requests_per_user_s=user_rate, steps=steps, seed=seed)
+                            requests_per_user_s=user_rate, steps=steps, seed=seed, qr_share=qr_share)
     request = LoadRequest(settings, report_dir, workers=workers, remote_workers=remote_workers,
                           master_bind_host=master_bind_host, master_port=master_port,
                           slo=read_slo(slo_file) if slo_file else None, people=people,

@@ -3,7 +3,8 @@
 Four kinds of user call the insurer's services. A *journey* is what one user does in one go:
 
 - ``practice``: practice software verifies a presentation (NFC or QR), looks up the rights
-  (ADRi) and submits the claim (FSE): 3 requests;
+  (ADRi) and submits the claim (FSE): 3 requests (2 when ``claim_share`` leaves the claim out,
+  as the raw throughput benchmark does);
 - ``phone``: the app fetches its new receipts, and now and then delegates the card
   (create, list, revoke: 3 more requests);
 - ``activation``: a phone enrols through France Identité (active at once) or a video (then
@@ -28,7 +29,8 @@ from scenarios.models.rollout.model import apcv_visits
 from scenarios.models.rollout.params import RolloutParams
 
 KINDS = ("practice", "phone", "activation", "operator")
-PRACTICE_REQUESTS = 3
+VERIFY_AND_RIGHTS_REQUESTS = 2
+PRACTICE_REQUESTS = VERIFY_AND_RIGHTS_REQUESTS + 1
 DELEGATION_REQUESTS = 3
 OPERATOR_REQUESTS = 2
 
@@ -52,10 +54,12 @@ class UserMix:
     video_status_polls: int
     rejection_share: float
     source: str
+    claim_share: float = 1.0
+    """Share of visits whose claim is submitted during the visit."""
 
     def journey_requests(self, kind: str) -> float:
         """Mean requests in one journey of ``kind``."""
-        return {"practice": PRACTICE_REQUESTS,
+        return {"practice": VERIFY_AND_RIGHTS_REQUESTS + self.claim_share,
                 "phone": 1 + DELEGATION_REQUESTS * self.delegation_chance,
                 "activation": 1 + self.video_share * self.video_status_polls,
                 "operator": OPERATOR_REQUESTS}[kind]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scenarios.load.errors import LoadError
 from scenarios.load.mix import UserMix, explicit_mix, hourly_requests, rollout_mix
@@ -54,6 +54,10 @@ class LoadSettings:
     requests_per_user_s: float = 1.0
     steps: int = 5
     seed: int = 0
+    claims: bool = True
+    """False: practice software verifies and looks up rights but bills later (no claim requests)."""
+    qr_share: float | None = None
+    """Share of presentations made by QR rather than NFC (None: the load parameters' estimate)."""
 
     def check(self) -> None:
         """Refuse unknown shapes, absurd numbers and malformed mixes; a message naming the option."""
@@ -76,6 +80,8 @@ class LoadSettings:
             raise LoadError(f"--share sizes the rollout shape only, not {self.shape!r}")
         if self.share is not None and self.users is not None:
             raise LoadError("--share and --users both size the rollout shape: give one of them")
+        if self.qr_share is not None and not 0 <= self.qr_share <= 1:
+            raise LoadError(f"--qr-share {self.qr_share:g} is out of range: 0 (all NFC) to 1 (all QR)")
         if not 1 <= self.steps <= MAX_STEPS:
             raise LoadError(f"--steps {self.steps} is out of range: 1 to {MAX_STEPS}")
         self.user_mix()
@@ -85,8 +91,12 @@ class LoadSettings:
         """The mix of users: the rollout's for the date, or the one given."""
         rollout, load = load_rollout(), load_params()
         if self.mix == "rollout":
-            return rollout_mix(rollout, load, self.date)
-        return explicit_mix(self.mix, rollout, load, self.date)
+            mix = rollout_mix(rollout, load, self.date)
+        else:
+            mix = explicit_mix(self.mix, rollout, load, self.date)
+        if self.qr_share is not None:
+            mix = replace(mix, qr_share=self.qr_share)
+        return mix if self.claims else replace(mix, claim_share=0.0)
 
     def shape_spec(self) -> ShapeSpec:
         """The shape with its numbers."""

@@ -39,6 +39,7 @@ def test_malformed_durations_are_named(text: str) -> None:
     ({"share": 0.5}, "rollout shape only"),
     ({"shape": "rollout", "share": 0.5, "users": 10}, "give one of them"),
     ({"steps": 0}, "--steps 0"),
+    ({"qr_share": 1.5}, "--qr-share 1.5 is out of range"),
     ({"users": 40_000, "requests_per_user_s": 50.0}, "lower --users or --user-rate"),
     ({"mix": "practice=x"}, "not a number"),
 ])

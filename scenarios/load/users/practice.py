@@ -41,6 +41,8 @@ class PracticeSoftware(ApcvUser):
             return
         run.recorder.record("accepted", token.token_id, token.kind, time.time())
         self.call("GET", f"/v1/rights/{token.nir}", signer=self.signer, name="/v1/rights/[nir]")
+        if self.rng.random() >= run.plan.mix.claim_share:
+            return
         claim_id = run.next_claim_id()
         acts = acts_for(claim_id)
         run.recorder.record("submitted", claim_id, token.token_id, self.signer.key_id)
