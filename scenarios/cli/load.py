@@ -88,8 +88,7 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
                           backend_workers=backend_workers,
                           faults=tuple(parse_fault(f, seconds) for f in faults))
     request.check()
-    console = Console(stderr=True)
-    result = run_load(request, say=lambda line: console.print(line, highlight=False))
+    result = run_load(request, say=lambda line: click.echo(line, err=True))
     files = write_results(result)
     _print(result)
     for path in files:

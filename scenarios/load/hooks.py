@@ -35,6 +35,7 @@ from scenarios.load.target import open_target
 from scenarios.load.users import USER_CLASSES
 
 FINAL_MESSAGE = "apcv_final"
+WORKER_QUIT_AFTER_S = 1.0
 LOCAL_DRAIN_S = 2.0
 PLAIN_DEFAULT_RUN_TIME_S = 60
 
@@ -172,6 +173,9 @@ class RunListeners:
             # the statistics and records of the last seconds go now, before the worker reports stopping
             self.runner._send_stats()
             self.runner.send_message(FINAL_MESSAGE, {"usage": self._usage()})
+            # one run per worker: once it has reported stopping, the master forgets it (and would
+            # never send it "quit"), so it quits by itself, on this machine or another
+            gevent.spawn_later(WORKER_QUIT_AFTER_S, self.runner.quit)
             return
         if self.sink is not None:
             self.sink.absorb({**self.recorder.drain(), "usage": self._usage()})

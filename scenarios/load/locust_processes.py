@@ -70,12 +70,7 @@ class LocustProcesses:
         if (message := self.failure()) is not None:
             self.kill()
             raise LoadError(message)
-        for _, process, _ in self.processes[1:]:
-            # every worker reported stopping (and handed over its records) before the master quit; a
-            # worker the master no longer knows would wait for it forever
-            if process.poll() is None:
-                process.terminate()
-        for other_role, process, other_log in self.processes[1:]:
+        for other_role, process, other_log in self.processes[1:]:  # workers quit by themselves
             try:
                 process.wait(WORKER_EXIT_TIMEOUT_S)
             except subprocess.TimeoutExpired:

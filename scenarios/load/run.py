@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -266,10 +268,22 @@ class _Run:
         return self.target.db_path
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def run_load(request: LoadRequest, say: Callable[[str], None] = lambda _: None) -> LoadResult:
-    """Run one load test; :class:`LoadError` for anything that kept it from running."""
+    """Run one load test; :class:`LoadError` for anything that kept it from running.
+
+    SIGTERM ends it like Ctrl-C: Locust processes killed, the embedded backend stopped, the
+    scratch folders removed.
+    """
     run = _Run(request, say)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:
         return run.execute()
     finally:
         run.close()
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -166,3 +166,31 @@ def test_the_readme_locust_recipe_is_bounded_and_succeeds(plain_server: ServerPr
     assert int(rows["Aggregated"]["Request Count"]) > 0
     assert int(rows["Aggregated"]["Failure Count"]) == 0
     assert mask_text(done.stderr) == done.stderr
+
+
+def test_a_worker_on_another_machine_joins_with_the_printed_command(tmp_path: Path) -> None:
+    """--remote-workers: the master waits; the printed command (run here, on loopback) joins it."""
+    report = tmp_path / "report"
+    run = subprocess.Popen([str(BIN / "apcv-hil"), "load", "--report", str(report), "--target", "embedded",
+                            "--workers", "1", "--remote-workers", "1", "--users", "4", "--duration", "5s",
+                            "--people", "300"],
+                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert run.stderr is not None
+        command = ""
+        for line in run.stderr:
+            if "on another machine" in line:
+                command = line.split("there first): ", 1)[1].strip()
+                break
+        assert command.startswith("locust -f ") and "--worker --master-host" in command
+        arguments = command.replace("<this machine's address>", "127.0.0.1").split()[1:]
+        remote = subprocess.run([str(BIN / "locust"), *arguments], cwd=REPO, capture_output=True, text=True,
+                                timeout=90, check=False)
+        assert remote.returncode == 0, remote.stderr[-2000:]
+        assert run.wait(timeout=90) == 0
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    slots = sorted(p["slot"] for p in results(report)["summary"]["generator"] if p["role"] == "worker")
+    assert slots == [0, 1]
