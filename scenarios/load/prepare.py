@@ -31,6 +31,8 @@ DELEGATES = 8
 MARGIN = 1.25
 START_SLACK_S = 180.0
 """Time allowed between minting and the start of the timed phase (tokens stay valid through it)."""
+NFC_SLACK_S = 900
+"""NFC presentations stay valid this long after the run's planned end."""
 MAX_TOKENS_PER_SLOT = 200_000
 MAX_ENROLMENTS_PER_SLOT = 50_000
 
@@ -102,7 +104,8 @@ def prepare_slot(client: BackendClient, plan: LoadPlan, slot: int, people: list[
     holders, enrollees = people[:WALLETS_PER_SLOT], people[WALLETS_PER_SLOT:]
     wallets = [activate_wallet(client, insured) for insured in holders]
     now = time.time()
-    nfc = mint_nfc_batch(wallets, needs.nfc, now, int(plan.shape.duration_s + START_SLACK_S * 5), rng)
+    lifetime = int(plan.shape.duration_s + START_SLACK_S + NFC_SLACK_S)
+    nfc = mint_nfc_batch(wallets, needs.nfc, now, lifetime, rng)
     qr = mint_qr_windows(wallets, needs.qr_per_window, needs.qr_windows, now, rng)
     enrolments = enrolment_keys(enrollees, needs.enrolments, plan.mix.video_share, rng)
     return Material(slot, now, wallets, nfc, qr, enrolments, delegates)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from scenarios.load.audit import AuditResult, audit
 from scenarios.load.collect import GENERATOR_FILE, LEDGER_FILE, STARTED_FILE, TIMELINE_FILE
-from scenarios.load.embedded import MAX_PEOPLE, EmbeddedTarget
+from scenarios.load.embedded import DEFAULT_PEOPLE, MAX_PEOPLE, EmbeddedTarget
 from scenarios.load.errors import LoadError
 from scenarios.load.faults import FaultInjector, FaultSpec
 from scenarios.load.locust_processes import (
@@ -105,7 +105,7 @@ class LoadRequest:
     def people_source(self) -> PeopleSource:
         """Where the run's people come from."""
         if self.embedded:
-            return PeopleSource("seeded", count=self.people or 2_000, seed=self.population_seed)
+            return PeopleSource("seeded", count=self.people or DEFAULT_PEOPLE, seed=self.population_seed)
         if self.people_file:
             return PeopleSource("file", path=self.people_file)
         if self.people is not None:

@@ -33,7 +33,6 @@ class Supply:
             w.insured.identity.nir for w in material.wallets]
         self._rng = rng
         self.minted_during_run: Counter[str] = Counter()
-        self.expired_unused: Counter[str] = Counter()
 
     def presentation(self, now: float) -> Token:
         """An unused NFC presentation valid now."""
@@ -41,7 +40,6 @@ class Supply:
             token = self._nfc.popleft()
             if token.not_after > now + EXPIRY_MARGIN_S:
                 return token
-            self.expired_unused["nfc"] += 1
         self.minted_during_run["nfc"] += 1
         return mint_nfc(self.wallets, self._rng.randrange(len(self.wallets)), now, PRESENTATION_LIFETIME_S,
                         self._rng)
@@ -51,8 +49,7 @@ class Supply:
         while self._qr:
             token = self._qr[0]
             if token.not_after <= now + EXPIRY_MARGIN_S:
-                self._qr.popleft()
-                self.expired_unused["qr"] += 1
+                self._qr.popleft()  # its window went by (the run used fewer than prepared)
                 continue
             if token.not_before > now:
                 break  # the next window's tokens: this window's are used up

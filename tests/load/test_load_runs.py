@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.report import mask_text
+from scenarios.load.slo import ENDPOINTS
 from simulators.backend.process import ServerProcess
 
 BIN = Path(sys.executable).parent
@@ -69,6 +70,7 @@ def test_an_embedded_run_meets_a_lenient_slo_and_its_report_says_what_happened(t
     summary = data["summary"]
     names = {e["name"] for e in summary["endpoints"]}
     assert {"/v1/rights/[nir]", "/v1/claims", "/v1/receipts"} <= names
+    assert names <= set(ENDPOINTS)  # an SLO file can name every endpoint the users call
     assert names & {"/v1/verifications", "/v1/verifications/qr"}
     for entry in summary["endpoints"]:
         assert entry["p50_ms"] <= entry["p95_ms"] <= entry["p99_ms"]
@@ -135,6 +137,18 @@ def test_faults_under_load_are_reported_and_the_audit_stays_clean(tmp_path: Path
     markdown = (report / "summary.md").read_text()
     assert "## Faults: what the users saw" in markdown and "503 injected_outage" in markdown
     assert_no_full_nir(report)
+
+
+def test_killing_a_single_process_backend_starts_it_again_on_the_same_database(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    done = apcv_load(report, "--target", "embedded", "--backend-workers", "1", "--users", "6",
+                     "--user-rate", "3", "--duration", "9s", "--people", "300", "--fault", "kill-worker@3s")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    data = results(report)
+    [effect] = data["summary"]["faults"]
+    assert effect["detail"].startswith("killed the single-process server (SIGKILL) and started it again")
+    assert data["audit"]["clean"], data["audit"]["problems"]
+    assert data["summary"]["server_cpu_s"] is None  # the killed server's CPU went with it
 
 
 def test_an_http_target_gets_its_own_people_and_an_audit_through_the_api(plain_server: ServerProcess,
