@@ -23,6 +23,7 @@ from simulators.backend import (
 )
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
+from simulators.backend.faults import InjectedOutages, fault_file_from_environment
 from simulators.backend.seeding import seed_directory
 from simulators.backend.service_clock import DatabaseOffsetClock
 from simulators.backend.service_clock import router as test_clock_router
@@ -79,7 +80,11 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, var
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one uvicorn worker: database URL, seed, variant and test clock from the environment."""
-    return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                      seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
-                      test_clock=os.environ.get(ENV_TEST_CLOCK) == "1")
+    """The app of one uvicorn worker: database URL, seed, variant, test clock and fault file from
+    the environment."""
+    app = create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
+                     seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
+                     test_clock=os.environ.get(ENV_TEST_CLOCK) == "1")
+    if fault_file := fault_file_from_environment():
+        app.add_middleware(InjectedOutages, path=fault_file)
+    return app

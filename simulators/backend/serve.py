@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
 from simulators.backend.logs import LOG_LEVELS, log_config
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_FAULTS, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
 from simulators.backend.variants import policy_of
 
 BANNER = "apcv-hil backend: serving on"
@@ -57,6 +57,8 @@ class ServeOptions:
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
             raise ServeError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    fault_file: str = ""
+    """A fault file of injected outages (:mod:`simulators.backend.faults`), for load tests."""
 
     def to_json(self) -> str:
         """The options as one JSON argument for a child process."""
@@ -127,6 +129,8 @@ def serve(options: ServeOptions) -> None:
     os.environ[ENV_SEED] = str(options.seed)
     os.environ[ENV_VARIANT] = options.variant or ""
     os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
+    if options.fault_file:
+        os.environ[ENV_FAULTS] = options.fault_file
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
           f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
