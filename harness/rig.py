@@ -7,6 +7,7 @@ never test flow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -80,15 +81,23 @@ class BackendRole(_Strict):
     _link = field_validator("link")(_check_backend_link)
 
 
-def _check_scanner_link(value: str) -> str:
-    try:
-        url = LinkUrl.parse(value)
-    except ApcvError as exc:
-        raise ValueError(str(exc)) from None
-    known = known_scanner_schemes()
-    if url.scheme not in known:
-        raise ValueError(f"unknown scanner link scheme '{url.scheme}'; known: {', '.join(known)}")
-    return value
+def _scheme_check(kind: str, known_schemes: Callable[[], list[str]]) -> Callable[[str], str]:
+    """A validator of ``kind`` link URLs: parsed, and of a scheme ``known_schemes()`` lists."""
+
+    def check(value: str) -> str:
+        try:
+            url = LinkUrl.parse(value)
+        except ApcvError as exc:
+            raise ValueError(str(exc)) from None
+        known = known_schemes()
+        if url.scheme not in known:
+            raise ValueError(f"unknown {kind} link scheme '{url.scheme}'; known: {', '.join(known)}")
+        return value
+
+    return check
+
+
+_check_scanner_link = _scheme_check("scanner", known_scanner_schemes)
 
 
 CAMERA_SCHEMES = ("image", "camera")
@@ -104,15 +113,7 @@ class ScannerRole(_Strict):
     _link = field_validator("link")(_check_scanner_link)
 
 
-def _check_display_link(value: str) -> str:
-    try:
-        url = LinkUrl.parse(value)
-    except ApcvError as exc:
-        raise ValueError(str(exc)) from None
-    known = known_display_schemes()
-    if url.scheme not in known:
-        raise ValueError(f"unknown display link scheme '{url.scheme}'; known: {', '.join(known)}")
-    return value
+_check_display_link = _scheme_check("display", known_display_schemes)
 
 
 IN_PROCESS_SCANNER_SCHEMES = ("sim", "image")
