@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from simulators.phone.variants import VARIANTS as PHONE_VARIANTS
+from simulators.practice_variants import VARIANTS as PRACTICE_VARIANTS
 from simulators.reader.variants import VARIANTS as READER_VARIANTS
 from simulators.variant import UnknownVariant, Variant
 
-ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS}
+ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS, **PRACTICE_VARIANTS}
 
 
 def variants_of(role: str) -> list[Variant]:

@@ -32,8 +32,11 @@ def backend() -> None:
               help="Least severe log messages shown (the access log is at info).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log one line per request (NIRs masked).")
+@click.option("--audit", is_flag=True,
+              help="Keep the audit log of every request (operation, caller, token id, outcome, time; "
+                   "NIRs masked), served to operators at GET /v1/test/audit (one worker).")
 def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
-          population_seed: int, log_level: str, access_log: bool) -> None:
+          population_seed: int, log_level: str, access_log: bool, audit: bool) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C.
 
     Prints "apcv-hil backend: serving on URL (db ...)" on stderr once it listens; the log and
@@ -45,4 +48,4 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_popul
 
     serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed,
                                seed_population=seed_population, population_seed=population_seed,
-                               log_level=log_level, access_log=access_log))
+                               log_level=log_level, access_log=access_log, audit=audit))

@@ -42,9 +42,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    from harness.pytest_plugin import fixtures
+    from harness.pytest_plugin import fixtures, practice
 
     config.pluginmanager.register(fixtures, "apcv-hil-fixtures")
+    config.pluginmanager.register(practice, "apcv-hil-practice")
     report_dir = config.getoption("--apcv-report")
     if config.getoption("--rig") or report_dir:
         rig_config = checked_rig(config)  # an explicit rig is checked before anything runs

@@ -13,6 +13,8 @@ from apcv.clock import Clock, WallClock
 from apcv.seeded_keys import synthetic_insurer
 from simulators.backend import (
     activation,
+    audit_routes,
+    card_verification,
     claims,
     db,
     delegations,
@@ -21,10 +23,11 @@ from simulators.backend import (
     rights,
     verification,
 )
+from simulators.backend.audit import AuditLog, AuditMiddleware
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodySizeLimit, install_error_handlers
 from simulators.backend.seeding import seed_directory
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.settings import DEFAULT_DB, ENV_AUDIT, ENV_DB, ENV_SEED
 
 TITLE = "apcv-hil insurer backend"
 VERSION = "1.0.0"
@@ -34,10 +37,11 @@ NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fal
 """No OpenTelemetry: FastAPI would otherwise look for a configured provider on every request."""
 
 
-def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> FastAPI:
+def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, audit: bool = False) -> FastAPI:
     """The backend on ``engine`` (schema and caller directory created if missing).
 
-    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``.
+    ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``. ``audit``
+    keeps the audit log of every request (:mod:`.audit`) and serves it to operators.
     """
     db.create_schema(engine)
     seed_directory(engine, seed)
@@ -52,8 +56,12 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
     app.state.backend = BackendContext(engine, clock or WallClock(), synthetic_insurer(seed), seed)
     install_error_handlers(app)
     # routes are matched in order: the per-request hot path (verification, rights) first
-    for module in (verification, rights, qr_verification, activation, claims, delegations, provisioning):
+    for module in (verification, rights, qr_verification, card_verification, activation, claims, delegations,
+                   provisioning):
         app.include_router(module.router)
+    if audit:
+        app.state.audit = AuditLog()
+        app.include_router(audit_routes.router)
 
     @app.get("/v1/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -63,10 +71,12 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0) -> 
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit)
+    if audit:
+        app.add_middleware(AuditMiddleware, log=app.state.audit, now=app.state.backend.now)
     return app
 
 
 def app_from_environment() -> FastAPI:
     """The app of one uvicorn worker: database URL and seed from the environment."""
     return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                      seed=int(os.environ.get(ENV_SEED, "0")))
+                      seed=int(os.environ.get(ENV_SEED, "0")), audit=os.environ.get(ENV_AUDIT) == "1")

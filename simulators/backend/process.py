@@ -41,12 +41,14 @@ class ServerProcess:
     """The backend served by a child process; its output (warnings and errors) in a log file."""
 
     def __init__(self, db_url: str, *, workers: int = 1, seed_population: int = 0, port: int | None = None,
-                 startup_timeout: float = 180.0, log_level: str = "warning") -> None:
+                 startup_timeout: float = 180.0, log_level: str = "warning", seed: int = 0,
+                 audit: bool = False) -> None:
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         options = ServeOptions(db_url=db_url, port=self.port, workers=workers,
-                               seed_population=seed_population, log_level=log_level, access_log=False)
+                               seed_population=seed_population, log_level=log_level, access_log=False,
+                               seed=seed, audit=audit)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
         self._executor = HTTPExecutor([sys.executable, "-m", "simulators.backend.serve", options.to_json()],

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
 from simulators.backend.logs import LOG_LEVELS, log_config
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED
+from simulators.backend.settings import DEFAULT_DB, ENV_AUDIT, ENV_DB, ENV_SEED
 
 BANNER = "apcv-hil backend: serving on"
 """Start of the line printed once the backend listens: ``BANNER URL (db URL)``."""
@@ -36,7 +36,7 @@ class ServeError(ApcvError):
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How to serve: database, address (port 0: any free port), workers, seeds, logging."""
+    """How to serve: database, address (port 0: any free port), workers, seeds, logging, audit log."""
 
     db_url: str = DEFAULT_DB
     host: str = "127.0.0.1"
@@ -47,10 +47,13 @@ class ServeOptions:
     population_seed: int = 0
     log_level: str = "info"
     access_log: bool = True
+    audit: bool = False
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
             raise ServeError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        if self.audit and self.workers > 1:
+            raise ServeError("the audit log lives in the serving process: serve it with one worker")
 
     def to_json(self) -> str:
         """The options as one JSON argument for a child process."""
@@ -118,6 +121,7 @@ def serve(options: ServeOptions) -> None:
     prepare_database(options)
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
+    os.environ[ENV_AUDIT] = "1" if options.audit else "0"
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
           f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header

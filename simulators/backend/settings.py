@@ -3,3 +3,4 @@
 DEFAULT_DB = "sqlite:///apcv-backend.sqlite3"
 ENV_DB = "APCV_BACKEND_DB"
 ENV_SEED = "APCV_BACKEND_SEED"
+ENV_AUDIT = "APCV_BACKEND_AUDIT"
