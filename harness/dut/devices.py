@@ -181,6 +181,7 @@ class DeviceSet:
         """Put ``device`` on the reader (whatever was there leaves)."""
         watched = self._get(device)
         with self._lock:
+            self.on_reader = None
             watched.tapped()
             self._slot.attach(watched)
             self.on_reader = device
@@ -217,6 +218,11 @@ class DeviceSet:
         return {"on_reader": self.on_reader, "devices": {n: d.state() for n, d in self.devices.items()}}
 
     def expects_attached(self) -> bool:
-        """True while a device should be on the reader."""
-        return self.on_reader is not None
+        """True while a device should be on the reader (not while one is being tapped or removed)."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            return self.on_reader is not None
+        finally:
+            self._lock.release()
 

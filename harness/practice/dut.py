@@ -23,6 +23,8 @@ from harness.practice.world import PracticeWorld
 DEFAULT_AMOUNT_CENTS = 2500
 ACKNOWLEDGED = (200, 201)
 SCANNER_OPEN_TIMEOUT_S = 15.0
+OUTPUT_IN_MESSAGE = 400
+"""Characters of each output stream quoted in a contract failure (the whole run is in the properties)."""
 
 
 class QrInputUnavailable(ContractError):
@@ -192,7 +194,9 @@ class BillingDut:
         try:
             return run.result()
         except ContractError as exc:
-            raise ContractError(f"{exc}; command: {' '.join(run.argv)}") from None
+            raise ContractError(f"{exc}; command: {' '.join(run.argv)}; its standard output ended "
+                                f"{run.stdout[-OUTPUT_IN_MESSAGE:]!r}, its standard error "
+                                f"{run.stderr[-OUTPUT_IN_MESSAGE:]!r}") from None
 
     def _keep(self, run: DutRun) -> None:
         for name, value in run_properties(run, f"dut run {len(self.runs)}").items():

@@ -74,9 +74,11 @@ class _Collector:
                 self._chunks.append(chunk[: MAX_KEPT_BYTES - self._kept])
                 self._kept += len(self._chunks[-1])
 
-    def text(self) -> str:
-        self._thread.join(STOP_GRACE_S)
-        return b"".join(self._chunks).decode("utf-8", errors="replace")
+    def text(self, wait: bool = True) -> str:
+        """What was read (after the stream ended, or at most a grace time, when ``wait``)."""
+        if wait:
+            self._thread.join(STOP_GRACE_S)
+        return b"".join(list(self._chunks)).decode("utf-8", errors="replace")
 
 
 class RunningBilling:
@@ -105,6 +107,10 @@ class RunningBilling:
     def running(self) -> bool:
         """True until the program has exited."""
         return self.process.poll() is None
+
+    def stderr_so_far(self) -> str:
+        """What the program wrote on standard error until now."""
+        return self._stderr.text(wait=False)
 
     def type_line(self, text: str) -> None:
         """Type ``text`` and Enter on the program's standard input (a keyboard wedge)."""

@@ -29,7 +29,9 @@ from apcv.profile.r1.credentials import key_from_scalar
 from apcv.seeded_keys import seeded_scalar, synthetic_insurer
 from harness.dut.control import ApiControl
 from harness.dut.launch import LaunchedDut
+from harness.links import open_reader
 from harness.links.base import LinkUrl
+from harness.links.pcsc import PcscReaderLink
 from harness.practice.cast import Cast, choose_cast
 from harness.practice.network import LossyNetwork
 from harness.practice.scanner_input import PtyScanner
@@ -39,6 +41,7 @@ from simulators.backend.process import ServerProcess
 from simulators.population.generator import generate_practitioners
 
 CONTROL_TIMEOUT_S = 10.0
+PRESENCE_TIMEOUT_S = 5.0
 DELEGATION_S = 3600
 HOSTILE_PHONES = {"parent-uncertified": "phone-uncertified-key",
                   "parent-bad-signature": "phone-bad-signature"}
@@ -108,6 +111,11 @@ class PracticeWorld:
         self.trust_file.write_bytes(self.insurer.trust_anchor.to_pem())
         self.wallets = self._register()
         self.control = self._start_devices()
+        reader = open_reader(self.config.roles.reader.link)
+        assert isinstance(reader, PcscReaderLink)  # checked by the rig checks
+        self.reader = reader
+        """The program's reader, watched (never connected to) for taps and removals."""
+        self._stack.callback(reader.close)
         self.scanner = PtyScanner() if self.config.dut is not None and self.config.dut.qr_input == "serial" \
             else None
         if self.scanner is not None:
@@ -176,12 +184,19 @@ class PracticeWorld:
         return answer
 
     def tap(self, device: str) -> None:
-        """Put ``device`` on the reader."""
+        """Put ``device`` on the reader; back once pcscd sees it there."""
         self.act("tap", device=device)
+        if not self.reader.wait_for_card(PRESENCE_TIMEOUT_S):
+            raise WorldError(f"pcscd did not see {device} on {self.reader.reader_name} within "
+                             f"{PRESENCE_TIMEOUT_S:g} s")
 
     def remove(self) -> None:
-        """Take whatever is on the reader away."""
+        """Take whatever is on the reader away; back once pcscd sees the reader empty (so that a
+        program started next does not take the last device for one still there)."""
         self.act("remove")
+        if not self.reader.wait_for_removal(PRESENCE_TIMEOUT_S):
+            raise WorldError(f"pcscd still sees a device on {self.reader.reader_name} after "
+                             f"{PRESENCE_TIMEOUT_S:g} s")
 
     def device_state(self, device: str) -> dict[str, Any]:
         """What the reader did to ``device`` since it was tapped, and its lock."""

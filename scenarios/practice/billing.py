@@ -110,20 +110,10 @@ class ReferenceBilling:
 
     def run(self) -> Result:
         """Wait for a presentation and bill it; a Refused result says why not."""
-        deadline = time.monotonic() + self.order.wait_s
         presentations = Presentations(self.order.reader, self.order.scanner)
         try:
             self.log("waiting for a phone or a card on the reader, or a QR on the scanner")
-            arrived = presentations.wait(deadline)
-            if arrived is None:
-                raise Refusal("nothing_presented", f"nothing was presented within {self.order.wait_s:g} s")
-            if arrived.kind == "bad-scan":
-                raise Refusal("unreadable", f"the scanner sent no apCV QR: {arrived.text}")
-            if arrived.kind == "qr":
-                verified = self.verify_qr(arrived.text)
-            else:
-                verified = self.verify_read(self.read_device(presentations, deadline))
-            return self.bill(verified)
+            return self.bill(self.verified_presentation(presentations, time.monotonic() + self.order.wait_s))
         except Refusal as refusal:
             self.log(f"refused: {refusal}")
             return Refused(outcome="refused", reason=refusal.reason, message=str(refusal).replace("\n", " "))
@@ -131,27 +121,33 @@ class ReferenceBilling:
             presentations.close()
             self.backend.close()
 
-    # reading
-    def read_device(self, presentations: Presentations, deadline: float) -> ReadResult:
-        """Read the phone or card on the reader, asking for an unlock while the app is locked."""
+    def verified_presentation(self, presentations: Presentations, deadline: float) -> Verified:
+        """The first presentation that can be read, verified by the insurer. A phone or card taken
+        away mid-read is waited for again (as is a QR meanwhile); a locked app is asked to unlock."""
         kernel = ReaderKernel(presentations.reader, self.trust)
         asked = False
         while True:
+            arrived = presentations.wait(deadline)
+            if arrived is None:
+                if asked:
+                    raise Refusal("locked", "the apCV app stayed locked")
+                raise Refusal("nothing_presented", f"nothing was presented within {self.order.wait_s:g} s")
+            if arrived.kind == "bad-scan":
+                raise Refusal("unreadable", f"the scanner sent no apCV QR: {arrived.text}")
+            if arrived.kind == "qr":
+                return self.verify_qr(arrived.text)
             try:
-                return kernel.read(self.order.beneficiary)
+                return self.verify_read(kernel.read(self.order.beneficiary))
             except AppLocked:
                 if not self.on_locked(asked):
                     raise Refusal("unreadable", "the device could not be read") from None
                 asked = True
             except VerificationError as exc:
                 raise Refusal(reason_of(str(exc)), f"the presentation does not verify: {exc}") from None
-            except LinkError as exc:  # taken away mid-read: present it again
+            except LinkError as exc:
                 self.log(f"the read was cut ({exc}): present the phone or card again")
             except ProtocolError as exc:
                 raise Refusal("unreadable", f"the device could not be read: {exc}") from None
-            if time.monotonic() > deadline:
-                raise Refusal("locked" if asked else "unreadable",
-                              "the apCV app stayed locked" if asked else "the device could not be read")
             time.sleep(UNLOCK_POLL_S)
 
     def on_locked(self, asked: bool) -> bool:

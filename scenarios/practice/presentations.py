@@ -27,7 +27,7 @@ class Presentations:
     """The reader and, when there is one, the scanner of a billing station."""
 
     def __init__(self, reader: str, scanner: str) -> None:
-        self.reader = open_reader(f"pcsc://{reader}?timeout=2")
+        self.reader = open_reader(f"pcsc://{reader}?timeout=1")
         self._scanner: ScannerLink | None = None
         if scanner == "-":
             self._scanner = open_scanner("wedge:stdin?timeout=1")

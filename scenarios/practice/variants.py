@@ -15,7 +15,7 @@ from apcv.profile.r1 import qr
 from scenarios.practice.billing import BillingOrder, Log, ReferenceBilling, Refusal, Verified
 from simulators.practice_variants import VARIANTS
 from simulators.reader.result import ReadResult
-from simulators.variants import find_variant
+from simulators.variant import UnknownVariant
 
 RIGHTS_CACHE = Path("rights-cache.json")
 """Where the cached-rights variant keeps rights between runs (in its working folder)."""
@@ -81,5 +81,7 @@ def billing_program(variant: str | None, order: BillingOrder, log: Log) -> Refer
     """The reference billing program, or its faulty variant ``variant``."""
     if variant is None:
         return ReferenceBilling(order, log)
-    find_variant("practice-software", variant)
+    if variant not in _CLASSES:
+        raise UnknownVariant(f"unknown practice-software variant '{variant}'; the practice-software "
+                             f"variants are: {', '.join(sorted(VARIANTS))}")
     return _CLASSES[variant](order, log)
