@@ -85,9 +85,13 @@ def read_message(stream: _Stream) -> tuple[bytes, bytes]:
 class LossyNetwork:
     """The relay: the billing program is told :attr:`url`, the backend stays at ``upstream``."""
 
-    def __init__(self, upstream: tuple[str, int], host: str = "127.0.0.1") -> None:
+    def __init__(self, upstream: tuple[str, int], host: str = "127.0.0.1", port: int = 0) -> None:
         self.upstream = upstream
-        self._server = socket.create_server((host, 0))
+        try:
+            self._server = socket.create_server((host, port))
+        except OSError as exc:
+            raise RelayError(f"cannot listen on {host}:{port} for the billing program: "
+                             f"{exc.strerror or exc}") from None
         self.url = f"http://{host}:{self._server.getsockname()[1]}"
         self._losses: list[tuple[str, str]] = []
         self.lost: list[str] = []

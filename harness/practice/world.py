@@ -1,7 +1,8 @@
 """The world around a billing program under test, started for the session and torn down after.
 
 - the insurer backend, served over HTTP by a child process with its audit log, behind a relay
-  that can lose an answer (:mod:`.network`); the program is told the relay's URL;
+  that can lose an answer (:mod:`.network`) on the rig's ``roles.backend`` port (0: any free
+  one); the program is told the relay's URL;
 - the cast (:mod:`.cast`) registered there: their cards, the phones they activated, the
   grandparent's delegation; the practitioner's key and the insurer root as PEM files;
 - their phones and the parent's physical card in a simulator process by pcscd's virtual reader
@@ -19,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -97,7 +99,9 @@ class PracticeWorld:
         except ApcvError as exc:
             raise WorldError(f"the insurer backend did not start: {exc}") from None
         self._stack.callback(self.server.stop)
-        self.network = LossyNetwork(("127.0.0.1", self.server.port))
+        backend = self.config.roles.backend
+        port = urlsplit(backend.link).port if backend is not None else None
+        self.network = LossyNetwork(("127.0.0.1", self.server.port), port=port or 0)
         self._stack.callback(self.network.close)
         self.backend: BackendClient = open_backend(self.server.url, timeout=10.0)
         self._stack.callback(self.backend.close)

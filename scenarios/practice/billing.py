@@ -101,10 +101,16 @@ class ReferenceBilling:
     def __init__(self, order: BillingOrder, log: Log) -> None:
         self.order = order
         self.log = log
-        self.trust = TrustAnchor.from_pem(order.trust.read_bytes())
-        key = load_pem_private_key(order.key.read_bytes(), password=None)
+        try:
+            self.trust = TrustAnchor.from_pem(order.trust.read_bytes())
+        except ValueError as exc:
+            raise ApcvError(f"--trust {order.trust}: not a PEM certificate ({exc})") from None
+        try:
+            key = load_pem_private_key(order.key.read_bytes(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ApcvError(f"--key {order.key}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise Refusal("insurer_refused", f"{order.key} is not an EC private key")
+            raise ApcvError(f"--key {order.key}: not an EC (P-256) private key")
         self.signer = Signer(key, f"rpps:{order.rpps}")
         self.backend: BackendClient = open_backend(order.backend, timeout=5.0)
 
