@@ -1,5 +1,5 @@
 """A billing program that breaks its contract: the test says how, with its output, and the bench
-around it is torn down (issue 12, bad input)."""
+around it is torn down (issue 12, bad input); a windowed one a person operates, judged by the audit log."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.dut.control import OperatorAbsent, PromptControl
 from harness.practice.contract import ContractError
 from harness.practice.dut import BillingDut
+from harness.practice.runner import RunningBilling, fill_template
 from harness.practice.world import PracticeWorld
 from harness.rig import load_rig
 from scenarios.conformance.plans import PLUGIN, plan_dir
@@ -89,3 +91,47 @@ def test_the_report_says_why_and_the_bench_is_torn_down(tmp_path):
         assert "the billing program under test: standard output is not one JSON object" in result["message"]
         assert "Billed: 25 EUR" in result["message"]
     assert _alive(str(base)) == [], "processes of the bench outlived the session"
+
+
+class _PersonAtTheBench:
+    """Answers the harness's prompts: asked to bill, runs the reference billing program (as a person
+    would click through a windowed one), then presses Enter."""
+
+    def __init__(self, world: PracticeWorld) -> None:
+        self.world = world
+        read, self._write = os.pipe()
+        self.stdin = os.fdopen(read, "r")
+        self.said: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.said.append(text)
+        if ">>> In the billing program" in text:
+            template = load_rig("practice-software").dut.control.actions["bill"]
+            argv = fill_template(template, self.world.placeholders(0, 1234))
+            RunningBilling(argv, 30, self.world.dut_folder, with_stdin=False).finish()
+        if text.startswith("\n>>>"):
+            os.write(self._write, b"\n")
+
+    def flush(self) -> None:
+        return
+
+
+def test_a_person_operating_the_program_is_asked_and_judged_by_the_audit_log(world):
+    person = _PersonAtTheBench(world)
+    dut = BillingDut(world, PromptControl(10, present=True, stdin=person.stdin, stdout=person), print,
+                     world.dut_folder)
+    dut.config = world.config.model_copy(update={"dut": world.config.dut.model_copy(
+        update={"control": world.config.dut.control.model_copy(update={"kind": "prompt"})})})
+    world.tap("parent")
+    try:
+        billing = dut.bill(amount=1234, who="the card holder")
+        absent = BillingDut(world, PromptControl(10, present=False), print, world.dut_folder)
+        absent.config = dut.config
+        with pytest.raises(OperatorAbsent, match="run with --operator prompt"):
+            absent.bill()
+    finally:
+        world.remove()
+    assert any("bill 1234 cents for the card holder" in line for line in person.said)
+    assert billing.result is None and billing.run is None
+    assert [e["operation"] for e in billing.audit] == ["verify-nfc", "rights", "claim"]
+    assert billing.presented_at is not None and billing.claim_acknowledged_at() >= billing.presented_at
