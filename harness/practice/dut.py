@@ -136,7 +136,7 @@ class BillingDut:
 
     def _run_command(self, template: str, timeout: float, beneficiary: int, amount: int, qr: str | None,
                      during: Callable[[], None] | None) -> tuple[DutRun, float | None]:
-        argv = fill_template(template, self.world.placeholders(beneficiary, amount))
+        argv = fill_template(template, self.world.placeholders(beneficiary, amount, qr_input=self.qr_input))
         variant = self.config.dut.variant if self.config.dut is not None else None
         if variant:
             argv += ["--variant", variant]

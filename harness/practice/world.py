@@ -169,11 +169,14 @@ class PracticeWorld:
         return ApiControl(found.group(1), CONTROL_TIMEOUT_S)
 
     # what the program is told
-    def placeholders(self, beneficiary: int, amount_cents: int, act: str = "G") -> dict[str, str]:
-        """The ``bill`` template's placeholders for one billing."""
+    def placeholders(self, beneficiary: int, amount_cents: int, act: str = "G",
+                     qr_input: str | None = None) -> dict[str, str]:
+        """The ``bill`` template's placeholders for one billing (QR codes taken as the rig says, or
+        as ``qr_input`` says)."""
         dut = self.config.dut
-        qr_input = dut.qr_input if dut is not None else "none"
-        scanner = self.scanner.path if self.scanner is not None else "-" if qr_input == "stdin" else ""
+        qr_input = qr_input or (dut.qr_input if dut is not None else "none")
+        port = self.scanner.path if self.scanner is not None else ""
+        scanner = {"serial": port, "stdin": "-"}.get(qr_input, "")
         return {"reader": LinkUrl.parse(self.config.roles.reader.link).target, "scanner": scanner,
                 "backend": self.network.url, "rpps": self.rpps, "key": str(self.key_file),
                 "trust": str(self.trust_file), "beneficiary": str(beneficiary), "amount": str(amount_cents),

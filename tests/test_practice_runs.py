@@ -1,5 +1,6 @@
-"""A billing program that breaks its contract: the test says how, with its output, and the bench
-around it is torn down (issue 12, bad input); a windowed one a person operates, judged by the audit log."""
+"""Billing programs on a bench of their own: one that breaks its contract (the test says how, with its
+output, and the bench is torn down), a windowed one a person operates (judged by the audit log), a
+command-line one taking QR codes typed on its standard input."""
 
 from __future__ import annotations
 
@@ -135,3 +136,14 @@ def test_a_person_operating_the_program_is_asked_and_judged_by_the_audit_log(wor
     assert billing.result is None and billing.run is None
     assert [e["operation"] for e in billing.audit] == ["verify-nfc", "rights", "claim"]
     assert billing.presented_at is not None and billing.claim_acknowledged_at() >= billing.presented_at
+
+
+def test_a_command_line_program_takes_the_qr_typed_on_its_standard_input(world):
+    dut = BillingDut(world, None, print, world.dut_folder)
+    wedge = world.config.dut.model_copy(update={"qr_input": "stdin"})
+    dut.config = world.config.model_copy(update={"dut": wedge})
+    child = world.cast.parent.beneficiaries[0].identity.nir
+    billing = dut.bill(qr=world.qr_of("parent", child), amount=700)
+    assert billing.result is not None and billing.result.outcome == "billed", billing.output()
+    assert billing.result.source == "qr" and "--scanner -" in " ".join(billing.run.argv)
+    assert [e["operation"] for e in billing.audit] == ["verify-qr", "rights", "claim"]
