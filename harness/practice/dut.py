@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apcv.errors import ApcvError
 from harness.dut.control import DutControl
 from harness.practice.contract import ContractError, Result
 from harness.practice.keyboard import VirtualKeyboard
@@ -27,7 +28,7 @@ OUTPUT_IN_MESSAGE = 400
 """Characters of each output stream quoted in a contract failure (the whole run is in the properties)."""
 
 
-class QrInputUnavailable(ContractError):
+class QrInputUnavailable(ApcvError):
     """The program takes no QR the way the rig says, or the machine cannot type one (the message says why)."""
 
 
@@ -40,7 +41,6 @@ class Billing:
     audit: list[dict[str, Any]]
     presented_at: float | None
     run: DutRun | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
 
     def operations(self, *names: str) -> list[dict[str, Any]]:
         """Audit entries of these operations (all of them when none is named)."""
@@ -78,10 +78,6 @@ def run_properties(run: DutRun, label: str) -> dict[str, object]:
             f"{label} exit": "timed out" if run.exit_code is None else run.exit_code,
             f"{label} seconds": round(run.ended_at - run.started_at, 3),
             f"{label} stdout": run.stdout[-4000:], f"{label} stderr": run.stderr[-4000:]}
-
-
-Presenter = Callable[[RunningBilling | None], float | None]
-"""Presents the patient's phone, card or QR once the program runs; returns when it did (or None)."""
 
 
 class BillingDut:
