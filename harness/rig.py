@@ -141,7 +141,7 @@ class Roles(_Strict):
 
 
 DUT_ROLES = ("phone", "card", "reader", "practice-software", "scanner", "backend")
-CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr")
+CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "bill")
 
 
 class DutIdentity(_Strict):
@@ -195,6 +195,9 @@ class DutConfig(_Strict):
         "for the device), e.g. [apcv-hil, simulate, phone, --control, tcp://127.0.0.1:35990]"))
     trust_anchor: str = Field("", description=(
         "PEM file of the insurer root the DUT's keys chain to (default: the rig seed's synthetic insurer)"))
+    qr_input: Literal["serial", "stdin", "keyboard", "none"] = Field("none", description=(
+        "how a billing program under test receives scanned QR codes: a serial port the harness gives it "
+        "({scanner}), typed on its standard input, typed by a virtual keyboard (windowed), or none"))
 
 
 class RigConfig(_Strict):
