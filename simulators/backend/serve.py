@@ -28,7 +28,10 @@ from simulators.backend.settings import (
     DEFAULT_DB,
     ENV_AUDIT,
     ENV_DB,
+    ENV_FAULTS,
     ENV_SEED,
+    ENV_TEST_CLOCK,
+    ENV_VARIANT,
 )
 from simulators.backend.variants import policy_of
 
@@ -136,7 +139,11 @@ def serve(options: ServeOptions) -> None:
     prepare_database(options)
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
+    os.environ[ENV_VARIANT] = options.variant or ""
+    os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
     os.environ[ENV_AUDIT] = "1" if options.audit else "0"
+    if options.fault_file:
+        os.environ[ENV_FAULTS] = options.fault_file
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
           f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header

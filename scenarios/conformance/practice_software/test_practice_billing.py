@@ -98,11 +98,11 @@ def test_receipt_reaches_the_card_holder_phone(nfc_visit, practice_world):
 
 
 @pytest.mark.requirement("APCV-PS-020")
-def test_tap_or_scan_to_claim_within_budget(nfc_visit, qr_visit, rig, record_property):
+def test_tap_or_scan_to_claim_within_budget(nfc_visit, qr_visit, rig, measure):
     measured = []
     for billing in (nfc_visit, qr_visit[1]):
         acknowledged = billing.claim_acknowledged_at()
         assert acknowledged is not None and billing.presented_at is not None, "nothing was billed to time"
         measured.append((acknowledged - billing.presented_at) * 1000.0)
-    value, budget = judge("APCV-PS-020", measured, rig, record_property)
+    value, budget = judge("APCV-PS-020", measured, rig, measure)
     assert value <= budget, f"{value:.0f} ms from tap or scan to claim acknowledged (budget {budget:g} ms)"
