@@ -18,6 +18,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q scenarios --rig rigs/pcsc-vpcd.yaml
 	$(BIN)/python -m pytest -q scenarios/conformance/phone --rig rigs/phone-dut.yaml
+	$(BIN)/python -m pytest -q scenarios/conformance/practice_software --rig rigs/practice-software.yaml
 
 lint: setup
 	$(BIN)/ruff check .

@@ -41,7 +41,7 @@ from apcv.seeded_keys import seeded_scalar, synthetic_insurer
 from simulators.backend.client import Signer
 from simulators.backend.db import make_engine
 from simulators.backend.postgres_server import PostgresServer
-from simulators.backend.process import ServerProcess
+from simulators.backend.process import ServerProcess, group_cpu_seconds
 from simulators.backend.seeding import seed_population
 from simulators.backend.signing import sign_request
 from simulators.phone.offline import wallet_presentation
@@ -170,23 +170,6 @@ def _load_process(port: int, requests: list[bytes], concurrency: int, start_at: 
     started, cpu = time.perf_counter(), time.process_time()
     latencies, statuses = uvloop.run(_drive(port, requests, concurrency))
     out.put((latencies, statuses, started, time.perf_counter(), time.process_time() - cpu))
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) used so far by the live processes of process group ``pgid``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:  # fields[0] is the state: pgrp is field 5 of stat
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
 
 
 def run_load(port: int, batches: list[list[bytes]], concurrency: int, server_pgid: int) -> dict:

@@ -7,6 +7,7 @@ never test flow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from apcv.errors import ApcvError
 from apcv.input_files import load_yaml, read_text
 from harness.links.base import LinkUrl
-from harness.links.registry import known_scanner_schemes, known_schemes
+from harness.links.registry import known_display_schemes, known_scanner_schemes, known_schemes
 
 RIGS_DIR = Path(str(files("rigs")))
 """The built-in rigs, shipped as package data."""
@@ -82,15 +83,23 @@ class BackendRole(_Strict):
     _link = field_validator("link")(_check_backend_link)
 
 
-def _check_scanner_link(value: str) -> str:
-    try:
-        url = LinkUrl.parse(value)
-    except ApcvError as exc:
-        raise ValueError(str(exc)) from None
-    known = known_scanner_schemes()
-    if url.scheme not in known:
-        raise ValueError(f"unknown scanner link scheme '{url.scheme}'; known: {', '.join(known)}")
-    return value
+def _scheme_check(kind: str, known_schemes: Callable[[], list[str]]) -> Callable[[str], str]:
+    """A validator of ``kind`` link URLs: parsed, and of a scheme ``known_schemes()`` lists."""
+
+    def check(value: str) -> str:
+        try:
+            url = LinkUrl.parse(value)
+        except ApcvError as exc:
+            raise ValueError(str(exc)) from None
+        known = known_schemes()
+        if url.scheme not in known:
+            raise ValueError(f"unknown {kind} link scheme '{url.scheme}'; known: {', '.join(known)}")
+        return value
+
+    return check
+
+
+_check_scanner_link = _scheme_check("scanner", known_scanner_schemes)
 
 
 CAMERA_SCHEMES = ("image", "camera")
@@ -106,6 +115,22 @@ class ScannerRole(_Strict):
     _link = field_validator("link")(_check_scanner_link)
 
 
+_check_display_link = _scheme_check("display", known_display_schemes)
+
+
+IN_PROCESS_SCANNER_SCHEMES = ("sim", "image")
+"""Scanner links simulated in the harness's process: no scanner device stands behind them."""
+
+
+class DisplayRole(_Strict):
+    """Where the harness shows the phone's QR code to a scanner under test: ``screen:`` (a monitor
+    a real scanner looks at) or ``frames:`` (a picture file our simulated scanner films)."""
+
+    link: str = Field(description="display link URL, e.g. screen: (the X display in $DISPLAY) or frames:")
+
+    _link = field_validator("link")(_check_display_link)
+
+
 class Roles(_Strict):
     """Roles a scenario may ask for."""
 
@@ -114,10 +139,11 @@ class Roles(_Strict):
     reader: ReaderRole
     backend: BackendRole | None = None
     scanner: ScannerRole | None = None
+    display: DisplayRole | None = None
 
 
 DUT_ROLES = ("phone", "card", "reader", "practice-software", "scanner", "backend")
-CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr")
+CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "bill")
 
 
 class DutIdentity(_Strict):
@@ -171,6 +197,9 @@ class DutConfig(_Strict):
         "for the device), e.g. [apcv-hil, simulate, phone, --control, tcp://127.0.0.1:35990]"))
     trust_anchor: str = Field("", description=(
         "PEM file of the insurer root the DUT's keys chain to (default: the rig seed's synthetic insurer)"))
+    qr_input: Literal["serial", "stdin", "keyboard", "none"] = Field("none", description=(
+        "how a billing program under test receives scanned QR codes: a serial port the harness gives it "
+        "({scanner}), typed on its standard input, typed by a virtual keyboard (windowed), or none"))
 
 
 class RigConfig(_Strict):
@@ -185,6 +214,12 @@ class RigConfig(_Strict):
     features: tuple[str, ...] = ()
     calibration: dict[str, float] = Field(default_factory=dict)
     path: str = Field("", exclude=True)
+
+    def simulated_scanner(self) -> bool:
+        """True when the scanner role is simulated in-process (``sim:``, ``image:``): a scanner DUT
+        is then our simulated scanner device, which the harness runs as a process of its own."""
+        scanner = self.roles.scanner
+        return scanner is not None and LinkUrl.parse(scanner.link).scheme in IN_PROCESS_SCANNER_SCHEMES
 
     def dut_variant(self, role: str) -> str | None:
         """The faulty variant the rig names for ``role`` when ``role`` is its DUT, else None."""

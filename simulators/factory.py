@@ -39,3 +39,16 @@ def synthetic_phone(
 def synthetic_card(seed: int, insurer: Insurer) -> VitaleCard:
     """The physical card of the synthetic insured for ``seed``."""
     return VitaleCard(synthetic_insured(seed), insurer)
+
+
+def delegated_phone(holder_seed: int, delegate_seed: int, insurer: Insurer, clock: Clock | None = None, *,
+                    code: str = "0000") -> Phone:
+    """The phone of the delegate for ``delegate_seed`` carrying the card of the holder for
+    ``holder_seed`` (a delegation: the holder's card and beneficiaries, the delegate's device
+    key and certificate), unlocked."""
+    own = synthetic_phone(delegate_seed, insurer, clock, code=code, locked=True).wallet
+    holder = synthetic_insured(holder_seed)
+    carried = Wallet(holder, card_reference(holder_seed), own.device_key, own.device_certificate_der)
+    phone = Phone(carried, code=code, clock=clock, seed=delegate_seed)
+    phone.unlock()
+    return phone

@@ -13,7 +13,8 @@ from harness.dut.checks import check_dut
 from harness.dut.launch import LaunchedDut, LaunchError
 from harness.rig import RigError, parse_rig
 
-SOFTWARE = yaml.safe_load((Path(__file__).resolve().parents[1] / "rigs" / "software.yaml").read_text())
+SOFTWARE_DIR = Path(__file__).resolve().parents[1] / "rigs"
+SOFTWARE = yaml.safe_load((SOFTWARE_DIR / "software.yaml").read_text())
 
 
 def rig_with(dut: dict, **roles) -> object:
@@ -25,6 +26,9 @@ def test_reference_and_variants_pass_the_checks() -> None:
     check_dut(rig_with({"role": "phone"}))
     check_dut(rig_with({"role": "phone", "variant": "phone-miscounts-61xx"}))
     check_dut(rig_with({"role": "reader", "variant": "reader-no-card-fallback"}))
+    check_dut(rig_with({"role": "scanner", "variant": "scanner-wrong-terminator"}))
+    check_dut(rig_with({"role": "scanner", "control": {"kind": "command"}},
+                       scanner={"link": "serial:///dev/ttyACM0"}, display={"link": "screen:"}))
 
 
 @pytest.mark.parametrize(("dut", "roles", "message"), [
@@ -39,6 +43,12 @@ def test_reference_and_variants_pass_the_checks() -> None:
      "kind api needs url"),
     ({"role": "phone", "variant": "phone-miscounts-61xx"},
      {"phone": {"link": "sim:bench", "simulated": False}}, "real device here"),
+    ({"role": "scanner", "variant": "scanner-eats-codes"}, {}, "unknown scanner variant 'scanner-eats"),
+    ({"role": "scanner"}, {"scanner": None}, "needs roles.scanner"),
+    ({"role": "scanner"}, {"display": None}, "needs roles.display"),
+    ({"role": "scanner"}, {"phone": {"link": "sim:bench", "simulated": False}}, "the phone whose codes"),
+    ({"role": "scanner", "variant": "scanner-wrong-terminator"},
+     {"scanner": {"link": "wedge:stdin"}}, "the scanner is a real device here"),
 ])
 def test_a_dut_that_cannot_run_is_named(dut: dict, roles: dict, message: str) -> None:
     with pytest.raises(RigError, match=message):
@@ -80,3 +90,37 @@ def test_launched_process_is_stopped() -> None:
     launched.stop()
     assert launched.process.returncode is not None
     assert "ready: up" in launched.output()
+
+
+PRACTICE = yaml.safe_load((SOFTWARE_DIR / "practice-software.yaml").read_text())
+
+
+def practice_rig(dut: dict | None = None, **roles) -> object:
+    data = {**PRACTICE, "dut": {**PRACTICE["dut"], **(dut or {})}, "roles": {**PRACTICE["roles"], **roles}}
+    return parse_rig({k: v for k, v in data.items() if v is not None}, "practice.yaml")
+
+
+def test_billing_program_rigs_pass_the_checks() -> None:
+    check_dut(practice_rig())
+    check_dut(practice_rig({"variant": "practice-ignores-lock"}))
+    check_dut(practice_rig({"control": {"kind": "prompt"}, "qr_input": "keyboard"}))
+
+
+@pytest.mark.parametrize(("dut", "roles", "message"), [
+    ({}, {"reader": {"link": "sim:bench"}}, "reads through PC/SC"),
+    ({}, {"phone": {"link": "sim:bench"}}, "on vpcd://HOST:PORT"),
+    ({}, {"backend": {"link": "embedded:"}}, "roles.backend http://127.0.0.1:PORT"),
+    ({"control": {"kind": "command", "actions": {"tap": "true"}}}, {}, "actions.bill"),
+    ({"control": {"kind": "api", "url": "tcp://127.0.0.1:1"}}, {}, "kind command with actions.bill"),
+    ({"variant": "practice-flies"}, {}, "unknown practice-software variant"),
+    ({"variant": "practice-ignores-lock", "control": {"kind": "command", "actions": {"bill": "acme-bill"}}},
+     {}, "real device here"),
+])
+def test_a_billing_program_that_cannot_run_is_named(dut: dict, roles: dict, message: str) -> None:
+    with pytest.raises(RigError, match=message):
+        check_dut(practice_rig(dut, **roles))
+
+
+def test_qr_input_is_one_of_the_known_ways() -> None:
+    with pytest.raises(RigError, match="qr_input"):
+        practice_rig({"qr_input": "telepathy"})

@@ -1,4 +1,4 @@
-"""The exported Locust shape drives a real ``locust`` run against a live backend server."""
+"""The exported rollout shape drives a real ``locust`` run of our users against a live backend server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,22 +43,32 @@ def _is_subsequence(wanted: list[int], seen: list[int]) -> bool:
     return all(any(v == w for v in remaining) for w in wanted)
 
 
-def test_the_exported_shape_drives_locust_users_against_the_live_backend(server: ServerProcess,
-                                                                         tmp_path: Path) -> None:
+def _shape(tmp_path: Path) -> tuple[Path, list[int]]:
     day = dt.date(2026, 6, 1)
     hourly = hourly_requests(load_rollout(), day)
     per_user = max(hourly.values()) / 3.5  # 1 to 4 users, no hour on an integer boundary
     shape = write_locust_shape(hourly, day, tmp_path / "locust_shape.py", SECONDS_PER_HOUR, per_user)
-    expected = [max(1, math.ceil(round(rate, 3) / per_user)) for _, rate in sorted(hourly.items())]
-    done = subprocess.run(
-        [str(LOCUST), "-f", f"{LOCUSTFILE},{shape}", "--headless", "--host", server.url,
-         "--csv", str(tmp_path / "run"), "--only-summary", "--apcv-people", str(PEOPLE)],
+    return shape, [max(1, math.ceil(round(rate, 3) / per_user)) for _, rate in sorted(hourly.items())]
+
+
+def _locust(shape: Path, server: ServerProcess, prefix: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LOCUST), "-f", f"{LOCUSTFILE},{shape}", "--headless", "--host", server.url, "--csv", str(prefix),
+         "--only-summary", "--apcv-people", str(PEOPLE), *extra],
         cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_the_exported_shape_drives_locust_users_against_the_live_backend(server: ServerProcess,
+                                                                         tmp_path: Path) -> None:
+    shape, expected = _shape(tmp_path)
+    done = _locust(shape, server, tmp_path / "run")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Shape test completed" in done.stderr
 
     stats = {row["Name"]: row for row in csv.DictReader((tmp_path / "run_stats.csv").open())}
-    assert int(stats["/v1/health"]["Request Count"]) > 0
+    verified = sum(int(stats[name]["Request Count"]) for name in ("/v1/verifications", "/v1/verifications/qr")
+                   if name in stats)
+    assert verified > 0
     assert int(stats["/v1/rights/[nir]"]["Request Count"]) > 0
     assert all(int(row["Failure Count"]) == 0 for row in stats.values())
 
@@ -71,16 +82,34 @@ def test_the_exported_shape_drives_locust_users_against_the_live_backend(server:
     for report in tmp_path.glob("run_*.csv"):
         text = report.read_text()
         assert mask_text(text) == text, f"a NIR in {report.name}"
+    assert mask_text(done.stderr) == done.stderr, "a NIR in Locust's log"
 
 
-def test_locust_counts_requests_signed_with_unknown_keys_as_failures(server: ServerProcess,
-                                                                     tmp_path: Path) -> None:
-    """A bad --apcv-seed signs with keys the server does not know: every rights lookup fails (403)."""
+def test_the_exported_shape_ends_at_the_run_time(server: ServerProcess, tmp_path: Path) -> None:
+    """Locust leaves --run-time to the shape once there is one: ours plays the day within it."""
+    shape, _ = _shape(tmp_path)
+    started = time.monotonic()
+    done = _locust(shape, server, tmp_path / "short", "--run-time", "6s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Shape test completed" in done.stderr
+    history = list(csv.DictReader((tmp_path / "short_stats_history.csv").open()))
+    stamps = [int(row["Timestamp"]) for row in history]
+    assert max(stamps) - min(stamps) <= 8  # not 13 modelled hours x 1.5 s
+    assert time.monotonic() - started < 30
+
+
+def test_a_backend_that_does_not_know_our_callers_is_named_before_any_load(server: ServerProcess,
+                                                                           tmp_path: Path) -> None:
+    """A wrong --apcv-seed signs with keys the server does not know: one line says so, nothing is sent."""
     done = subprocess.run(
         [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--host", server.url, "--users", "1",
-         "--spawn-rate", "1", "--run-time", "3s", "--csv", str(tmp_path / "bad"), "--only-summary",
+         "--run-time", "5s", "--csv", str(tmp_path / "bad"), "--only-summary",
          "--apcv-people", str(PEOPLE), "--apcv-seed", "99"],
         cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 1
-    failures = list(csv.DictReader((tmp_path / "bad_failures.csv").open()))
-    assert failures and all(row["Name"] == "/v1/rights/[nir]" and "403" in row["Error"] for row in failures)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("apcv-hil: error: ")]
+    assert len(errors) == 1, done.stderr[-2000:]
+    assert "rpps:" in errors[0] and "--seed" in errors[0]
+    assert "Traceback" not in done.stderr
+    stats = tmp_path / "bad_stats.csv"
+    assert not stats.exists() or all(int(row["Request Count"]) == 0 for row in csv.DictReader(stats.open()))

@@ -7,20 +7,16 @@ when Xvfb, ImageMagick or tkinter is missing or no X server can be started.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import io
-import os
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from apcv.clock import FrozenClock
+from apcv.imaging.conditions import condition
 from apcv.imaging.decoders import make_decoder
 from apcv.seeded_keys import synthetic_insurer
 from harness.links.base import LinkError
@@ -28,40 +24,6 @@ from harness.links.registry import open_display
 from simulators.factory import synthetic_phone
 
 ROTATION_BUDGET_S = 1.0
-
-
-def _missing() -> str | None:
-    for tool, package in (("Xvfb", "xvfb"), ("import", "imagemagick")):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (apt-get install {package}; scripts/setup.sh does it)"
-    if importlib.util.find_spec("tkinter") is None:
-        return "tkinter is not installed (apt-get install python3-tk; scripts/setup.sh does it)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def xdisplay() -> Iterator[str]:
-    """A fresh Xvfb server of 1280×720 on a free display number, stopped after the module."""
-    if reason := _missing():
-        pytest.skip(reason)
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x720x24",
-                               "-nolisten", "tcp"],
-                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    os.close(write_end)
-    with os.fdopen(read_end) as answer:
-        number = answer.readline().strip()
-    if not number:
-        server.kill()
-        error = server.communicate()[1].decode(errors="replace").strip().splitlines()
-        pytest.skip(f"no X server could be started: {error[-1] if error else 'Xvfb gave no display'}")
-    yield f":{number}"
-    server.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        server.wait(timeout=5)
-    if server.poll() is None:
-        server.kill()
-        server.wait()
 
 
 def screenshot(display: str) -> np.ndarray:
@@ -117,6 +79,31 @@ def test_a_window_instead_of_the_full_screen(xdisplay, phone):
         assert display.size == (400, 300)
         display.show(phone)
         wait_for_code(xdisplay, phone.qr_payload(), ROTATION_BUDGET_S)
+    finally:
+        display.close()
+
+
+class Picture:
+    """A screen showing a picture of its code (a camera condition baked in)."""
+
+    def __init__(self, payload: str, picture: np.ndarray) -> None:
+        self.payload, self.picture = payload, picture
+
+    def qr_payload(self) -> str:
+        return self.payload
+
+    def qr_picture(self) -> np.ndarray:
+        return self.picture
+
+
+def test_a_picture_of_the_code_is_shown_scaled_to_the_display(xdisplay, phone):
+    token = phone.qr_payload()
+    picture = condition("perspective-mild").picture_camera(2).capture(phone.qr_frame(), 1)
+    display = open_display(f"screen:{xdisplay}")
+    try:
+        display.show(Picture(token, picture))
+        wait_for_code(xdisplay, token, ROTATION_BUDGET_S)
+        assert display.shown == token
     finally:
         display.close()
 

@@ -41,6 +41,14 @@ class Condition:
         return CameraModel(zoom=module / SCREEN_MODULE_PX, width=FRAME[0], height=FRAME[1], seed=seed,
                            **params)
 
+    def picture_camera(self, seed: int = 0) -> CameraModel:
+        """The condition as a picture shown on a display, for a scanner to film in turn: the same
+        effects at the screen's own scale (the code as large as the phone shows it, smaller when
+        the condition holds the phone farther, larger for moiré), framed by a border."""
+        params = dict(self.params)
+        module = params.pop("module", NOMINAL_MODULE_PX)
+        return CameraModel(zoom=module / NOMINAL_MODULE_PX, seed=seed, **params)
+
 
 # family: (what it is, mild parameters, hard parameters); "module" is camera pixels per module
 _FAMILIES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {

@@ -71,7 +71,13 @@ class _Main(click.Group):
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load()
+        if cmd_name not in self.commands and not self._loaded:
+            # a command of the layer above loads alone: a billing program under test started per
+            # billing, for one, does not pay for every other command's imports
+            for ep in entry_points(group=COMMANDS_GROUP, name=cmd_name):
+                self.add_command(ep.load(), ep.name)
+        if cmd_name not in self.commands:
+            self._load()
         return super().get_command(ctx, cmd_name)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,

@@ -36,9 +36,12 @@ def backend() -> None:
               help="Serve a faulty variant that breaks one rule (docs/backend.md), to prove a plan fails.")
 @click.option("--test-clock", is_flag=True,
               help="Serve /v1/test/clock, through which a review operator moves the service's clock forward.")
+@click.option("--audit", is_flag=True,
+              help="Keep the audit log of every request (operation, caller, token id, outcome, time; "
+                   "NIRs masked), served to operators at GET /v1/test/audit (one worker).")
 def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
           population_seed: int, log_level: str, access_log: bool, variant: str | None,
-          test_clock: bool) -> None:
+          test_clock: bool, audit: bool) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C.
 
     Prints "apcv-hil backend: serving on URL (db ...)" on stderr once it listens; the log and
@@ -51,4 +54,4 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_popul
     serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed,
                                seed_population=seed_population, population_seed=population_seed,
                                log_level=log_level, access_log=access_log, variant=variant,
-                               test_clock=test_clock))
+                               test_clock=test_clock, audit=audit))

@@ -16,6 +16,7 @@ from harness.bench import Bench
 from harness.cli import cli
 from harness.cli.output import print_table
 from harness.dut.checks import check_dut
+from harness.links.registry import open_display
 from harness.rig import RIGS_DIR, RigError, load_rig
 
 
@@ -37,7 +38,8 @@ def list_rigs(directory: Path) -> None:
             table.add_row(path.name, "[red]invalid[/]", str(exc), "")
             continue
         roles = [f"{name} -> {getattr(rig.roles, name).link}"
-                 for name in ("phone", "card", "reader", "scanner") if getattr(rig.roles, name) is not None]
+                 for name in ("phone", "card", "reader", "scanner", "display")
+                 if getattr(rig.roles, name) is not None]
         table.add_row(path.name, rig.name, "\n".join(roles), ", ".join(sorted(rig.all_features())))
     print_table(table)
 
@@ -45,7 +47,8 @@ def list_rigs(directory: Path) -> None:
 @rigs.command("check")
 @click.argument("rig_file")
 def check(rig_file: str) -> None:
-    """Validate a rig file, open its links, read each simulated device once and scan its QR."""
+    """Validate a rig file, open its links, read each simulated device once, scan its QR and open
+    its display."""
     rig = load_rig(rig_file)
     check_dut(rig)
     dut = f", device under test: {rig.dut.role}" if rig.dut is not None else ""
@@ -64,7 +67,18 @@ def check(rig_file: str) -> None:
                        f"{result.timings_ms['total']:.1f} ms")
         if rig.roles.scanner is not None:
             _check_scanner(bench)
+    if rig.roles.display is not None:
+        _check_display(rig.roles.display.link)
     click.echo("ok")
+
+
+def _check_display(url: str) -> None:
+    display = open_display(url)
+    try:
+        size = getattr(display, "size", None)
+        click.echo(f"display {url}: opened" + (f" ({size[0]}×{size[1]})" if size else ""))
+    finally:
+        display.close()
 
 
 def _check_scanner(bench: Bench) -> None:

@@ -1,8 +1,10 @@
-"""``apcv-hil simulate phone|card``: keep a simulated device on a link for outside software.
+"""``apcv-hil simulate phone|card|devices|scanner``: keep simulated devices on a link for outside
+software (the scanner: :mod:`harness.cli.simulate_scanner`).
 
 The device stays presented (e.g. on pcscd's virtual reader through ``vpcd:``) until
-SIGINT or SIGTERM, which end the command cleanly with status 0. Each exchange is logged on
-stderr with NIRs masked.
+SIGINT or SIGTERM, which end the command cleanly with status 0; ``devices`` keeps several
+phones and cards by the reader, one on it at a time, tapped through the control channel.
+Each exchange is logged on stderr with NIRs masked.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import signal
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
+from pathlib import Path
 
 import click
 
 from apcv.clock import WallClock
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli import cli
+from harness.cli.simulate_scanner import simulate_scanner
 from harness.dut.control_server import ControlServer
+from harness.dut.devices import DeviceSet, load_spec
 from harness.links import CardSlot, LinkError, open_card_slot
 from harness.links.base import CardResponder
 from harness.pcsc import ensure_pcscd
@@ -33,7 +39,10 @@ WATCH_INTERVAL_S = 0.5
 
 @cli.group()
 def simulate() -> None:
-    """Keep a simulated phone or card on a link until interrupted."""
+    """Keep a simulated phone or card on a link, or a scanner on a port, until interrupted."""
+
+
+simulate.add_command(simulate_scanner)
 
 
 def _link_options(default_seed: int) -> Callable:
@@ -82,6 +91,35 @@ def simulate_card(link: str, seed: int, insurer_seed: int, start_pcscd: bool) ->
     _serve(synthetic_card(seed, synthetic_insurer(insurer_seed)), f"card (seed {seed})", link, start_pcscd)
 
 
+@simulate.command("devices")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--link", default=DEFAULT_LINK, show_default=True,
+              help="Card-side link URL (vpcd://HOST:PORT puts them on pcscd's virtual reader).")
+@click.option("--control", "control_url", required=True, metavar="tcp://HOST:PORT",
+              help="The control channel (tap DEVICE, remove, lock, unlock, beneficiary, qr, status); port 0: "
+                   "any free port, printed.")
+@click.option("--start-pcscd", is_flag=True,
+              help="Start pcscd (with the vpcd driver) if it is not running; stop it on exit.")
+def simulate_devices(spec: Path, link: str, control_url: str, start_pcscd: bool) -> None:
+    """Several phones and cards (a JSON file of wallets and card holders) by the reader, one on it at a
+    time, tapped through the control channel; nothing is on the reader at start."""
+    loaded = load_spec(spec)
+    _serve(None, f"{len(loaded.devices)} devices", link, start_pcscd, control_url,
+           lambda slot: _devices_control(DeviceSet(loaded, slot)))
+
+
+def _devices_control(devices: DeviceSet) -> Control:
+    return devices.actions(), devices.status, devices.expects_attached
+
+
+Control = tuple[dict[str, Callable[..., object]], Callable[[], dict], Callable[[], bool]]
+"""A control channel's actions, its status, and whether a device should be on the reader now."""
+
+
+def _phone_control(phone: Phone, slot: CardSlot) -> Control:
+    return _phone_actions(phone, slot), lambda: {"unlocked": phone.lock.unlocked}, lambda: True
+
+
 def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[[], object]]:
     return {
         "tap": lambda: slot.attach(phone),
@@ -92,8 +130,9 @@ def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[[], objec
     }
 
 
-def _serve(device: CardResponder, what: str, link: str, start_pcscd: bool,
-           control_url: str | None = None) -> None:
+def _serve(device: CardResponder | None, what: str, link: str, start_pcscd: bool,
+           control_url: str | None = None, control: Callable[[CardSlot], Control] | None = None) -> None:
+    """Serve ``device`` (or the devices ``control`` makes) on ``link`` until SIGINT/SIGTERM."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     links_log = logging.getLogger("harness.links")
@@ -107,15 +146,19 @@ def _serve(device: CardResponder, what: str, link: str, start_pcscd: bool,
                 stack.enter_context(ensure_pcscd())
             slot = open_card_slot(link)
             stack.callback(slot.close)
-            slot.attach(device)
-            if control_url is not None and isinstance(device, Phone):
-                server = ControlServer(control_url, _phone_actions(device, slot),
-                                       lambda: {"unlocked": device.lock.unlocked})
+            if device is not None:
+                slot.attach(device)
+            if control is None and isinstance(device, Phone):
+                control = partial(_phone_control, device)
+            expects_attached: Callable[[], bool] = lambda: True  # noqa: E731
+            if control_url is not None and control is not None:
+                actions, status, expects_attached = control(slot)
+                server = ControlServer(control_url, actions, status)
                 stack.callback(server.close)
                 click.echo(f"control channel on {server.url}", err=True)
             click.echo(f"ready: simulated {what} on {link}; Ctrl-C to stop", err=True)
             while not stop.wait(WATCH_INTERVAL_S):
-                if getattr(slot, "attached", True) is False:
+                if expects_attached() and getattr(slot, "attached", True) is False:
                     raise LinkError(f"{link}: the link closed (pcscd stopped?); the {what} is off the reader")
         click.echo(f"stopped: simulated {what} left {link}", err=True)
     finally:

@@ -31,6 +31,9 @@ PROMPTS = {
     "lock": "Lock the apCV app (leave it, or lock the phone)",
     "unlock": "Unlock the apCV app (secret code or biometrics)",
     "show_qr": "Show the apCV QR code on the phone's screen",
+    "scan_ready": "Start a billing in the billing program and give its window the focus, ready for a scan",
+    "bill": "In the billing program, bill {amount} cents for {who} ({how}) and wait until it shows the claim "
+            "acknowledged or its refusal",
 }
 MAX_REPLY = 64 * 1024
 
@@ -100,7 +103,7 @@ class PromptControl:
         self._stdout = stdout or sys.stdout
 
     def perform(self, action: str, **placeholders: str) -> None:
-        text = PROMPTS.get(action, action)
+        text = PROMPTS.get(action, action).format_map(_Unfilled(placeholders))
         if not self._present:
             raise OperatorAbsent(f"needs a person to: {text.lower()} (run with --operator prompt)")
         self._stdout.write(f"\n>>> {text}, then press Enter ({self._timeout:g} s) ")
@@ -108,6 +111,13 @@ class PromptControl:
         if not _wait_readable(self._stdin, self._timeout):
             raise ControlError(f"nobody confirmed '{action}' within {self._timeout:g} s")
         self._stdin.readline()
+
+
+class _Unfilled(dict):
+    """Placeholders of a prompt; one not given stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _wait_readable(stream: TextIO, timeout: float) -> bool:

@@ -2,11 +2,14 @@
 
 One JSON object per line, ``{"action": "lock"}``, answered ``{"ok": true}`` or
 ``{"ok": false, "error": "..."}``; ``{"action": "status"}`` answers the device's state.
+Other keys of the request are the action's parameters (``{"action": "tap", "device": "card"}``),
+checked against what the action takes; an action returning a mapping adds it to the answer.
 Lines longer than 64 KiB, or not JSON objects, are answered with an error.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import socketserver
 import threading
@@ -15,7 +18,7 @@ from collections.abc import Callable, Mapping
 from apcv.errors import ApcvError
 from harness.dut.control import MAX_REPLY
 
-Action = Callable[[], object]
+Action = Callable[..., object]
 
 
 class ControlServer:
@@ -54,11 +57,16 @@ def _answer(line: bytes, actions: dict[str, Action], status: Callable[[], dict])
         return {"ok": True, **status()}
     if action not in actions:
         return {"ok": False, "error": f"unknown action {action!r}; actions: {', '.join(sorted(actions))}"}
+    params = {key: value for key, value in request.items() if key != "action"}
     try:
-        actions[action]()
+        inspect.signature(actions[action]).bind(**params)
+    except TypeError as exc:
+        return {"ok": False, "error": f"action {action!r}: {exc}"}
+    try:
+        result = actions[action](**params)
     except ApcvError as exc:
         return {"ok": False, "error": str(exc)}
-    return {"ok": True}
+    return {"ok": True, **(result if isinstance(result, dict) else {})}
 
 
 def _handler(actions: dict[str, Action], status: Callable[[], dict]) -> type:

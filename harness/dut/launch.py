@@ -22,7 +22,7 @@ class LaunchError(ApcvError):
     """The DUT process did not start, or died; the message holds the end of its output."""
 
 
-def _argv(command: tuple[str, ...]) -> list[str]:
+def command_argv(command: tuple[str, ...] | list[str]) -> list[str]:
     """``apcv-hil ...`` runs with this interpreter, whether or not the script is on PATH."""
     if command and command[0] == "apcv-hil":
         return [sys.executable, "-m", "harness.cli", *command[1:]]
@@ -37,8 +37,9 @@ class LaunchedDut:
         self.lines: deque[str] = deque(maxlen=LOG_LINES)
         self._ready = threading.Event()
         try:
-            self.process = subprocess.Popen(_argv(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+            self.process = subprocess.Popen(command_argv(command), stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                                            start_new_session=True)
         except OSError as exc:
             raise LaunchError(f"dut.launch: cannot start {command[0]!r}: {exc.strerror or exc}") from None
         threading.Thread(target=self._read, name="dut-output", daemon=True).start()

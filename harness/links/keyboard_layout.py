@@ -1,30 +1,14 @@
-"""Keyboard-layout mismatches of keyboard-wedge scanners.
+"""Keyboard-layout mismatches of keyboard-wedge scanners, named for the person at the bench.
 
-A wedge scanner is a USB keyboard: it sends key positions (scan codes), and the host turns
-them into characters with *its* layout. A scanner set for a US (QWERTY) keyboard typing into
-a French (AZERTY) host mangles the base45 alphabet of apCV QR codes: digits come out as
-``&é"'(-è_çà``, ``A``/``Q`` and ``Z``/``W`` swap, ``M`` becomes ``?``, ``:`` becomes ``M``,
-``.`` becomes ``:``, ``/`` becomes ``!``, ``-`` becomes ``)``, ``$ % *`` become ``4 5 8``.
+A wedge scanner types key positions that the host maps with its own layout; a US-layout scanner
+on an AZERTY host types ``QPCV&M`` for ``APCV1:`` (the map: :mod:`apcv.keyboard_layouts`).
 """
 
 from __future__ import annotations
 
-_US_TO_AZERTY = {
-    "A": "Q", "Q": "A", "Z": "W", "W": "Z", "M": "?",
-    "1": "&", "2": "é", "3": '"', "4": "'", "5": "(", "6": "-", "7": "è", "8": "_", "9": "ç", "0": "à",
-    ":": "M", ".": ":", "/": "!", "-": ")", "$": "4", "%": "5", "*": "8",
-}
-_AZERTY_TO_US = {typed: wanted for wanted, typed in _US_TO_AZERTY.items()}
+from apcv.keyboard_layouts import typed_on_azerty, typed_on_qwerty
 
-
-def typed_on_azerty(text: str) -> str:
-    """What ``text`` becomes when a US-layout scanner types it into an AZERTY host."""
-    return "".join(_US_TO_AZERTY.get(ch, ch) for ch in text)
-
-
-def typed_on_qwerty(text: str) -> str:
-    """What ``text`` becomes when an AZERTY-layout scanner types it into a US host."""
-    return "".join(_AZERTY_TO_US.get(ch, ch) for ch in text)
+__all__ = ["layout_hint", "typed_on_azerty", "typed_on_qwerty"]
 
 
 def layout_hint(payload: str, prefix: str) -> str:

@@ -33,6 +33,7 @@ SCANNER_SCHEMES = {
 }
 DISPLAY_SCHEMES = {
     "screen": "harness.links.screen",
+    "frames": "harness.links.frames",
 }
 ENTRY_POINT_GROUP = "apcv_hil.links"
 
@@ -84,27 +85,24 @@ def open_card_slot(url: str) -> CardSlot:
     return _hook(url, "open_card_slot", "to carry a simulated card or phone")
 
 
-def open_scanner(url: str) -> ScannerLink:
-    """The QR scanner at ``url`` (``serial:``, ``wedge:``, ``sim:``, ...)."""
+def _open_end(url: str, schemes: dict[str, str], hook_name: str, what: str, known: list[str]):
+    """Open ``url`` with the ``hook_name`` of its scheme's module: built-in, else an entry point."""
     parsed = LinkUrl.parse(url)
-    if parsed.scheme in SCANNER_SCHEMES:
-        return importlib.import_module(SCANNER_SCHEMES[parsed.scheme]).open_scanner(parsed)
+    if parsed.scheme in schemes:
+        return getattr(importlib.import_module(schemes[parsed.scheme]), hook_name)(parsed)
     for ep in entry_points(group=ENTRY_POINT_GROUP, name=parsed.scheme):
-        hook = getattr(ep.load(), "open_scanner", None)
+        hook = getattr(ep.load(), hook_name, None)
         if hook is not None:
             return hook(parsed)
-    raise UnknownLinkScheme(f"no QR scanner link for scheme '{parsed.scheme}' in {url!r}; "
-                            f"known: {', '.join(known_scanner_schemes())}")
+    raise UnknownLinkScheme(f"no {what} link for scheme '{parsed.scheme}' in {url!r}; "
+                            f"known: {', '.join(known)}")
+
+
+def open_scanner(url: str) -> ScannerLink:
+    """The QR scanner at ``url`` (``serial:``, ``wedge:``, ``sim:``, ...)."""
+    return _open_end(url, SCANNER_SCHEMES, "open_scanner", "QR scanner", known_scanner_schemes())
 
 
 def open_display(url: str) -> DisplayLink:
     """The display at ``url`` (``screen:``, ``screen::1``, ...) that shows the phone's QR code."""
-    parsed = LinkUrl.parse(url)
-    if parsed.scheme in DISPLAY_SCHEMES:
-        return importlib.import_module(DISPLAY_SCHEMES[parsed.scheme]).open_display(parsed)
-    for ep in entry_points(group=ENTRY_POINT_GROUP, name=parsed.scheme):
-        hook = getattr(ep.load(), "open_display", None)
-        if hook is not None:
-            return hook(parsed)
-    raise UnknownLinkScheme(f"no QR display link for scheme '{parsed.scheme}' in {url!r}; "
-                            f"known: {', '.join(known_display_schemes())}")
+    return _open_end(url, DISPLAY_SCHEMES, "open_display", "QR display", known_display_schemes())

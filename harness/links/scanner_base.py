@@ -37,10 +37,18 @@ class ScannerLink(ABC):
 
     url: str
     default_timeout: float = DEFAULT_SCAN_TIMEOUT_S
+    terminator: bytes | None = None
+    """The bytes that end each payload on a byte-stream link (serial, wedge); None on others."""
 
     @abstractmethod
     def read_payload(self, timeout: float | None = None) -> str:
         """The next scanned payload; ScanTimeout after ``timeout`` seconds (the link's default)."""
+
+    def read_bytes(self, timeout: float) -> bytes:
+        """The bytes the scanner sent, as they came (terminators included), waiting up to
+        ``timeout`` s for the first; empty when none came. For a scanner under test, whose
+        every byte is judged; do not mix with :meth:`read_payload` on one link."""
+        raise LinkError(f"{self.url}: this link hands over decoded payloads, not the bytes a scanner sends")
 
     @property
     def takes_screens(self) -> bool:

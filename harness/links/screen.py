@@ -3,7 +3,9 @@
 The link opens a window (:mod:`harness.links.screen_window`, tkinter, in a process of its own)
 on the display and follows the screen held to it: every ``poll`` seconds it asks the phone
 for its code and, when the code rotated, puts the new one up and records when it appeared
-(:attr:`history`). Point the scanner at the monitor, as at a phone.
+(:attr:`history`). A screen with a picture of its code (``qr_picture()``: the code as a camera
+condition makes it look) has that picture shown, scaled to fill the same share of the display.
+Point the scanner at the monitor, as at a phone.
 
 URL: ``screen:`` (the display in ``$DISPLAY``), ``screen::1`` or ``screen:host:10.0`` (that X
 display). Query: ``poll`` seconds between looks at the phone (0.05), ``windowed=WIDTHxHEIGHT``
@@ -19,14 +21,15 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
+from pathlib import Path
 from typing import IO
 
+from PIL import Image
+
 from harness.links.base import LinkError, LinkUrl
-from harness.links.display_base import DisplayLink, Shown
+from harness.links.display_base import DEFAULT_POLL_S, DisplayLink, FollowingDisplay
 from harness.links.scanner_base import QrScreen, check_params
 
-DEFAULT_POLL_S = 0.05
 ACK_TIMEOUT_S = 5.0
 _WINDOWED = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
 
@@ -37,7 +40,7 @@ def _lines(stream: IO[str], into: queue.Queue[str | None]) -> None:
     into.put(None)
 
 
-class ScreenDisplay(DisplayLink):
+class ScreenDisplay(FollowingDisplay):
     """A full-screen window on an X display showing the QR code of the screen held to it."""
 
     def __init__(self, url: LinkUrl) -> None:
@@ -64,13 +67,8 @@ class ScreenDisplay(DisplayLink):
             raise LinkError(f"{url.raw}: the window did not open: {self._window_error()}")
         width, _, height = ready.removeprefix("ready ").partition("x")
         self.size = (int(width), int(height))
-        self._history: list[Shown] = []
-        self._lock = threading.Lock()
-        self._screen: QrScreen | None = None
-        self._error: str | None = None
-        self._stop = threading.Event()
-        self._follower = threading.Thread(target=self._follow, name="screen-follower", daemon=True)
-        self._follower.start()
+        self._pictures = tempfile.TemporaryDirectory(prefix="apcv-screen-")
+        self._start_following()
 
     def _answer(self, timeout: float) -> str | None:
         try:
@@ -86,49 +84,24 @@ class ScreenDisplay(DisplayLink):
         lines = [line for line in self._errors.read().splitlines() if line.strip()]
         return lines[-1] if lines else f"window process ended with status {self._process.returncode}"
 
-    def _put(self, payload: str | None) -> None:
-        """Send ``payload`` to the window and wait until it is on screen."""
+    def _put(self, screen: QrScreen | None, payload: str | None) -> None:
+        """Send the code (or its picture) to the window and wait until it is on screen."""
+        picture = getattr(screen, "qr_picture", None) if payload is not None else None
+        if picture is not None:
+            path = Path(self._pictures.name) / "picture.pgm"
+            Image.fromarray(picture()).save(path)
+            line = f"picture {path}"
+        else:
+            line = f"text {payload}" if payload is not None else "clear"
         assert self._process.stdin is not None
-        self._process.stdin.write((payload or "") + "\n")
+        self._process.stdin.write(line + "\n")
         self._process.stdin.flush()
         answer = self._answer(ACK_TIMEOUT_S)
         if answer is None or not answer.startswith("shown "):
             raise LinkError(f"the window stopped answering: {self._window_error()}")
-        with self._lock:
-            self._history.append(Shown(payload, time.monotonic()))
-
-    def _follow(self) -> None:
-        current: str | None = None
-        first = True
-        while not self._stop.is_set():
-            screen = self._screen
-            payload = screen.qr_payload() if screen is not None else None
-            try:
-                if first or payload != current:
-                    self._put(payload)
-                    current, first = payload, False
-            except (LinkError, OSError) as exc:
-                self._error = str(exc)
-                return
-            self._stop.wait(self.poll_s)
-
-    def _check(self) -> None:
-        if self._error is not None:
-            raise LinkError(f"{self.url}: {self._error}")
-
-    def show(self, screen: QrScreen | None) -> None:
-        self._check()
-        self._screen = screen
-
-    @property
-    def history(self) -> list[Shown]:
-        self._check()
-        with self._lock:
-            return list(self._history)
 
     def close(self) -> None:
-        self._stop.set()
-        self._follower.join(timeout=ACK_TIMEOUT_S + 1)
+        self._stop_following(ACK_TIMEOUT_S + 1)
         if self._process.poll() is None:
             try:
                 assert self._process.stdin is not None
@@ -140,6 +113,7 @@ class ScreenDisplay(DisplayLink):
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._errors.close()
+        self._pictures.cleanup()
 
 
 def open_display(url: LinkUrl) -> DisplayLink:

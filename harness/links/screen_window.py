@@ -1,11 +1,12 @@
 """The window of the ``screen:`` link: a QR code full-screen on an X display (tkinter).
 
-Run by :mod:`harness.links.screen` as ``python -m harness.links.screen_window``, it reads
-one payload per line on stdin (an empty line clears the screen) and shows it as a QR code
-(segno, error correction M like the phone, 4-module quiet zone), as large as the display
-allows, black on white. It answers on stdout: ``ready WIDTHxHEIGHT`` once the window is
-up, then ``shown N`` after the N-th payload is on screen. End of stdin closes it. Errors
-(no X display, no tkinter) go to stderr as one line, exit status 3.
+Run by :mod:`harness.links.screen` as ``python -m harness.links.screen_window``, it reads one
+order per line on stdin: ``text PAYLOAD`` shows PAYLOAD as a QR code (segno, error correction M
+like the phone, 4-module quiet zone), as large as the display allows, black on white;
+``picture PATH`` shows the grayscale image in PATH (a picture of a code) scaled to the same
+size; ``clear`` blanks the screen. It answers on stdout: ``ready WIDTHxHEIGHT`` once the window
+is up, then ``shown N`` after the N-th order is on screen. End of stdin closes it. Errors (no X
+display, no tkinter, a picture that cannot be read) go to stderr as one line, exit status 3.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 
 import numpy as np
 import segno
+from PIL import Image
 
 QUIET_ZONE = 4
 FILL = 0.9
@@ -32,6 +34,15 @@ def qr_pixels(text: str, side: int) -> np.ndarray:
     return np.kron(np.where(dark, 0, 255).astype(np.uint8), np.ones((scale, scale), dtype=np.uint8))
 
 
+def fitted_picture(path: str, side: int) -> np.ndarray:
+    """The grayscale picture in ``path`` scaled to fit ``side``×``side`` pixels."""
+    with Image.open(path) as image:
+        gray = image.convert("L")
+    scale = side / max(gray.size)
+    size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
+    return np.asarray(gray.resize(size, Image.Resampling.BILINEAR))
+
+
 def _read_lines(lines: queue.Queue[str | None]) -> None:
     for line in sys.stdin:
         lines.put(line.rstrip("\n"))
@@ -43,7 +54,7 @@ def _say(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the window on ``--display`` and show each payload read from stdin."""
+    """Open the window on ``--display`` and carry out each order read from stdin."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--display", required=True, help="X display, e.g. :0")
     parser.add_argument("--windowed", default="", help="WIDTHxHEIGHT window instead of full screen")
@@ -51,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import tkinter
 
-        from PIL import Image, ImageTk
+        from PIL import ImageTk
     except ImportError as exc:
         print(f"the screen: link needs tkinter (apt-get install python3-tk): {exc}", file=sys.stderr)
         return 3
@@ -75,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_read_lines, args=(lines,), daemon=True).start()
     shown = 0
+    failed = False
     photo: list[ImageTk.PhotoImage] = []  # keep a reference, or tkinter drops the image
 
     def poll() -> None:
-        nonlocal shown
+        nonlocal shown, failed
         try:
             text = lines.get_nowait()
         except queue.Empty:
@@ -87,9 +99,18 @@ def main(argv: list[str] | None = None) -> int:
         if text is None:
             root.destroy()
             return
-        if text:
-            side = int(min(root.winfo_width(), root.winfo_height()) * FILL)
-            photo[:] = [ImageTk.PhotoImage(Image.fromarray(qr_pixels(text, side)), master=root)]
+        order, _, argument = text.partition(" ")
+        side = int(min(root.winfo_width(), root.winfo_height()) * FILL)
+        try:
+            pixels = (qr_pixels(argument, side) if order == "text"
+                      else fitted_picture(argument, side) if order == "picture" else None)
+        except OSError as exc:
+            print(f"cannot show picture {argument!r}: {exc}", file=sys.stderr)
+            failed = True
+            root.destroy()
+            return
+        if pixels is not None:
+            photo[:] = [ImageTk.PhotoImage(Image.fromarray(pixels), master=root)]
             label.configure(image=photo[0])
         else:
             photo.clear()
@@ -102,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     root.after(POLL_MS, poll)
     root.mainloop()
-    return 0
+    return 3 if failed else 0
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ class SerialScanner(ScannerLink):
         self.default_timeout = scan_timeout(url)
         self.prefix = url.params.get("prefix", APCV_QR_PREFIX)
         baud = positive_int(url, "baud", DEFAULT_BAUD, 4_000_000)
-        terminator = suffix_bytes(url, "cr")
+        self.terminator = suffix_bytes(url, "cr")
         max_length = positive_int(url, "max_length", MAX_PAYLOAD, 1 << 20)
         try:
             self._port = serial.Serial(self.port_name, baudrate=baud, timeout=self.default_timeout,
@@ -62,7 +62,7 @@ class SerialScanner(ScannerLink):
             raise _open_error(self.port_name, exc) from None
         except (ValueError, OSError) as exc:
             raise LinkError(f"serial port {self.port_name} cannot be opened: {exc}") from None
-        self._lines = PayloadLines(self.url, self._read_some, terminator, max_length)
+        self._lines = PayloadLines(self.url, self._read_some, self.terminator, max_length)
 
     def _read_some(self, timeout: float) -> bytes:
         try:
@@ -75,6 +75,9 @@ class SerialScanner(ScannerLink):
     def read_payload(self, timeout: float | None = None) -> str:
         payload = self._lines.read(self.default_timeout if timeout is None else timeout)
         return check_prefix(payload, self.prefix, self.url)
+
+    def read_bytes(self, timeout: float) -> bytes:
+        return self._read_some(timeout)
 
     def close(self) -> None:
         self._port.close()

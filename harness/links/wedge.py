@@ -34,6 +34,8 @@ from harness.links.scanner_base import APCV_QR_PREFIX, ScannerLink, check_params
 
 PARAMS = ("timeout", "prefix")
 CANONICAL_LINE_MAX = 4095
+ENTER = b"\n"
+"""What Enter arrives as: the terminal maps a typed CR to LF (and the link maps any CR left)."""
 
 
 def _open_terminal(target: str) -> tuple[int, bool]:
@@ -57,6 +59,8 @@ def _open_terminal(target: str) -> tuple[int, bool]:
 class WedgeScanner(ScannerLink):
     """Payload lines typed by a keyboard-wedge scanner into a terminal."""
 
+    terminator = ENTER
+
     def __init__(self, url: LinkUrl) -> None:
         check_params(url, PARAMS)
         self.url = url.raw
@@ -65,7 +69,7 @@ class WedgeScanner(ScannerLink):
         self._fd, self._owned = _open_terminal(url.target or "stdin")
         self._is_terminal = os.isatty(self._fd)
         self._saved_mode = self._echo_off()
-        self._lines = PayloadLines(self.url, self._read_some, b"\n", CANONICAL_LINE_MAX - 1)
+        self._lines = PayloadLines(self.url, self._read_some, ENTER, CANONICAL_LINE_MAX - 1)
 
     def _echo_off(self) -> list | None:
         if not self._is_terminal:
@@ -77,6 +81,9 @@ class WedgeScanner(ScannerLink):
         return mode
 
     def _read_some(self, timeout: float) -> bytes:
+        return self.read_bytes(timeout).replace(b"\r", ENTER)
+
+    def read_bytes(self, timeout: float) -> bytes:
         ready, _, _ = select.select([self._fd], [], [], timeout)
         if not ready:
             return b""
@@ -92,7 +99,7 @@ class WedgeScanner(ScannerLink):
             raise LinkError(f"{self.url}: the terminal was closed (hung up)")
         if not data:
             raise LinkError(f"{self.url}: end of input: nothing more can be typed into it")
-        return data.replace(b"\r", b"\n")
+        return data
 
     def read_payload(self, timeout: float | None = None) -> str:
         payload = self._lines.read(self.default_timeout if timeout is None else timeout)

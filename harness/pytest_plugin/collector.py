@@ -109,10 +109,10 @@ class ReportCollector:
 def _links(rig: RigConfig) -> dict[str, str]:
     roles = rig.roles
     links = {"reader": roles.reader.link}
-    if roles.phone:
-        links["phone"] = roles.phone.link
-    if roles.card:
-        links["card"] = roles.card.link
+    for name in ("phone", "card", "scanner", "display"):
+        role = getattr(roles, name)
+        if role is not None:
+            links[name] = role.link
     return links
 
 

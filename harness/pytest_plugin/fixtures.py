@@ -15,7 +15,7 @@ import pytest
 from harness.links.base import LinkError, LinkUrl
 from harness.pytest_plugin.keys import FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY, rig_of
 from harness.report.record import Measurement
-from harness.rig import RigConfig
+from harness.rig import IN_PROCESS_SCANNER_SCHEMES, RigConfig
 
 if TYPE_CHECKING:
     from apcv.profile.r1.apdu import ResponseApdu
@@ -171,9 +171,6 @@ def reader(bench: Bench) -> ReaderKernel:
     return bench.reader
 
 
-IN_PROCESS_SCANNERS = ("sim", "image")
-
-
 @pytest.fixture
 def scanner(bench: Bench) -> QrScanner:
     """The QR scanner role. Skipped, with the reason, when the rig has none or its scanner device
@@ -185,7 +182,7 @@ def scanner(bench: Bench) -> QrScanner:
         return bench.scanner
     except LinkError as exc:
         message = f"scanner of rig '{bench.config.name}': {exc}"
-    if LinkUrl.parse(role.link).scheme in IN_PROCESS_SCANNERS:
+    if LinkUrl.parse(role.link).scheme in IN_PROCESS_SCANNER_SCHEMES:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
 

@@ -46,9 +46,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    from harness.pytest_plugin import fixtures
+    from harness.pytest_plugin import fixtures, practice
 
     config.pluginmanager.register(fixtures, "apcv-hil-fixtures")
+    config.pluginmanager.register(practice, "apcv-hil-practice")
     report_dir = config.getoption("--apcv-report")
     role = config.getoption("--apcv-role")
     if role:

@@ -13,21 +13,22 @@ from harness.cli.output import print_table
 from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 
-ROLES_WITH_VARIANTS = ("phone", "reader", "backend")
+ROLES_WITH_VARIANTS = ("phone", "reader", "backend", "scanner", "practice-software")
 
 
 @click.command()
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES_WITH_VARIANTS),
               help="Roles whose variants to run (default: all).")
-@click.option("--rig", "rig_file", default="software", show_default=True, help="Base rig file or name.")
+@click.option("--rig", "rig_file", default=None,
+              help="Base rig file or name (default: each role's software rig: software, practice-software).")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Plans run at once.")
 @click.option("--markdown", "markdown", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the table (variant → requirements that caught it) to this file.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write index.html and variants.json (variant → requirements that caught it) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def variants(roles: tuple[str, ...], rig_file: str, jobs: int, markdown: Path | None, report_dir: Path | None,
-             as_json: bool) -> None:
+def variants(roles: tuple[str, ...], rig_file: str | None, jobs: int, markdown: Path | None,
+             report_dir: Path | None, as_json: bool) -> None:
     """Prove each plan can fail: the reference passes, every variant is caught where it breaks."""
     result = run_matrix(list(roles or ROLES_WITH_VARIANTS), rig_file, jobs=jobs)
     if markdown is not None:

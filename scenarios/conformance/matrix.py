@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.rig import find_rig, load_rig
+from harness.links.base import LinkUrl
+from harness.rig import RigConfig, find_rig, load_rig
 from scenarios.conformance.plans import PlanOutcome, run_plan
 from simulators.variant import Variant
 from simulators.variants import variants_of
@@ -48,6 +49,17 @@ class MatrixResult:
         return "\n".join(lines) + "\n"
 
 
+ROLE_RIGS = {"practice-software": "practice-software"}
+"""The built-in rig a role's plan runs on when no base rig is given (default: ``software``)."""
+PCSC_SCHEMES = ("vpcd", "pcsc")
+
+
+def uses_pcsc(rig: RigConfig) -> bool:
+    """True when the rig goes through pcscd: such plans run one at a time (one virtual reader)."""
+    roles = (rig.roles.phone, rig.roles.card, rig.roles.reader)
+    return any(r is not None and LinkUrl.parse(r.link).scheme in PCSC_SCHEMES for r in roles)
+
+
 def variant_rig(base_rig: str | Path | None, role: str, variant: str | None, folder: Path) -> Path:
     """A copy of the base rig whose DUT is ``role``, running ``variant`` (None: the reference)."""
     source = find_rig(base_rig)
@@ -64,22 +76,30 @@ def variant_rig(base_rig: str | Path | None, role: str, variant: str | None, fol
 
 def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: int = 2,
                workdir: Path | None = None) -> MatrixResult:
-    """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time."""
+    """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time, on
+    ``base_rig`` or else the role's own rig (:data:`ROLE_RIGS`). Plans going through pcscd share its
+    one virtual reader: they run one after another, in one lane, beside the others."""
     with tempfile.TemporaryDirectory(prefix="apcv-matrix-") as scratch:
         folder = Path(workdir or scratch)
         runs: list[tuple[str, Variant | None]] = [(role, None) for role in roles]
         runs += [(role, variant) for role in roles for variant in variants_of(role)]
+        rigs = [variant_rig(base_rig or ROLE_RIGS.get(role), role, variant.name if variant else None, folder)
+                for role, variant in runs]
 
-        def run(item: tuple[str, Variant | None]) -> PlanOutcome:
-            role, variant = item
-            name = variant.name if variant else f"{role}-reference"
-            rig = variant_rig(base_rig, role, variant.name if variant else None, folder)
-            return run_plan(role, rig, folder / name)
+        def run(index: int) -> PlanOutcome:
+            role, variant = runs[index]
+            return run_plan(role, rigs[index], folder / (variant.name if variant else f"{role}-reference"))
 
+        one_reader = [i for i, rig in enumerate(rigs) if uses_pcsc(load_rig(rig))]
+        outcomes: dict[int, PlanOutcome] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            outcomes = list(pool.map(run, runs))
-    references = {role: outcome for (role, variant), outcome in zip(runs, outcomes, strict=True)
+            lane = pool.submit(lambda: {i: run(i) for i in one_reader})
+            others = {i: pool.submit(run, i) for i in range(len(runs)) if i not in one_reader}
+            outcomes.update(lane.result())
+            outcomes.update({i: future.result() for i, future in others.items()})
+    ordered = [outcomes[i] for i in range(len(runs))]
+    references = {role: outcome for (role, variant), outcome in zip(runs, ordered, strict=True)
                   if variant is None}
     verdicts = [VariantVerdict(variant, outcome.exit_code, tuple(sorted(outcome.failed)))
-                for (_, variant), outcome in zip(runs, outcomes, strict=True) if variant is not None]
+                for (_, variant), outcome in zip(runs, ordered, strict=True) if variant is not None]
     return MatrixResult(references, verdicts)

@@ -13,6 +13,8 @@ from apcv.clock import Clock, WallClock
 from apcv.seeded_keys import synthetic_insurer
 from simulators.backend import (
     activation,
+    audit_routes,
+    card_verification,
     claims,
     db,
     delegations,
@@ -21,12 +23,14 @@ from simulators.backend import (
     rights,
     verification,
 )
+from simulators.backend.audit import AuditLog, AuditMiddleware
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodyLimits, install_error_handlers
+from simulators.backend.faults import InjectedOutages, fault_file_from_environment
 from simulators.backend.seeding import seed_directory
 from simulators.backend.service_clock import DatabaseOffsetClock
 from simulators.backend.service_clock import router as test_clock_router
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.settings import DEFAULT_DB, ENV_AUDIT, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
 from simulators.backend.variants import policy_of
 
 TITLE = "apcv-hil insurer backend"
@@ -38,12 +42,13 @@ NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fal
 
 
 def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, variant: str | None = None,
-               test_clock: bool = False) -> FastAPI:
+               test_clock: bool = False, audit: bool = False) -> FastAPI:
     """The backend on ``engine`` (schema and caller directory created if missing).
 
     ``seed`` picks the synthetic insurer PKI and directory keys: the rig's ``seed``. ``variant``
     names a faulty variant (:mod:`variants`; None: the reference). ``test_clock`` runs the
-    service on a clock tests move forward over HTTP (:mod:`service_clock`).
+    service on a clock tests move forward over HTTP (:mod:`service_clock`). ``audit`` keeps the
+    audit log of every request (:mod:`.audit`) and serves it to operators.
     """
     policy = policy_of(variant)
     db.create_schema(engine)
@@ -62,10 +67,14 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, var
     app.state.backend = BackendContext(engine, service_clock, synthetic_insurer(seed), seed, policy)
     install_error_handlers(app)
     # routes are matched in order: the per-request hot path (verification, rights) first
-    for module in (verification, rights, qr_verification, activation, claims, delegations, provisioning):
+    for module in (verification, rights, qr_verification, card_verification, activation, claims, delegations,
+                   provisioning):
         app.include_router(module.router)
     if test_clock:
         app.include_router(test_clock_router)
+    if audit:
+        app.state.audit = AuditLog()
+        app.include_router(audit_routes.router)
 
     @app.get("/v1/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -75,11 +84,17 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, var
         return {"status": "ok"}
 
     app.add_middleware(BodyLimits)
+    if audit:
+        app.add_middleware(AuditMiddleware, log=app.state.audit, now=app.state.backend.now)
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one uvicorn worker: database URL, seed, variant and test clock from the environment."""
-    return create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                      seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
-                      test_clock=os.environ.get(ENV_TEST_CLOCK) == "1")
+    """The app of one uvicorn worker: database URL, seed, variant, test clock, audit log and fault
+    file from the environment."""
+    app = create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
+                     seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
+                     test_clock=os.environ.get(ENV_TEST_CLOCK) == "1", audit=os.environ.get(ENV_AUDIT) == "1")
+    if fault_file := fault_file_from_environment():
+        app.add_middleware(InjectedOutages, path=fault_file)
+    return app

@@ -130,6 +130,11 @@ class BackendClient:
         """Verify (and spend) a scanned QR token (``APCV1:...``); identity and rights."""
         return self.call("POST", "/v1/verifications/qr", {"qr": text}, signer)
 
+    def verify_card(self, signer: Signer, card_data: bytes, beneficiary: int = 0) -> dict[str, Any]:
+        """Verify a physical card's signed data; identity and rights of the holder or a beneficiary."""
+        return self.call("POST", "/v1/verifications/card",
+                         {"card": base64.b64encode(card_data).decode(), "beneficiary": beneficiary}, signer)
+
     def rights(self, signer: Signer, nir: str) -> dict[str, Any]:
         """Rights (ADRi) of ``nir``."""
         return self.call("GET", f"/v1/rights/{nir}", None, signer)
@@ -201,6 +206,10 @@ class BackendClient:
     def advance_clock(self, signer: Signer, seconds: float) -> dict[str, float]:
         """Move the service's clock forward; its time and offset after the move."""
         return self.call("POST", "/v1/test/clock", {"advance_s": seconds}, signer)
+
+    def audit(self, signer: Signer, since: int = 0) -> dict[str, Any]:
+        """The audit log's entries after ``since`` (a backend served with ``--audit``)."""
+        return self.call("GET", f"/v1/test/audit?since={since}", None, signer)
 
     def close(self) -> None:
         """Close the HTTP client (and an embedded app's database and scratch folder)."""

@@ -31,6 +31,44 @@ class ServerStartError(ApcvError):
     """The backend child process did not come up."""
 
 
+def _processes() -> list[tuple[int, int]]:
+    """(pid, parent pid) of every live process."""
+    out = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            out.append((int(entry.name), int(stat[stat.rindex(")") + 2:].split()[1])))
+    return out
+
+
+def _is_spawned(pid: int) -> bool:
+    """True for a multiprocessing child started by spawn (a uvicorn worker), not its resource tracker."""
+    try:
+        return b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of process group ``pgid``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # fields[0] is the state: pgrp is field 5 of stat
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
@@ -43,14 +81,16 @@ class ServerProcess:
 
     def __init__(self, db_url: str, *, workers: int = 1, seed_population: int = 0, port: int | None = None,
                  seed: int = 0, variant: str | None = None, test_clock: bool = False,
-                 startup_timeout: float = 180.0, log_level: str = "warning") -> None:
+                 startup_timeout: float = 180.0, log_level: str = "warning", population_seed: int = 0,
+                 fault_file: str = "", audit: bool = False) -> None:
         policy_of(variant)  # an unknown variant is refused here, naming the known ones
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed=seed,
-                               seed_population=seed_population, log_level=log_level, access_log=False,
-                               variant=variant, test_clock=test_clock)
+                               seed_population=seed_population, population_seed=population_seed,
+                               log_level=log_level, access_log=False, variant=variant, test_clock=test_clock,
+                               fault_file=fault_file, audit=audit)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
         self._executor = HTTPExecutor([sys.executable, "-m", "simulators.backend.serve", options.to_json()],
@@ -74,6 +114,14 @@ class ServerProcess:
     def process(self) -> subprocess.Popen | None:
         """The main server process while it runs (its ``pid`` leads the process group)."""
         return self._executor.process
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's live processes (its own session)."""
+        return group_cpu_seconds(self.process.pid)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the uvicorn workers of a multi-worker server (none for a single process)."""
+        return sorted(pid for pid, parent in _processes() if parent == self.process.pid and _is_spawned(pid))
 
     def log(self) -> str:
         """What the server printed so far."""

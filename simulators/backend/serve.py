@@ -24,7 +24,15 @@ from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
 from simulators.backend.logs import LOG_LEVELS, log_config
-from simulators.backend.settings import DEFAULT_DB, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.settings import (
+    DEFAULT_DB,
+    ENV_AUDIT,
+    ENV_DB,
+    ENV_FAULTS,
+    ENV_SEED,
+    ENV_TEST_CLOCK,
+    ENV_VARIANT,
+)
 from simulators.backend.variants import policy_of
 
 BANNER = "apcv-hil backend: serving on"
@@ -37,8 +45,8 @@ class ServeError(ApcvError):
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How to serve: database, address (port 0: any free port), workers, seeds, logging, and for
-    tests a faulty variant and the test clock."""
+    """How to serve: database, address (port 0: any free port), workers, seeds, logging, the audit
+    log, and for tests a faulty variant, the test clock and injected outages."""
 
     db_url: str = DEFAULT_DB
     host: str = "127.0.0.1"
@@ -53,10 +61,16 @@ class ServeOptions:
     """A faulty variant of the backend (:mod:`simulators.backend.variants`); None: the reference."""
     test_clock: bool = False
     """Serve ``/v1/test/clock``, through which a review operator moves the service's clock forward."""
+    fault_file: str = ""
+    """A fault file of injected outages (:mod:`simulators.backend.faults`), for load tests."""
+    audit: bool = False
+    """Keep the audit log of every request (:mod:`simulators.backend.audit`): one worker only."""
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
             raise ServeError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        if self.audit and self.workers > 1:
+            raise ServeError("the audit log lives in the serving process: serve it with one worker")
 
     def to_json(self) -> str:
         """The options as one JSON argument for a child process."""
@@ -129,6 +143,9 @@ def serve(options: ServeOptions) -> None:
     os.environ[ENV_SEED] = str(options.seed)
     os.environ[ENV_VARIANT] = options.variant or ""
     os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
+    os.environ[ENV_AUDIT] = "1" if options.audit else "0"
+    if options.fault_file:
+        os.environ[ENV_FAULTS] = options.fault_file
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
           f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header

@@ -4,7 +4,9 @@ It films the screen held in front of it (anything with ``qr_frame()``: the phone
 screen) through a :class:`CameraModel`, decodes each frame with a QR decoder, and sends what it
 read to the host as a real scanner does: the text, then its terminator. Like a real scanner it
 does not send the same code twice while it stays in view; a new code (the phone rotated) is
-sent as soon as a frame of it is read.
+sent as soon as a frame of it is read. A screen that hands back the very frame whose code was
+just sent (a display that did not change) is not filmed again: it could only give that code.
+Faulty variants (:mod:`simulators.scanner.variants`) change what is sent.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class SimulatedScanner:
         self.frames = 0
         self._screen: FrameScreen | None = None
         self._last_sent: str | None = None
+        self._sent_view: np.ndarray | None = None
+        self._view: np.ndarray | None = None
 
     @classmethod
     def under(cls, condition_name: str, decoder: str = "ensemble", *, seed: int = 0,
@@ -62,15 +66,25 @@ class SimulatedScanner:
         pixels = self._screen.qr_frame() if self._screen is not None else None
         if pixels is None:
             return None
+        if pixels is self._sent_view:
+            return self._last_sent
         self.frames += 1
         texts = self.decoder.decode(self.camera.capture(pixels, self.frames))
-        return texts[0] if texts else None
+        text = texts[0] if texts else None
+        if text is not None and text == self._last_sent:
+            self._sent_view = pixels
+        self._view = pixels
+        return text
+
+    def message_for(self, text: str) -> bytes:
+        """The bytes sent to the host for a code read: its text, then the terminator."""
+        return (text + self.terminator).encode("utf-8")
 
     def next_message(self, max_frames: int = 5 * FRAME_RATE) -> bytes | None:
         """The bytes sent for the next new code read within ``max_frames`` frames, or None."""
         for _ in range(max_frames):
             text = self.read_frame()
             if text is not None and text != self._last_sent:
-                self._last_sent = text
-                return (text + self.terminator).encode("utf-8")
+                self._last_sent, self._sent_view = text, self._view
+                return self.message_for(text)
         return None

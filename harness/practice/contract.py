@@ -1,0 +1,99 @@
+"""What a billing program under test does per run of the rig's ``bill`` command (docs/practice-software.md).
+
+The harness fills the template's placeholders, runs it, and reads its standard output: exactly
+one JSON object, ``{"outcome": "billed", ...}`` with exit status 0 or ``{"outcome": "refused",
+...}`` with exit status 1. Logs go to standard error. Anything else breaks the contract, and
+the test says which part.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from apcv.errors import ApcvError
+
+EXIT_BILLED = 0
+EXIT_REFUSED = 1
+PLACEHOLDERS = ("reader", "scanner", "backend", "rpps", "key", "trust", "beneficiary", "amount", "act")
+"""Placeholders of the ``bill`` template: PC/SC reader name, scanner port (or ``-`` for standard
+input, empty when none), backend URL, practitioner RPPS and its key (PEM file), insurer root (PEM
+file), beneficiary index (0 the holder, n the n-th beneficiary), amount in cents, act code."""
+Reason = Literal["expired", "tampered", "untrusted", "replayed", "not_delegated", "locked", "unreadable",
+                 "nothing_presented", "insurer_refused", "insurer_unreachable"]
+REASONS: tuple[str, ...] = Reason.__args__
+MAX_STDOUT_BYTES = 64 * 1024
+
+
+class ContractError(ApcvError):
+    """The program's output or exit status is not what the contract says (the message says which)."""
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class RightsSeen(_Result):
+    """The rights (ADRi) the program billed with."""
+
+    fund_code: str = Field(pattern=r"^[0-9]{3}$")
+    regime_code: str = Field(pattern=r"^[0-9]{2}$")
+    rights_open: bool
+
+
+class Billed(_Result):
+    """One presentation verified and one claim acknowledged."""
+
+    outcome: Literal["billed"]
+    source: Literal["nfc", "card", "qr"]
+    token_id: str = Field(min_length=1, max_length=64)
+    claim_id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    receipt_id: str = Field(min_length=1, max_length=64)
+    total_cents: int = Field(ge=0)
+    beneficiary: str = Field(description="the NIR of the person billed for, masked")
+    rights: RightsSeen
+
+
+class Refused(_Result):
+    """Nothing billed, and why, in one line for the practitioner."""
+
+    outcome: Literal["refused"]
+    reason: Reason
+    message: str = Field(min_length=1, max_length=300, pattern=r"^[^\n]+$")
+
+
+Result = Billed | Refused
+
+
+def parse_result(stdout: str, exit_code: int) -> Result:
+    """The result a run printed; ContractError naming what breaks the contract."""
+    if len(stdout.encode()) > MAX_STDOUT_BYTES:
+        raise ContractError(f"printed {len(stdout.encode())} bytes on standard output (at most "
+                            f"{MAX_STDOUT_BYTES}: one JSON object; logs go to standard error)")
+    text = stdout.strip()
+    if not text:
+        raise ContractError(f"exited with {exit_code} and printed nothing on standard output "
+                            "(expected one JSON object)")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ContractError(f"standard output is not one JSON object ({exc.msg} at line {exc.lineno} "
+                            f"column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ContractError(f"standard output is a JSON {type(data).__name__}, not an object")
+    model = {"billed": Billed, "refused": Refused}.get(data.get("outcome"))  # type: ignore[arg-type]
+    if model is None:
+        raise ContractError(f"\"outcome\" is {data.get('outcome')!r}, not \"billed\" or \"refused\"")
+    try:
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(object)"
+        raise ContractError(f"the {data['outcome']} result's {where}: {first['msg']}") from None
+    expected = EXIT_BILLED if isinstance(result, Billed) else EXIT_REFUSED
+    if exit_code != expected:
+        raise ContractError(f"printed outcome {result.outcome!r} but exited with {exit_code} "
+                            f"(expected {expected})")
+    return result

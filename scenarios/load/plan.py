@@ -1,0 +1,76 @@
+"""The plan of a load run, shared by ``apcv-hil load`` and every Locust process it starts.
+
+Written as JSON in the report folder (``plan.json``) and passed to Locust with
+``--apcv-plan``: the target, the directory seed, the shape with its numbers, and for each
+kind of user its weight, pace and choices.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from scenarios.load.errors import LoadError
+from scenarios.load.mix import UserMix, UserPlan
+from scenarios.load.shapes import ShapeSpec
+
+FORMAT = "apcv-load-plan/1"
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Everything a Locust process needs to know about the run, besides its material."""
+
+    target: str
+    seed: int
+    """Seed of the synthetic caller directory (the backend's ``--seed``): practitioner and operator keys."""
+    run_id: str
+    """Prefix of this run's claim ids."""
+    shape: ShapeSpec
+    users: dict[str, UserPlan]
+    mix: UserMix
+    requests_per_user_s: float
+    report_dir: str | None = None
+    """Where the master writes the timeline, the ledger and the generator's CPU (None: nowhere)."""
+
+    def to_json(self) -> dict:
+        """Plain data."""
+        return {"format": FORMAT, "target": self.target, "seed": self.seed, "run_id": self.run_id,
+                "shape": self.shape.to_json(), "users": {k: asdict(v) for k, v in self.users.items()},
+                "mix": asdict(self.mix), "requests_per_user_s": self.requests_per_user_s,
+                "report_dir": self.report_dir}
+
+    @classmethod
+    def from_json(cls, data: dict) -> LoadPlan:
+        """From :meth:`to_json`."""
+        return cls(str(data["target"]), int(data["seed"]), str(data["run_id"]),
+                   ShapeSpec.from_json(data["shape"]),
+                   {k: UserPlan(**v) for k, v in data["users"].items()}, UserMix(**data["mix"]),
+                   float(data["requests_per_user_s"]), data.get("report_dir"))
+
+    def write(self, path: Path) -> Path:
+        """Write as JSON."""
+        path.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+        return path
+
+    def user_share(self, kind: str) -> float:
+        """Share of the users that are of ``kind``."""
+        total = sum(p.weight for p in self.users.values())
+        return self.users[kind].weight / total if kind in self.users else 0.0
+
+
+def read_plan(path: str | Path) -> LoadPlan:
+    """Read a plan file; :class:`LoadError` naming what is wrong."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LoadError(f"cannot read plan file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise LoadError(f"plan file {path} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise LoadError(f"{path} is not a load plan ({FORMAT}); apcv-hil load writes them")
+    try:
+        return LoadPlan.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LoadError(f"plan file {path} is damaged: {exc!r}") from None

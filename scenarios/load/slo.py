@@ -1,0 +1,150 @@
+"""Service-level objectives of a load run: a YAML file in, a verdict and an exit code out.
+
+    # every limit is optional
+    error_rate: 0.01            # failed share of all requests
+    min_throughput_rps: 10      # requests per second over the run
+    every_endpoint:             # limits for each endpoint that was called
+      p95_ms: 500
+      p99_ms: 1000
+    endpoints:                  # limits for named endpoints (they must have been called)
+      /v1/verifications/qr: {p95_ms: 200, p99_ms: 400, error_rate: 0.005}
+
+Endpoint names are the users' request names (``/v1/rights/[nir]``); an unknown name is an
+error before the run, as is any unknown key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scenarios.load.errors import LoadError
+from scenarios.load.summary import EndpointFigures, Summary
+
+ENDPOINTS = (
+    "/v1/verifications", "/v1/verifications/qr", "/v1/rights/[nir]", "/v1/claims", "/v1/receipts",
+    "/v1/delegations", "/v1/delegations [list]", "/v1/delegations/[id]", "/v1/activations [france_identite]",
+    "/v1/activations [video]", "/v1/activations/[id]", "/v1/review/activations",
+    "/v1/review/activations/[id]/approve", "/v1/review/activations/[id]/reject",
+)
+"""The request names the load users report."""
+MAX_SLO_BYTES = 64 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EndpointLimits(_Strict):
+    """Latency and error limits of one endpoint."""
+
+    p50_ms: float | None = Field(None, gt=0)
+    p95_ms: float | None = Field(None, gt=0)
+    p99_ms: float | None = Field(None, gt=0)
+    error_rate: float | None = Field(None, ge=0, le=1)
+
+
+class Slo(_Strict):
+    """A run's objectives."""
+
+    error_rate: float | None = Field(None, ge=0, le=1)
+    min_throughput_rps: float | None = Field(None, ge=0)
+    every_endpoint: EndpointLimits | None = None
+    endpoints: dict[str, EndpointLimits] = Field(default_factory=dict)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _known(cls, endpoints: dict[str, EndpointLimits]) -> dict[str, EndpointLimits]:
+        unknown = [name for name in endpoints if name not in ENDPOINTS]
+        if unknown:
+            raise ValueError(f"no user calls {unknown[0]!r}; the endpoints are {', '.join(ENDPOINTS)}")
+        return endpoints
+
+
+def read_slo(path: str | Path) -> Slo:
+    """Read and check an SLO file; :class:`LoadError` naming the key and the problem."""
+    source = Path(path)
+    try:
+        if source.stat().st_size > MAX_SLO_BYTES:
+            raise LoadError(f"SLO file {source} is over {MAX_SLO_BYTES // 1024} KiB: not an SLO file")
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LoadError(f"cannot read SLO file {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise LoadError(f"SLO file {source} is not UTF-8 text") from None
+    return parse_slo(text, f"SLO file {source}")
+
+
+def parse_slo(text: str, source: str) -> Slo:
+    """Check SLO text (YAML); ``source`` names it in errors."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LoadError(f"{source} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise LoadError(f"{source} must be a mapping of limits, not {type(data).__name__}")
+    try:
+        slo = Slo.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise LoadError(f"{source}: {where}: {message}") from None
+    if slo == Slo():
+        raise LoadError(f"{source} sets no limit")
+    return slo
+
+
+def default_slo() -> Slo:
+    """The built-in objectives (``slo/default.yaml``), used by the capacity benchmark."""
+    text = (files("scenarios.load") / "slo" / "default.yaml").read_text(encoding="utf-8")
+    return parse_slo(text, "the default SLO")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One limit against what was measured."""
+
+    what: str
+    limit: float
+    measured: float | None
+    passed: bool
+
+
+def _at_most(what: str, limit: float | None, measured: float | None) -> list[Check]:
+    if limit is None:
+        return []
+    return [Check(what, limit, measured, measured is not None and measured <= limit)]
+
+
+def _endpoint_checks(figures: EndpointFigures, limits: EndpointLimits) -> list[Check]:
+    name = figures.name
+    if not figures.requests:
+        return [Check(f"{name}: requests", 1, 0, False)]
+    return (_at_most(f"{name}: p50 ms", limits.p50_ms, figures.p50_ms)
+            + _at_most(f"{name}: p95 ms", limits.p95_ms, figures.p95_ms)
+            + _at_most(f"{name}: p99 ms", limits.p99_ms, figures.p99_ms)
+            + _at_most(f"{name}: error rate", limits.error_rate, figures.error_rate))
+
+
+def judge(slo: Slo, summary: Summary) -> list[Check]:
+    """Every limit of ``slo`` against the run's figures."""
+    total = summary.total
+    checks = _at_most("error rate", slo.error_rate, total.error_rate if total.requests else None)
+    if slo.min_throughput_rps is not None:
+        rps = summary.total.rps
+        checks.append(Check("throughput req/s (at least)", slo.min_throughput_rps, rps,
+                            rps >= slo.min_throughput_rps))
+    by_name = {f.name: f for f in summary.endpoints}
+    if slo.every_endpoint is not None:
+        for figures in summary.endpoints:
+            if figures.name not in slo.endpoints:
+                checks += _endpoint_checks(figures, slo.every_endpoint)
+    for name, limits in slo.endpoints.items():
+        figures = by_name.get(name, EndpointFigures("", name, 0, 0, None, None, None, 0.0))
+        checks += _endpoint_checks(figures, limits)
+    return checks
