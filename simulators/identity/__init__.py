@@ -1,1 +1,0 @@
-"""Simulated identity providers (France Identité) that prove who enrols an apCV."""
