@@ -30,6 +30,7 @@ bench: setup
 
 vectors: setup
 	$(BIN)/python -m simulators.vectors docs/vectors/r1-presentation.json
+	$(BIN)/python -m apcv.profile.r1.qr_vector docs/vectors/r1-qr.json
 
 clean:
 	rm -rf reports/latest .tox .ruff_cache .hypothesis

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
 from apcv.profile.r1.session import P256_ORDER
 
@@ -17,3 +19,8 @@ def seeded_scalar(label: str, seed: int) -> int:
 def synthetic_insurer(seed: int = 0) -> Insurer:
     """The synthetic insurer PKI for ``seed`` (same key in every process)."""
     return Insurer.create(key_from_scalar(seeded_scalar("insurer-root", seed)))
+
+
+def france_identite_key(seed: int = 0) -> ec.EllipticCurvePrivateKey:
+    """The synthetic France Identité provider's signing key for ``seed`` (same in every process)."""
+    return key_from_scalar(seeded_scalar("france-identite", seed))

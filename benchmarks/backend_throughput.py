@@ -36,7 +36,8 @@ from pathlib import Path
 import uvloop
 
 from apcv.clock import WallClock
-from apcv.seeded_keys import synthetic_insurer
+from apcv.profile.r1.credentials import key_from_scalar
+from apcv.seeded_keys import seeded_scalar, synthetic_insurer
 from simulators.backend.client import Signer
 from simulators.backend.db import make_engine
 from simulators.backend.postgres_server import PostgresServer
@@ -64,11 +65,18 @@ class RequestFactory:
 
     def __init__(self, seed_people: int, rpps: str) -> None:
         self.people = list(islice(generate_population(min(seed_people, SAMPLE_PEOPLE), 0), SAMPLE_PEOPLE))
-        insurer = synthetic_insurer(0)
+        self.insurer = synthetic_insurer(0)
         self.doctor = Signer.practitioner(rpps)
-        self.wallets = [Wallet.activate(p, insurer, f"APCV-BENCH{i:04d}")
-                        for i, p in enumerate(self.people[:8])]
+        self.devices = [key_from_scalar(seeded_scalar("bench device", i)) for i in range(8)]
+        self.wallets: dict[int, Wallet] = {}
         self._made = 0
+
+    def wallet(self, index: int) -> Wallet:
+        """Person ``index``'s card (insurer-signed card data) on one of 8 devices, made once."""
+        if index not in self.wallets:
+            self.wallets[index] = Wallet.activate(self.people[index], self.insurer, "APCV-BENCH",
+                                                  self.devices[index % len(self.devices)])
+        return self.wallets[index]
 
     def make(self, count: int) -> list[bytes]:
         """``count`` raw requests, alternating verification and rights lookup, signed now."""
@@ -77,14 +85,13 @@ class RequestFactory:
         for _ in range(count):
             i = self._made
             self._made += 1
-            person = self.people[(i * 7) % len(self.people)]
+            index = (i * 7) % len(self.people)
+            person = self.people[index]
             if i % 2:
                 method, path, body = "GET", f"/v1/rights/{person.identity.nir}", b""
                 headers = {}
             else:
-                device = self.wallets[i % len(self.wallets)]
-                wallet = Wallet(person, "APCV-BENCH", device.device_key, device.device_certificate_der)
-                token = base64.b64encode(wallet_presentation(wallet, now)).decode()
+                token = base64.b64encode(wallet_presentation(self.wallet(index), now)).decode()
                 method, path, body = "POST", "/v1/verifications", json.dumps({"presentation": token}).encode()
                 headers = {"content-type": "application/json"}
             headers.update(sign_request(self.doctor.key, self.doctor.key_id, method, path, body, now))

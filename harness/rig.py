@@ -12,16 +12,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from apcv.errors import ApcvError
+from apcv.input_files import load_yaml, read_text
 from harness.links.base import LinkUrl
 from harness.links.registry import known_display_schemes, known_scanner_schemes, known_schemes
 
 RIGS_DIR = Path(str(files("rigs")))
 """The built-in rigs, shipped as package data."""
 DEFAULT_RIG = RIGS_DIR / "software.yaml"
+MAX_RIG_BYTES = 256 * 1024
+"""A rig names links, features and calibration: a few kilobytes. Larger files are refused unread."""
 
 
 class RigError(ApcvError):
@@ -281,16 +283,11 @@ def find_rig(path: str | Path | None) -> Path:
 
 
 def load_rig(path: str | Path | None = None) -> RigConfig:
-    """Read and validate a rig file (see :func:`find_rig` for how it is found)."""
+    """Read and validate a rig file (see :func:`find_rig` for how it is found).
+
+    Only a regular file of at most :data:`MAX_RIG_BYTES` is read, and its YAML may not use aliases.
+    """
     target = find_rig(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RigError(f"rig file {target} not found (rigs available in {RIGS_DIR})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RigError(f"rig file {target} cannot be read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RigError(f"{target}: not valid YAML: {exc}".replace("\n", " ")) from None
-    return parse_rig(data, str(target))
+    text = read_text(target, limit=MAX_RIG_BYTES, what="rig file", error=RigError,
+                     missing_hint=f" (rigs available in {RIGS_DIR})")
+    return parse_rig(load_yaml(text, str(target), RigError), str(target))

@@ -21,6 +21,7 @@ from apcv.clock import FrozenClock
 from apcv.people import Beneficiary, Coverage, Identity, Insured
 from apcv.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
 from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
+from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
@@ -80,10 +81,15 @@ class RecordingTransport:
         self.phone.reset()
 
 
-def run_vector(root_der: bytes, device_cert_der: bytes) -> tuple[RecordingTransport, Any]:
-    """One presentation with every random value fixed; returns the transport and result."""
+def run_vector(root_der: bytes, card_data: bytes) -> tuple[RecordingTransport, Any]:
+    """One presentation with every random value fixed; returns the transport and result.
+
+    ``card_data`` is the insurer-signed card data recorded in the vector file (its signature
+    is randomised, like the presentation's).
+    """
     clock = FrozenClock(VECTOR_TIME)
-    wallet = Wallet(vector_insured(), CARD_REFERENCE, key_from_scalar(DEVICE_SCALAR), device_cert_der)
+    wallet = Wallet(vector_insured(), CARD_REFERENCE, key_from_scalar(DEVICE_SCALAR), None,
+                    IssuerSigned.from_bytes(card_data))
     phone = Phone(wallet, clock=clock, seed=0, rng=FixedRandom(b"APCV-R1 vector phone"))
     phone.unlock()
     transport = RecordingTransport(phone)
@@ -118,26 +124,32 @@ def session_secrets() -> dict[str, str]:
     }
 
 
-def generate() -> dict[str, Any]:
-    """Build the vector file's content (new root and device certificates each time)."""
-    insurer = Insurer.create(key_from_scalar(INSURER_SCALAR))
+def vector_card_data(insurer: Insurer) -> IssuerSigned:
+    """The insurer-signed card data of the vector: salts from a fixed stream, valid 2025-2030."""
     device = key_from_scalar(DEVICE_SCALAR)
-    cert = insurer.issue_device_certificate(device.public_key(), CARD_REFERENCE, serial=1)
+    return insurer.issue_card_data(vector_insured(), CARD_REFERENCE, device.public_key(),
+                                   random=FixedRandom(b"APCV-R1 vector insurer salts"))
+
+
+def generate() -> dict[str, Any]:
+    """Build the vector file's content (new root certificate and signatures each time)."""
+    insurer = Insurer.create(key_from_scalar(INSURER_SCALAR))
     root_der = insurer.certificate.public_bytes(Encoding.DER)
-    cert_der = cert.public_bytes(Encoding.DER)
-    transport, result = run_vector(root_der, cert_der)
+    card_data = vector_card_data(insurer).to_bytes()
+    transport, result = run_vector(root_der, card_data)
     return {
         "description": "APCV-R1 presentation with fixed keys, nonces and clock (docs/protocol.md §10)",
         "time": VECTOR_TIME.isoformat(),
         "insurer_root_scalar": f"{INSURER_SCALAR:064x}",
         "device_scalar": f"{DEVICE_SCALAR:064x}",
-        "random_labels": {"reader": "APCV-R1 vector reader", "phone": "APCV-R1 vector phone"},
+        "random_labels": {"reader": "APCV-R1 vector reader", "phone": "APCV-R1 vector phone",
+                          "insurer salts": "APCV-R1 vector insurer salts"},
         "card_reference": CARD_REFERENCE,
         "beneficiary": BENEFICIARY,
         "insured": vector_insured().to_dict(),
         "session": session_secrets(),
         "insurer_root_certificate": root_der.hex(),
-        "device_certificate": cert_der.hex(),
+        "card_data": card_data.hex(),
         "presentation_cose_sign1": result.presentation.hex(),
         "exchanges": [{"command": c.hex(), "response": r.hex()} for c, r in transport.exchanges],
     }

@@ -220,9 +220,9 @@ def test_cli_detailed() -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("--realtime", "60", "--rig", "rigs/software.yaml"),
      "apcv-hil: error: --detailed and --realtime do not go together"),
-    (("--scenario", "dentist"), "apcv-hil: error: cannot read scenario file dentist"),
+    (("--scenario", "dentist"), "apcv-hil: error: scenario file dentist not found"),
     (("--mix", "nfc=90"), "apcv-hil: error: mix 'nfc=90': shares add up to 90%"),
-    (("--timings", "/nonexistent.jsonl"), "apcv-hil: error: cannot read timing file"),
+    (("--timings", "/nonexistent.jsonl"), "apcv-hil: error: timing file /nonexistent.jsonl not found"),
 ])
 def test_cli_detailed_bad_input(args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("waiting-room", "--detailed", "--days", "1", "--replications", "1", "--workers", "1",

@@ -124,7 +124,7 @@ def test_bad_rollout_parameters(tmp_path: Path, change, message: str) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--until", "2020-01-01"), "apcv-hil: error: --until 2020-01-01 is before the start"),
-    (("--params", "/nonexistent.yaml"), "apcv-hil: error: cannot read rollout file"),
+    (("--params", "/nonexistent.yaml"), "apcv-hil: error: rollout file /nonexistent.yaml not found"),
 ])
 def test_cli_bad_input(args: tuple[str, ...], message: str) -> None:
     code, _, err = _run("rollout", *args)

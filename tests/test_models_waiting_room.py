@@ -101,10 +101,10 @@ def test_cli_table() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--scenario", "dentist"), "apcv-hil: error: cannot read scenario file dentist"),
+    (("--scenario", "dentist"), "apcv-hil: error: scenario file dentist not found"),
     (("--mix", "card=90"), "apcv-hil: error: mix 'card=90': shares add up to 90%"),
     (("--days", "0"), "apcv-hil: error: days and replications must be at least 1"),
-    (("--timings", "/nonexistent.jsonl"), "apcv-hil: error: cannot read timing file"),
+    (("--timings", "/nonexistent.jsonl"), "apcv-hil: error: timing file /nonexistent.jsonl not found"),
     (("--dask", "tcp://127.0.0.1:9"), "apcv-hil: error: cannot reach the Dask scheduler"),
 ])
 def test_cli_bad_input(args: tuple[str, ...], message: str) -> None:

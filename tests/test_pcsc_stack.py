@@ -204,3 +204,30 @@ def test_pyscard_reads_simulated_phone_and_sigterm_stops_it(simulated_phone):
     log = simulated_phone.stderr.read()
     assert "C-APDU 00A4040006F041504356" in log and "stopped: simulated phone" in log
     assert result.holder.nir not in log
+
+
+@pytest.mark.requirement("APCV-NFC-050")
+@pytest.mark.parametrize("command", [0x05, 0x00, 0x02], ids=["05", "00 (reads as power off)", "02 (reset)"])
+def test_a_one_byte_apdu_through_pcscd_gets_an_answer_not_a_hang(command):
+    """pcscd hands the 1-byte command to vpcd, which waits for an answer holding the reader."""
+    import threading
+
+    with Bench(rig()) as bench:
+        bench.present("phone")
+        link = bench.reader_link
+        link.connect()
+        outcome: list[object] = []
+
+        def send() -> None:
+            try:
+                outcome.append(link.transceive(bytes([command])))
+            except ApcvError as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=send, daemon=True)
+        worker.start()
+        worker.join(15)
+        assert outcome, "the PC/SC stack hung on a 1-byte APDU"
+        assert outcome[0] == bytes.fromhex("6700")
+        link.disconnect()
+        assert bench.reader.read().kind == "phone"  # the stack and the phone keep working

@@ -44,7 +44,8 @@ def _phone_spec(name: str = "parent", **extra) -> dict:
     scalar = wallet.device_key.private_numbers().private_value
     return {"kind": "phone", "name": name, "insured": wallet.insured.to_dict(),
             "card_reference": wallet.card_reference, "key_scalar": f"{scalar:x}",
-            "certificate": base64.b64encode(wallet.device_certificate_der).decode(), **extra}
+            "certificate": base64.b64encode(wallet.device_certificate_der).decode(),
+            "card_data": base64.b64encode(wallet.card_data.to_bytes()).decode(), **extra}
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -118,6 +118,7 @@ def test_a_bad_signature_is_named(insurer, device, signature):
     message = cbor2.loads(signed_by(key, claims.to_cbor()))
     assume(signature != message.value[3])
     message.value[3] = signature
-    with pytest.raises(qr.QrTokenError, match="signature does not verify with the device key"):
+    with pytest.raises(qr.QrTokenError,
+                       match=r"signature does not verify with the device key|signature is not 64 bytes"):
         qr.verify(wrap(cbor2.dumps(message)), insurer.trust_anchor, NOW,
                   {qr.key_id(key.public_key()): der}.get)

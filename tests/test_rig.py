@@ -122,7 +122,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_not_utf8_file(tmp_path: Path) -> None:
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00name")
-    with pytest.raises(RigError, match="cannot be read"):
+    with pytest.raises(RigError, match="is not UTF-8 text"):
         load_rig(binary)
 
 

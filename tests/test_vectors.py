@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from apcv.profile.r1 import cose
-from apcv.profile.r1.credentials import TrustAnchor
+from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
+from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.presentation import verify_presentation
-from simulators.vectors import run_vector, session_secrets, vector_insured
+from simulators.vectors import run_vector, session_secrets, vector_card_data, vector_insured
 
 VECTOR = json.loads((Path(__file__).parents[1] / "docs/vectors/r1-presentation.json").read_text())
 SESSION = VECTOR["session"]
@@ -28,8 +29,7 @@ def _x(name: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def replay():
-    return run_vector(bytes.fromhex(VECTOR["insurer_root_certificate"]),
-                      bytes.fromhex(VECTOR["device_certificate"]))
+    return run_vector(bytes.fromhex(VECTOR["insurer_root_certificate"]), bytes.fromhex(VECTOR["card_data"]))
 
 
 def _presentation_response(exchanges) -> bytes:
@@ -92,3 +92,12 @@ def test_recorded_presentation_verifies_and_matches_replay(replay):
     assert claims.token_id == _x("token_id")
     assert claims.selected == VECTOR["beneficiary"]
     assert cose.peek(result.presentation)[1] == cose.peek(signed)[1]  # same claims, byte for byte
+
+
+def test_card_data_items_and_security_object_are_reproduced():
+    """Fixed salts give the same items and the same security object payload; only the insurer's
+    signature over it is randomised."""
+    recorded = IssuerSigned.from_bytes(bytes.fromhex(VECTOR["card_data"]))
+    made = vector_card_data(Insurer.create(key_from_scalar(int(VECTOR["insurer_root_scalar"], 16))))
+    assert made.items == recorded.items
+    assert cose.peek(made.security_object)[1] == cose.peek(recorded.security_object)[1]

@@ -9,7 +9,7 @@ import pytest
 
 from harness.links import LinkError, open_card_slot
 from harness.links.card_faults import parse_card_faults
-from harness.links.vpcd import receive_message, send_message
+from harness.links.vpcd import AMBIGUOUS_SILENCE_S, receive_message, send_message
 
 
 class Device:
@@ -153,3 +153,29 @@ def test_fault_description():
     faults = parse_card_faults({"fault": "drop@3,corrupt@1", "latency": "20"}, "vpcd:")
     assert faults.describe() == "latency 20 ms, corrupt at APDU 1, drop at APDU 3"
     assert parse_card_faults({}, "vpcd:").describe() == "none"
+
+
+@pytest.mark.requirement("APCV-NFC-050")
+def test_one_byte_command_that_is_no_control_code_is_answered(server):
+    slot, _, conn = attach_to(server)
+    send_message(conn, b"\x05")  # vpcd never sends 05 as control: a reader's 1-byte command
+    assert receive_message(conn) == bytes.fromhex("059000")
+    slot.close()
+
+
+@pytest.mark.requirement("APCV-NFC-050")
+def test_power_payload_followed_by_silence_was_a_command(server):
+    """vpcd follows a real power off/on/reset at once; silence means it waits for an answer."""
+    import time
+
+    slot, device, conn = attach_to(server)
+    send_message(conn, b"\x01")  # a real power on: the ATR request follows, no extra answer
+    send_message(conn, b"\x04")
+    assert receive_message(conn) == device.atr
+    started = time.monotonic()
+    send_message(conn, b"\x00")  # then silence: a 1-byte command waiting for its answer
+    assert receive_message(conn) == bytes.fromhex("009000")
+    assert AMBIGUOUS_SILENCE_S <= time.monotonic() - started < AMBIGUOUS_SILENCE_S + 2
+    assert device.resets == 2
+    assert apdu(conn, "0001") == bytes.fromhex("01009000")  # and the stream stays in step
+    slot.close()

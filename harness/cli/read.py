@@ -19,6 +19,9 @@ from harness.rig import load_rig
 from harness.trace.files import TraceFiles
 from simulators.reader.result import ReadResult
 
+MAX_READS = 100_000
+"""Presentations one command makes at most (their timings are kept to summarise)."""
+
 
 @cli.command()
 @click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
@@ -26,8 +29,8 @@ from simulators.reader.result import ReadResult
               help="Which role to present to the reader (simulated devices).")
 @click.option("--beneficiary", type=click.IntRange(min=0), default=0, show_default=True,
               help="0 for the holder, i for the i-th beneficiary.")
-@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Number of presentations; timings are summarised.")
+@click.option("--count", type=click.IntRange(min=1, max=MAX_READS), default=1, show_default=True,
+              help=f"Number of presentations (at most {MAX_READS:,}); timings are summarised.")
 @click.option("--trace", "trace_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the exchange as FILE.pcapng and FILE.jsonl (suffix ignored).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -40,47 +43,49 @@ def read(rig_file: str | None, device: str, beneficiary: int, count: int,
             bench.present(device)
         trace = None if trace_file is None else bench.recorder.open_files(trace_file.parent, trace_file.stem)
         try:
-            results = _read_many(bench, beneficiary, count, trace)
+            last, timings = _read_many(bench, beneficiary, count, trace)
         finally:  # a failed read is traced too: its trace says why
             if trace is not None:
                 click.echo(f"trace: {', '.join(str(p) for p in trace.close().values())}", err=True)
-    last = results[-1]
     summary = last.summary(mask_nir)
     if count > 1:
-        summary["runs"] = _timing_stats(results)
+        summary["runs"] = _timing_stats(timings)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         _print_table(summary, config.name)
 
 
-def _read_many(bench: Bench, beneficiary: int, count: int, trace: TraceFiles | None) -> list[ReadResult]:
-    """``count`` reads; each read's events go to ``trace`` (when given) and then out of memory."""
-    results = []
+def _read_many(bench: Bench, beneficiary: int, count: int,
+               trace: TraceFiles | None) -> tuple[ReadResult, list[dict[str, float]]]:
+    """``count`` reads: the last one and the timings of each (only those are kept: memory stays
+    small); each read's events go to ``trace`` (when given) and then out of memory."""
+    timings = []
     console = Console(stderr=True)
     with Progress(transient=True, console=console, disable=count == 1 or not console.is_terminal) as progress:
         task = progress.add_task("presentations", total=count)
         for _ in range(count):
             try:
-                results.append(bench.reader.read(beneficiary))
+                result = bench.reader.read(beneficiary)
+                timings.append(result.timings_ms)
             finally:
                 if trace is not None:
                     trace.write(bench.recorder.events)
                 bench.recorder.events.clear()
             progress.advance(task)
-    return results
+    return result, timings
 
 
-def _timing_stats(results: list[ReadResult]) -> dict[str, dict[str, float]]:
+def _timing_stats(timings: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     stats = {}
-    for step in results[0].timings_ms:
-        values = sorted(r.timings_ms[step] for r in results)
+    for step in timings[0]:
+        values = sorted(t[step] for t in timings)
         stats[step] = {
             "mean_ms": round(statistics.fmean(values), 3),
             "p50_ms": round(values[len(values) // 2], 3),
             "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3),
         }
-    return {"count": len(results), "timings": stats}
+    return {"count": len(timings), "timings": stats}
 
 
 def _print_table(summary: dict, rig_name: str) -> None:

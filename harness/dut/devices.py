@@ -23,6 +23,7 @@ from apcv.clock import WallClock
 from apcv.errors import ApcvError
 from apcv.people import Insured
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.seeded_keys import synthetic_insurer
 from harness.links.base import CardSlot
 from simulators.card.card import VitaleCard
@@ -51,6 +52,8 @@ class PhoneSpec(_Strict):
     card_reference: str = Field(min_length=1, max_length=32)
     key_scalar: str = Field(pattern=r"^[0-9a-f]{1,64}$", description="the device's private key (hex)")
     certificate: str = Field(min_length=1, description="base64 DER device certificate")
+    card_data: str = Field(min_length=1, description="base64 CBOR of the card data the insurer signed for "
+                                                     "this device (APCV-R1 §5.2)")
     code: str = Field("0000", pattern=r"^[0-9]{4}$")
     locked: bool = False
     variant: str | None = Field(None, description="a faulty phone variant (hostile presentations)")
@@ -100,13 +103,16 @@ def build_phone(spec: PhoneSpec, insurer: Insurer) -> Phone:
     """The phone of ``spec``, unlocked unless it says locked (a faulty variant if it names one)."""
     try:
         certificate = base64.b64decode(spec.certificate, validate=True)
+        card_data = IssuerSigned.from_bytes(base64.b64decode(spec.card_data, validate=True))
     except (binascii.Error, ValueError):
-        raise DeviceSpecError(f"device {spec.name}: certificate is not base64") from None
+        raise DeviceSpecError(f"device {spec.name}: certificate or card_data is not base64") from None
+    except ApcvError as exc:
+        raise DeviceSpecError(f"device {spec.name}: card_data: {exc}") from None
     try:
         key = key_from_scalar(int(spec.key_scalar, 16))
     except ValueError as exc:
         raise DeviceSpecError(f"device {spec.name}: key_scalar is not a P-256 private key: {exc}") from None
-    wallet = Wallet(_insured(spec), spec.card_reference, key, certificate)
+    wallet = Wallet(_insured(spec), spec.card_reference, key, certificate, card_data)
     phone = Phone(wallet, code=spec.code, clock=WallClock())
     if not spec.locked:
         phone.unlock()

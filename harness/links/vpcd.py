@@ -6,22 +6,32 @@ client; each message is a 2-byte big-endian length then the payload. A 1-byte pa
 a control code (0 power off, 1 power on, 2 reset, 4 get ATR, answered with the ATR);
 anything else is a command APDU to answer. Attaching a device opens the connection (the
 card is inserted, the phone tapped), detaching closes it (removed). A thread serves the
-attached device; every exchange is logged with NIRs masked, and injected faults
+attached device; every command is logged with NIRs masked (answers by length and status word
+only: a NIR may span two answers), and injected faults
 (:mod:`harness.links.card_faults`, from the URL query) are noted in the trace.
+
+vpcd also passes a reader's 1-byte *command* on as a 1-byte payload, and then waits for an
+answer while holding the reader: left unanswered, the PC/SC stack hangs. A 1-byte payload
+that is no control code vpcd sends (3, 5-255) is therefore answered as a command (the device
+says 6700, wrong length). One that reads as power off/on/reset is acted on as such; vpcd
+follows every real one within half a second (it asks for the ATR, and polls the card every
+0.4 s), so when nothing follows for :data:`AMBIGUOUS_SILENCE_S`, vpcd is waiting for an
+answer: the payload was a command, and it is answered as one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import socket
 import struct
 import threading
 import time
 
+from apcv.redact import redact_nirs
 from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl
 from harness.links.card_faults import CardFaults, parse_card_faults
-from harness.trace.redact import redact_nirs
 
 DEFAULT_PORT = 35963
 CONNECT_TIMEOUT_S = 2.0
@@ -31,6 +41,8 @@ MUTE_LIMIT_S = 30.0
 """A ``mute`` fault holds the APDU at most this long, then the device leaves the field."""
 JOIN_TIMEOUT_S = 2.0
 POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
+AMBIGUOUS_SILENCE_S = 2.0
+"""Silence after a power off/on/reset payload that shows it was a 1-byte command awaiting an answer."""
 ERROR_ANSWER = b"\x6f\x00"
 PARAMS = ("fault", "latency", "attach_timeout")
 
@@ -94,7 +106,16 @@ class _Attachment:
 
     def _serve(self) -> None:
         try:
+            unanswered: bytes | None = None  # a power off/on/reset payload that may be a 1-byte command
             while not self.closed.is_set():
+                if unanswered is not None and not self._readable_within(AMBIGUOUS_SILENCE_S):
+                    log.warning("%s: vpcd waits for an answer to the 1-byte payload %s: it was a command, "
+                                "answered as one", self.slot.url, unanswered.hex().upper())
+                    answer = self._apdu(unanswered)
+                    if answer is None:
+                        break
+                    send_message(self.sock, answer)
+                unanswered = None
                 message = receive_message(self.sock)
                 self.greeted.set()
                 if message is None:
@@ -103,25 +124,27 @@ class _Attachment:
                     break
                 if not message:
                     continue
-                answer = self._control(message[0]) if len(message) == 1 else self._apdu(message)
-                if answer is None and len(message) != 1:
+                if len(message) == 1 and message[0] in (POWER_OFF, POWER_ON, RESET):
+                    self.device.reset()
+                    unanswered = message
+                    continue
+                if len(message) == 1 and message[0] == GET_ATR:
+                    send_message(self.sock, self.device.atr)
+                    continue
+                answer = self._apdu(message)  # a command, 1-byte ones included
+                if answer is None:
                     break
-                if answer is not None:
-                    send_message(self.sock, answer)
-        except OSError as exc:
+                send_message(self.sock, answer)
+        except (OSError, ValueError) as exc:  # ValueError: the socket was closed under select()
             if not self.closed.is_set():
                 log.info("%s: connection lost: %s", self.slot.url, exc)
         finally:
             self.close()
 
-    def _control(self, code: int) -> bytes | None:
-        if code == GET_ATR:
-            return self.device.atr
-        if code in (POWER_OFF, POWER_ON, RESET):
-            self.device.reset()
-        else:
-            log.warning("%s: unknown vpcd control code %02X ignored", self.slot.url, code)
-        return None
+    def _readable_within(self, seconds: float) -> bool:
+        """True when the next message starts arriving within ``seconds``."""
+        ready, _, _ = select.select([self.sock], [], [], seconds)
+        return bool(ready)
 
     def _apdu(self, apdu: bytes) -> bytes | None:
         self.apdus += 1
@@ -151,8 +174,9 @@ class _Attachment:
             answer = b"\x01"
         if self.slot.faults.latency_ms:
             time.sleep(self.slot.faults.latency_ms / 1000.0)
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s R-APDU %s", self.slot.url, _masked(answer))
+        if log.isEnabledFor(logging.INFO):  # lengths only: a NIR may span answers (the trace masks those)
+            log.info("%s R-APDU %d data bytes, SW %s", self.slot.url, max(len(answer) - 2, 0),
+                     answer[-2:].hex().upper() or "none")
         return answer
 
     def close(self) -> None:

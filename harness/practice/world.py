@@ -40,6 +40,7 @@ from harness.practice.scanner_input import PtyScanner
 from harness.rig import RigConfig
 from simulators.backend.client import BackendClient, Signer, open_backend
 from simulators.backend.process import ServerProcess
+from simulators.identity.france_identite import FranceIdentite
 from simulators.population.generator import generate_practitioners
 
 CONTROL_TIMEOUT_S = 10.0
@@ -57,20 +58,22 @@ class WorldError(ApcvError):
 
 @dataclass(frozen=True)
 class PhoneWallet:
-    """A phone of the bench: the card it carries, its device key and certificate."""
+    """A phone of the bench: the card it carries, its device key, certificate and card data."""
 
     name: str
     carries: Insured
     card_reference: str
     key: ec.EllipticCurvePrivateKey
     certificate: bytes
+    card_data: bytes
 
     def spec(self, variant: str | None = None, name: str | None = None) -> dict[str, Any]:
         """This phone as an entry of the devices file."""
         scalar = self.key.private_numbers().private_value
         return {"kind": "phone", "name": name or self.name, "insured": self.carries.to_dict(),
                 "card_reference": self.card_reference, "key_scalar": f"{scalar:x}",
-                "certificate": base64.b64encode(self.certificate).decode(), "variant": variant}
+                "certificate": base64.b64encode(self.certificate).decode(),
+                "card_data": base64.b64encode(self.card_data).decode(), "variant": variant}
 
 
 class PracticeWorld:
@@ -132,13 +135,20 @@ class PracticeWorld:
             self.backend.provision(self.operator, person)
         owners = {"parent": cast.parent, "co-parent": cast.co_parent, "grandparent": cast.grandparent}
         wallets: dict[str, PhoneWallet] = {}
+        proofs = FranceIdentite(self.config.seed)
         for name, owner in owners.items():
             key = key_from_scalar(seeded_scalar(f"practice-phone-{name}", self.config.seed))
-            done = self.backend.enrol(key, owner.identity.nir, "france_identite")
-            carries = cast.parent if name == "grandparent" else owner  # the parent's card, lent
-            reference = wallets["parent"].card_reference if name == "grandparent" else done["card_reference"]
-            wallets[name] = PhoneWallet(name, carries, reference, key,
-                                        base64.b64decode(done["device_certificate"]))
+            done = self.backend.enrol(key, owner.identity.nir, "france_identite",
+                                      identity_assertion=proofs.prove(owner.identity.nir, key.public_key()))
+            certificate = base64.b64decode(done["device_certificate"])
+            if name == "grandparent":  # the parent's card, lent: signed by the insurer for this phone's key
+                # (with every child, in the card's order, so the lapsed delegation is the backend's to refuse)
+                reference = wallets["parent"].card_reference
+                card = self.insurer.issue_card_data(cast.parent, reference, key.public_key()).to_bytes()
+                wallets[name] = PhoneWallet(name, cast.parent, reference, key, certificate, card)
+            else:
+                wallets[name] = PhoneWallet(name, owner, done["card_reference"], key, certificate,
+                                            base64.b64decode(done["card_data"]))
         now = time.time()
         parent_key = wallets["parent"].key
         children = cast.parent.beneficiaries

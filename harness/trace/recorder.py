@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from apcv.clock import Clock, WallClock
 from harness.trace.events import EventKind, TraceEvent, micros
 from harness.trace.files import TraceFiles
 from harness.trace.pcapng import write_pcapng
-from harness.trace.redact import redact_nirs
+from harness.trace.redact import ResponseStream, redact_nirs
+
+RECENT_RESPONSES = 16
+"""Responses remembered for masking a NIR that continues in a later one (a NIR spans at most 15)."""
 
 
 class TraceRecorder:
     """Records field changes, APDUs and notes, timestamped by ``clock`` to the microsecond.
 
     With ``redact`` (the default) every payload and note has its NIRs masked before it
-    is stored, so nothing written later can leak one. ``link`` is the URL of the link
+    is stored, so nothing written later can leak one; response data is masked as one stream
+    per field session, so a NIR split across responses by a small ``Le`` (READ BINARY
+    pieces, GET RESPONSE chaining) is masked in both. ``link`` is the URL of the link
     the events travel on; it may be changed between events.
     """
 
@@ -27,9 +33,14 @@ class TraceRecorder:
         self.events: list[TraceEvent] = []
         self.attachments: dict[str, bytes] = {}
         """Files kept with the trace (a failed scan's captured frame), by file suffix."""
+        self._responses = ResponseStream()
+        self._recent_responses: dict[int, TraceEvent] = {}  # the last responses fed to the stream, by number
+        self._fed = 0
 
     def field(self, on: bool, detail: str = "") -> TraceEvent:
         """Record the reader switching its RF field on or off (``detail``: why, e.g. a tap)."""
+        self._responses.reset()
+        self._recent_responses, self._fed = {}, 0
         return self._record("field_on" if on else "field_off", detail=detail)
 
     def command(self, apdu: bytes) -> TraceEvent:
@@ -38,7 +49,30 @@ class TraceRecorder:
 
     def response(self, rapdu: bytes) -> TraceEvent:
         """Record a response APDU (data and status word) from the card to the reader."""
-        return self._record("response", data=rapdu)
+        if not self.redact or len(rapdu) <= 2:
+            return self._record("response", data=rapdu)
+        data, earlier = self._responses.feed(bytes(rapdu[:-2]))
+        for number, positions in earlier.items():
+            self._mask_earlier(number, positions)
+        event = self._record("response", data=data + bytes(rapdu[-2:]))
+        self._recent_responses[self._fed] = event
+        self._recent_responses.pop(self._fed - RECENT_RESPONSES, None)
+        self._fed += 1
+        return event
+
+    def _mask_earlier(self, number: int, positions: list[int]) -> None:
+        """Mask bytes of an earlier response of the session, if it is still among the recorded events."""
+        event = self._recent_responses.get(number)
+        if event is None:
+            return
+        last = len(self.events) - 1
+        for index in range(last, max(last - 4 * RECENT_RESPONSES, -1), -1):
+            if self.events[index] is event:
+                data = bytearray(event.data)
+                for position in positions:
+                    data[position] = ord("*")
+                self.events[index] = self._recent_responses[number] = replace(event, data=bytes(data))
+                return
 
     def note(self, text: str) -> TraceEvent:
         """Record free text: a fault injected, an error, a reset, link information."""

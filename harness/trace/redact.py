@@ -1,56 +1,57 @@
-"""Masking of NIRs (French social security numbers) in payloads, logs and reports.
+"""NIR masking in traces, including NIRs split across response APDUs.
 
-A NIR is 15 ASCII characters: sex ``1``, ``2``, ``7`` or ``8``, two digits of year,
-two of month, a department (two digits, or ``2A``/``2B`` for Corsica), three digits of
-commune, three of order number, and a two-digit key
-``97 - (first 13 as a number mod 97)``, with ``2A`` read as ``19`` and ``2B`` as ``18``.
-A run counts only if its key is right and it is not part of a longer digit run; it
-keeps its first 5 characters and the rest become ``*``, so lengths (in APDUs, CBOR)
-never change.
+Each payload is masked on its own (:func:`apcv.redact.redact_nirs`), but a reader with a small
+``Le`` receives a file or a presentation in pieces (READ BINARY at successive offsets, 61XX
+and GET RESPONSE), and a NIR can straddle two pieces, neither holding a whole one.
+:class:`ResponseStream` follows the response data of one session as the card sent it, joined
+end to end, finds NIRs in the joined data and says which bytes of which earlier response
+to mask as well.
 """
 
 from __future__ import annotations
 
-import re
-from typing import overload
+from apcv.redact import KEPT, NIR_SHAPE_BYTES, is_nir, nir_key, redact_nirs
 
-KEPT = 5
-"""Characters of a NIR left readable: sex, year and month of birth."""
+__all__ = ["ResponseStream", "is_nir", "nir_key", "redact_nirs"]
 
-_SHAPE = r"(?<![0-9])[1278][0-9]{4}(?:[0-9]{2}|2[ABab])[0-9]{8}(?![0-9])"
-_TEXT_NIR = re.compile(_SHAPE)
-_BYTES_NIR = re.compile(_SHAPE.encode("ascii"))
-_CORSICA = {"2A": "19", "2B": "18"}
+NIR_LENGTH = 15
+_CONTEXT = NIR_LENGTH  # bytes kept from earlier responses: a NIR's first 14 plus the byte before it
 
 
-def nir_key(first13: str) -> int:
-    """The control key of a NIR from its first 13 characters (``2A``/``2B`` allowed)."""
-    department = first13[5:7].upper()
-    digits = first13[:5] + _CORSICA.get(department, department) + first13[7:]
-    return 97 - int(digits) % 97
+class ResponseStream:
+    """The response data of one session, to mask NIRs whatever the ``Le`` cut them into.
 
+    Feed each response's data (status word excluded): :meth:`feed` returns the masked data and
+    the byte positions to mask in earlier responses of the session, as ``{n: [positions]}``
+    where ``n`` counts the responses fed since the last :meth:`reset` (0 for the first).
+    """
 
-def is_nir(candidate: str) -> bool:
-    """True if ``candidate`` has the shape of a NIR and a correct key."""
-    if _TEXT_NIR.fullmatch(candidate) is None:
-        return False
-    return nir_key(candidate[:13]) == int(candidate[13:])
+    def __init__(self) -> None:
+        self._tail: list[tuple[int, int, int]] = []  # (response number, position, byte) of the last bytes
+        self._fed = 0
 
+    def reset(self) -> None:
+        """A new session: nothing before this point joins what comes next."""
+        self._tail = []
+        self._fed = 0
 
-def _masked(found: str) -> str:
-    return found[:KEPT] + "*" * (len(found) - KEPT) if is_nir(found) else found
-
-
-@overload
-def redact_nirs(data: bytes) -> bytes: ...
-
-
-@overload
-def redact_nirs(data: str) -> str: ...
-
-
-def redact_nirs(data: bytes | str) -> bytes | str:
-    """``data`` with every valid NIR masked after its first 5 characters, same length."""
-    if isinstance(data, str):
-        return _TEXT_NIR.sub(lambda m: _masked(m.group()), data)
-    return _BYTES_NIR.sub(lambda m: _masked(m.group().decode("ascii")).encode("ascii"), bytes(data))
+    def feed(self, data: bytes) -> tuple[bytes, dict[int, list[int]]]:
+        """Mask ``data`` (and report what to mask before it) as the continuation of the stream."""
+        ident, self._fed = self._fed, self._fed + 1
+        joined = bytes(b for _, _, b in self._tail) + data
+        start = len(self._tail)
+        out = bytearray(data)
+        earlier: dict[int, list[int]] = {}
+        for match in NIR_SHAPE_BYTES.finditer(joined):
+            if match.end() <= start or not is_nir(match.group().decode("ascii")):
+                continue  # wholly in earlier data: masked when it was fed
+            for at in range(match.start() + KEPT, match.end()):
+                if at >= start:
+                    out[at - start] = ord("*")
+                else:
+                    ident_before, position, _ = self._tail[at]
+                    earlier.setdefault(ident_before, []).append(position)
+        keep = data[-_CONTEXT:]
+        base = len(data) - len(keep)
+        self._tail = (self._tail + [(ident, base + i, b) for i, b in enumerate(keep)])[-_CONTEXT:]
+        return bytes(out), earlier

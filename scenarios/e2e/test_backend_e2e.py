@@ -11,7 +11,9 @@ from apcv.clock import FrozenClock
 from harness.bench import Bench
 from harness.rig import RigConfig
 from simulators.backend.client import BackendClient, BackendRefused, Signer, open_backend
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.receipts import ReceiptStore
+from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
 
 WEEK_AND_A_SECOND = 7 * 24 * 3600 + 1
@@ -48,8 +50,11 @@ def test_tap_verify_claim_receipt_and_expiry(frozen_bench, insurer_backend: Back
     doctor = Signer.practitioner(next(iter(generate_practitioners(1, bench.config.seed))).rpps,
                                  bench.config.seed)
     insurer_backend.provision(Signer.operator(seed=bench.config.seed), insured)
-    activation = insurer_backend.enrol(phone.wallet.device_key, insured.identity.nir, "france_identite")
+    key = phone.wallet.device_key
+    proof = FranceIdentite(bench.config.seed, clock).prove(insured.identity.nir, key.public_key())
+    activation = insurer_backend.enrol(key, insured.identity.nir, "france_identite", identity_assertion=proof)
     assert activation["status"] == "active"
+    phone.install(Wallet.from_activation(insured, key, activation))
     store = ReceiptStore()
 
     phone.lock.lock()

@@ -5,7 +5,6 @@ On any rig with a scanner the scanned text must be an R1 QR token; with a simula
 that verifies against the insurer root and names the phone's card.
 """
 
-import base64
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from harness.bench import Bench
 from harness.links.scanner_base import ScanTimeout
 from harness.rig import RigConfig
 from simulators.backend.client import BackendClient, BackendRefused, Signer, open_backend
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
@@ -71,12 +71,13 @@ def qr_desk(rig: RigConfig,
 
 
 def activated_phone(bench: Bench, backend: BackendClient, clock: FrozenClock) -> Phone:
-    """The rig's phone as activated at the backend (its card reference and device certificate)."""
+    """The rig's phone as activated at the backend (its card reference, certificate and card data)."""
     wallet = bench.require("phone").wallet
-    done = backend.enrol(wallet.device_key, wallet.insured.identity.nir, "france_identite")
+    nir, key = wallet.insured.identity.nir, wallet.device_key
+    proof = FranceIdentite(bench.config.seed, clock).prove(nir, key.public_key())
+    done = backend.enrol(key, nir, "france_identite", identity_assertion=proof)
     assert done["status"] == "active"
-    return Phone(Wallet(wallet.insured, done["card_reference"], wallet.device_key,
-                        base64.b64decode(done["device_certificate"])), clock=clock)
+    return Phone(Wallet.from_activation(wallet.insured, key, done), clock=clock)
 
 
 @pytest.mark.requirement("APCV-QR-003", "APCV-QR-004", "APCV-QR-006", "APCV-QR-008")

@@ -17,10 +17,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.people import Insured
 from apcv.profile.r1.credentials import key_from_scalar
+from apcv.profile.r1.issuer_signed import IssuerSigned
 from scenarios.load.errors import LoadError
 from simulators.phone.wallet import Wallet
 
 FORMAT = "apcv-load-material/1"
+
+
+def _card_data(wallet: Wallet) -> bytes:
+    if wallet.card_data is None:
+        raise LoadError(f"the wallet of card {wallet.card_reference} holds no card data to present over NFC")
+    return wallet.card_data.to_bytes()
 
 
 def _scalar(key: ec.EllipticCurvePrivateKey) -> str:
@@ -93,7 +100,8 @@ class Material:
         return {"format": FORMAT, "slot": self.slot, "made_at": self.made_at,
                 "wallets": [{"insured": w.insured.to_dict(), "card_reference": w.card_reference,
                              "device_key": _scalar(w.device_key),
-                             "certificate": base64.b64encode(w.device_certificate_der).decode()}
+                             "certificate": base64.b64encode(w.device_certificate_der or b"").decode(),
+                             "card_data": base64.b64encode(_card_data(w)).decode()}
                             for w in self.wallets],
                 "nfc": [t.to_json() for t in self.nfc], "qr": [t.to_json() for t in self.qr],
                 "enrolments": [e.to_json() for e in self.enrolments], "delegates": self.delegates}
@@ -102,7 +110,8 @@ class Material:
     def from_json(cls, data: dict) -> Material:
         """From :meth:`to_json`."""
         wallets = [Wallet(Insured.from_dict(w["insured"]), w["card_reference"],
-                          key_from_scalar(int(w["device_key"], 16)), base64.b64decode(w["certificate"]))
+                          key_from_scalar(int(w["device_key"], 16)), base64.b64decode(w["certificate"]),
+                          IssuerSigned.from_bytes(base64.b64decode(w["card_data"])))
                    for w in data["wallets"]]
         return cls(int(data["slot"]), float(data["made_at"]), wallets,
                    [Token.from_json(t) for t in data["nfc"]], [Token.from_json(t) for t in data["qr"]],

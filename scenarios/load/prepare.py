@@ -7,7 +7,6 @@ fly, and the summary counts it.
 
 from __future__ import annotations
 
-import base64
 import math
 import random
 import time
@@ -19,10 +18,11 @@ from apcv.nir import mask_nir
 from apcv.people import Insured
 from scenarios.load.errors import LoadError
 from scenarios.load.material import Enrolment, Material
-from scenarios.load.mint import QR_WINDOW_S, mint_nfc_batch, mint_qr_windows
+from scenarios.load.mint import QR_WINDOW_S, mint_nfc_windows, mint_qr_windows
 from scenarios.load.plan import LoadPlan
 from scenarios.load.shapes import user_seconds
 from simulators.backend.client import BackendClient, BackendLinkError, BackendRefused
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.wallet import Wallet
 
 WALLETS_PER_SLOT = 8
@@ -31,8 +31,6 @@ DELEGATES = 8
 MARGIN = 1.25
 START_SLACK_S = 180.0
 """Time allowed between minting and the start of the timed phase (tokens stay valid through it)."""
-NFC_SLACK_S = 900
-"""NFC presentations stay valid this long after the run's planned end."""
 MAX_TOKENS_PER_SLOT = 200_000
 MAX_ENROLMENTS_PER_SLOT = 50_000
 
@@ -46,9 +44,9 @@ def people_needed(slots: int) -> int:
 class Needs:
     """What one slot should have ready."""
 
-    nfc: int
+    nfc_per_window: int
     qr_per_window: int
-    qr_windows: int
+    windows: int
     enrolments: int
 
 
@@ -59,34 +57,34 @@ def material_needs(plan: LoadPlan, slots: int) -> Needs:
     def journeys_per_s(kind: str, users: float) -> float:
         return users * plan.user_share(kind) / plan.users[kind].pace_s / slots if kind in plan.users else 0.0
 
-    practice = journeys_per_s("practice", user_seconds(shape))
+    peak = journeys_per_s("practice", shape.peak_users)
     qr_share = plan.mix.qr_share
-    nfc = math.ceil(practice * (1 - qr_share) * MARGIN) + 10
-    peak_qr = journeys_per_s("practice", shape.peak_users) * qr_share
     windows = math.ceil((shape.duration_s + START_SLACK_S) / QR_WINDOW_S)
-    per_window = math.ceil(peak_qr * QR_WINDOW_S * MARGIN) + 5
-    if nfc + per_window * windows > MAX_TOKENS_PER_SLOT:  # the rest is minted on the fly
-        nfc = min(nfc, MAX_TOKENS_PER_SLOT // 2)
-        per_window = max(5, (MAX_TOKENS_PER_SLOT - nfc) // windows)
+    nfc_per_window = math.ceil(peak * (1 - qr_share) * QR_WINDOW_S * MARGIN) + 5
+    per_window = math.ceil(peak * qr_share * QR_WINDOW_S * MARGIN) + 5
+    if (nfc_per_window + per_window) * windows > MAX_TOKENS_PER_SLOT:  # the rest is minted on the fly
+        nfc_per_window = max(5, MAX_TOKENS_PER_SLOT // 2 // windows)
+        per_window = max(5, (MAX_TOKENS_PER_SLOT - nfc_per_window * windows) // windows)
     enrolments = min(MAX_ENROLMENTS_PER_SLOT, math.ceil(journeys_per_s("activation", user_seconds(shape))
                                                         * MARGIN) + 10)
-    return Needs(nfc, per_window, windows, enrolments)
+    return Needs(nfc_per_window, per_window, windows, enrolments)
 
 
-def activate_wallet(client: BackendClient, insured: Insured) -> Wallet:
+def activate_wallet(client: BackendClient, insured: Insured, provider: FranceIdentite) -> Wallet:
     """Activate the app for ``insured`` on a new device key (France Identité proof): the wallet."""
     key = ec.generate_private_key(ec.SECP256R1())
     try:
-        answer = client.enrol(key, insured.identity.nir, "france_identite")
+        answer = client.enrol(key, insured.identity.nir, "france_identite",
+                              identity_assertion=provider.prove(insured.identity.nir, key.public_key()))
     except BackendRefused as exc:
         raise LoadError(f"the target refused to activate a wallet for {mask_nir(insured.identity.nir)} "
                         f"({exc.status} {exc.code}): {exc.detail}") from None
     except BackendLinkError as exc:
         raise LoadError(str(exc)) from None
-    if answer.get("status") != "active" or not answer.get("device_certificate"):
+    if answer.get("status") != "active" or not answer.get("card_data"):
         raise LoadError(f"the target did not activate the wallet of {mask_nir(insured.identity.nir)} at once "
                         f"(status {answer.get('status')!r}) although its proof was France Identité")
-    return Wallet(insured, answer["card_reference"], key, base64.b64decode(answer["device_certificate"]))
+    return Wallet.from_activation(insured, key, answer)
 
 
 def enrolment_keys(enrollees: list[Insured], count: int, video_share: float,
@@ -102,11 +100,11 @@ def prepare_slot(client: BackendClient, plan: LoadPlan, slot: int, people: list[
                  delegates: list[str], needs: Needs, rng: random.Random) -> Material:
     """Activate the slot's wallets on the target, then mint its tokens and keys."""
     holders, enrollees = people[:WALLETS_PER_SLOT], people[WALLETS_PER_SLOT:]
-    wallets = [activate_wallet(client, insured) for insured in holders]
+    provider = FranceIdentite(plan.seed)  # the provider the target trusts: its seed's
+    wallets = [activate_wallet(client, insured, provider) for insured in holders]
     now = time.time()
-    lifetime = int(plan.shape.duration_s + START_SLACK_S + NFC_SLACK_S)
-    nfc = mint_nfc_batch(wallets, needs.nfc, now, lifetime, rng)
-    qr = mint_qr_windows(wallets, needs.qr_per_window, needs.qr_windows, now, rng)
+    nfc = mint_nfc_windows(wallets, needs.nfc_per_window, needs.windows, now, rng)
+    qr = mint_qr_windows(wallets, needs.qr_per_window, needs.windows, now, rng)
     enrolments = enrolment_keys(enrollees, needs.enrolments, plan.mix.video_share, rng)
     return Material(slot, now, wallets, nfc, qr, enrolments, delegates)
 

@@ -12,7 +12,6 @@ from collections import Counter, deque
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from apcv.profile.r1.constants import PRESENTATION_LIFETIME_S
 from scenarios.load.material import Enrolment, Material, Token
 from scenarios.load.mint import mint_nfc, mint_qr
 
@@ -35,27 +34,34 @@ class Supply:
         self.minted_during_run: Counter[str] = Counter()
 
     def presentation(self, now: float) -> Token:
-        """An unused NFC presentation valid now."""
-        while self._nfc:
-            token = self._nfc.popleft()
-            if token.not_after > now + EXPIRY_MARGIN_S:
-                return token
+        """An unused NFC presentation of the window of now."""
+        token = self._take(self._nfc, now)
+        if token is not None:
+            return token
         self.minted_during_run["nfc"] += 1
-        return mint_nfc(self.wallets, self._rng.randrange(len(self.wallets)), now, PRESENTATION_LIFETIME_S,
-                        self._rng)
+        return mint_nfc(self.wallets, self._rng.randrange(len(self.wallets)), now, self._rng)
 
     def qr_token(self, now: float) -> Token:
         """An unused QR token of the window of now."""
-        while self._qr:
-            token = self._qr[0]
-            if token.not_after <= now + EXPIRY_MARGIN_S:
-                self._qr.popleft()  # its window went by (the run used fewer than prepared)
-                continue
-            if token.not_before > now:
-                break  # the next window's tokens: this window's are used up
-            return self._qr.popleft()
+        token = self._take(self._qr, now)
+        if token is not None:
+            return token
         self.minted_during_run["qr"] += 1
         return mint_qr(self.wallets, self._rng.randrange(len(self.wallets)), now, self._rng)
+
+    @staticmethod
+    def _take(tokens: deque[Token], now: float) -> Token | None:
+        """The next token of the window of now, dropping those whose window went by; None when
+        this window's are used up."""
+        while tokens:
+            token = tokens[0]
+            if token.not_after <= now + EXPIRY_MARGIN_S:
+                tokens.popleft()  # its window went by (the run used fewer than prepared)
+                continue
+            if token.not_before > now:
+                return None  # the next window's tokens: this window's are used up
+            return tokens.popleft()
+        return None
 
     def enrolment(self, video_share: float) -> Enrolment:
         """A device key never enrolled, for one of the slot's enrollees."""

@@ -2,13 +2,13 @@
 
 Every patient is the next person of one seeded synthetic population. An operator registers
 them at the backend (so rights lookups find them); an apCV user's phone is activated there
-too (enrolment signed with the device key, proof by France Identité) and its wallet holds
-the device certificate the backend issued.
+too (enrolment signed with the device key, proof by an assertion of the simulated France
+Identité provider) and its wallet holds the device certificate and the card data the backend
+issued.
 """
 
 from __future__ import annotations
 
-import base64
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from apcv.seeded_keys import seeded_scalar
 from scenarios.models.errors import ModelError
 from simulators.backend.client import BackendClient, BackendRefused, Signer
 from simulators.card.card import VitaleCard
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.phone import Phone
 from simulators.phone.unlock import UnlockPolicy
 from simulators.phone.wallet import Wallet
@@ -57,6 +58,7 @@ class People:
         self.insurer = insurer
         self.clock = clock
         self.seed = seed
+        self.france_identite = FranceIdentite(seed, clock)
         self.operator = Signer.operator(seed=seed)
         self._people: Iterator[tuple[int, Insured]] = enumerate(generate_population(sys.maxsize, seed))
 
@@ -81,15 +83,18 @@ class People:
 
     def activate_elsewhere(self, patient: Patient) -> None:
         """The person activates the apCV on another phone: the backend revokes the one they carry."""
-        self.backend.enrol(self._device_key("replacement", patient), patient.nir, "france_identite")
+        self._enrol(self._device_key("replacement", patient), patient)
+
+    def _enrol(self, key: ec.EllipticCurvePrivateKey, patient: Patient) -> dict:
+        proof = self.france_identite.prove(patient.nir, key.public_key())
+        return self.backend.enrol(key, patient.nir, "france_identite", identity_assertion=proof)
 
     def _activate(self, patient: Patient) -> Phone:
         key = self._device_key("phone", patient)
-        answer = self.backend.enrol(key, patient.nir, "france_identite")
-        if answer.get("status") != "active" or not answer.get("device_certificate"):
-            raise ModelError(f"the backend left an activation {answer.get('status')!r}, with no certificate")
-        wallet = Wallet(patient.insured, answer["card_reference"], key,
-                        base64.b64decode(answer["device_certificate"]))
+        answer = self._enrol(key, patient)
+        if answer.get("status") != "active" or not answer.get("card_data"):
+            raise ModelError(f"the backend left an activation {answer.get('status')!r}, with no card data")
+        wallet = Wallet.from_activation(patient.insured, key, answer)
         return Phone(wallet, clock=self.clock, unlock_policy=UnlockPolicy(biometric_failure_rate=0.0),
                      seed=patient.number)
 

@@ -18,6 +18,9 @@ from scenarios.models.erlang import check_mmc, mean_wait_in_queue
 from scenarios.models.errors import ModelError
 from scenarios.models.stats import Estimate, batch_means
 
+MAX_CUSTOMERS = 5_000_000
+"""Customers one run may simulate (about 1 GB of memory, two minutes)."""
+
 
 @dataclass(frozen=True)
 class MmcResult:
@@ -60,6 +63,9 @@ def simulate_mmc(arrival_rate: float, service_rate: float, servers: int,
     check_mmc(arrival_rate, service_rate, servers)
     if customers < 1000:
         raise ModelError(f"customers must be at least 1000 for a meaningful estimate (got {customers})")
+    if customers > MAX_CUSTOMERS:
+        raise ModelError(f"customers must be at most {MAX_CUSTOMERS:,} (got {customers:,}): each takes about "
+                         "200 bytes of memory while the queue runs")
     rng = np.random.default_rng(seed)
     gaps = rng.exponential(1 / arrival_rate, customers)
     services = rng.exponential(1 / service_rate, customers)

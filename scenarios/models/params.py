@@ -7,16 +7,20 @@ names the key.
 from __future__ import annotations
 
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from apcv.input_files import load_yaml, read_text
 from scenarios.models.distributions import Duration
 from scenarios.models.errors import ModelError
 
 PARAMS_DIR = files("scenarios.models") / "params"
+MAX_PARAMS_BYTES = 256 * 1024
+"""Parameter files are a page or two of YAML; larger ones are refused unread."""
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -136,15 +140,17 @@ def parse_scenario(data: object, source: str = "parameters") -> GpScenario | Wal
 def load_scenario(name_or_path: str) -> GpScenario | WalkInScenario:
     """A built-in scenario by name (gp, pharmacy, hospital) or a YAML file by path.
 
-    Without an ``identification`` block, the file gets ``params/identification.yaml``.
+    A file of the user's must be a regular file of at most :data:`MAX_PARAMS_BYTES`, its
+    YAML without aliases. Without an ``identification`` block, the file gets
+    ``params/identification.yaml``.
     """
-    path = PARAMS_DIR / f"{name_or_path}.yaml" if name_or_path in BUILTIN else Path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ModelError(f"cannot read scenario file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if name_or_path in BUILTIN:
+        path: Path | Traversable = PARAMS_DIR / f"{name_or_path}.yaml"
+        text = path.read_text(encoding="utf-8")
+    else:
+        path = Path(name_or_path)
+        text = read_text(path, limit=MAX_PARAMS_BYTES, what="scenario file", error=ModelError)
+    data = load_yaml(text, str(path), ModelError)
     if isinstance(data, dict) and "identification" not in data:
         data = {**data, "identification": _default_identification()}
     return parse_scenario(data, str(path))

@@ -12,6 +12,10 @@ from scenarios.models.params import GpScenario, WalkInScenario
 from scenarios.models.replications import MixSummary, Replication, run_replication, summarise
 
 DASK_CONNECT_TIMEOUT = "5s"
+MAX_DAYS = 366
+MAX_REPLICATIONS = 1000
+"""Bounds that keep a run's memory and time finite (each replication's results are kept)."""
+MAX_WORKERS = 64
 
 
 def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days: int, replications: int,
@@ -26,6 +30,11 @@ def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days:
     """
     if days < 1 or replications < 1:
         raise ModelError(f"days and replications must be at least 1 (got {days} and {replications})")
+    if days > MAX_DAYS or replications > MAX_REPLICATIONS:
+        raise ModelError(f"days and replications must be at most {MAX_DAYS} and {MAX_REPLICATIONS} "
+                         f"(got {days} and {replications})")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ModelError(f"workers must be 1 to {MAX_WORKERS} (got {workers})")
     tasks = [(index, mix, rep) for index, mix in enumerate(mixes) for rep in range(replications)]
     done: dict[int, list[Replication]] = {index: [] for index in range(len(mixes))}
     tick = progress or (lambda: None)

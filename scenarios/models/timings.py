@@ -12,19 +12,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from apcv.input_files import read_text
 from scenarios.models.distributions import Empirical
 from scenarios.models.errors import ModelError
 
+MAX_TIMINGS_BYTES = 32 * 1024 * 1024
+"""A trace of several thousand presentations; larger files are refused unread."""
 PROPERTY_METHODS = {"card_read_ms": "card", "qr_read_ms": "qr", "nfc_read_ms": "nfc", "total_ms": "nfc"}
 
 
 def load_timings(path: str | Path) -> dict[str, Empirical]:
-    """Read times in seconds by method, from a trace (``.jsonl``) or a ``results.json``."""
+    """Read times in seconds by method, from a trace (``.jsonl``) or a ``results.json``.
+
+    Only a regular file of at most :data:`MAX_TIMINGS_BYTES` is read.
+    """
     source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"cannot read timing file {source}: {exc}") from None
+    text = read_text(source, limit=MAX_TIMINGS_BYTES, what="timing file", error=ModelError)
     document = _whole_document(text, source)
     samples = _from_trace(text, source) if document is None else _from_results(document, source)
     if not any(samples.values()):

@@ -25,7 +25,7 @@ from simulators.backend import (
 )
 from simulators.backend.audit import AuditLog, AuditMiddleware
 from simulators.backend.context import BackendContext
-from simulators.backend.errors import BodySizeLimit, install_error_handlers
+from simulators.backend.errors import BodyLimits, install_error_handlers
 from simulators.backend.faults import InjectedOutages, fault_file_from_environment
 from simulators.backend.seeding import seed_directory
 from simulators.backend.service_clock import DatabaseOffsetClock
@@ -83,7 +83,7 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, var
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodyLimits)
     if audit:
         app.add_middleware(AuditMiddleware, log=app.state.audit, now=app.state.backend.now)
     return app

@@ -3,7 +3,10 @@
 Callers: practitioners (``rpps:``) and review operators (``operator:``) from the
 directory the service holds, and devices (``device:``) whose key was enrolled at
 activation. Missing or malformed signature headers get 401; a signature that does not
-verify, a stale timestamp, an unknown key or a caller of the wrong kind get 403.
+verify, a stale timestamp, an unknown key or a caller of the wrong kind get 403. Once a
+signature verifies, its nonce is spent in the database until the request's timestamp leaves
+the acceptance window: the same signed request again gets 409 ``request_replayed``, on any
+worker.
 """
 
 from __future__ import annotations
@@ -23,11 +26,18 @@ from simulators.backend.context import BackendContext
 from simulators.backend.errors import ApiError
 from simulators.backend.signing import (
     KEY_ID_HEADER,
+    NONCE_HEADER,
+    NONCE_PATTERN,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     TIMESTAMP_WINDOW_S,
     signed_bytes,
 )
+
+NONCE_PURGE_EVERY_S = 30.0
+"""How often one worker deletes the nonces that can no longer be replayed."""
+MAX_SIGNATURE_HEADER = 200
+"""A DER ECDSA P-256 signature is at most 72 bytes: 96 base64 characters."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class SignedRequest:
     key_id: str
     signature: bytes
     message: bytes
+    nonce: str
+    timestamp: int
 
 
 @lru_cache(maxsize=65536)
@@ -61,29 +73,34 @@ def _public_key(der: bytes) -> ec.EllipticCurvePublicKey:
 
 
 async def read_signed(request: Request, ctx: BackendContext) -> SignedRequest:
-    """Parse the signature headers and check the timestamp window; 401 when absent."""
-    key_id = request.headers.get(KEY_ID_HEADER)
-    stamp = request.headers.get(TIMESTAMP_HEADER)
-    signature = request.headers.get(SIGNATURE_HEADER)
-    missing = [h for h, v in ((KEY_ID_HEADER, key_id), (TIMESTAMP_HEADER, stamp),
-                              (SIGNATURE_HEADER, signature)) if not v]
+    """Parse the signature headers and check the timestamp window; 401 when absent or malformed."""
+    headers = request.headers
+    values = {h: headers.get(h) for h in (KEY_ID_HEADER, TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER)}
+    missing = [h for h, v in values.items() if not v]
     if missing:
         raise ApiError(401, "unsigned", f"request is not signed: missing header {', '.join(missing)}")
-    assert key_id is not None and stamp is not None and signature is not None
-    if not stamp.isdigit() or len(stamp) > 12:
-        raise ApiError(401, "bad_timestamp", f"{TIMESTAMP_HEADER} must be POSIX seconds, got {stamp[:20]!r}")
+    key_id, stamp, nonce, signature = (str(v) for v in values.values())
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
+        raise ApiError(401, "bad_timestamp",
+                       f"{TIMESTAMP_HEADER} must be POSIX seconds (ASCII digits), got {stamp[:20]!r}")
+    if not NONCE_PATTERN.fullmatch(nonce):
+        raise ApiError(401, "bad_nonce",
+                       f"{NONCE_HEADER} must be 32 lowercase hex digits, got {nonce[:40]!r}")
     skew = int(stamp) - ctx.now()
     if abs(skew) > TIMESTAMP_WINDOW_S:
         raise ApiError(403, "stale_timestamp",
                        f"request timestamp is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
                        f"the service clock (window {TIMESTAMP_WINDOW_S} s)")
+    if len(signature) > MAX_SIGNATURE_HEADER:
+        raise ApiError(401, "bad_signature_encoding", f"{SIGNATURE_HEADER} is longer than a P-256 signature")
     try:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(401, "bad_signature_encoding", f"{SIGNATURE_HEADER} is not base64") from None
     target = request_target(request)
     body = await request.body()
-    return SignedRequest(key_id, raw, signed_bytes(request.method, target, int(stamp), body))
+    return SignedRequest(key_id, raw, signed_bytes(request.method, target, int(stamp), nonce, body), nonce,
+                         int(stamp))
 
 
 def request_target(request: Request) -> str:
@@ -94,12 +111,29 @@ def request_target(request: Request) -> str:
     return (raw_path + (b"?" + query if query else b"")).decode("latin-1")
 
 
-def check_signature(signed: SignedRequest, public_key_der: bytes) -> None:
-    """403 unless ``signed`` verifies with the key."""
+def check_signature(signed: SignedRequest, public_key_der: bytes, ctx: BackendContext) -> None:
+    """403 unless ``signed`` verifies with the key; then spend its nonce (409 for a replay)."""
     try:
         _public_key(public_key_der).verify(signed.signature, signed.message, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError):
-        raise ApiError(403, "bad_signature", f"signature does not verify for key {signed.key_id}") from None
+        raise ApiError(403, "bad_signature",
+                       f"signature does not verify for key {signed.key_id[:80]}") from None
+    spend_nonce(ctx, signed)
+
+
+def spend_nonce(ctx: BackendContext, signed: SignedRequest) -> None:
+    """Remember the request's nonce until its timestamp leaves the window; 409 if already seen."""
+    if not ctx.policy.nonces_spent:
+        return  # a faulty variant: replays pass
+    now = ctx.now()
+    with ctx.hot.connection() as conn:
+        if not conn.spend_nonce(bytes.fromhex(signed.nonce), signed.timestamp + TIMESTAMP_WINDOW_S):
+            raise ApiError(409, "request_replayed",
+                           f"this signed request was already received (nonce {signed.nonce}); sign each "
+                           "request anew")
+        if now >= ctx.nonces_purged_at + NONCE_PURGE_EVERY_S:
+            ctx.nonces_purged_at = now
+            conn.purge_nonces(now - TIMESTAMP_WINDOW_S)
 
 
 async def authenticate(request: Request) -> Caller:
@@ -115,16 +149,15 @@ async def authenticate(request: Request) -> Caller:
         if principal is None:
             raise ApiError(403, "unknown_key", f"key {signed.key_id[:80]} is not in the directory")
         public_key, role = principal
-        check_signature(signed, public_key)
+        check_signature(signed, public_key, ctx)
         return Caller(role, ident)
     if kind == "device":
         with ctx.hot.connection() as conn:
             device = conn.device(ident)
         if device is None:
-            raise ApiError(403, "unknown_key", f"device {ident[:40]} was never enrolled")
-        public_key, nir, status = device
-        check_signature(signed, public_key)
-        return Caller("device", ident, nir, status)
+            raise ApiError(403, "unknown_key", f"device {ident[:40]!r} was never enrolled")
+        check_signature(signed, device.public_key, ctx)
+        return Caller("device", ident, device.nir, device.status)
     raise ApiError(401, "bad_key_id", f"{KEY_ID_HEADER} must start with rpps:, operator: or device:")
 
 

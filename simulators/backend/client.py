@@ -11,6 +11,7 @@ import base64
 import json
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from apcv.clock import Clock, WallClock
 from apcv.errors import ApcvError
 from apcv.people import Insured
 from simulators.backend.signing import (
+    IDEMPOTENCY_HEADER,
     device_key_id,
     operator_key,
     practitioner_key,
@@ -71,10 +73,14 @@ class Signer:
 
 
 def build_request(http: httpx.Client | httpx.AsyncClient, method: str, path: str, body: Any = None,
-                  signer: Signer | None = None, now: float = 0.0) -> httpx.Request:
-    """A JSON request to the backend for ``http`` (sync or async), signed by ``signer`` at ``now``."""
+                  signer: Signer | None = None, now: float = 0.0,
+                  headers: dict[str, str] | None = None) -> httpx.Request:
+    """A JSON request to the backend for ``http`` (sync or async), signed by ``signer`` at ``now``
+    (with a new nonce), with any extra ``headers`` (e.g. ``Idempotency-Key``)."""
     content = b"" if body is None else json.dumps(body).encode()
-    headers = {"content-type": "application/json"} if body is not None else {}
+    headers = dict(headers or {})
+    if body is not None:
+        headers["content-type"] = "application/json"
     request = http.build_request(method, path, content=content, headers=headers)
     if signer is not None:
         target = request.url.raw_path.decode("ascii")
@@ -93,17 +99,19 @@ class BackendClient:
         """The database engine of an ``embedded:`` app (None over HTTP)."""
         self._on_close = on_close
 
-    def send(self, method: str, path: str, body: Any = None, signer: Signer | None = None) -> httpx.Response:
-        """One request, signed by ``signer`` when given; the raw response."""
-        request = build_request(self.http, method, path, body, signer, self.clock.now())
+    def send(self, method: str, path: str, body: Any = None, signer: Signer | None = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:
+        """One request, signed by ``signer`` when given (a new nonce each time); the raw response."""
+        request = build_request(self.http, method, path, body, signer, self.clock.now(), headers)
         try:
             return self.http.send(request)
         except httpx.TransportError as exc:
             raise BackendLinkError(f"backend at {self.http.base_url} unreachable: {exc}") from exc
 
-    def call(self, method: str, path: str, body: Any = None, signer: Signer | None = None) -> Any:
+    def call(self, method: str, path: str, body: Any = None, signer: Signer | None = None,
+             headers: dict[str, str] | None = None) -> Any:
         """One request; the JSON answer, or BackendRefused for a 4xx/5xx."""
-        response = self.send(method, path, body, signer)
+        response = self.send(method, path, body, signer, headers)
         try:
             data = response.json()
         except ValueError:
@@ -141,22 +149,33 @@ class BackendClient:
         return self.call("POST", "/v1/claims", body, signer)
 
     # phone side
-    def enrol(self, key: ec.EllipticCurvePrivateKey, nir: str, proof: str) -> dict[str, Any]:
-        """Enrol the phone's device key (signed with it)."""
+    def enrol(self, key: ec.EllipticCurvePrivateKey, nir: str, proof: str, *,
+              identity_assertion: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Enrol the phone's device key (signed with it); ``proof`` ``france_identite`` needs the
+        provider's ``identity_assertion`` for ``nir`` and this key. A retry passes the same
+        ``idempotency_key`` (a new one is drawn otherwise)."""
         body = {"nir": nir, "device_public_key": base64.b64encode(public_key_der(key.public_key())).decode(),
                 "proof": proof}
-        return self.call("POST", "/v1/activations", body, Signer.device(key))
+        if identity_assertion is not None:
+            body["identity_assertion"] = identity_assertion
+        return self.call("POST", "/v1/activations", body, Signer.device(key), _idempotent(idempotency_key))
 
     def receipts(self, key: ec.EllipticCurvePrivateKey) -> list[dict[str, Any]]:
         """Download the device owner's new receipts."""
         return self.call("GET", "/v1/receipts", None, Signer.device(key))
 
     def delegate(self, key: ec.EllipticCurvePrivateKey, delegate_nir: str, beneficiaries: list[str],
-                 valid_from: float, valid_until: float) -> dict[str, Any]:
-        """Delegate the card for ``beneficiaries`` during a window."""
+                 valid_from: float, valid_until: float, *,
+                 idempotency_key: str | None = None) -> dict[str, Any]:
+        """Delegate the card for ``beneficiaries`` during a window (a retry passes the same
+        ``idempotency_key``; a new one is drawn otherwise)."""
         body = {"delegate_nir": delegate_nir, "beneficiaries": beneficiaries, "valid_from": valid_from,
                 "valid_until": valid_until}
-        return self.call("POST", "/v1/delegations", body, Signer.device(key))
+        return self.call("POST", "/v1/delegations", body, Signer.device(key), _idempotent(idempotency_key))
+
+    def delegated_card(self, key: ec.EllipticCurvePrivateKey, delegation_id: str) -> dict[str, Any]:
+        """The delegated card for the delegate's device: card reference and insurer-signed card data."""
+        return self.call("GET", f"/v1/delegations/{delegation_id}/card", None, Signer.device(key))
 
     def revoke_delegation(self, key: ec.EllipticCurvePrivateKey, delegation_id: str) -> dict[str, Any]:
         """Revoke one of the device owner's delegations."""
@@ -197,6 +216,10 @@ class BackendClient:
         self.http.close()
         if self._on_close is not None:
             self._on_close()
+
+
+def _idempotent(key: str | None) -> dict[str, str]:
+    return {IDEMPOTENCY_HEADER: key or uuid.uuid4().hex}
 
 
 def open_backend(url: str, *, clock: Clock | None = None, seed: int = 0, database: str | None = None,

@@ -1,15 +1,17 @@
-"""What every request handler shares: database engine, clock, insurer, settings."""
+"""What every request handler shares: database engine, clock, insurer, identity provider, settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Request
 from sqlalchemy import Engine
 
 from apcv.clock import Clock, to_datetime
 from apcv.profile.r1.credentials import Insurer, TrustAnchor
+from apcv.seeded_keys import france_identite_key
 from simulators.backend.lookups import HotPath
 from simulators.backend.variants import REFERENCE, BackendPolicy
 
@@ -26,11 +28,16 @@ class BackendContext:
     """The rules enforced: the reference's, or a faulty variant's (:mod:`variants`)."""
     trust: TrustAnchor = field(init=False)
     """The insurer root that presentations chain to (built once)."""
+    identity_provider: ec.EllipticCurvePublicKey = field(init=False)
+    """The France Identité provider key that identity assertions must be signed with (the seed's)."""
     hot: HotPath = field(init=False)
     """Per-thread connections of the per-request lookups (:mod:`lookups`)."""
+    nonces_purged_at: float = field(init=False, default=0.0)
+    """When this worker last deleted the request nonces that can no longer be replayed."""
 
     def __post_init__(self) -> None:
         self.trust = self.insurer.trust_anchor
+        self.identity_provider = france_identite_key(self.seed).public_key()
         self.hot = HotPath(self.engine)
 
     def now(self) -> float:

@@ -1,6 +1,8 @@
 """Database schema (SQLAlchemy Core) and engines: SQLite in WAL mode, or PostgreSQL.
 
-Dates are ISO strings and instants POSIX seconds (floats), the same on both dialects.
+Dates are ISO strings and instants POSIX seconds (floats), the same on both dialects. Engines
+hide statement parameters in their errors (``hide_parameters``): a failed statement's
+traceback in the server log never shows a NIR.
 Lookup indexes are created separately (:func:`create_indexes`) so that bulk seeding
 inserts first and indexes once.
 """
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.engine import make_url
@@ -62,6 +65,7 @@ beneficiary = Table(
     Column("holder_nir", String(15), nullable=False),
     Column("beneficiary_nir", String(15), nullable=False),
     Column("relation", String(10), nullable=False),
+    Column("card_order", Integer),  # order on the card: 1 for the first beneficiary
 )
 
 principal = Table(
@@ -82,6 +86,7 @@ device = Table(
     Column("status", String(10), nullable=False),  # pending, active, revoked, rejected
     Column("card_reference", String(20)),
     Column("certificate", LargeBinary),
+    Column("card_data", LargeBinary),  # the insurer-signed card data (APCV-R1 §5.2) for this device
     Column("reason", Text),
     Column("created_at", Float, nullable=False),
     Column("decided_at", Float),
@@ -148,6 +153,23 @@ delegation = Table(
     Column("revoked_at", Float),
 )
 
+request_nonce = Table(
+    "request_nonce", metadata,
+    Column("nonce", LargeBinary(16), primary_key=True),  # APCV-SIG-1 X-Apcv-Nonce, spent once
+    Column("expires_at", Integer, nullable=False),
+    sqlite_with_rowid=False,  # one b-tree, keyed by the nonce: one page written per request
+)
+
+idempotent_request = Table(
+    "idempotent_request", metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
 INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS ix_person_nir ON person (nir)",
     "CREATE INDEX IF NOT EXISTS ix_person_traits ON person (birth_name, birth_date)",
@@ -190,22 +212,35 @@ def make_engine(url: str = DEFAULT_DB) -> Engine:
         except OSError as exc:
             raise DatabaseUrlError(f"database URL {url!r}: cannot create its folder "
                                    f"({exc.strerror or exc})") from None
-        engine = create_engine(parsed, connect_args={"timeout": 10})
+        engine = create_engine(parsed, connect_args={"timeout": 10}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
     raise DatabaseUrlError(f"database URL {url!r}: dialect '{backend}' is not supported "
                            "(use sqlite:///path or postgresql://...)")
 
 
 def create_schema(engine: Engine, *, indexes: bool = True) -> None:
-    """Create missing tables (and their lookup indexes unless ``indexes`` is False)."""
+    """Create missing tables and columns (and the lookup indexes unless ``indexes`` is False)."""
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     if indexes:
         create_indexes(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns a database made by an older version lacks (no data is touched)."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
 
 
 def create_indexes(engine: Engine) -> None:

@@ -1,7 +1,9 @@
-"""JSON errors: every refusal is ``{"error": code, "detail": one line naming the problem}``."""
+"""JSON errors: every refusal is ``{"error": code, "detail": one line naming the problem}``;
+and the limits of request bodies (size and time)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -12,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
+BODY_TIMEOUT_S = 10.0
 
 
 class ApiError(Exception):
@@ -54,51 +57,61 @@ def install_error_handlers(app: FastAPI) -> None:
         code, detail = _validation_detail(exc)
         return JSONResponse(error_body(code, detail), status_code=400 if code == "malformed_json" else 422)
 
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_body("internal_error", "the service failed on this request; it is logged"),
+                            status_code=500, headers={"connection": "close"})  # uvicorn closes it after
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
 
-class BodySizeLimit:
-    """ASGI middleware refusing request bodies over ``limit`` bytes with 413.
+class BodyLimits:
+    """ASGI middleware: 413 for a request body over ``limit`` bytes, whether it declares its
+    length or comes chunked, and 408 for a body not fully received within ``timeout`` seconds.
 
-    A declared ``content-length`` is checked up front (the server then delivers exactly that
-    many bytes). A body without one (chunked) is read here first, at most ``limit`` bytes of
-    it, and handed to the app whole: an error raised while the app itself reads would be taken
-    by FastAPI for a malformed body (400).
+    The body (at most ``limit`` bytes) is read here, then handed to the app whole: an error
+    raised while the app itself reads would be taken by FastAPI for a malformed body (400),
+    and a client sending its body a byte now and then would hold a handler for ever.
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None:
-            if not length.isdigit() or int(length) > self.limit:
-                await self._refuse(send, "content-length is not a number" if not length.isdigit()
-                                   else f"body of {int(length)} bytes is over the {self.limit}-byte limit")
-                return
-            await self.app(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _refuse(send, 413, "body_too_large",
+                          "content-length is not a number" if not length.isdigit()
+                          else f"body of {int(length)} bytes is over the {self.limit}-byte limit")
             return
         chunks: list[bytes] = []
         seen = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: nobody to answer
-                return
-            chunk = message.get("body", b"")
-            seen += len(chunk)
-            if seen > self.limit:
-                await self._refuse(send, f"body is over the {self.limit}-byte limit")
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away: nobody to answer
+                    chunk = message.get("body", b"")
+                    seen += len(chunk)
+                    if seen > self.limit:
+                        await _refuse(send, 413, "body_too_large",
+                                      f"body is over the {self.limit}-byte limit")
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _refuse(send, 408, "body_timeout", f"request body not received within {self.timeout:g} s")
+            return
         whole: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 
         async def replay() -> Message:
@@ -106,10 +119,10 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    @staticmethod
-    async def _refuse(send: Send, detail: str) -> None:
-        body = json.dumps(error_body("body_too_large", detail)).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+
+async def _refuse(send: Send, status: int, code: str, detail: str) -> None:
+    body = json.dumps(error_body(code, detail)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,10 +1,10 @@
 """The per-request hot path in plain SQL on the driver's connection.
 
-Caller, person and device lookups by primary or unique key, and the single-use claim of a
-presentation token, run on a per-thread DBAPI connection in autocommit mode with the
-driver's parameter style, without SQLAlchemy's statement layer or pool (on SQLite a lookup
-takes ~7 us this way, ~55 us through Core). Same tables as :mod:`db`; nothing is cached,
-every call reads the database.
+Caller, person, beneficiary and device lookups by primary or unique key, the single-use claim
+of a presentation token and of a request nonce (APCV-SIG-1), run on a per-thread DBAPI
+connection in autocommit mode with the driver's parameter style, without SQLAlchemy's
+statement layer or pool (on SQLite a lookup takes ~7 us this way, ~55 us through Core).
+Same tables as :mod:`db`; nothing is cached, every call reads the database.
 
 The single-use claim is one ``INSERT ... ON CONFLICT (token_id) DO NOTHING`` with no read
 first: whichever worker inserts first wins, the database is the arbiter, and the write
@@ -39,12 +39,24 @@ class PersonRow(NamedTuple):
     rights_until: str | None
 
 
+class DeviceRow(NamedTuple):
+    """An enrolled device as the hot path reads it."""
+
+    public_key: bytes  # SubjectPublicKeyInfo DER
+    nir: str  # the person who enrolled it
+    status: str  # pending, active, revoked, rejected
+    card_reference: str | None  # set once active
+
+
 class _Statements(NamedTuple):
     principal: str
     device: str
     person: str
+    beneficiary: str
     claim_token: str
     replay: str
+    spend_nonce: str
+    purge_nonces: str
 
 
 @lru_cache(maxsize=4)
@@ -52,11 +64,15 @@ def _statements(paramstyle: str) -> _Statements:
     mark = "?" if paramstyle == "qmark" else "%s"
     return _Statements(
         principal=f"SELECT public_key, kind FROM principal WHERE key_id = {mark}",
-        device=f"SELECT public_key, nir, status FROM device WHERE device_id = {mark}",
+        device=f"SELECT public_key, nir, status, card_reference FROM device WHERE device_id = {mark}",
         person=f"SELECT {', '.join(PersonRow._fields)} FROM person WHERE nir = {mark}",
+        beneficiary=f"SELECT 1 FROM beneficiary WHERE holder_nir = {mark} AND beneficiary_nir = {mark}",
         claim_token=("INSERT INTO used_token (token_id, rpps, holder_nir, selected_nir, used_at, expires_at) "
                      f"VALUES ({', '.join([mark] * 6)}) ON CONFLICT (token_id) DO NOTHING"),
         replay=f"INSERT INTO replay (token_id, rpps, at) VALUES ({mark}, {mark}, {mark})",
+        spend_nonce=(f"INSERT INTO request_nonce (nonce, expires_at) VALUES ({mark}, {mark}) "
+                     "ON CONFLICT (nonce) DO NOTHING"),
+        purge_nonces=f"DELETE FROM request_nonce WHERE expires_at < {mark}",
     )
 
 
@@ -80,15 +96,45 @@ class HotConnection:
         row = self._one(self._sql.principal, key_id)
         return None if row is None else (bytes(row[0]), row[1])
 
-    def device(self, device_id: str) -> tuple[bytes, str, str] | None:
-        """(public key SPKI DER, NIR, status) of an enrolled device, or None."""
+    def device(self, device_id: str) -> DeviceRow | None:
+        """An enrolled device, or None."""
         row = self._one(self._sql.device, device_id)
-        return None if row is None else (bytes(row[0]), row[1], row[2])
+        return None if row is None else DeviceRow(bytes(row[0]), row[1], row[2], row[3])
 
     def person(self, nir: str) -> PersonRow | None:
         """Identity and rights of the person with ``nir``, or None."""
         row = self._one(self._sql.person, nir)
         return None if row is None else PersonRow(*row)
+
+    def is_beneficiary(self, holder_nir: str, nir: str) -> bool:
+        """True when the records attach ``nir`` to ``holder_nir`` as a beneficiary."""
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(self._sql.beneficiary, (holder_nir, nir))
+            return cursor.fetchone() is not None
+        finally:
+            cursor.close()
+
+    def spend_nonce(self, nonce: bytes, expires_at: int) -> bool:
+        """Remember a request nonce until ``expires_at``: True the first time, False for a replay.
+
+        One autocommitted ``INSERT ... ON CONFLICT DO NOTHING``: the database decides across workers.
+        """
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(self._sql.spend_nonce, (nonce, expires_at))
+            return cursor.rowcount == 1
+        finally:
+            cursor.close()
+
+    def purge_nonces(self, now: float) -> int:
+        """Forget nonces whose request could no longer pass the timestamp check; how many."""
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(self._sql.purge_nonces, (now,))
+            return cursor.rowcount
+        finally:
+            cursor.close()
 
     def claim_token(self, token_id: str, rpps: str, holder_nir: str, selected_nir: str, used_at: float,
                     expires_at: float) -> bool:

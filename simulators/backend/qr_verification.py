@@ -45,7 +45,8 @@ def _invalid(exc: ApcvError) -> ApiError:
 
 
 def _device_row(conn: Connection, kid: bytes) -> Row | None:
-    return conn.execute(select(db.device.c.nir, db.device.c.status, db.device.c.certificate)
+    return conn.execute(select(db.device.c.nir, db.device.c.status, db.device.c.certificate,
+                               db.device.c.card_reference)
                         .where(db.device.c.device_id == kid.hex())).first()
 
 
@@ -81,10 +82,14 @@ def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr
             raise ApiError(403, "unknown_device", "the signing device is not registered and its "
                            "certificate is not for this card")
         return False
-    return presenting_device_delegated(
+    delegated = presenting_device_delegated(
         device.status, device.nir, holder,
         lambda: delegation_covers(conn, holder, device.nir, selected, ctx.now(),
                                   ends=ctx.policy.delegation_ends))
+    if not delegated and device.card_reference != card:
+        raise ApiError(403, "card_mismatch", f"the signing device holds card {device.card_reference!r}, "
+                       f"not {card[:32]!r}")
+    return delegated
 
 
 @router.post("/v1/verifications/qr", response_model=Verification)

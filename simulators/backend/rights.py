@@ -12,7 +12,7 @@ from sqlalchemy import select
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.people import NIR_PATTERN, identity_json, rights_json, unknown_nir
+from simulators.backend.people import BIRTHPLACE_PATTERN, NIR_PATTERN, identity_json, rights_json, unknown_nir
 from simulators.backend.verification import Identity, Rights
 
 router = APIRouter(tags=["rights"])
@@ -25,7 +25,7 @@ class InsiQuery(BaseModel):
     first_name: str = Field(min_length=1, max_length=80, description="first given name")
     birth_date: date
     sex: Literal["M", "F"]
-    birthplace: str = Field(pattern=r"^(?:[0-9]{2}|2[AB])[0-9]{3}$",
+    birthplace: str = Field(pattern=BIRTHPLACE_PATTERN,
                             description="INSEE code of birthplace (2A/2B for Corsica, 99 + country abroad)")
 
 

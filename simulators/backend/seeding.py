@@ -58,8 +58,8 @@ def _rows(people: Iterable[Insured]) -> Iterator[tuple[list[tuple], list[tuple]]
                 seen.add(holder)
                 persons.append(person_row(insured.identity, insured.coverage,
                                           guardianship=insured.under_guardianship, insured=True))
-            for ben in insured.beneficiaries:
-                links.append((holder, ben.identity.nir, ben.relation))
+            for position, ben in enumerate(insured.beneficiaries, start=1):
+                links.append((holder, ben.identity.nir, ben.relation, position))
                 if ben.identity.nir not in seen:
                     seen.add(ben.identity.nir)
                     persons.append(person_row(ben.identity, insured.coverage,
@@ -116,8 +116,8 @@ def seed_population(engine: Engine, count: int, seed: int = 0) -> int:
         raise SeedingError(f"the database already holds {existing} people; seed a new database")
     person_sql = (f"INSERT INTO person ({', '.join(_PERSON_COLUMNS)}) "
                   f"VALUES ({_placeholders(engine, len(_PERSON_COLUMNS))})")
-    link_sql = ("INSERT INTO beneficiary (holder_nir, beneficiary_nir, relation) "
-                f"VALUES ({_placeholders(engine, 3)})")
+    link_sql = ("INSERT INTO beneficiary (holder_nir, beneficiary_nir, relation, card_order) "
+                f"VALUES ({_placeholders(engine, 4)})")
     added = 0
     with engine.begin() as conn:
         for persons, links in _generated_batches(count, seed):
@@ -141,8 +141,8 @@ def upsert_insured(conn: Connection, insured: Insured) -> None:
     conn.execute(insert(db.person), [dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in rows])
     if insured.beneficiaries:
         conn.execute(insert(db.beneficiary), [
-            {"holder_nir": insured.identity.nir, "beneficiary_nir": b.identity.nir, "relation": b.relation}
-            for b in insured.beneficiaries])
+            {"holder_nir": insured.identity.nir, "beneficiary_nir": b.identity.nir, "relation": b.relation,
+             "card_order": position} for position, b in enumerate(insured.beneficiaries, start=1)])
 
 
 def seed_directory(engine: Engine, seed: int = 0, practitioners: int = DIRECTORY_PRACTITIONERS) -> None:

@@ -135,6 +135,8 @@ def serve(options: ServeOptions) -> None:
     """Check the address, prepare the database, say where, and serve until interrupted."""
     import uvicorn
 
+    from simulators.backend.http_limits import UVICORN_LIMITS
+
     host, port = check_address(options.host, options.port)
     prepare_database(options)
     os.environ[ENV_DB] = options.db_url
@@ -149,7 +151,7 @@ def serve(options: ServeOptions) -> None:
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
                 workers=options.workers, log_level=options.log_level, access_log=options.access_log,
-                log_config=log_config(), proxy_headers=False, server_header=False)
+                log_config=log_config(), proxy_headers=False, server_header=False, **UVICORN_LIMITS)
 
 
 def main(argv: list[str]) -> int:

@@ -2,17 +2,20 @@
 
 A caller signs, with ECDSA P-256 / SHA-256, the bytes::
 
-    APCV-SIG-1 \\n METHOD \\n PATH[?QUERY] \\n TIMESTAMP \\n SHA256-HEX(BODY)
+    APCV-SIG-1 \\n METHOD \\n PATH[?QUERY] \\n TIMESTAMP \\n NONCE \\n SHA256-HEX(BODY)
 
-and sends three headers: ``X-Apcv-Key-Id`` (``rpps:<11 digits>``, ``operator:<name>`` or
-``device:<32 hex>``), ``X-Apcv-Timestamp`` (POSIX seconds) and ``X-Apcv-Signature``
-(base64 of the DER signature). Keys here are synthetic test keys.
+and sends four headers: ``X-Apcv-Key-Id`` (``rpps:<11 digits>``, ``operator:<name>`` or
+``device:<32 hex>``), ``X-Apcv-Timestamp`` (POSIX seconds), ``X-Apcv-Nonce`` (32 lowercase
+hex digits, random, new for every request: the service accepts each nonce once) and
+``X-Apcv-Signature`` (base64 of the DER signature). Keys here are synthetic test keys.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import secrets
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,24 +27,35 @@ from apcv.seeded_keys import seeded_scalar
 SCHEME = "APCV-SIG-1"
 KEY_ID_HEADER = "x-apcv-key-id"
 TIMESTAMP_HEADER = "x-apcv-timestamp"
+NONCE_HEADER = "x-apcv-nonce"
 SIGNATURE_HEADER = "x-apcv-signature"
+IDEMPOTENCY_HEADER = "idempotency-key"
 TIMESTAMP_WINDOW_S = 300
+NONCE_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
-def signed_bytes(method: str, target: str, timestamp: int, body: bytes) -> bytes:
+def new_nonce() -> str:
+    """A fresh request nonce: 16 random bytes as 32 lowercase hex digits."""
+    return secrets.token_hex(16)
+
+
+def signed_bytes(method: str, target: str, timestamp: int, nonce: str, body: bytes) -> bytes:
     """The exact bytes a request signature covers."""
     digest = hashlib.sha256(body).hexdigest()
-    return f"{SCHEME}\n{method.upper()}\n{target}\n{timestamp}\n{digest}".encode()
+    return f"{SCHEME}\n{method.upper()}\n{target}\n{timestamp}\n{nonce}\n{digest}".encode()
 
 
 def sign_request(
-    key: ec.EllipticCurvePrivateKey, key_id: str, method: str, target: str, body: bytes, timestamp: int
+    key: ec.EllipticCurvePrivateKey, key_id: str, method: str, target: str, body: bytes, timestamp: int,
+    nonce: str | None = None,
 ) -> dict[str, str]:
-    """The three signature headers for one request."""
-    signature = key.sign(signed_bytes(method, target, timestamp, body), ec.ECDSA(hashes.SHA256()))
+    """The four signature headers for one request (a new nonce unless one is given)."""
+    nonce = nonce or new_nonce()
+    signature = key.sign(signed_bytes(method, target, timestamp, nonce, body), ec.ECDSA(hashes.SHA256()))
     return {
         KEY_ID_HEADER: key_id,
         TIMESTAMP_HEADER: str(timestamp),
+        NONCE_HEADER: nonce,
         SIGNATURE_HEADER: base64.b64encode(signature).decode(),
     }
 

@@ -31,6 +31,12 @@ class BackendPolicy:
     """A delegation covers presentations only before its ``valid_until``."""
     signatures_required: bool = True
     """An unsigned request is refused 401 (the variant serves it as an anonymous practitioner)."""
+    records_checked: bool = True
+    """A presentation's selected person must be one the records attach to the card holder."""
+    identity_proven: bool = True
+    """A France Identité enrolment needs a valid provider assertion for that NIR and key."""
+    nonces_spent: bool = True
+    """A signed request's nonce is accepted once (an exact replay gets 409)."""
 
 
 REFERENCE = BackendPolicy()
@@ -54,6 +60,15 @@ _FAULTY: tuple[tuple[Variant, BackendPolicy], ...] = (
     (Variant("unsigned-accepted", ROLE, "serves an unsigned request as an anonymous practitioner",
              ("APCV-BE-050",)),
      replace(REFERENCE, signatures_required=False)),
+    (Variant("records-unchecked", ROLE, "honours any beneficiary the insurer once signed, whatever the "
+             "records say now", ("APCV-BE-070",)),
+     replace(REFERENCE, records_checked=False)),
+    (Variant("identity-unproven", ROLE, "enrols anyone who says France Identité, proof or not",
+             ("APCV-BE-071",)),
+     replace(REFERENCE, identity_proven=False)),
+    (Variant("replayed-request-accepted", ROLE, "accepts the same signed request again",
+             ("APCV-BE-072",)),
+     replace(REFERENCE, nonces_spent=False)),
 )
 
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant, _ in _FAULTY}

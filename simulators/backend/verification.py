@@ -1,9 +1,12 @@
 """Token verification: an NFC presentation in, identity and rights (ADRi) out.
 
-Checks: the device certificate chains to the insurer root, the COSE signature, the
-validity window, the device was not revoked, single use by token id (a replay gets 409
-and is logged), and for a presentation made on someone else's device, an active
-delegation covering the selected beneficiary.
+Checks (docs/protocol.md §5.3): the card data is signed by the insurer and names the device
+key that signed the presentation, the claims name that card, the selected person is one the
+insurer signed, the lifetime and validity window; then against the records: the selected
+person is the holder or one of the holder's beneficiaries, the device was not revoked and its
+card is the one presented, single use by token id (a replay gets 409 and is logged), and for
+a presentation made on someone else's device, an active delegation covering the selected
+beneficiary.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, presenting_device_delegated
 from simulators.backend.errors import ApiError
+from simulators.backend.lookups import DeviceRow
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
 
@@ -78,19 +82,22 @@ def _decode(encoded: str) -> bytes:
         raise ApiError(422, "bad_presentation", "presentation is not base64") from None
 
 
-def _check_device(ctx: BackendContext, claims: PresentationClaims,
-                  device: tuple[bytes, str, str] | None) -> bool:
-    """Refuse revoked devices and undelegated presentations; True when delegated."""
+def _check_device(ctx: BackendContext, claims: PresentationClaims, device: DeviceRow | None) -> bool:
+    """Refuse revoked devices, another card on the holder's device, undelegated presentations;
+    True when delegated."""
     if device is None:
         return False  # certified by the insurer outside this service (e.g. a factory phone)
-    _, owner_nir, status = device
 
     def covered() -> bool:
         with ctx.engine.connect() as conn:
-            return delegation_covers(conn, claims.holder.nir, owner_nir, claims.selected_identity.nir,
+            return delegation_covers(conn, claims.holder.nir, device.nir, claims.selected_identity.nir,
                                      ctx.now(), ends=ctx.policy.delegation_ends)
 
-    return presenting_device_delegated(status, owner_nir, claims.holder.nir, covered)
+    delegated = presenting_device_delegated(device.status, device.nir, claims.holder.nir, covered)
+    if not delegated and device.card_reference != claims.card_reference:
+        raise ApiError(403, "card_mismatch", f"the presenting device holds card {device.card_reference!r}, "
+                       f"not {claims.card_reference!r}")
+    return delegated
 
 
 @router.post("/v1/verifications", response_model=Verification)
@@ -103,17 +110,18 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
     except ApcvError as exc:
         raise ApiError(422, "invalid_presentation", str(exc).replace("\n", " ")) from None
     token = claims.token_id.hex()
-    selected = claims.selected_identity.nir
+    holder, selected = claims.holder.nir, claims.selected_identity.nir
     with ctx.hot.connection() as conn:
         person = conn.person(selected)
         if person is None:
             raise unknown_nir(selected)
+        if selected != holder and ctx.policy.records_checked and not conn.is_beneficiary(holder, selected):
+            raise ApiError(403, "not_a_beneficiary", f"the records do not attach {mask_nir(selected)} to the "
+                           f"card holder {mask_nir(holder)} as a beneficiary")
         delegated = _check_device(ctx, claims, conn.device(device_id(key)))
-        replayed = not conn.claim_token(token, caller.ident, claims.holder.nir, selected, ctx.now(),
-                                        claims.expires_at)
+        replayed = not conn.claim_token(token, caller.ident, holder, selected, ctx.now(), claims.expires_at)
     if replayed and ctx.policy.single_use_tokens:
-        log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident,
-                    mask_nir(claims.holder.nir))
+        log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident, mask_nir(holder))
         raise ApiError(409, "token_replayed", f"token {token} was already used")
     return Verification(token_id=token, expires_at=claims.expires_at, card_reference=claims.card_reference,
                         delegated=delegated, identity=Identity(**identity_json(person)),

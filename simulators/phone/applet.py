@@ -26,7 +26,7 @@ from apcv.profile.r1.constants import (
     PROFILE_VERSION,
     SW,
 )
-from apcv.profile.r1.presentation import build_claims
+from apcv.profile.r1.presentation import presentation_payload
 from apcv.profile.r1.responder import (
     ApduResponder,
     Rejected,
@@ -78,7 +78,7 @@ class HceApplet(ApduResponder):
         self._clock = clock
         self._rng = rng
         self._lifetime_s = lifetime_s
-        self._signer = cose.Signer(wallet.device_key, wallet.device_certificate_der)
+        self._signer = cose.Signer(wallet.device_key, None)
         self._selected = False
         self._channel: SecureChannel | None = None
         self._transcript_hash = b""
@@ -140,20 +140,17 @@ class HceApplet(ApduResponder):
             self._end_session()
             raise Rejected(SW.SECURITY_NOT_SATISFIED)
         challenge, selected = self._read_request(cmd.data)
-        insured = self.wallet.insured
-        if selected > len(insured.beneficiaries):
-            raise Rejected(SW.REFERENCED_DATA_NOT_FOUND)
-        claims = build_claims(
-            insured,
-            self.wallet.card_reference,
-            token_id=random_bytes(self._rng, 16),
-            now=int(self._clock.now()),
-            lifetime_s=self._lifetime_s,
-            selected=selected,
-            transcript_hash=self._transcript_hash,
-            challenge=challenge,
-        )
-        signed = self._signer.sign(claims.to_cbor())
+        card = self.wallet.card_data
+        if card is None:
+            raise Rejected(SW.CONDITIONS_NOT_SATISFIED, "the wallet holds no insurer-signed card data")
+        try:
+            payload = presentation_payload(
+                card, self.wallet.card_reference, token_id=random_bytes(self._rng, 16),
+                now=int(self._clock.now()), lifetime_s=self._lifetime_s, selected=selected,
+                transcript_hash=self._transcript_hash, challenge=challenge)
+        except IndexError:
+            raise Rejected(SW.REFERENCED_DATA_NOT_FOUND, f"no beneficiary {selected} on the card") from None
+        signed = self._signer.sign(payload)
         self._presented = True
         self.presentations += 1
         return self._channel.seal(signed)

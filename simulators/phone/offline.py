@@ -10,17 +10,19 @@ import os
 
 from apcv.profile.r1 import cose, qr
 from apcv.profile.r1.constants import PRESENTATION_LIFETIME_S
-from apcv.profile.r1.presentation import build_claims
+from apcv.profile.r1.presentation import presentation_payload
 from simulators.phone.wallet import Wallet
 
 
 def wallet_presentation(wallet: Wallet, now: float, *, selected: int = 0, token_id: bytes | None = None,
                         lifetime_s: int = PRESENTATION_LIFETIME_S) -> bytes:
     """A signed COSE_Sign1 presentation of ``wallet``'s card, issued at ``now``."""
-    claims = build_claims(wallet.insured, wallet.card_reference, token_id=token_id or os.urandom(16),
-                          now=int(now), lifetime_s=lifetime_s, selected=selected,
-                          transcript_hash=bytes(32), challenge=bytes(16))
-    return cose.Signer(wallet.device_key, wallet.device_certificate_der).sign(claims.to_cbor())
+    if wallet.card_data is None:
+        raise ValueError("the wallet holds no insurer-signed card data: it cannot present over NFC")
+    payload = presentation_payload(wallet.card_data, wallet.card_reference,
+                                   token_id=token_id or os.urandom(16), now=int(now), lifetime_s=lifetime_s,
+                                   selected=selected, transcript_hash=bytes(32), challenge=bytes(16))
+    return cose.Signer(wallet.device_key, None).sign(payload)
 
 
 def wallet_qr_token(wallet: Wallet, now: float, *, selected: int = 0, token_id: bytes | None = None,

@@ -36,9 +36,20 @@ class Phone:
         self.wallet = wallet
         self.clock = clock or WallClock()
         self.lock = AppLock(code, clock=self.clock, policy=unlock_policy, rng=random.Random(seed))
+        self._rng = rng
         self.applet = HceApplet(wallet, self.lock, self.clock, rng=rng)
         self.atr = self.applet.atr
         self.qr = QrDisplay(wallet, self.lock, self.clock, rng=rng)
+
+    def install(self, wallet: Wallet) -> None:
+        """An activation at the insurer finished: the app now holds ``wallet`` (the card reference,
+        certificate and card data the insurer issued for this phone's device key)."""
+        own, new = (w.device_key.public_key().public_numbers() for w in (self.wallet, wallet))
+        if own != new:
+            raise ValueError("the wallet to install is for another device key")
+        self.wallet = wallet
+        self.applet = HceApplet(wallet, self.lock, self.clock, rng=self._rng)
+        self.qr = QrDisplay(wallet, self.lock, self.clock, rng=self._rng)
 
     def reset(self) -> None:
         """The phone left the field or the reader reset it."""

@@ -8,6 +8,8 @@ select a beneficiary (a child) instead of the holder.
 
 from __future__ import annotations
 
+import threading
+
 from apcv.clock import Clock
 from apcv.profile.r1 import qr
 from apcv.profile.r1.constants import QR_ROTATION_S
@@ -32,24 +34,31 @@ class QrDisplay:
         self._shown: tuple[float, int, str | None] | None = None
         self._payload: str | None = None
         self.tokens_issued = 0
+        self._asking = threading.Lock()
 
     def select(self, beneficiary_nir: str | None) -> None:
         """Show tokens for a beneficiary of the card (None: the holder); a new token at once."""
-        self._beneficiary_nir = beneficiary_nir
-        self._shown = None
+        with self._asking:
+            self._beneficiary_nir = beneficiary_nir
+            self._shown = None
 
     def qr_payload(self) -> str | None:
-        """The ``APCV1:`` text on screen now, or None (locked, or the unlock session is over)."""
-        started = self._lock.session_started_at
-        if started is None:
-            self._shown = self._payload = None
-            return None
-        window = int((self._clock.now() - started) // self.rotation_s)
-        shown = (started, window, self._beneficiary_nir)
-        if shown != self._shown:
-            self._payload = self._issue(started, started + window * self.rotation_s)
-            self._shown = shown
-        return self._payload
+        """The ``APCV1:`` text on screen now, or None (locked, or the unlock session is over).
+
+        Safe to ask from several threads (a display following the screen, a test): one token
+        per rotation window, never two.
+        """
+        with self._asking:
+            started = self._lock.session_started_at
+            if started is None:
+                self._shown = self._payload = None
+                return None
+            window = int((self._clock.now() - started) // self.rotation_s)
+            shown = (started, window, self._beneficiary_nir)
+            if shown != self._shown:
+                self._payload = self._issue(started, started + window * self.rotation_s)
+                self._shown = shown
+            return self._payload
 
     def _issue(self, unlocked_at: float, at: float) -> str | None:
         try:

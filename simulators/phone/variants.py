@@ -6,10 +6,12 @@ they are the hostile phones the reader plan presents to a reader under test.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from datetime import timedelta
 
+import cbor2
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from apcv.clock import to_datetime
@@ -17,12 +19,14 @@ from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.constants import SW
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.responder import Rejected
 from apcv.seeded_keys import seeded_scalar
 from simulators.phone.applet import HceApplet
 from simulators.phone.phone import Phone
 from simulators.phone.unlock import AppLock
 from simulators.phone.wallet import Wallet
+from simulators.population.generator import generate_population
 from simulators.variant import UnknownVariant, Variant
 
 ROLE = "phone"
@@ -88,8 +92,8 @@ def _with_applet(phone: Phone, applet_class: type[HceApplet] = HceApplet, **kwar
 
 
 def _rewallet(phone: Phone, wallet: Wallet) -> Phone:
-    phone.wallet = wallet
-    return _with_applet(phone)
+    phone.install(wallet)  # its applet and QR screen both use the new wallet
+    return phone
 
 
 def _rogue_insurer(phone: Phone, seed: int) -> Phone:
@@ -99,19 +103,33 @@ def _rogue_insurer(phone: Phone, seed: int) -> Phone:
     return _rewallet(phone, wallet)
 
 
-def _expired_certificate(phone: Phone, insurer: Insurer) -> Phone:
+def _expired_card_data(phone: Phone, insurer: Insurer) -> Phone:
     now = to_datetime(phone.clock)
-    cert = insurer.issue_device_certificate(phone.wallet.device_key.public_key(), phone.wallet.card_reference,
-                                            not_before=now - timedelta(days=400), days=365)
-    wallet = Wallet(phone.wallet.insured, phone.wallet.card_reference, phone.wallet.device_key,
-                    cert.public_bytes(Encoding.DER))
-    return _rewallet(phone, wallet)
+    key, card = phone.wallet.device_key, phone.wallet.card_reference
+    start = now - timedelta(days=400)
+    cert = insurer.issue_device_certificate(key.public_key(), card, not_before=start, days=365)
+    card_data = insurer.issue_card_data(phone.wallet.insured, card, key.public_key(), not_before=start,
+                                        days=365)
+    return _rewallet(phone, Wallet(phone.wallet.insured, card, key, cert.public_bytes(Encoding.DER),
+                                   card_data))
+
+
+def _forged_beneficiary(phone: Phone, seed: int) -> Phone:
+    """Adds a stranger's child, whom the insurer never signed, to the card data it presents."""
+    stranger = next(b for p in generate_population(20, seed + 1000) for b in p.beneficiaries)
+    card = phone.wallet.card_data
+    assert card is not None
+    item = cbor2.dumps({"id": len(card.items), "salt": bytes(16), "name": "ben", "value": stranger.to_dict()})
+    insured = dataclasses.replace(phone.wallet.insured,
+                                  beneficiaries=(*phone.wallet.insured.beneficiaries, stranger))
+    forged = IssuerSigned(card.security_object, (*card.items, item))
+    return _rewallet(phone, dataclasses.replace(phone.wallet, insured=insured, card_data=forged))
 
 
 def _bad_signature(phone: Phone, seed: int) -> Phone:
     _with_applet(phone)
     other_key = key_from_scalar(seeded_scalar("not-the-device-key", seed))
-    phone.applet._signer = cose.Signer(other_key, phone.wallet.device_certificate_der)
+    phone.applet._signer = cose.Signer(other_key, None)
     return phone
 
 
@@ -137,11 +155,13 @@ _variant("phone-miscounts-61xx", "announces one byte more than is left in 61XX",
          ("APCV-NFC-040",), lambda p, i, s: _with_applet(p, _Miscounts61xx))
 _variant("phone-reuses-session-nonce", "uses the same ephemeral key and nonce in every session",
          ("APCV-NFC-015",), lambda p, i, s: _with_applet(p, _ReusedSessionRandom))
-_variant("phone-uncertified-key", "signs with a device key the insurer never certified",
+_variant("phone-uncertified-key", "presents card data and a device key certified by another insurer",
          ("APCV-NFC-022",), lambda p, i, s: _rogue_insurer(p, s))
-_variant("phone-expired-certificate", "presents a device certificate that expired a month ago",
-         ("APCV-NFC-022",), lambda p, i, s: _expired_certificate(p, i))
-_variant("phone-bad-signature", "signs presentations with a key other than its certified one",
+_variant("phone-expired-card-data", "presents card data (and a device certificate) that expired a month ago",
+         ("APCV-NFC-022",), lambda p, i, s: _expired_card_data(p, i))
+_variant("phone-forged-beneficiary", "adds a stranger's child the insurer never signed to its card data",
+         ("APCV-NFC-028",), lambda p, i, s: _forged_beneficiary(p, s))
+_variant("phone-bad-signature", "signs presentations with a key other than the one its card data names",
          ("APCV-NFC-021",), lambda p, i, s: _bad_signature(p, s))
 _variant("phone-replays-presentation", "hands out its first presentation again in later sessions",
          ("APCV-NFC-023",), lambda p, i, s: _replays(p))

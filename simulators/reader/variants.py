@@ -5,16 +5,23 @@ They prove the reader plan can fail: each must fail it on the requirement in ``b
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from cryptography import x509
+import cbor2
 
 from apcv.clock import to_datetime
+from apcv.errors import VerificationError
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu, ResponseApdu
-from apcv.profile.r1.credentials import TrustAnchor
-from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
+from apcv.profile.r1.issuer_signed import verify_issuer_signed
+from apcv.profile.r1.presentation import (
+    PresentationClaims,
+    check_lifetime,
+    claims_from,
+    claims_map,
+    verify_presentation,
+)
 from simulators.reader.errors import NoApcvApplication
 from simulators.reader.kernel import ReaderKernel, _parse
 from simulators.variant import UnknownVariant, Variant
@@ -22,31 +29,27 @@ from simulators.variant import UnknownVariant, Variant
 ROLE = "reader"
 
 
-class _DatelessTrust:
-    """A trust anchor that checks a certificate's issuer but not its validity dates."""
+class _AcceptsExpiredCardData(ReaderKernel):
+    """Checks the card data as of the day it was issued, so it never expires."""
 
-    def __init__(self, trust: TrustAnchor) -> None:
-        self._trust = trust
-
-    def verify_device_certificate(self, der: bytes, at: datetime) -> x509.Certificate:
-        start = x509.load_der_x509_certificate(der).not_valid_before_utc
-        return self._trust.verify_device_certificate(der, start + timedelta(seconds=1))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._trust, name)
-
-
-class _AcceptsExpiredCertificate(ReaderKernel):
     def _verify(self, signed: bytes, transcript_hash: bytes, challenge: bytes) -> PresentationClaims:
-        claims, _ = verify_presentation(signed, _DatelessTrust(self.trust), to_datetime(self.clock),  # type: ignore[arg-type]
-                                        transcript_hash=transcript_hash, challenge=challenge)
+        _, payload = cose.peek(signed)
+        raw = claims_map(payload)
+        issued = cbor2.loads(cose.peek(raw["iss"]["so"])[1])["from"]
+        card = verify_issuer_signed(raw["iss"], self.trust, datetime.fromtimestamp(issued, UTC))
+        cose.verify(signed, card.device_key)
+        claims = claims_from(raw, card)
+        check_lifetime(claims, to_datetime(self.clock))
+        if (claims.transcript_hash, claims.challenge) != (transcript_hash, challenge):
+            raise VerificationError("presentation is bound to another session")
         return claims
 
 
 class _SkipsSignatureCheck(ReaderKernel):
     def _verify(self, signed: bytes, transcript_hash: bytes, challenge: bytes) -> PresentationClaims:
         _, payload = cose.peek(signed)
-        return PresentationClaims.from_cbor(payload)
+        raw = claims_map(payload)
+        return claims_from(raw, verify_issuer_signed(raw["iss"], self.trust, to_datetime(self.clock)))
 
 
 class _IgnoresSessionBinding(ReaderKernel):
@@ -67,11 +70,11 @@ class _NoCardFallback(ReaderKernel):
 
 _CLASSES: dict[str, tuple[Variant, type[ReaderKernel]]] = {
     v.name: (v, cls) for v, cls in (
-        (Variant("reader-accepts-expired-certificate", ROLE,
-                 "accepts a device certificate past its validity dates", ("APCV-RDR-004",)),
-         _AcceptsExpiredCertificate),
+        (Variant("reader-accepts-expired-card-data", ROLE,
+                 "accepts insurer-signed card data past its validity dates", ("APCV-RDR-004",)),
+         _AcceptsExpiredCardData),
         (Variant("reader-skips-signature-check", ROLE,
-                 "decodes the presentation without checking its signature", ("APCV-RDR-004",)),
+                 "decodes the presentation without checking the device's signature", ("APCV-RDR-004",)),
          _SkipsSignatureCheck),
         (Variant("reader-ignores-session-binding", ROLE,
                  "accepts a presentation bound to another session", ("APCV-RDR-004",)),

@@ -3,7 +3,6 @@ server of our own, run as the ``postgres`` user since PostgreSQL refuses root), 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from apcv.people import Insured
 from apcv.seeded_keys import synthetic_insurer
 from simulators.backend.client import BackendClient, Signer, open_backend
 from simulators.backend.postgres_server import PostgresServer, PostgresStartError
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
 
@@ -76,13 +76,21 @@ def adult(people: list[Insured]) -> Insured:
 
 
 @pytest.fixture
-def wallet_for(backend: BackendClient):
+def france_identite(clock: FrozenClock) -> FranceIdentite:
+    """The simulated France Identité provider of seed 0, on the tests' clock."""
+    return FranceIdentite(clock=clock)
+
+
+@pytest.fixture
+def wallet_for(backend: BackendClient, france_identite: FranceIdentite):
     """Activate an insured at the backend (France Identité) and build the phone's wallet."""
 
     def activate(insured: Insured) -> Wallet:
         key = ec.generate_private_key(ec.SECP256R1())
-        done = backend.enrol(key, insured.identity.nir, "france_identite")
-        return Wallet(insured, done["card_reference"], key, base64.b64decode(done["device_certificate"]))
+        nir = insured.identity.nir
+        done = backend.enrol(key, nir, "france_identite",
+                             identity_assertion=france_identite.prove(nir, key.public_key()))
+        return Wallet.from_activation(insured, key, done)
 
     return activate
 

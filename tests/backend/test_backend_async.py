@@ -84,7 +84,7 @@ async def test_authentication_failures(app_client, clock, people, doctor, operat
         assert (response.status_code, response.json()["error"]) == (status, code), signer
         assert "regime_code" not in response.text
     headers = {"x-apcv-key-id": doctor.key_id, "x-apcv-timestamp": str(int(clock.now()) - 301),
-               "x-apcv-signature": "AAAA"}
+               "x-apcv-nonce": "0" * 32, "x-apcv-signature": "AAAA"}
     stale = await app_client.get(f"/v1/rights/{nir}", headers=headers)
     assert stale.status_code == 403 and stale.json()["error"] == "stale_timestamp"
     headers["x-apcv-timestamp"] = "soon"

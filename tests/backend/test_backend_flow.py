@@ -143,16 +143,18 @@ def test_activation_rules_and_review_queue(backend, people, adult, wallet_for, o
     assert exc.value.status == 422 and "proof" in exc.value.detail
     body = {"nir": adult.identity.nir, "device_public_key": "bm90IGEga2V5", "proof": "video"}
     with pytest.raises(BackendRefused, match="SPKI"):
-        backend.call("POST", "/v1/activations", body, Signer.device(key))
+        backend.call("POST", "/v1/activations", body, Signer.device(key), {"Idempotency-Key": "spki-1"})
 
 
 def test_delegated_presentation_window_and_beneficiaries(backend, people, delegation, doctor, clock):
     holder, delegate, child, start, made = (delegation.holder, delegation.delegate, delegation.child,
                                             delegation.start, delegation.made)
     holder_wallet, delegate_wallet = delegation.holder_wallet, delegation.delegate_wallet
-    # the delegate's phone carries the holder's card with its own certified device key
-    carried = Wallet(holder, "APCV-DELEG", delegate_wallet.device_key, delegate_wallet.device_certificate_der)
-    with pytest.raises(BackendRefused, match="delegation"):  # before the window
+    # the delegate's phone carries the holder's card, signed by the insurer for its own device key
+    card = backend.delegated_card(delegate_wallet.device_key, made["delegation_id"])
+    assert card["card_reference"] == holder_wallet.card_reference
+    carried = Wallet.from_activation(holder, delegate_wallet.device_key, card)
+    with pytest.raises(BackendRefused, match="valid from"):  # before the window
         backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))
     clock.advance(3601)
     assert backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))["delegated"] is True
@@ -165,6 +167,9 @@ def test_delegated_presentation_window_and_beneficiaries(backend, people, delega
     assert revoked["revoked_at"] is not None
     with pytest.raises(BackendRefused, match="delegation"):
         backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))
+    with pytest.raises(BackendRefused) as exc:  # no new delegated card once revoked
+        backend.delegated_card(delegate_wallet.device_key, made["delegation_id"])
+    assert exc.value.code == "delegation_over"
     with pytest.raises(BackendRefused) as exc:
         backend.delegate(holder_wallet.device_key, delegate.identity.nir, [people[5].identity.nir],
                          start, start + 10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -17,6 +16,7 @@ from apcv.seeded_keys import synthetic_insurer
 from simulators.backend import db
 from simulators.backend.client import BackendRefused, Signer, open_backend
 from simulators.backend.process import ServerProcess
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
 
@@ -64,9 +64,11 @@ def test_a_qr_token_is_spent_once_across_two_workers(database, people, doctor, o
     with ServerProcess(database, workers=2) as server:
         setup = open_backend(server.url, timeout=10)
         setup.provision(operator, person)
-        done = setup.enrol(key, person.identity.nir, "france_identite")
+        nir = person.identity.nir
+        done = setup.enrol(key, nir, "france_identite",
+                           identity_assertion=FranceIdentite().prove(nir, key.public_key()))
         setup.close()
-        wallet = Wallet(person, done["card_reference"], key, base64.b64decode(done["device_certificate"]))
+        wallet = Wallet.from_activation(person, key, done)
         token = wallet_qr_token(wallet, WallClock().now())
         with ThreadPoolExecutor(ATTEMPTS) as pool:
             statuses = list(pool.map(lambda t: _attempt(server.url, doctor, t), [token] * ATTEMPTS))

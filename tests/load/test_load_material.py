@@ -16,7 +16,7 @@ from apcv.profile.r1.presentation import verify_presentation
 from apcv.seeded_keys import synthetic_insurer
 from scenarios.load.errors import LoadError
 from scenarios.load.material import Enrolment, Material, read_material
-from scenarios.load.mint import QR_WINDOW_S, mint_nfc_batch, mint_qr_windows
+from scenarios.load.mint import QR_WINDOW_S, mint_nfc_windows, mint_qr_windows
 from scenarios.load.supply import Supply
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population
@@ -32,7 +32,7 @@ def wallets() -> list[Wallet]:
 
 def _material(wallets: list[Wallet]) -> Material:
     rng = random.Random(1)
-    return Material(0, NOW, wallets, mint_nfc_batch(wallets, 4, NOW, 600, rng),
+    return Material(0, NOW, wallets, mint_nfc_windows(wallets, 2, 2, NOW, rng),
                     mint_qr_windows(wallets, 2, 3, NOW, rng),
                     [Enrolment(wallets[0].insured.identity.nir, "video",
                                ec.generate_private_key(ec.SECP256R1()))],
@@ -74,11 +74,14 @@ def test_a_damaged_material_file_is_named(tmp_path: Path, wallets: list[Wallet])
 def test_the_supply_hands_out_each_token_once_and_only_while_valid(wallets: list[Wallet]) -> None:
     material = _material(wallets)
     supply = Supply(material, random.Random(2))
-    handed = [supply.presentation(NOW + 1) for _ in range(4)]
-    assert [t.token_id for t in handed] == [t.token_id for t in material.nfc]
-    extra = supply.presentation(NOW + 1)
-    assert extra.token_id not in {t.token_id for t in handed}
+    handed = [supply.presentation(NOW + 1) for _ in range(2)]  # the first window's
+    assert [t.token_id for t in handed] == [t.token_id for t in material.nfc[:2]]
+    extra = supply.presentation(NOW + 1)  # the window's are used up: the next window's wait
+    assert extra.token_id not in {t.token_id for t in material.nfc}
     assert supply.minted_during_run["nfc"] == 1
+    later = [supply.presentation(NOW + QR_WINDOW_S + 1) for _ in range(2)]
+    assert [t.token_id for t in later] == [t.token_id for t in material.nfc[2:]]
+    assert all(t.not_before <= NOW + QR_WINDOW_S + 1 < t.not_after for t in later)
 
     first_window = [supply.qr_token(NOW + 5) for _ in range(2)]
     assert all(t.not_before <= NOW + 5 < t.not_after for t in first_window)

@@ -32,6 +32,9 @@ EPHEMERAL_KEY_LEN = 65  # uncompressed P-256 point
 NONCE_LEN = 16
 CHALLENGE_LEN = 16
 PRESENTATION_LIFETIME_S = 120
+"""An NFC presentation expires 120 s after it is issued; a verifier refuses a longer lifetime."""
+PRESENTATION_CLOCK_SKEW_S = 300
+"""How far in the future a verifier lets an NFC presentation's ``iat`` be (phone clock ahead)."""
 
 QR_PREFIX = "APCV1:"
 QR_ROTATION_S = 30

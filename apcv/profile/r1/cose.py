@@ -20,6 +20,8 @@ from apcv.errors import VerificationError
 X5CHAIN = 33
 KID = 4
 COSE_SIGN1_TAG = 18
+ES256_PROTECTED = b"\xa1\x01\x26"
+"""The protected header every APCV-R1 COSE_Sign1 carries: ``{1: -7}`` (alg ES256)."""
 _COSE = COSE.new(alg_auto_inclusion=True)
 
 
@@ -61,10 +63,13 @@ class Signer:
 
 def _decode_exact(message: bytes) -> Any:
     """Decode one CBOR item that must fill ``message`` exactly (no trailing bytes)."""
+    if not isinstance(message, bytes):
+        raise VerificationError(f"presentation is a {type(message).__name__}, not bytes")
     stream = io.BytesIO(message)
     try:
         obj = cbor2.CBORDecoder(stream).decode()
-    except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError, RecursionError) as exc:
+    except (cbor2.CBORError, ValueError, TypeError, EOFError, RecursionError, OverflowError, LookupError,
+            MemoryError) as exc:
         raise VerificationError(f"presentation is not CBOR: {exc}") from exc
     if stream.tell() != len(message):
         raise VerificationError(f"{len(message) - stream.tell()} unexpected byte(s) after the COSE_Sign1")
@@ -72,7 +77,12 @@ def _decode_exact(message: bytes) -> Any:
 
 
 def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
-    """Unverified look inside a COSE_Sign1: its unprotected header and payload."""
+    """Unverified look inside a COSE_Sign1: its unprotected header and payload.
+
+    The structure is checked strictly: a 4-element array (tagged 18 or not), the protected
+    header a byte string holding exactly ``{1: -7}`` (ES256), the unprotected header a map,
+    the payload a byte string and the signature 64 bytes (r || s).
+    """
     obj = _decode_exact(message)
     if isinstance(obj, cbor2.CBORTag):
         if obj.tag != COSE_SIGN1_TAG:
@@ -81,7 +91,17 @@ def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
     if not (isinstance(obj, list) and len(obj) == 4 and isinstance(obj[1], dict)
             and isinstance(obj[2], bytes)):
         raise VerificationError("presentation is not a COSE_Sign1 structure")
+    protected, _, _, signature = obj
+    if not isinstance(protected, bytes) or protected != ES256_PROTECTED:
+        raise VerificationError("COSE_Sign1 protected header is not {1: -7} (ES256)")
+    if not isinstance(signature, bytes) or len(signature) != 64:
+        raise VerificationError("COSE_Sign1 signature is not 64 bytes (ES256 r || s)")
     return obj[1], obj[2]
+
+
+_CWT_FAULTS = (CWTError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+               cbor2.CBORError, RecursionError)
+"""What ``cwt`` may raise on a message it cannot verify, beyond its own errors."""
 
 
 def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
@@ -92,5 +112,5 @@ def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
         numbers = public_key.public_numbers()
         return _COSE.decode(message, _public_cose_key(numbers.x, numbers.y,
                                                       kid if isinstance(kid, bytes) else None))
-    except (CWTError, ValueError, TypeError, KeyError) as exc:
+    except _CWT_FAULTS as exc:
         raise VerificationError(f"COSE_Sign1 signature does not verify: {exc}") from exc

@@ -6,17 +6,24 @@ All keys are synthetic test keys. The insurer certifies a phone's device key at 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from apcv.errors import VerificationError
+
+if TYPE_CHECKING:
+    from apcv.people import Insured
+    from apcv.profile.r1.issuer_signed import IssuerSigned
 
 ROOT_NAME = "APCV-R1 Test Insurer Root CA"
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -93,6 +100,22 @@ class Insurer:
             .sign(self.key, hashes.SHA256())
         )
 
+    def issue_card_data(
+        self,
+        insured: Insured,
+        card_reference: str,
+        device_key: ec.EllipticCurvePublicKey,
+        not_before: datetime = _EPOCH,
+        days: float = 365 * 5,
+        random: Callable[[int], bytes] = os.urandom,
+    ) -> IssuerSigned:
+        """Sign ``insured``'s card data for ``card_reference`` on ``device_key`` (done at activation,
+        for as long as the device certificate)."""
+        from apcv.profile.r1.issuer_signed import issue_card  # the card data verifier imports this module
+
+        start, until = (int(t.timestamp()) for t in (not_before, not_before + timedelta(days=days)))
+        return issue_card(self.key, insured, card_reference, device_key, start, until, random)
+
     @property
     def trust_anchor(self) -> TrustAnchor:
         """What readers and the backend hold: the root certificate only."""
@@ -118,6 +141,11 @@ class TrustAnchor:
         assert isinstance(key, ec.EllipticCurvePublicKey)
         return key
 
+    @property
+    def der(self) -> bytes:
+        """The root certificate, DER."""
+        return self._root_der
+
     def verify_device_certificate(self, der: bytes, at: datetime) -> x509.Certificate:
         """Check that ``der`` is a device certificate issued by this root, valid ``at``.
 
@@ -142,24 +170,42 @@ def _root(root_der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(root_der)
 
 
+@lru_cache(maxsize=16)
+def root_public_key(root_der: bytes) -> ec.EllipticCurvePublicKey:
+    """The public key of a trusted root certificate (parsed once)."""
+    key = _root(root_der).public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    return key
+
+
+_BAD_CERTIFICATE = (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm, x509.InvalidVersion)
+"""What ``cryptography`` raises on a certificate it cannot parse or verify."""
+
+
 @lru_cache(maxsize=4096)
 def _issued_by(root_der: bytes, der: bytes) -> x509.Certificate:
-    """Parse ``der`` and verify it was signed by the root; failures are not cached."""
+    """Parse ``der`` and verify it was signed by the root; failures are not cached.
+
+    Fields are read eagerly here: ``cryptography`` parses some of them (names, validity,
+    the key) only when asked, and a malformed one must fail now, as a VerificationError.
+    """
     root = _root(root_der)
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
-        raise VerificationError(f"device certificate is not valid DER X.509: {exc}") from exc
-    if cert.issuer != root.subject:
-        raise VerificationError(
-            f"device certificate issued by '{cert.issuer.rfc4514_string()}', "
-            f"not by the trusted insurer root"
-        )
+        issuer, _ = cert.issuer, (cert.not_valid_before_utc, cert.not_valid_after_utc)
+    except _BAD_CERTIFICATE as exc:
+        raise VerificationError(f"device certificate is not valid DER X.509: {exc}") from None
+    if issuer != root.subject:
+        try:
+            name = issuer.rfc4514_string()[:200]
+        except _BAD_CERTIFICATE:
+            name = "an unreadable name"
+        raise VerificationError(f"device certificate issued by '{name}', not by the trusted insurer root")
     try:
         cert.verify_directly_issued_by(root)
-    except (InvalidSignature, ValueError, TypeError) as exc:
+        key = cert.public_key()
+    except _BAD_CERTIFICATE as exc:
         raise VerificationError("device certificate signature does not verify") from exc
-    key = cert.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise VerificationError("device certificate key is not an ECDSA P-256 key")
     return cert

@@ -1,24 +1,45 @@
-"""The signed NFC presentation of APCV-R1: CBOR claims inside a COSE_Sign1.
+"""The signed NFC presentation of APCV-R1: device-signed claims around insurer-signed card data.
 
-The phone signs the claims with its device key; the claims bind the presentation to the
-session (transcript hash) and to the reader's challenge, so it cannot be replayed into
-another session. Verifiers check the certificate chain, the signature, the binding and
-the validity window.
+The phone signs, with its device key, a COSE_Sign1 over CBOR claims that bind the presentation
+to the session (transcript hash), to the reader's challenge and to the person the care is for
+(``sel``, the digest id of that person's item), and that carry the card data the insurer signed
+at activation (:mod:`issuer_signed`). A verifier checks the insurer's signature over the card
+data, that the device key it names signed the claims, that the claims name the same card, that
+every disclosed person was signed by the insurer, the binding, and the validity window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.errors import VerificationError
-from apcv.people import Beneficiary, Coverage, Identity, Insured
+from apcv.people import Beneficiary, Coverage, Identity
 from apcv.profile.r1 import cose
-from apcv.profile.r1.constants import PROFILE_VERSION
+from apcv.profile.r1.constants import (
+    CHALLENGE_LEN,
+    PRESENTATION_CLOCK_SKEW_S,
+    PRESENTATION_LIFETIME_S,
+    PROFILE_VERSION,
+)
 from apcv.profile.r1.credentials import TrustAnchor
+from apcv.profile.r1.fields import byte_string, decode_exact, posix_time, short_text, small_uint, text_map
+from apcv.profile.r1.issuer_signed import (
+    CARD_REFERENCE_MAX,
+    MAX_ITEMS,
+    IssuerSigned,
+    VerifiedCard,
+    verify_issuer_signed,
+)
+
+TOKEN_ID_LEN = 16
+TRANSCRIPT_HASH_LEN = 32
+_CLAIMS = {"v", "tid", "iat", "exp", "card", "sel", "th", "ch", "iss"}
+_WHAT = "presentation claim"
 
 
 @dataclass(frozen=True)
@@ -41,54 +62,9 @@ class PresentationClaims:
         """Identity of the person the care is for."""
         return self.holder if self.selected == 0 else self.beneficiaries[self.selected - 1].identity
 
-    def to_cbor(self) -> bytes:
-        return cbor2.dumps(
-            {
-                "v": PROFILE_VERSION,
-                "tid": self.token_id,
-                "iat": self.issued_at,
-                "exp": self.expires_at,
-                "card": self.card_reference,
-                "holder": self.holder.to_dict(),
-                "cov": self.coverage.to_dict(),
-                "ben": [b.to_dict() for b in self.beneficiaries],
-                "sel": self.selected,
-                "th": self.transcript_hash,
-                "ch": self.challenge,
-            }
-        )
 
-    @classmethod
-    def from_cbor(cls, payload: bytes) -> PresentationClaims:
-        try:
-            raw = cbor2.loads(payload)
-            if raw.get("v") != PROFILE_VERSION:
-                raise VerificationError(f"presentation version {raw.get('v')!r} is not R1 (1)")
-            ben = tuple(Beneficiary.from_dict(b) for b in raw["ben"])
-            claims = cls(
-                token_id=bytes(raw["tid"]),
-                issued_at=int(raw["iat"]),
-                expires_at=int(raw["exp"]),
-                card_reference=str(raw["card"]),
-                holder=Identity.from_dict(raw["holder"]),
-                coverage=Coverage.from_dict(raw["cov"]),
-                beneficiaries=ben,
-                selected=int(raw["sel"]),
-                transcript_hash=bytes(raw["th"]),
-                challenge=bytes(raw["ch"]),
-            )
-        except VerificationError:
-            raise
-        except (cbor2.CBORDecodeError, KeyError, TypeError, ValueError, AttributeError,
-                EOFError) as exc:
-            raise VerificationError(f"presentation claims are malformed: {exc!r}") from exc
-        if not 0 <= claims.selected <= len(ben):
-            raise VerificationError(f"selected beneficiary {claims.selected} does not exist")
-        return claims
-
-
-def build_claims(
-    insured: Insured,
+def presentation_payload(
+    card: IssuerSigned,
     card_reference: str,
     *,
     token_id: bytes,
@@ -97,20 +73,19 @@ def build_claims(
     selected: int,
     transcript_hash: bytes,
     challenge: bytes,
-) -> PresentationClaims:
-    """Claims for one presentation of ``insured``'s card."""
-    return PresentationClaims(
-        token_id=token_id,
-        issued_at=now,
-        expires_at=now + lifetime_s,
-        card_reference=card_reference,
-        holder=insured.identity,
-        coverage=insured.coverage,
-        beneficiaries=insured.beneficiaries,
-        selected=selected,
-        transcript_hash=transcript_hash,
-        challenge=challenge,
-    )
+) -> bytes:
+    """The CBOR claims the device signs for one presentation of ``card``.
+
+    ``selected`` is 0 for the holder or i for the i-th beneficiary of the card; it becomes the
+    digest id of that person's item (IndexError when the card has no such person).
+    """
+    if selected < 0:
+        raise IndexError(f"beneficiary index {selected} is negative")
+    return cbor2.dumps({
+        "v": PROFILE_VERSION, "tid": token_id, "iat": now, "exp": now + lifetime_s, "card": card_reference,
+        "sel": card.person_ids()[selected], "th": transcript_hash, "ch": challenge,
+        "iss": card.to_cbor_value(),
+    })
 
 
 def verify_presentation(
@@ -121,24 +96,65 @@ def verify_presentation(
     transcript_hash: bytes | None = None,
     challenge: bytes | None = None,
 ) -> tuple[PresentationClaims, ec.EllipticCurvePublicKey]:
-    """Verify chain, signature, session binding and validity; return claims and device key."""
-    header, _ = cose.peek(message)
-    cert_der = header.get(cose.X5CHAIN)
-    if isinstance(cert_der, list) and cert_der:
-        cert_der = cert_der[0]
-    if not isinstance(cert_der, bytes):
-        raise VerificationError("presentation carries no device certificate (x5chain)")
-    cert = trust.verify_device_certificate(cert_der, at)
-    device_key = cert.public_key()
-    assert isinstance(device_key, ec.EllipticCurvePublicKey)
-    claims = PresentationClaims.from_cbor(cose.verify(message, device_key))
+    """Verify card data, device signature, card binding, selection, session binding and validity.
+
+    Returns the claims and the device key; every fault is a :class:`VerificationError` naming it.
+    """
+    _, payload = cose.peek(message)
+    raw = claims_map(payload)
+    card = verify_issuer_signed(raw["iss"], trust, at)
+    cose.verify(message, card.device_key)
+    claims = claims_from(raw, card)
     if transcript_hash is not None and claims.transcript_hash != transcript_hash:
         raise VerificationError("presentation is bound to another session (transcript hash)")
     if challenge is not None and claims.challenge != challenge:
         raise VerificationError("presentation answers another reader challenge")
+    check_lifetime(claims, at)
+    return claims, card.device_key
+
+
+def claims_map(payload: bytes) -> dict[str, Any]:
+    """The claims map of a presentation's payload: exactly the keys of §5.1, version R1."""
+    raw = text_map(decode_exact(payload, "presentation claims"), "presentation claims", _CLAIMS)
+    if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
+        raise VerificationError(f"presentation version {repr(raw['v'])[:20]} is not R1 ({PROFILE_VERSION})")
+    return raw
+
+
+def claims_from(raw: dict[str, Any], card: VerifiedCard) -> PresentationClaims:
+    """Typed claims: each field checked, the card the card data's, the selection a signed person."""
+    reference = short_text(raw, "card", CARD_REFERENCE_MAX, _WHAT)
+    if reference != card.card_reference:
+        raise VerificationError(f"presentation names card {reference!r}, but the insurer signed the data "
+                                f"of card {card.card_reference!r} for this device")
+    sel = small_uint(raw, "sel", MAX_ITEMS, _WHAT)
+    selected = card.index_of(sel)
+    if selected is None:
+        raise VerificationError(f"selected person (item {sel}) is not a person the insurer signed "
+                                "on this card")
+    return PresentationClaims(
+        token_id=byte_string(raw, "tid", TOKEN_ID_LEN, _WHAT),
+        issued_at=posix_time(raw, "iat", _WHAT),
+        expires_at=posix_time(raw, "exp", _WHAT),
+        card_reference=reference,
+        holder=card.holder,
+        coverage=card.coverage,
+        beneficiaries=card.beneficiaries,
+        selected=selected,
+        transcript_hash=byte_string(raw, "th", TRANSCRIPT_HASH_LEN, _WHAT),
+        challenge=byte_string(raw, "ch", CHALLENGE_LEN, _WHAT),
+    )
+
+
+def check_lifetime(claims: PresentationClaims, at: datetime) -> None:
+    """Refuse a lifetime outside ``(0, 120 s]``, an expired presentation and one from the future."""
+    lifetime = claims.expires_at - claims.issued_at
+    if not 0 < lifetime <= PRESENTATION_LIFETIME_S:
+        raise VerificationError(f"presentation lifetime is {lifetime} s; the profile allows 1 to "
+                                f"{PRESENTATION_LIFETIME_S} s")
     ts = int(at.astimezone(UTC).timestamp())
     if ts > claims.expires_at:
         raise VerificationError(f"presentation expired {ts - claims.expires_at} s ago")
-    if claims.issued_at > ts + 300:
-        raise VerificationError("presentation is issued in the future (clock skew > 5 min)")
-    return claims, device_key
+    if claims.issued_at > ts + PRESENTATION_CLOCK_SKEW_S:
+        raise VerificationError(f"presentation is issued {claims.issued_at - ts} s in the future "
+                                f"(clock skew over {PRESENTATION_CLOCK_SKEW_S} s)")

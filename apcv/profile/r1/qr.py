@@ -262,11 +262,22 @@ def verify(text: str, trust: TrustAnchor, at: datetime,
     except VerificationError as exc:
         raise QrTokenError(f"QR token {exc}") from None
     device_key = cert.public_key()
-    if not isinstance(device_key, ec.EllipticCurvePublicKey) or key_id(device_key) != token.kid:
+    if not isinstance(device_key, ec.EllipticCurvePublicKey):
+        raise QrTokenError("QR token device certificate holds no ECDSA key")
+    return VerifiedQr(verify_signed_by(token, device_key, at), device_key, cert)
+
+
+def verify_signed_by(token: QrToken, device_key: ec.EllipticCurvePublicKey, at: datetime) -> QrClaims:
+    """Check that ``token`` names and is signed by ``device_key`` and is valid at ``at``.
+
+    For a key the caller already trusts: a device certificate chained to the insurer root
+    (:func:`verify`), or the insurer-signed card data of the same phone (docs/protocol.md §5.2).
+    """
+    if key_id(device_key) != token.kid:
         raise QrTokenError("QR token kid does not name the key of its device certificate")
     try:
         cose.verify(token.cose_sign1, device_key)
     except VerificationError:
         raise QrTokenError("QR token signature does not verify with the device key") from None
     check_validity(token.claims, at)
-    return VerifiedQr(token.claims, device_key, cert)
+    return token.claims

@@ -22,13 +22,14 @@ def new_device_key() -> ec.EllipticCurvePrivateKey:
 
 
 def wallet_from(person: Insured, key: ec.EllipticCurvePrivateKey, activation: dict[str, Any]) -> Wallet:
-    """The phone's wallet once ``activation`` (the backend's answer) made device ``key`` active."""
-    certificate = base64.b64decode(activation["device_certificate"])
-    return Wallet(person, activation["card_reference"], key, certificate)
+    """The phone's wallet once ``activation`` (the backend's answer) made device ``key`` active:
+    card reference, device certificate and the card data the insurer signed for it."""
+    return Wallet.from_activation(person, key, activation)
 
 
 def carried_card(holder: Wallet, delegate: Wallet) -> Wallet:
-    """The holder's card as the delegate's phone carries it: the holder's card, the delegate's device."""
+    """The holder's card as the delegate's phone carries it for QR codes: the holder's card, the
+    delegate's device (NFC needs the delegated card data from ``GET /v1/delegations/{id}/card``)."""
     return Wallet(holder.insured, holder.card_reference, delegate.device_key, delegate.device_certificate_der)
 
 

@@ -28,24 +28,38 @@ from scenarios.conformance.backend.people import SyntheticPeople
 from simulators.backend.client import BackendClient, Signer, open_backend
 from simulators.backend.process import ServerProcess
 from simulators.backend.signing import public_key_der
+from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
 
 
 @pytest.fixture(scope="session")
-def backend_url(rig: RigConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Where the backend under test answers: the rig's ``http(s)://`` link, or ours served for the session."""
+def served_backend(rig: RigConfig,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess | None]:
+    """Our backend served for the session when the rig's link is ``embedded:``; None for a remote one."""
     role = rig.roles.backend
     if role is None:
         pytest.skip(f"rig '{rig.name}' has no backend role")
     if role.link != "embedded:":
-        yield role.link  # the rig's checks refused a variant for a backend that is not ours
+        yield None  # the rig's checks refused a variant for a backend that is not ours
         return
     database = tmp_path_factory.mktemp("backend") / "backend.sqlite3"
     server = ServerProcess(f"sqlite:///{database}", seed=rig.seed, variant=rig.dut_variant("backend"),
                            test_clock=True)
     with server:
-        yield server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def backend_url(rig: RigConfig, served_backend: ServerProcess | None) -> str:
+    """Where the backend under test answers: the rig's ``http(s)://`` link, or ours served for the session."""
+    return served_backend.url if served_backend is not None else rig.roles.backend.link
+
+
+@pytest.fixture(scope="session")
+def backend_log(served_backend: ServerProcess | None) -> Callable[[], str] | None:
+    """What our served backend logged so far (a callable); None for a remote backend."""
+    return served_backend.log if served_backend is not None else None
 
 
 @pytest.fixture(scope="session")
@@ -117,18 +131,32 @@ def provision(backend: BackendClient, operator: Signer) -> Callable[[Insured], N
 
 
 @pytest.fixture(scope="session")
-def enrol(backend: BackendClient) -> Callable[..., httpx.Response]:
-    """``enrol(person, proof="france_identite", key=None, signed_by=None)``: a phone asks to activate
-    ``person`` on device ``key`` (a new one by default), the request signed with ``signed_by``
-    (by default the enrolled key: proof of possession); the backend's raw answer."""
+def france_identite(backend: BackendClient, rig: RigConfig) -> FranceIdentite:
+    """The identity provider the backend trusts (the rig seed's), on the backend's clock."""
+    return FranceIdentite(rig.seed, backend.clock)
+
+
+@pytest.fixture(scope="session")
+def enrol(backend: BackendClient, france_identite: FranceIdentite) -> Callable[..., httpx.Response]:
+    """``enrol(person, proof="france_identite", key=None, signed_by=None, assertion=...)``: a phone
+    asks to activate ``person`` on device ``key`` (a new one by default), the request signed with
+    ``signed_by`` (by default the enrolled key: proof of possession); with ``france_identite`` the
+    provider's assertion for that person and key goes along (``assertion`` replaces it, None
+    leaves it out). The backend's raw answer."""
 
     def enrol(person: Insured, proof: str = "france_identite", *,
               key: ec.EllipticCurvePrivateKey | None = None,
-              signed_by: ec.EllipticCurvePrivateKey | None = None) -> httpx.Response:
+              signed_by: ec.EllipticCurvePrivateKey | None = None, assertion: str | bool | None = True
+              ) -> httpx.Response:
         key = key or new_device_key()
         body = {"nir": person.identity.nir, "proof": proof,
                 "device_public_key": base64.b64encode(public_key_der(key.public_key())).decode()}
-        return backend.send("POST", "/v1/activations", body, Signer.device(signed_by or key))
+        if assertion is True and proof == "france_identite":
+            assertion = france_identite.prove(person.identity.nir, key.public_key())
+        if isinstance(assertion, str):
+            body["identity_assertion"] = assertion
+        return backend.send("POST", "/v1/activations", body, Signer.device(signed_by or key),
+                            {"Idempotency-Key": secrets.token_hex(8)})
 
     return enrol
 

@@ -54,11 +54,13 @@ def test_locked_phone_is_reported(reader, phone):
     assert reader.read().kind == "phone"
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-022", "APCV-NFC-028", "APCV-NFC-029")
 @pytest.mark.parametrize(("variant", "fault"), [
-    ("phone-uncertified-key", "signature does not verify"),
-    ("phone-expired-certificate", "not valid at"),
-    ("phone-bad-signature", "signature"),
+    ("phone-uncertified-key", "not signed by the insurer"),
+    ("phone-expired-card-data", r"card data is valid from .*, not at"),
+    ("phone-bad-signature", "signature does not verify"),
+    ("phone-forged-beneficiary", "was not signed by the insurer"),
+    ("phone-long-lived-presentation", "lifetime is"),
 ])
 def test_rejects_a_hostile_phone(bench, reader, variant, fault):
     bench.present_device("phone", bench.make_phone(variant=variant))

@@ -65,10 +65,13 @@ class ApcvUser(FastHttpUser):
         return self._due - now
 
     def call(self, method: str, path: str, *, body: Any = None, signer: Signer | None = None,
-             name: str | None = None, expect: tuple[int, ...] = (200,)) -> Reply:
-        """One signed request; a failure unless its status is in ``expect``."""
+             name: str | None = None, expect: tuple[int, ...] = (200,),
+             headers: dict[str, str] | None = None) -> Reply:
+        """One signed request (with any extra ``headers``); a failure unless its status is in ``expect``."""
         content = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = {"content-type": "application/json"} if body is not None else {}
+        headers = dict(headers or {})
+        if body is not None:
+            headers["content-type"] = "application/json"
         if signer is not None:
             headers.update(signature_headers(signer, method, path, content))
         with self.client.request(method, path, data=content or None, headers=headers, name=name or path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from locust import task
 
@@ -43,7 +44,8 @@ class PhoneApp(ApcvUser):
         now = time.time()
         body = {"delegate_nir": self.rng.choice(delegates), "beneficiaries": [holder], "valid_from": now,
                 "valid_until": now + DELEGATION_DAYS * 86400}
-        created = self.call("POST", "/v1/delegations", body=body, signer=self.signer, expect=(201,))
+        created = self.call("POST", "/v1/delegations", body=body, signer=self.signer, expect=(201,),
+                            headers={"Idempotency-Key": uuid.uuid4().hex})
         if created.status != 201 or not isinstance(created.data, dict):
             return
         self.call("GET", "/v1/delegations", signer=self.signer, name="/v1/delegations [list]")

@@ -46,11 +46,19 @@ def hourly_requests(params: RolloutParams, day: dt.date) -> dict[int, float]:
     return {hour: requests * share / 3600 for hour, share in backend.hourly_visit_share.items()}
 
 
+LAST_DAY = dt.date(2100, 12, 31)
+"""The last day a rollout may be modelled to (dates past it would overflow the calendar)."""
+
+
 def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: int = 7,
              progress: Callable[[], None] | None = None) -> list[RolloutDay]:
     """One :class:`RolloutDay` every ``step_days`` from ``start`` to ``until`` (inclusive)."""
     if until < start:
         raise ModelError(f"--until {until} is before the start of the rollout ({start})")
+    if until > LAST_DAY:
+        raise ModelError(f"--until {until} is past {LAST_DAY}: the rollout is modelled up to then")
+    if not 1 <= step_days <= 366:
+        raise ModelError(f"--step-days must be 1 to 366 (got {step_days})")
     days: list[RolloutDay] = []
     day = start
     while day <= until:

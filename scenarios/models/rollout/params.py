@@ -7,7 +7,6 @@ import itertools
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,8 +17,9 @@ from pydantic import (
     field_validator,
 )
 
+from apcv.input_files import load_yaml, read_text
 from scenarios.models.errors import ModelError
-from scenarios.models.params import PARAMS_DIR
+from scenarios.models.params import MAX_PARAMS_BYTES, PARAMS_DIR
 
 Positive = Annotated[float, Field(gt=0)]
 
@@ -116,15 +116,16 @@ class RolloutParams(_Strict):
 
 
 def load_rollout(path: str | Path | None = None) -> RolloutParams:
-    """Read and validate the rollout parameters (the built-in file by default)."""
+    """Read and validate the rollout parameters (the built-in file by default).
+
+    A file of the user's must be a regular file of at most :data:`MAX_PARAMS_BYTES`.
+    """
     source = Path(path) if path else PARAMS_DIR / "rollout.yaml"
+    text = (read_text(source, limit=MAX_PARAMS_BYTES, what="rollout file", error=ModelError) if path
+            else source.read_text(encoding="utf-8"))
+    data = load_yaml(text, str(source), ModelError)
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
         return RolloutParams.model_validate(data)
-    except OSError as exc:
-        raise ModelError(f"cannot read rollout file {source}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{source}: not valid YAML ({str(exc).splitlines()[0]})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"

@@ -21,7 +21,11 @@ from scenarios.models.errors import ModelError
 from scenarios.models.rollout.operators import MAX_OPERATORS, operators_needed
 from scenarios.models.rollout.params import IdentityCheck
 from scenarios.models.rollout.review_queue import review_waits
+from scenarios.models.runner import MAX_WORKERS
 from scenarios.models.stats import Estimate, t_interval
+
+MAX_REVIEW_REPLICATIONS = 1000
+"""Replications of the review queue per sized day, at most."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, repli
     ``workers`` = 1 sizes them in this process; otherwise in a process pool (``None``: one
     worker per CPU).
     """
+    if not 1 <= replications <= MAX_REVIEW_REPLICATIONS:
+        raise ModelError(f"review replications must be 1 to {MAX_REVIEW_REPLICATIONS} (got {replications})")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ModelError(f"workers must be 1 to {MAX_WORKERS} (got {workers})")
     tick = progress or (lambda: None)
     if workers == 1:
         sized = []

@@ -1,0 +1,102 @@
+"""Strict readers of CBOR fields for everything a verifier decodes from outside.
+
+Each reader checks the exact type (``bool`` is not an integer, a list is not bytes), the
+length or range, and raises the caller's error class with the field's name, so a verifier
+never lets a ``TypeError`` or an ``OverflowError`` escape and never stores a value of the
+wrong shape.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import cbor2
+
+from apcv.errors import VerificationError
+
+POSIX_MAX = 2**40
+"""Upper bound of a POSIX-seconds claim (year ~36,800): far past any real date, far below
+what a database integer, a ``datetime`` or a float can hold exactly."""
+MAX_NESTING = 16
+"""Deepest CBOR nesting accepted in claims (the profile needs 4)."""
+
+
+def decode_exact(data: bytes, what: str, error: type[VerificationError] = VerificationError) -> Any:
+    """One CBOR item filling ``data`` exactly (no trailing bytes, no absurd nesting)."""
+    if not isinstance(data, bytes):
+        raise error(f"{what} is a {type(data).__name__}, not CBOR bytes")
+    stream = io.BytesIO(data)
+    try:
+        obj = cbor2.CBORDecoder(stream).decode()
+    except (cbor2.CBORError, ValueError, TypeError, EOFError, RecursionError, OverflowError,
+            LookupError, MemoryError) as exc:
+        raise error(f"{what} is not CBOR: {exc}") from None
+    if stream.tell() != len(data):
+        raise error(f"{what} has {len(data) - stream.tell()} unexpected byte(s) after its CBOR item")
+    if _depth(obj) > MAX_NESTING:
+        raise error(f"{what} nests deeper than {MAX_NESTING} levels")
+    return obj
+
+
+def _depth(obj: Any, level: int = 0) -> int:
+    if level > MAX_NESTING:
+        return level
+    if isinstance(obj, Mapping):
+        return max((_depth(v, level + 1) for v in obj.values()), default=level + 1)
+    if isinstance(obj, list | tuple):
+        return max((_depth(v, level + 1) for v in obj), default=level + 1)
+    if isinstance(obj, cbor2.CBORTag):
+        return _depth(obj.value, level + 1)
+    return level
+
+
+def text_map(obj: Any, what: str, required: set[str], optional: frozenset[str] = frozenset(),
+             error: type[VerificationError] = VerificationError) -> dict[str, Any]:
+    """``obj`` as a map with text keys: all of ``required``, none outside ``required | optional``."""
+    if not isinstance(obj, dict):
+        raise error(f"{what} is a CBOR {type(obj).__name__}, not a map")
+    keys = set(obj)
+    if missing := required - keys:
+        raise error(f"{what}: missing {', '.join(sorted(missing))}")
+    if unknown := keys - required - optional:
+        raise error(f"{what}: unknown key(s) {', '.join(sorted(repr(k)[:40] for k in unknown)[:5])}")
+    return obj
+
+
+def byte_string(raw: Mapping[str, Any], name: str, length: int, what: str,
+                error: type[VerificationError] = VerificationError) -> bytes:
+    """The ``length``-byte string under ``name``."""
+    value = raw[name]
+    if not isinstance(value, bytes) or len(value) != length:
+        raise error(f"{what} '{name}' is not a {length}-byte string")
+    return value
+
+
+def posix_time(raw: Mapping[str, Any], name: str, what: str,
+               error: type[VerificationError] = VerificationError) -> int:
+    """POSIX seconds under ``name``: an integer (not a bool) in ``[0, 2**40)``."""
+    value = raw[name]
+    if type(value) is not int or not 0 <= value < POSIX_MAX:
+        raise error(f"{what} '{name}' is not POSIX seconds (an integer from 0 to 2**40)")
+    return value
+
+
+def small_uint(raw: Mapping[str, Any], name: str, limit: int, what: str,
+               error: type[VerificationError] = VerificationError) -> int:
+    """An integer (not a bool) under ``name`` in ``[0, limit)``."""
+    value = raw[name]
+    if type(value) is not int or not 0 <= value < limit:
+        raise error(f"{what} '{name}' is not an integer from 0 to {limit - 1}")
+    return value
+
+
+def short_text(raw: Mapping[str, Any], name: str, longest: int, what: str,
+               error: type[VerificationError] = VerificationError) -> str:
+    """Text of 1 to ``longest`` characters under ``name``, printable ASCII only."""
+    value = raw[name]
+    if not isinstance(value, str) or not 0 < len(value) <= longest or not (value.isascii()
+                                                                           and value.isprintable()):
+        raise error(f"{what} '{name}' is not printable ASCII text of 1-{longest} characters")
+    return value

@@ -1,0 +1,1 @@
+"""Simulated identity providers (France Identité) that prove who enrols an apCV."""
