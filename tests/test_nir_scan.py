@@ -6,7 +6,8 @@ a time (so NIRs come in pieces), a detailed waiting-room day against the embedde
 rollout's exports and plots; then a served backend is driven with good, bad and replayed
 requests and made to fail on database errors (a table dropped under it). Every file written,
 every output printed and the backend's log are scanned for any valid NIR, packed
-(``184127511203416``) or spaced (``1 84 12 75 112 034 16``), in text or in bytes.
+(``184127511203416``) or spaced (``1 84 12 75 112 034 16``), in text or in bytes, and in the
+bytes that hex dumps (APDUs in traces and reports) stand for.
 """
 
 from __future__ import annotations
@@ -35,27 +36,31 @@ APCV_HIL = str(Path(sys.executable).parent / "apcv-hil")
 _PACKED = re.compile(rb"(?<![0-9])[1278][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{8}(?![0-9])")
 _SPACED = re.compile(rb"(?<![0-9])[1278] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) ?[0-9]{3} [0-9]{3} [0-9]{2}"
                      rb"(?![0-9])")
+_HEX_DUMP = re.compile(rb"[0-9A-Fa-f]{32,}")
+"""A hex dump: read for the bytes it stands for, not for the digits it happens to show (an APDU
+header such as ``8050000051`` and a few random digits can spell a valid NIR)."""
 
 
-def nirs_in(data: bytes) -> set[str]:
-    """Every valid NIR written whole in ``data``."""
+def _nirs_written(data: bytes) -> set[str]:
     found = {m.group().decode() for m in _PACKED.finditer(data)}
     found |= {m.group().replace(b" ", b"").decode() for m in _SPACED.finditer(data)}
     return {n for n in found if is_nir(n)}
+
+
+def nirs_in(data: bytes) -> set[str]:
+    """Every valid NIR written whole in ``data``, or in the bytes of a hex dump in it."""
+    dumps = b"\n".join(bytes.fromhex(d[: len(d) // 2 * 2].decode()) for d in _HEX_DUMP.findall(data))
+    return _nirs_written(_HEX_DUMP.sub(b" ", data)) | _nirs_written(dumps)
 
 
 def test_the_scanner_finds_what_it_must() -> None:
     assert nirs_in(b'{"nir": "184127511203416"}') == {"184127511203416"}
     assert nirs_in("né 1 84 12 75 112 034 16".encode()) == {"184127511203416"}
     assert nirs_in(b"18412*********** 1 84 12 ** *** *** ** 184127511203417 1841275112034160") == set()
-
-
-def _readable(path: Path) -> bytes:
-    """The file's bytes, and for a JSON-lines trace also the APDU bytes its hex ``data`` fields hold."""
-    data = path.read_bytes()
-    if path.suffix == ".jsonl":
-        data += b"\n".join(bytes.fromhex(h.decode()) for h in re.findall(rb'"data": "([0-9A-F]*)"', data))
-    return data
+    in_hex = b"184127511203416".hex().upper()
+    assert nirs_in(f'{{"data": "80B0000000{in_hex}9000"}}'.encode()) == {"184127511203416"}
+    establish = b'{"data": "805000005104313' + b"4E" * 40 + b'00"}'  # digits of a hex dump, no NIR
+    assert is_nir("805000005104313") and nirs_in(establish) == set()
 
 
 def _cli(*args: str, cwd: Path) -> str:
@@ -79,7 +84,7 @@ def _drive_and_break_a_served_backend(folder: Path) -> str:
               and p.identity.birth_date.year < 1995]
     person = people[0]
     doctor, operator = Signer.practitioner(next(iter(generate_practitioners(1, 0))).rpps), Signer.operator()
-    with ServerProcess(url) as server:
+    with ServerProcess(url, log_level="info", access_log=True) as server:  # as `backend serve` logs
         client = open_backend(server.url, timeout=10)
         for p in people:
             client.provision(operator, p)
@@ -102,6 +107,7 @@ def _drive_and_break_a_served_backend(folder: Path) -> str:
 
         attempt(lambda: client.verify(doctor, presentation))  # replay: logged, masked
         attempt(lambda: client.rights(doctor, "100000000000099"))
+        attempt(lambda: client.rights(doctor, nir))  # the NIR in the path: the access log masks it
         attempt(lambda: client.enrol(ec.generate_private_key(ec.SECP256R1()), nir, "france_identite"))
         attempt(lambda: client.call("PUT", "/v1/insured", {**person.to_dict(), "beneficiaries": [
             person.beneficiaries[0].to_dict()] * 2}, operator))
@@ -146,7 +152,7 @@ def test_nothing_a_run_writes_holds_a_nir(tmp_path: Path) -> None:
                and not p.name.endswith((".sqlite3-wal", ".sqlite3-shm")) and p.name != "small-le.yaml"]
     kinds = {p.suffix for p in written}
     assert {".jsonl", ".pcapng", ".html", ".xml", ".json", ".csv"} <= kinds, kinds
-    leaks = {str(p.relative_to(tmp_path)): nirs_in(_readable(p)) for p in written}
+    leaks = {str(p.relative_to(tmp_path)): nirs_in(p.read_bytes()) for p in written}
     leaks |= {f"output {i}": nirs_in(o.encode()) for i, o in enumerate(printed)}
     assert not {where: found for where, found in leaks.items() if found}
 
