@@ -21,9 +21,9 @@ import numpy as np
 
 from apcv.imaging.camera_model import CameraModel, CameraModelError
 from apcv.imaging.conditions import condition
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.frame_decoding import first_payload, link_decoder
-from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
+from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, scan_timeout
 from harness.links.sim_scanner import POLL_S, counter
 
 CAMERA_PARAMS = tuple(field.name for field in fields(CameraModel))

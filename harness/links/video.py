@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.camera import CameraFrames
 from harness.links.frame_decoding import first_payload, link_decoder
-from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, check_params, scan_timeout
+from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, scan_timeout
 
 
 class VideoScanner(ScannerLink):
