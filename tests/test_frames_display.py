@@ -14,6 +14,7 @@ from apcv.imaging.decoders import make_decoder
 from apcv.seeded_keys import synthetic_insurer
 from harness.links.base import LinkError
 from harness.links.registry import open_display
+from scenarios.conformance.scanner.screens import PictureScreen
 from simulators.factory import synthetic_phone
 from simulators.scanner.device import ScannerDeviceError, SimulatedScanner
 from simulators.scanner.screens import FrameFile
@@ -29,19 +30,6 @@ def wait_until(check, budget: float = 2.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "the display did not follow in time"
         time.sleep(0.01)
-
-
-class Picture:
-    """A screen showing a picture of its code."""
-
-    def __init__(self, payload: str, picture: np.ndarray) -> None:
-        self.payload, self.picture = payload, picture
-
-    def qr_payload(self) -> str:
-        return self.payload
-
-    def qr_picture(self) -> np.ndarray:
-        return self.picture
 
 
 def test_the_file_follows_the_phone_and_the_scanner_films_it(tmp_path, phone):
@@ -75,11 +63,11 @@ def test_the_file_follows_the_phone_and_the_scanner_films_it(tmp_path, phone):
 def test_a_picture_of_the_code_is_shown_as_it_is(tmp_path, phone):
     display = open_display("frames:")
     try:
-        picture = condition("rotation-mild").picture_camera(3).capture(phone.qr_frame(), 1)
-        display.show(Picture(phone.qr_payload(), picture))
+        screen = PictureScreen.of(phone, condition("rotation-mild"), 3)
+        display.show(screen)
         wait_until(lambda: display.path.exists())
-        assert np.array_equal(FrameFile(display.path).qr_frame(), picture)
-        assert make_decoder("zxing").decode(picture) == [phone.qr_payload()]
+        assert np.array_equal(FrameFile(display.path).qr_frame(), screen.picture)
+        assert make_decoder("zxing").decode(screen.picture) == [phone.qr_payload()]
         private = display.path.parent
     finally:
         display.close()

@@ -21,6 +21,7 @@ from apcv.imaging.decoders import make_decoder
 from apcv.seeded_keys import synthetic_insurer
 from harness.links.base import LinkError
 from harness.links.registry import open_display
+from scenarios.conformance.scanner.screens import PictureScreen
 from simulators.factory import synthetic_phone
 
 ROTATION_BUDGET_S = 1.0
@@ -83,25 +84,12 @@ def test_a_window_instead_of_the_full_screen(xdisplay, phone):
         display.close()
 
 
-class Picture:
-    """A screen showing a picture of its code (a camera condition baked in)."""
-
-    def __init__(self, payload: str, picture: np.ndarray) -> None:
-        self.payload, self.picture = payload, picture
-
-    def qr_payload(self) -> str:
-        return self.payload
-
-    def qr_picture(self) -> np.ndarray:
-        return self.picture
-
-
 def test_a_picture_of_the_code_is_shown_scaled_to_the_display(xdisplay, phone):
     token = phone.qr_payload()
-    picture = condition("perspective-mild").picture_camera(2).capture(phone.qr_frame(), 1)
+    screen = PictureScreen.of(phone, condition("perspective-mild"), 2)
     display = open_display(f"screen:{xdisplay}")
     try:
-        display.show(Picture(token, picture))
+        display.show(screen)
         wait_for_code(xdisplay, token, ROTATION_BUDGET_S)
         assert display.shown == token
     finally:

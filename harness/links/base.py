@@ -77,6 +77,13 @@ class LinkUrl:
         return value
 
 
+def check_params(url: LinkUrl, known: tuple[str, ...]) -> None:
+    """LinkError naming any query parameter of ``url`` not in ``known``."""
+    unknown = sorted(set(url.params) - set(known))
+    if unknown:
+        raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(known)})")
+
+
 class ReaderLink(ABC):
     """The reader's end of a link."""
 

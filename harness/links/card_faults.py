@@ -15,11 +15,15 @@ Kinds:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.links.base import LinkError
 
 KINDS = ("drop", "reset", "corrupt", "garbage", "mute")
+FAULT_PARAMS = ("fault", "latency")
+"""The query parameters that describe a card-side link's faults."""
+GARBAGE_ANSWER = b"\x01"
 MAX_LATENCY_MS = 60_000
 
 
@@ -67,3 +71,15 @@ def parse_card_faults(params: dict[str, str], url: str) -> CardFaults:
             raise LinkError(f"{url}: two faults at APDU {index}")
         at[int(index)] = kind
     return CardFaults(latency, at)
+
+
+def spoil_answer(fault: str | None, answer: bytes, apdu_number: int, note: Callable[[str], None]) -> bytes:
+    """``answer`` to APDU ``apdu_number`` as a ``corrupt`` or ``garbage`` fault turns it (noted
+    through ``note``); unchanged for any other fault or none."""
+    if fault == "corrupt" and answer:
+        note(f"fault: byte 0 of the answer to APDU {apdu_number} inverted")
+        return bytes([answer[0] ^ 0xFF]) + answer[1:]
+    if fault == "garbage":
+        note(f"fault: the device answered garbage to APDU {apdu_number}")
+        return GARBAGE_ANSWER
+    return answer

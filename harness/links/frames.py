@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.display_base import DEFAULT_POLL_S, DisplayLink, FollowingDisplay
-from harness.links.scanner_base import QrScreen, check_params
+from harness.links.scanner_base import QrScreen
 
 FILE_NAME = "screen.pgm"
 

@@ -21,9 +21,9 @@ import numpy as np
 
 from apcv.imaging.camera_model import CameraModel, CameraModelError
 from apcv.imaging.conditions import condition
-from apcv.imaging.decoders import DecoderError, make_decoder
-from harness.links.base import LinkError, LinkUrl
-from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
+from harness.links.base import LinkError, LinkUrl, check_params
+from harness.links.frame_decoding import first_payload, link_decoder
+from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, scan_timeout
 from harness.links.sim_scanner import POLL_S, counter
 
 CAMERA_PARAMS = tuple(field.name for field in fields(CameraModel))
@@ -54,10 +54,10 @@ class CameraScanner(ScannerLink):
         check_params(url, ("decoder", "timeout", "condition", *CAMERA_PARAMS))
         self.url = url.raw
         self.default_timeout = scan_timeout(url)
+        self.decoder = link_decoder(url)
         try:
-            self.decoder = make_decoder(url.params.get("decoder", "zbar"))
             self.camera = _camera(url)
-        except (DecoderError, CameraModelError) as exc:
+        except CameraModelError as exc:
             raise LinkError(f"{url.raw}: {exc}") from None
         self._counter = counter(url.target or "default")
         self.frames_captured = 0
@@ -89,13 +89,9 @@ class CameraScanner(ScannerLink):
         deadline = time.monotonic() + limit
         while True:
             frame = self.capture()
-            if frame is not None:
-                try:
-                    texts = self.decoder.decode(frame)
-                except DecoderError as exc:
-                    raise LinkError(f"{self.url}: {exc}") from None
-                if texts:
-                    return texts[0]
+            payload = first_payload(self.decoder, frame, self.url) if frame is not None else None
+            if payload is not None:
+                return payload
             if time.monotonic() >= deadline:
                 seen = ("no QR code in view" if frame is None
                         else f"{self.decoder.name} read no QR in the frame")

@@ -22,8 +22,16 @@ import nfc.tag
 from nfc.tag.tt4 import IsoDepInitiator
 
 from apcv.profile.r1.responder import atr_with_historical_bytes
-from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl, NoCardPresent, ReaderLink
-from harness.links.card_faults import parse_card_faults
+from harness.links.base import (
+    CardResponder,
+    CardSlot,
+    LinkError,
+    LinkUrl,
+    NoCardPresent,
+    ReaderLink,
+    check_params,
+)
+from harness.links.card_faults import FAULT_PARAMS, parse_card_faults
 from harness.links.nfc_emulation import CardEmulation
 from harness.links.nfc_isodep import PCB_DESELECT, IsoDepError, fsdi_for, parse_ats, rats_command
 from harness.links.nfc_udp import LoopbackUdpDevice, loopback_endpoint, udp_frontend
@@ -31,7 +39,6 @@ from harness.links.nfc_udp import LoopbackUdpDevice, loopback_endpoint, udp_fron
 CONNECT_TIMEOUT_S = 3.0
 ACTIVATION_TIMEOUT_S = 0.25
 STOP_TIMEOUT_S = 2.0
-CARD_PARAMS = ("fault", "latency")
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +169,7 @@ class NfcCardSlot(CardSlot):
     """Card end: the attached device in ISO-DEP card emulation."""
 
     def __init__(self, url: LinkUrl) -> None:
-        unknown = sorted(set(url.params) - set(CARD_PARAMS))
-        if unknown:
-            raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} "
-                            f"(known: {', '.join(CARD_PARAMS)})")
+        check_params(url, FAULT_PARAMS)
         self.url = url.raw
         self._parsed = url
         self.faults = parse_card_faults(url.params, url.raw)

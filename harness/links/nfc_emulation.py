@@ -19,7 +19,7 @@ from collections.abc import Callable
 import nfc.clf
 
 from harness.links.base import CardResponder
-from harness.links.card_faults import CardFaults
+from harness.links.card_faults import CardFaults, spoil_answer
 from harness.links.nfc_isodep import Ats, IsoDepCard, IsoDepError, historical_bytes, parse_rats
 from harness.links.nfc_udp import EmulationStopped
 
@@ -143,12 +143,7 @@ class CardEmulation:
         except Exception as exc:  # a crashing simulator answers 6F00; the link keeps running
             self.note(f"the device failed on APDU {self.apdus}: {type(exc).__name__}; answered 6F00")
             answer = ERROR_ANSWER
-        if fault == "corrupt" and answer:
-            self.note(f"fault: byte 0 of the answer to APDU {self.apdus} inverted")
-            answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
-        elif fault == "garbage":
-            self.note(f"fault: the device answered garbage to APDU {self.apdus}")
-            answer = b"\x01"
+        answer = spoil_answer(fault, answer, self.apdus, self.note)
         self._answered = True
         return answer
 

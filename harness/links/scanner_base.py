@@ -71,13 +71,6 @@ def scan_timeout(url: LinkUrl, default: float = DEFAULT_SCAN_TIMEOUT_S) -> float
     return url.seconds("timeout", default)
 
 
-def check_params(url: LinkUrl, known: tuple[str, ...]) -> None:
-    """LinkError naming any query parameter of ``url`` not in ``known``."""
-    unknown = sorted(set(url.params) - set(known))
-    if unknown:
-        raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(known)})")
-
-
 def positive_int(url: LinkUrl, key: str, default: int, top: int) -> int:
     """The integer query parameter ``key`` (1..top), or ``default``."""
     raw = url.params.get(key)

@@ -26,9 +26,9 @@ from typing import IO
 
 from PIL import Image
 
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.display_base import DEFAULT_POLL_S, DisplayLink, FollowingDisplay
-from harness.links.scanner_base import QrScreen, check_params
+from harness.links.scanner_base import QrScreen
 
 ACK_TIMEOUT_S = 5.0
 _WINDOWED = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")

@@ -12,12 +12,11 @@ import errno
 
 import serial
 
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.scan_lines import MAX_PAYLOAD, PayloadLines, check_prefix, suffix_bytes
 from harness.links.scanner_base import (
     APCV_QR_PREFIX,
     ScannerLink,
-    check_params,
     positive_int,
     scan_timeout,
 )

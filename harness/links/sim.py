@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import time
 
-from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl, NoCardPresent, ReaderLink
-from harness.links.card_faults import parse_card_faults
-
-CARD_PARAMS = ("fault", "latency")
+from harness.links.base import (
+    CardResponder,
+    CardSlot,
+    LinkError,
+    LinkUrl,
+    NoCardPresent,
+    ReaderLink,
+    check_params,
+)
+from harness.links.card_faults import FAULT_PARAMS, parse_card_faults, spoil_answer
 
 
 class SimMedium:
@@ -65,10 +71,7 @@ class SimCardSlot(CardSlot):
     """Card end of an in-process link."""
 
     def __init__(self, url: LinkUrl) -> None:
-        unknown = sorted(set(url.params) - set(CARD_PARAMS))
-        if unknown:
-            raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} "
-                            f"(known: {', '.join(CARD_PARAMS)})")
+        check_params(url, FAULT_PARAMS)
         self.url = url.raw
         self._medium = medium(url.target or "default")
         self.faults = parse_card_faults(url.params, url.raw)
@@ -103,12 +106,7 @@ class SimCardSlot(CardSlot):
             self.notify(f"fault: the device reset before APDU {self._apdus}")
             device.reset()
         answer = device.process_apdu(apdu)
-        if fault == "corrupt" and answer:
-            self.notify(f"fault: byte 0 of the answer to APDU {self._apdus} inverted")
-            answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
-        elif fault == "garbage":
-            self.notify(f"fault: the device answered garbage to APDU {self._apdus}")
-            answer = b"\x01"
+        answer = spoil_answer(fault, answer, self._apdus, self.notify)
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000.0)
         return answer

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
-from harness.links.base import LinkUrl
-from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, check_params, scan_timeout
+from harness.links.base import LinkUrl, check_params
+from harness.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, scan_timeout
 
 POLL_S = 0.02
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from apcv.imaging.decoders import DecoderError, make_decoder
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.camera import CameraFrames
-from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, check_params, scan_timeout
+from harness.links.frame_decoding import first_payload, link_decoder
+from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout, scan_timeout
 
 
 class VideoScanner(ScannerLink):
@@ -22,10 +22,7 @@ class VideoScanner(ScannerLink):
         check_params(url, ("decoder", "timeout"))
         self.url = url.raw
         self.default_timeout = scan_timeout(url)
-        try:
-            self.decoder = make_decoder(url.params.get("decoder", "zbar"))
-        except DecoderError as exc:
-            raise LinkError(f"{url.raw}: {exc}") from None
+        self.decoder = link_decoder(url)
         self._frames = CameraFrames(url)
         self.frames_read = 0
 
@@ -40,12 +37,9 @@ class VideoScanner(ScannerLink):
             if frame is None:
                 raise LinkError(f"{self.url}: the camera stopped delivering frames (unplugged?)")
             self.frames_read += 1
-            try:
-                texts = self.decoder.decode(frame)
-            except DecoderError as exc:
-                raise LinkError(f"{self.url}: {exc}") from None
-            if texts:
-                return texts[0]
+            payload = first_payload(self.decoder, frame, self.url)
+            if payload is not None:
+                return payload
             if time.monotonic() >= deadline:
                 raise ScanTimeout(f"{self.url}: no QR payload within {limit:g} s "
                                   f"({self.decoder.name} read none of {self.frames_read} frames)")

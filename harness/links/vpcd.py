@@ -30,8 +30,8 @@ import threading
 import time
 
 from apcv.redact import redact_nirs
-from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl
-from harness.links.card_faults import CardFaults, parse_card_faults
+from harness.links.base import CardResponder, CardSlot, LinkError, LinkUrl, check_params
+from harness.links.card_faults import FAULT_PARAMS, CardFaults, parse_card_faults, spoil_answer
 
 DEFAULT_PORT = 35963
 CONNECT_TIMEOUT_S = 2.0
@@ -44,7 +44,7 @@ POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
 AMBIGUOUS_SILENCE_S = 2.0
 """Silence after a power off/on/reset payload that shows it was a 1-byte command awaiting an answer."""
 ERROR_ANSWER = b"\x6f\x00"
-PARAMS = ("fault", "latency", "attach_timeout")
+PARAMS = (*FAULT_PARAMS, "attach_timeout")
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +166,7 @@ class _Attachment:
         except Exception:
             log.exception("%s: the simulated device failed on an APDU; answering 6F00", self.slot.url)
             answer = ERROR_ANSWER
-        if fault == "corrupt" and answer:
-            self.slot.notify(f"fault: byte 0 of the answer to APDU {self.apdus} inverted")
-            answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
-        elif fault == "garbage":
-            self.slot.notify(f"fault: the device answered garbage to APDU {self.apdus}")
-            answer = b"\x01"
+        answer = spoil_answer(fault, answer, self.apdus, self.slot.notify)
         if self.slot.faults.latency_ms:
             time.sleep(self.slot.faults.latency_ms / 1000.0)
         if log.isEnabledFor(logging.INFO):  # lengths only: a NIR may span answers (the trace masks those)
@@ -191,9 +186,7 @@ class VpcdCardSlot(CardSlot):
     """Card end of a vpcd link: presents a simulated device to pcscd's virtual reader."""
 
     def __init__(self, url: LinkUrl) -> None:
-        unknown = sorted(set(url.params) - set(PARAMS))
-        if unknown:
-            raise LinkError(f"{url.raw}: unknown parameter {', '.join(unknown)} (known: {', '.join(PARAMS)})")
+        check_params(url, PARAMS)
         self.url = url.raw
         self.host, self.port = _address(url)
         self.faults: CardFaults = parse_card_faults(url.params, url.raw)

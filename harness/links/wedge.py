@@ -27,10 +27,10 @@ import os
 import select
 import termios
 
-from harness.links.base import LinkError, LinkUrl
+from harness.links.base import LinkError, LinkUrl, check_params
 from harness.links.keyboard_layout import layout_hint
 from harness.links.scan_lines import PayloadLines, check_prefix
-from harness.links.scanner_base import APCV_QR_PREFIX, ScannerLink, check_params, scan_timeout
+from harness.links.scanner_base import APCV_QR_PREFIX, ScannerLink, scan_timeout
 
 PARAMS = ("timeout", "prefix")
 CANONICAL_LINE_MAX = 4095

@@ -19,6 +19,7 @@ from apcv.people import Insured
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from scenarios.load.errors import LoadError
+from scenarios.load.written_files import read_written_file
 from simulators.phone.wallet import Wallet
 
 FORMAT = "apcv-load-material/1"
@@ -125,15 +126,5 @@ class Material:
 
 def read_material(path: str | Path) -> Material:
     """Read a slot's material file; :class:`LoadError` naming what is wrong."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LoadError(f"cannot read material file {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise LoadError(f"material file {path} is not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise LoadError(f"{path} is not a load material file ({FORMAT}); apcv-hil load writes them")
-    try:
-        return Material.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LoadError(f"material file {path} is damaged: {exc!r}") from None
+    return read_written_file(path, file_format=FORMAT, what="material file", kind="load material file",
+                             build=Material.from_json)

@@ -11,9 +11,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from scenarios.load.errors import LoadError
 from scenarios.load.mix import UserMix, UserPlan
 from scenarios.load.shapes import ShapeSpec
+from scenarios.load.written_files import read_written_file
 
 FORMAT = "apcv-load-plan/1"
 
@@ -62,15 +62,5 @@ class LoadPlan:
 
 def read_plan(path: str | Path) -> LoadPlan:
     """Read a plan file; :class:`LoadError` naming what is wrong."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LoadError(f"cannot read plan file {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise LoadError(f"plan file {path} is not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise LoadError(f"{path} is not a load plan ({FORMAT}); apcv-hil load writes them")
-    try:
-        return LoadPlan.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LoadError(f"plan file {path} is damaged: {exc!r}") from None
+    return read_written_file(path, file_format=FORMAT, what="plan file", kind="load plan",
+                             build=LoadPlan.from_json)

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from apcv.validation import first_error
 from scenarios.load.errors import LoadError
 from scenarios.load.summary import EndpointFigures, Summary
 
@@ -90,10 +91,7 @@ def parse_slo(text: str, source: str) -> Slo:
     try:
         slo = Slo.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise LoadError(f"{source}: {where}: {message}") from None
+        raise LoadError(f"{source}: {first_error(exc)}") from None
     if slo == Slo():
         raise LoadError(f"{source} sets no limit")
     return slo

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from apcv.input_files import load_yaml, read_text
+from apcv.validation import first_error
 from scenarios.models.distributions import Duration
 from scenarios.models.errors import ModelError
 
@@ -119,22 +120,12 @@ _SCENARIO = TypeAdapter(Scenario)
 BUILTIN = ("gp", "pharmacy", "hospital")
 
 
-def _location(error: dict) -> str:
-    parts = list(error["loc"])
-    if parts and parts[0] in BUILTIN:  # the discriminator tag pydantic puts first
-        parts = parts[1:]
-    return ".".join(str(part) for part in parts)
-
-
 def parse_scenario(data: object, source: str = "parameters") -> GpScenario | WalkInScenario:
     """Validate already-parsed YAML; the error names the first bad key."""
     try:
         return _SCENARIO.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = _location(first) or "(top level)"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ModelError(f"{source}: {where}: {message}") from None
+    except ValidationError as exc:  # a built-in kind's name is the discriminator tag pydantic puts first
+        raise ModelError(f"{source}: {first_error(exc, tags=BUILTIN)}") from None
 
 
 def load_scenario(name_or_path: str) -> GpScenario | WalkInScenario:

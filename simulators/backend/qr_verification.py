@@ -10,15 +10,12 @@ Single use by token id: a replay gets 409 and is logged.
 
 from __future__ import annotations
 
-import logging
-
 from cryptography.x509.oid import NameOID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, select
 
 from apcv.errors import ApcvError
-from apcv.nir import mask_nir
 from apcv.profile.r1 import qr
 from apcv.profile.r1.constants import QR_MAX_TEXT
 from simulators.backend import db
@@ -26,11 +23,10 @@ from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, presenting_device_delegated
 from simulators.backend.errors import ApiError
-from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
-from simulators.backend.verification import Identity, Rights, Verification
+from simulators.backend.people import beneficiary_nirs, require_person
+from simulators.backend.verification import Verification, answer_once
 
 router = APIRouter(tags=["verification"])
-log = logging.getLogger("apcv.backend.verification")
 DEVICE_SUBJECT = "apCV device {card}"
 
 
@@ -115,12 +111,8 @@ async def verify_qr(body: QrVerificationRequest, caller: Caller = Depends(practi
         selected = _selected(conn, holder, claims)
         person = require_person(conn, selected)
         delegated = _check_signer(conn, ctx, verified, device, holder, selected)
-    tid = claims.token_id.hex()
     with ctx.hot.connection() as hot:
-        replayed = not hot.claim_token(tid, caller.ident, holder, selected, ctx.now(), claims.expires_at)
-    if replayed and ctx.policy.single_use_tokens:
-        log.warning("replayed QR token %s from rpps %s (card holder %s)", tid, caller.ident, mask_nir(holder))
-        raise ApiError(409, "token_replayed", f"token {tid} was already used")
-    return Verification(token_id=tid, expires_at=claims.expires_at, card_reference=claims.card_reference,
-                        delegated=delegated, identity=Identity(**identity_json(person)),
-                        rights=Rights(**rights_json(person, ctx.today())))
+        replayed = not hot.claim_token(claims.token_id.hex(), caller.ident, holder, selected, ctx.now(),
+                                       claims.expires_at)
+    return answer_once(ctx, caller, claims, holder=holder, person=person, delegated=delegated,
+                       replayed=replayed, kind="QR token")

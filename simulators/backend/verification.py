@@ -17,15 +17,17 @@ import logging
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 
 from apcv.errors import ApcvError
 from apcv.nir import mask_nir
 from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
+from apcv.profile.r1.qr import QrClaims
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, presenting_device_delegated
 from simulators.backend.errors import ApiError
-from simulators.backend.lookups import DeviceRow
+from simulators.backend.lookups import DeviceRow, PersonRow
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
 
@@ -75,6 +77,21 @@ class Verification(BaseModel):
     rights: Rights
 
 
+def answer_once(ctx: BackendContext, caller: Caller, claims: PresentationClaims | QrClaims, *, holder: str,
+                person: Row | PersonRow, delegated: bool, replayed: bool, kind: str) -> Verification:
+    """The answer to a verified ``kind`` of token (NFC or QR): identity and rights of ``person``
+    today. One spent before (``replayed``) is refused with 409, and logged, while the policy
+    wants single use."""
+    token = claims.token_id.hex()
+    if replayed and ctx.policy.single_use_tokens:
+        log.warning("replayed %s %s from rpps %s (card holder %s)", kind, token, caller.ident,
+                    mask_nir(holder))
+        raise ApiError(409, "token_replayed", f"token {token} was already used")
+    return Verification(token_id=token, expires_at=claims.expires_at, card_reference=claims.card_reference,
+                        delegated=delegated, identity=Identity(**identity_json(person)),
+                        rights=Rights(**rights_json(person, ctx.today())))
+
+
 def _decode(encoded: str) -> bytes:
     try:
         return base64.b64decode(encoded, validate=True)
@@ -120,9 +137,5 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
                            f"card holder {mask_nir(holder)} as a beneficiary")
         delegated = _check_device(ctx, claims, conn.device(device_id(key)))
         replayed = not conn.claim_token(token, caller.ident, holder, selected, ctx.now(), claims.expires_at)
-    if replayed and ctx.policy.single_use_tokens:
-        log.warning("replayed token %s from rpps %s (card holder %s)", token, caller.ident, mask_nir(holder))
-        raise ApiError(409, "token_replayed", f"token {token} was already used")
-    return Verification(token_id=token, expires_at=claims.expires_at, card_reference=claims.card_reference,
-                        delegated=delegated, identity=Identity(**identity_json(person)),
-                        rights=Rights(**rights_json(person, ctx.today())))
+    return answer_once(ctx, caller, claims, holder=holder, person=person, delegated=delegated,
+                       replayed=replayed, kind="token")

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from apcv.input_files import load_yaml, read_text
+from apcv.validation import first_error
 from scenarios.models.errors import ModelError
 from scenarios.models.params import MAX_PARAMS_BYTES, PARAMS_DIR
 
@@ -127,7 +128,4 @@ def load_rollout(path: str | Path | None = None) -> RolloutParams:
     try:
         return RolloutParams.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ModelError(f"{source}: {where}: {message}") from None
+        raise ModelError(f"{source}: {first_error(exc)}") from None
