@@ -291,3 +291,16 @@ def test_integers_too_long_to_print_are_422_not_500(backend, adult, wallet_for, 
         text = "APCV1:" + base45.b45encode(zlib.compress(signed)).decode()
         refused = _refused(backend.verify_qr, doctor, text)
         assert (refused.status, refused.code) == (422, "invalid_presentation"), refused.detail
+
+
+@pytest.mark.requirement("APCV-BE-070")
+def test_an_enrolled_device_presents_only_the_card_it_holds(backend, adult, wallet_for, doctor, operator,
+                                                            clock):
+    """Card data the insurer signed for an enrolled key under another card reference (issued
+    elsewhere): the records say the device holds another card, so 403 ``card_mismatch``."""
+    backend.provision(operator, adult)
+    wallet = wallet_for(adult)
+    elsewhere = Wallet.activate(adult, synthetic_insurer(0), "APCV-ELSEWHERE", wallet.device_key)
+    refused = _refused(backend.verify, doctor, wallet_presentation(elsewhere, clock.now()))
+    assert (refused.status, refused.code) == (403, "card_mismatch")
+    assert _count(backend, db.used_token) == 0
