@@ -49,10 +49,13 @@ QR_WITH_CERT = qr.encode(qr.issue_claims(CARD_REF, NOW.timestamp(), token_id=b"\
 FUZZ = settings(max_examples=300, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 
+TOO_LONG_TO_PRINT = 2**14300
+"""A CBOR bignum of 1,788 bytes: 4,305 decimal digits, one past what Python will ``repr``."""
+integers = st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from([1, -1]).map(
+    lambda sign: sign * TOO_LONG_TO_PRINT)  # drawn, not listed: hypothesis prints its strategies
 cbor_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats()
-    | st.binary(max_size=80) | st.text(max_size=40),
-    lambda inner: (st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8) | st.integers(), inner,
+    st.none() | st.booleans() | integers | st.floats() | st.binary(max_size=80) | st.text(max_size=40),
+    lambda inner: (st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8) | integers, inner,
                                                                  max_size=6)
                    | st.builds(cbor2.CBORTag, st.integers(min_value=0, max_value=2**40), inner)),
     max_leaves=20)
@@ -158,6 +161,40 @@ def test_each_identity_trait_replaced_by_arbitrary_cbor(trait: str, value: Any) 
     holder["value"][trait] = value
     items[0] = cbor2.dumps(holder)
     _nfc(_with_card({**SO_PAYLOAD, "dig": [hashlib.sha256(i).digest() for i in items]}, items))
+
+
+def _signed_claims(claims: dict) -> bytes:
+    return cose.Signer(DEVICE_KEY, None).sign(cbor2.dumps(claims))
+
+
+def _signed_qr(claims: dict) -> str:
+    return _requote(cose.Signer(DEVICE_KEY, None, kid=qr.key_id(DEVICE_KEY.public_key())).sign(
+        cbor2.dumps(claims)))
+
+
+_CLAIMS = cbor2.loads(PAYLOAD)
+_QR_CLAIMS = cbor2.loads(qr.decode(QR_TEXT).claims.to_cbor())
+
+
+@pytest.mark.requirement("APCV-RDR-004", "APCV-QR-007")
+@pytest.mark.parametrize("verify, message", [
+    (_nfc, lambda: _signed_claims({**_CLAIMS, "v": TOO_LONG_TO_PRINT})),
+    (_nfc, lambda: _signed_claims({**_CLAIMS, TOO_LONG_TO_PRINT: 0})),
+    (_nfc, lambda: _signed_claims({**_CLAIMS, "iss": {**_CLAIMS["iss"], (1, TOO_LONG_TO_PRINT): 0}})),
+    (_qr, lambda: _signed_qr({**_QR_CLAIMS, "v": -TOO_LONG_TO_PRINT})),
+    (_qr, lambda: _signed_qr({**_QR_CLAIMS, TOO_LONG_TO_PRINT: 0})),
+], ids=["nfc-version", "nfc-claim-key", "nfc-card-data-key", "qr-version", "qr-claim-key"])
+def test_an_integer_too_long_to_print_is_a_verification_error(verify, message) -> None:
+    """Python refuses to ``repr`` an integer of over 4,300 digits: the error message naming it
+    used to raise ``ValueError`` (a 500 from the backend, a crash of the reference reader)."""
+    verify(message())
+
+
+@pytest.mark.requirement("APCV-QR-007")
+def test_a_qr_version_must_be_the_integer_one() -> None:
+    for version in (1.0, True):
+        with pytest.raises(qr.QrTokenError, match="version"):
+            qr.verify(_signed_qr({**_QR_CLAIMS, "v": version}), TRUST, NOW, lambda _kid: CERT_DER)
 
 
 @pytest.mark.requirement("APCV-QR-007")

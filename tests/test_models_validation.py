@@ -36,7 +36,8 @@ def test_engine_agrees_with_ciw_within_confidence_intervals() -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     ((1.0, 1.0, 1), "ρ"), ((2.0, 1.0, 1), "ρ"), ((-1.0, 1.0, 1), "arrival rate"),
-    ((1.0, 0.0, 1), "service rate"), ((0.5, 1.0, 0), "servers"),
+    ((1.0, 0.0, 1), "service rate"), ((0.5, 1.0, 0), "servers"), ((1.0, 2.0, 10**9), "at most 10,000"),
+    ((1.0, 2.0, 200), "nobody waits"),
 ])
 def test_bad_parameters_are_named(args: tuple[float, float, int], message: str) -> None:
     with pytest.raises(ModelError, match=message):

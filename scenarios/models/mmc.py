@@ -20,6 +20,8 @@ from scenarios.models.stats import Estimate, batch_means
 
 MAX_CUSTOMERS = 5_000_000
 """Customers one run may simulate (about 1 GB of memory, two minutes)."""
+MAX_SERVERS = 10_000
+"""Servers of one run (Erlang C sums over every server)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,13 @@ def simulate_mmc(arrival_rate: float, service_rate: float, servers: int,
     if customers > MAX_CUSTOMERS:
         raise ModelError(f"customers must be at most {MAX_CUSTOMERS:,} (got {customers:,}): each takes about "
                          "200 bytes of memory while the queue runs")
+    if servers > MAX_SERVERS:
+        raise ModelError(f"servers must be at most {MAX_SERVERS:,} (got {servers:,})")
+    exact = mean_wait_in_queue(arrival_rate, service_rate, servers)
+    if exact == 0:
+        rho = arrival_rate / (servers * service_rate)
+        raise ModelError(f"at ρ = {rho:.3g} nobody waits: Erlang C's mean wait is 0 to double precision, "
+                         "so there is nothing to compare (raise the utilisation)")
     rng = np.random.default_rng(seed)
     gaps = rng.exponential(1 / arrival_rate, customers)
     services = rng.exponential(1 / service_rate, customers)
@@ -76,4 +85,4 @@ def simulate_mmc(arrival_rate: float, service_rate: float, servers: int,
     order = np.argsort(desk.log.arrivals, kind="stable")
     waits = np.asarray(desk.log.waits())[order]
     return MmcResult(arrival_rate, service_rate, servers, customers, seed,
-                     batch_means(waits.tolist()), mean_wait_in_queue(arrival_rate, service_rate, servers))
+                     batch_means(waits.tolist()), exact)

@@ -10,7 +10,9 @@ import base64
 import dataclasses
 import json
 import random
+import zlib
 
+import base45
 import cbor2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -267,4 +269,38 @@ def test_bit_flipped_presentations_and_tokens_are_4xx(backend, adult, wallet_for
         changed = text[:position] + rng.choice(alphabet.replace(text[position], "")) + text[position + 1:]
         response = backend.send("POST", "/v1/verifications/qr", {"qr": changed}, doctor)
         assert 400 <= response.status_code < 500, response.text
+    assert _count(backend, db.used_token) == 0
+
+
+@pytest.mark.requirement("APCV-BE-073", "APCV-QR-007")
+def test_integers_too_long_to_print_are_422_not_500(backend, adult, wallet_for, doctor, operator, clock):
+    """A CBOR bignum of 4,305 digits as the version or as a claim's key, signed by the phone: Python
+    cannot ``repr`` it, and the message naming it used to end in a 500."""
+    backend.provision(operator, adult)
+    wallet = wallet_for(adult)
+    huge = 2**14300
+    claims = cbor2.loads(cose.peek(wallet_presentation(wallet, clock.now()))[1])
+    kid = key_id(wallet.device_key.public_key())
+    qr_claims = {"v": 1, "tid": bytes(16), "iat": int(clock.now()), "exp": int(clock.now()) + 60,
+                 "card": wallet.card_reference}
+    for change in ({"v": huge}, {huge: 0}):
+        nfc = cose.Signer(wallet.device_key, None).sign(cbor2.dumps({**claims, **change}))
+        refused = _refused(backend.verify, doctor, nfc)
+        assert (refused.status, refused.code) == (422, "invalid_presentation"), refused.detail
+        signed = cose.Signer(wallet.device_key, None, kid=kid).sign(cbor2.dumps({**qr_claims, **change}))
+        text = "APCV1:" + base45.b45encode(zlib.compress(signed)).decode()
+        refused = _refused(backend.verify_qr, doctor, text)
+        assert (refused.status, refused.code) == (422, "invalid_presentation"), refused.detail
+
+
+@pytest.mark.requirement("APCV-BE-070")
+def test_an_enrolled_device_presents_only_the_card_it_holds(backend, adult, wallet_for, doctor, operator,
+                                                            clock):
+    """Card data the insurer signed for an enrolled key under another card reference (issued
+    elsewhere): the records say the device holds another card, so 403 ``card_mismatch``."""
+    backend.provision(operator, adult)
+    wallet = wallet_for(adult)
+    elsewhere = Wallet.activate(adult, synthetic_insurer(0), "APCV-ELSEWHERE", wallet.device_key)
+    refused = _refused(backend.verify, doctor, wallet_presentation(elsewhere, clock.now()))
+    assert (refused.status, refused.code) == (403, "card_mismatch")
     assert _count(backend, db.used_token) == 0

@@ -52,6 +52,18 @@ def _depth(obj: Any, level: int = 0) -> int:
     return level
 
 
+def shown(value: Any, limit: int) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for an error message about outside data.
+
+    Never fails: an integer of more than 4,300 digits (a CBOR bignum of ~1.8 KB) has no
+    ``repr`` in Python (``ValueError``), nor has a container holding one.
+    """
+    try:
+        return repr(value)[:limit]
+    except ValueError:
+        return f"<{type(value).__name__} too long to show>"
+
+
 def text_map(obj: Any, what: str, required: set[str], optional: frozenset[str] = frozenset(),
              error: type[VerificationError] = VerificationError) -> dict[str, Any]:
     """``obj`` as a map with text keys: all of ``required``, none outside ``required | optional``."""
@@ -61,7 +73,7 @@ def text_map(obj: Any, what: str, required: set[str], optional: frozenset[str] =
     if missing := required - keys:
         raise error(f"{what}: missing {', '.join(sorted(missing))}")
     if unknown := keys - required - optional:
-        raise error(f"{what}: unknown key(s) {', '.join(sorted(repr(k)[:40] for k in unknown)[:5])}")
+        raise error(f"{what}: unknown key(s) {', '.join(sorted(shown(k, 40) for k in unknown)[:5])}")
     return obj
 
 

@@ -30,7 +30,15 @@ from apcv.people import Beneficiary, Coverage, Identity, Insured
 from apcv.profile.r1 import cose
 from apcv.profile.r1.constants import PROFILE_VERSION
 from apcv.profile.r1.credentials import TrustAnchor, root_public_key
-from apcv.profile.r1.fields import byte_string, decode_exact, posix_time, short_text, small_uint, text_map
+from apcv.profile.r1.fields import (
+    byte_string,
+    decode_exact,
+    posix_time,
+    short_text,
+    shown,
+    small_uint,
+    text_map,
+)
 from apcv.profile.r1.session import SessionError, decode_point, encode_point
 
 SALT_LEN = 16
@@ -217,8 +225,8 @@ def _verified_security_object(root_der: bytes, message: bytes) -> _SecurityObjec
             from None
     what = "card data security object"
     raw = text_map(decode_exact(payload, what), what, _SO_KEYS)
-    if raw["v"] != PROFILE_VERSION or type(raw["v"]) is not int:
-        raise VerificationError(f"{what} version {raw['v']!r} is not R1 ({PROFILE_VERSION})")
+    if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
+        raise VerificationError(f"{what} version {shown(raw['v'], 20)} is not R1 ({PROFILE_VERSION})")
     try:
         device_key = decode_point(byte_string(raw, "dk", 65, what))
     except SessionError as exc:
@@ -248,7 +256,7 @@ def _parsed_item(raw: bytes) -> _Item:
     elif name == BENEFICIARY:
         parsed = beneficiary_from(value, f"{what} {digest_id} (beneficiary)")
     else:
-        raise VerificationError(f"{what} {digest_id} has unknown name {str(name)[:20]!r}")
+        raise VerificationError(f"{what} {digest_id} has unknown name {shown(name, 20)}")
     return _Item(digest_id, hashlib.sha256(raw).digest(), name, parsed)
 
 

@@ -27,7 +27,15 @@ from apcv.profile.r1.constants import (
     PROFILE_VERSION,
 )
 from apcv.profile.r1.credentials import TrustAnchor
-from apcv.profile.r1.fields import byte_string, decode_exact, posix_time, short_text, small_uint, text_map
+from apcv.profile.r1.fields import (
+    byte_string,
+    decode_exact,
+    posix_time,
+    short_text,
+    shown,
+    small_uint,
+    text_map,
+)
 from apcv.profile.r1.issuer_signed import (
     CARD_REFERENCE_MAX,
     MAX_ITEMS,
@@ -117,7 +125,7 @@ def claims_map(payload: bytes) -> dict[str, Any]:
     """The claims map of a presentation's payload: exactly the keys of §5.1, version R1."""
     raw = text_map(decode_exact(payload, "presentation claims"), "presentation claims", _CLAIMS)
     if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
-        raise VerificationError(f"presentation version {repr(raw['v'])[:20]} is not R1 ({PROFILE_VERSION})")
+        raise VerificationError(f"presentation version {shown(raw['v'], 20)} is not R1 ({PROFILE_VERSION})")
     return raw
 
 

@@ -38,6 +38,7 @@ from apcv.profile.r1.constants import (
     QR_UNLOCK_LIFETIME_S,
 )
 from apcv.profile.r1.credentials import TrustAnchor
+from apcv.profile.r1.fields import shown
 
 TOKEN_ID_LEN = 16
 KID_LEN = 16
@@ -96,9 +97,10 @@ class QrClaims:
         if missing := _REQUIRED - keys:
             raise QrTokenError(f"QR token claims lack {', '.join(sorted(missing))}")
         if unknown := keys - _KNOWN:
-            raise QrTokenError(f"QR token claims have unknown key(s) {sorted(map(repr, unknown))}")
-        if raw["v"] != PROFILE_VERSION:
-            raise QrTokenError(f"QR token version {raw['v']!r} is not R1 ({PROFILE_VERSION})")
+            raise QrTokenError(f"QR token claims have unknown key(s) "
+                               f"{', '.join(sorted(shown(k, 40) for k in unknown)[:5])}")
+        if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
+            raise QrTokenError(f"QR token version {shown(raw['v'], 20)} is not R1 ({PROFILE_VERSION})")
         card = raw["card"]
         if not isinstance(card, str) or not 0 < len(card) <= CARD_REFERENCE_MAX:
             raise QrTokenError(f"QR token card reference is not text of 1-{CARD_REFERENCE_MAX} characters")
