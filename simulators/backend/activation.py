@@ -180,12 +180,12 @@ def _enrol(ctx: BackendContext, body: Enrolment, device_key: ec.EllipticCurvePub
     with ctx.engine.begin() as conn:
         if (answer := previous_answer(conn, key_id, key, request_hash, ctx.now())) is not None:
             return answer
+        _check_identity_proof(ctx, body, ident)  # first: who cannot prove a NIR learns nothing about it
         person = require_person(conn, body.nir)
         if age_on(person.birth_date, ctx.today()) < ctx.policy.minimum_age:
             raise ApiError(403, "too_young", f"the apCV needs age {ctx.policy.minimum_age} or more")
         if person.under_guardianship:
             raise ApiError(403, "under_guardianship", "a person under guardianship cannot activate the apCV")
-        _check_identity_proof(ctx, body, ident)
         if conn.execute(select(db.device.c.device_id).where(db.device.c.device_id == ident)).first():
             raise ApiError(409, "key_already_enrolled", f"device key {ident} is already enrolled")
         activation_id = secrets.token_hex(16)

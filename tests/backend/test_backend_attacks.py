@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
+from apcv.clock import to_datetime
 from apcv.identity_proof import issue_assertion
 from apcv.people import Beneficiary
 from apcv.profile.r1 import cose
@@ -153,6 +154,22 @@ def test_nobody_enrols_a_stranger(backend, people, adult, wallet_for, france_ide
     assert pending["status"] == "pending" and backend.receipts(victim.device_key) == []
     refused = _refused(backend.enrol, other_key, nir, "video", identity_assertion="AAAA")
     assert refused.status == 422
+
+
+@pytest.mark.requirement("APCV-BE-071")
+def test_enrolment_without_proof_tells_nothing_about_a_nir(backend, people, operator, clock):
+    """Unknown, minor, under guardianship or enrollable: without a proof, the same 403 for each."""
+    parent = next(p for p in people if any(to_datetime(clock).year - b.identity.birth_date.year < 15
+                                          for b in p.beneficiaries))
+    minor = next(b for b in parent.beneficiaries if to_datetime(clock).year - b.identity.birth_date.year < 15)
+    ward = next(p for p in people if p.under_guardianship)
+    for person in (parent, ward):
+        backend.provision(operator, person)
+    unknown = next(p for p in people if p not in (parent, ward)).identity.nir
+    for nir in (unknown, minor.identity.nir, ward.identity.nir, parent.identity.nir):
+        key = ec.generate_private_key(ec.SECP256R1())
+        refused = _refused(backend.enrol, key, nir, "france_identite", identity_assertion="%%%")
+        assert (refused.status, refused.code) == (403, "identity_not_proven"), nir[:5]
 
 
 @pytest.mark.requirement("APCV-BE-072")

@@ -104,7 +104,8 @@ def test_claims_are_idempotent_and_receipts_expire(backend, adult, wallet_for, d
     assert backend.receipts(wallet.device_key) == []  # not downloaded in 7 days: purged
 
 
-def test_activation_rules_and_review_queue(backend, people, adult, wallet_for, operator, doctor, clock):
+def test_activation_rules_and_review_queue(backend, people, adult, wallet_for, operator, doctor, clock,
+                                           france_identite):
     for p in people[:60]:
         backend.provision(operator, p)
     backend.provision(operator, adult)
@@ -112,9 +113,10 @@ def test_activation_rules_and_review_queue(backend, people, adult, wallet_for, o
     ward = next(p for p in people[:60] if p.under_guardianship)
     key = ec.generate_private_key(ec.SECP256R1())
     for nir, code in ((child.nir, "too_young"), (ward.identity.nir, "under_guardianship"),
-                      ("100000000000099", "unknown_nir")):
-        with pytest.raises(BackendRefused) as exc:
-            backend.enrol(key, nir, "france_identite")
+                      (next(p for p in people[60:] if p is not adult).identity.nir, "unknown_nir")):
+        proof = france_identite.prove(nir, key.public_key())
+        with pytest.raises(BackendRefused) as exc:  # proven, then refused by the rules
+            backend.enrol(key, nir, "france_identite", identity_assertion=proof)
         assert exc.value.code == code
     first = wallet_for(adult)
     pending = backend.enrol(ec.generate_private_key(ec.SECP256R1()), adult.identity.nir, "video")

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +17,11 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from harness.cli import cli
+from simulators.backend.db import make_engine
 from simulators.backend.logs import log_config, mask_nirs
 from simulators.population.generator import generate_population
 
@@ -104,9 +108,28 @@ def test_log_lines_mask_nirs_wherever_they_appear():
     assert mask_nirs(f"GET /v1/rights/{NIR}?x=1") == f"GET /v1/rights/{NIR[:5]}{'*' * 10}?x=1"
     assert mask_nirs("2A and 1840275123456 and 184022A12345678") == "2A and 18402******** and 18402**********"
     assert mask_nirs("port 8600, 2026-01-01, 1234567890") == "port 8600, 2026-01-01, 1234567890"
+    masked = f"{NIR[:5]}{'*' * 10}"
+    assert mask_nirs(f"GET /v1/rights/{NIR}x, /v1/activations/ab{NIR}cd") == (
+        f"GET /v1/rights/{masked}x, /v1/activations/ab{masked}cd")
+    token = "184127511203417ab54e1f0c9d8e7f6a"  # a hex id that starts NIR-shaped (wrong key): whole
+    assert mask_nirs(f"replayed token {token}") == f"replayed token {token}"
     config = log_config()
     assert {h["stream"] for h in config["handlers"].values()} == {"ext://sys.stderr"}
     assert all(f["()"].startswith("simulators.backend.logs.Masking") for f in config["formatters"].values())
+
+
+def test_database_errors_hide_their_parameters(database):
+    """A failed statement's error, traceback included, does not list the NIR it was given.
+
+    (PostgreSQL's own detail of a key conflict quotes the row: the log formatters mask that.)
+    """
+    engine = make_engine(database)
+    with pytest.raises(ProgrammingError if "postgresql" in database else OperationalError) as exc, \
+            engine.begin() as conn:
+        conn.execute(text("SELECT * FROM dropped_table WHERE nir = :nir"), {"nir": NIR})
+    engine.dispose()
+    shown = "".join(traceback.format_exception(exc.value))
+    assert "hidden due to hide_parameters" in shown and NIR not in shown
 
 
 @pytest.mark.parametrize("level", ["loud", "INFO2"])
