@@ -25,6 +25,7 @@ from apcv.people import Insured
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.seeded_keys import synthetic_insurer
+from apcv.validation import first_error
 from harness.links.base import CardSlot
 from simulators.card.card import VitaleCard
 from simulators.phone.phone import Phone
@@ -87,9 +88,7 @@ def load_spec(path: Path) -> DevicesSpec:
     try:
         return DevicesSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise DeviceSpecError(f"{path}: {where}: {first['msg']}") from None
+        raise DeviceSpecError(f"{path}: {first_error(exc)}") from None
 
 
 def _insured(spec: PhoneSpec | CardSpec) -> Insured:
