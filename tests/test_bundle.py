@@ -184,9 +184,9 @@ def test_an_openssl_key_signs(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "no such file"),
+    (None, "not found"),
     (b"garbage", "not a PEM or OpenSSH private key"),
-    (b"x" * 70_000, "larger than 65536 bytes"),
+    (b"x" * 70_000, "over the 65,536-byte limit"),
     ("ec", "not an Ed25519 key"),
     ("encrypted", "encrypted keys are not supported"),
 ])
@@ -206,7 +206,7 @@ def test_bad_signing_keys(tmp_path: Path, content, message: str) -> None:
 
 @pytest.mark.parametrize(("value", "message"), [
     ("SHA256:short", "not a SHA256: fingerprint of 32 bytes"),
-    ("missing.pub", "no such file"),
+    ("missing.pub", "not found"),
     ("garbage", "not a public key file"),
 ])
 def test_bad_trusted_keys(tmp_path: Path, value: str, message: str) -> None:

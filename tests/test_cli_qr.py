@@ -121,8 +121,8 @@ def write_bytes(path: Path, data: bytes) -> Path:
 @pytest.mark.parametrize(("make", "fragment"), [
     (lambda d: write_bytes(d / "notes.png", b"these are not pixels\n"), "not an image (no image format"),
     (lambda d: write_bytes(d / "empty.png", b""), "is empty (0 bytes), not an image"),
-    (lambda d: d / "missing.png", "missing.png: no such file"),
-    (lambda d: d, "is a folder, not an image"),
+    (lambda d: d / "missing.png", "missing.png not found"),
+    (lambda d: d, "is a directory, not a regular file"),
     (lambda d: write_gray(d / "blank.png", np.full((120, 160), 255, np.uint8)),
      "blank.png: no QR code found (ensemble decoder, 160×120 pixels)"),
     (lambda d: write_bytes(d / "cut.png", (d / "code.png").read_bytes()[:300]), "cut.png: damaged image"),

@@ -1,7 +1,8 @@
 """Files and counts a user gives: refused at once with one clear line, never read without end.
 
-A rig, parameter or timing file must be a regular file under its size cap (``/dev/zero``, a FIFO,
-a directory or a 50 MB file are refused unread), its YAML without aliases; counts that would
+A rig, parameter, timing, SLO, devices, key or image file must be a regular file under its size
+cap (``/dev/zero``, a FIFO, a directory or a 200 MB file are refused unread), its YAML without
+aliases; counts that would
 grow memory without bound and dates past the calendar are refused before anything runs.
 """
 
@@ -15,10 +16,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from apcv.errors import ApcvError
+from apcv.imaging.files import read_gray
 from apcv.input_files import load_yaml, read_text
+from harness.bundle.keys import load_signing_key, trusted_fingerprint
 from harness.cli import cli
+from harness.dut.devices import load_spec
 from harness.rig import MAX_RIG_BYTES, RigError, load_rig
-from scenarios.models.errors import ModelError
+from scenarios.load.slo import read_slo
 from scenarios.models.params import load_scenario
 from scenarios.models.rollout.params import load_rollout
 from scenarios.models.timings import load_timings
@@ -44,18 +48,20 @@ def odd_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     os.mkfifo(fifo)
     huge = tmp_path / "huge.yaml"
     with huge.open("wb") as f:
-        f.truncate(50 << 20)  # sparse: 50 MB on paper, nothing on disk
+        f.truncate(200 << 20)  # sparse: 200 MB on paper, nothing on disk
     return {"dev-zero": (Path("/dev/zero"), "a character device"), "fifo": (fifo, "a FIFO"),
-            "directory": (tmp_path, "a directory"), "50 MB": (huge, "over the")}
+            "directory": (tmp_path, "a directory"), "200 MB": (huge, "over the")}
 
 
-@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "directory", "50 MB"])
-@pytest.mark.parametrize("loader", [load_rig, load_scenario, load_rollout, load_timings],
-                         ids=["rig", "scenario", "rollout", "timings"])
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "directory", "200 MB"])
+@pytest.mark.parametrize("loader", [load_rig, load_scenario, load_rollout, load_timings, read_slo, load_spec,
+                                    load_signing_key, trusted_fingerprint, read_gray],
+                         ids=["rig", "scenario", "rollout", "timings", "slo", "devices", "signing key",
+                              "trusted key", "image"])
 def test_odd_files_are_refused_unread(odd_files, kind, loader) -> None:
     path, fragment = odd_files[kind]
     started = time.monotonic()
-    with pytest.raises((RigError, ModelError), match=fragment):
+    with pytest.raises(ApcvError, match=fragment):
         loader(str(path))
     assert time.monotonic() - started < 2
 

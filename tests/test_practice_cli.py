@@ -43,7 +43,7 @@ def test_files_that_are_not_pem_are_named(pem_files, tmp_path):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "cannot be read"),
+    (None, "not found"),
     ("{", "not JSON"),
     ('{"devices": [{"kind": "card", "name": "Bad Name", "insured": {}}]}', "devices.0.card.name"),
 ])

@@ -12,10 +12,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from apcv.errors import ApcvError
+from apcv.input_files import load_yaml
 
 Role = Literal["phone", "card", "reader", "practice-software", "scanner", "backend"]
 ROLES: tuple[str, ...] = Role.__args__
@@ -80,10 +80,7 @@ def parse_catalogue(text: str, source: str) -> Catalogue:
     """Validate catalogue YAML ``text``; errors name ``source`` and the bad entry."""
     if len(text) > MAX_CATALOGUE_BYTES:
         raise CatalogueError(f"{source}: larger than {MAX_CATALOGUE_BYTES} bytes")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
+    data = load_yaml(text, source, CatalogueError)
     try:
         return Catalogue.model_validate(data)
     except ValidationError as exc:

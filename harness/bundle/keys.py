@@ -17,6 +17,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from apcv.input_files import read_bytes
 from harness.bundle.errors import BundleError
 
 MAX_KEY_BYTES = 64 * 1024
@@ -39,17 +40,6 @@ def generate_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        if path.stat().st_size > MAX_KEY_BYTES:
-            raise BundleError(f"{what} {path}: larger than {MAX_KEY_BYTES} bytes, not a key file")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise BundleError(f"{what} {path}: no such file") from None
-    except OSError as exc:
-        raise BundleError(f"{what} {path}: cannot be read: {exc.strerror or exc}") from None
-
-
 def _private(data: bytes) -> object:
     loaders = (serialization.load_pem_private_key, serialization.load_ssh_private_key)
     for loader in loaders:
@@ -65,7 +55,7 @@ def _private(data: bytes) -> object:
 def load_signing_key(path: str | Path) -> Ed25519PrivateKey:
     """The Ed25519 private key in ``path``; BundleError naming the file otherwise."""
     target = Path(path)
-    data = _read(target, "signing key")
+    data = read_bytes(target, limit=MAX_KEY_BYTES, what="signing key", error=BundleError)
     try:
         key = _private(data)
     except BundleError as exc:
@@ -102,7 +92,7 @@ def trusted_fingerprint(value: str) -> str:
         if len(decoded) != 32:
             raise BundleError(f"trusted key {value!r}: not a SHA256: fingerprint of 32 bytes")
         return value
-    key = _public(_read(Path(value), "trusted key"))
+    key = _public(read_bytes(value, limit=MAX_KEY_BYTES, what="trusted key", error=BundleError))
     if key is None:
         raise BundleError(f"trusted key {value}: not a public key file (PEM or ssh-ed25519) nor a "
                           "SHA256: fingerprint")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from apcv.clock import WallClock
 from apcv.errors import ApcvError
+from apcv.input_files import read_text
 from apcv.people import Insured
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
@@ -77,13 +78,10 @@ class DevicesSpec(_Strict):
 
 def load_spec(path: Path) -> DevicesSpec:
     """Read and validate a devices file."""
+    text = read_text(path, limit=MAX_SPEC_BYTES, what="devices file", error=DeviceSpecError)
     try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise DeviceSpecError(f"{path}: larger than {MAX_SPEC_BYTES} bytes")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DeviceSpecError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(text)
+    except ValueError as exc:
         raise DeviceSpecError(f"{path}: not JSON: {exc}") from None
     try:
         return DevicesSpec.model_validate(data)

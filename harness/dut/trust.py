@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from apcv.input_files import read_bytes
 from apcv.profile.r1.credentials import Insurer, TrustAnchor
 from harness.rig import RigConfig, RigError
 
@@ -15,12 +14,8 @@ def dut_trust_anchor(config: RigConfig, insurer: Insurer) -> TrustAnchor:
     path = config.dut.trust_anchor if config.dut is not None else ""
     if not path:
         return insurer.trust_anchor
-    source = Path(path)
-    if not source.is_file():
-        raise RigError(f"{config.path}: dut.trust_anchor: {path} is not a file")
-    if source.stat().st_size > MAX_PEM_BYTES:
-        raise RigError(f"{config.path}: dut.trust_anchor: {path} is larger than {MAX_PEM_BYTES} bytes")
+    pem = read_bytes(path, limit=MAX_PEM_BYTES, what=f"{config.path}: dut.trust_anchor", error=RigError)
     try:
-        return TrustAnchor.from_pem(source.read_bytes())
+        return TrustAnchor.from_pem(pem)
     except ValueError as exc:
         raise RigError(f"{config.path}: dut.trust_anchor: {path} is not a PEM certificate: {exc}") from None

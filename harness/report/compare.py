@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from apcv.input_files import read_text
 from harness.report.record import Measurement, RecordError, RunRecord
 
 MAX_RESULTS_BYTES = 256 * 1024 * 1024
@@ -48,11 +49,10 @@ def results_path(run: str | Path) -> Path:
 def load_run(run: str | Path) -> RunRecord:
     """The run record of ``run``; RecordError naming the file when it does not read back."""
     path = results_path(run)
+    text = read_text(path, limit=MAX_RESULTS_BYTES, what="results file", error=RecordError)
     try:
-        if path.stat().st_size > MAX_RESULTS_BYTES:
-            raise RecordError(f"{path}: larger than {MAX_RESULTS_BYTES} bytes, not a results.json")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise RecordError(f"{path}: not a readable results.json: {exc}") from None
     try:
         return RunRecord.from_dict(data)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
 from scenarios.load.errors import LoadError
 from scenarios.load.summary import EndpointFigures, Summary
@@ -68,24 +68,13 @@ class Slo(_Strict):
 
 def read_slo(path: str | Path) -> Slo:
     """Read and check an SLO file; :class:`LoadError` naming the key and the problem."""
-    source = Path(path)
-    try:
-        if source.stat().st_size > MAX_SLO_BYTES:
-            raise LoadError(f"SLO file {source} is over {MAX_SLO_BYTES // 1024} KiB: not an SLO file")
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LoadError(f"cannot read SLO file {source}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise LoadError(f"SLO file {source} is not UTF-8 text") from None
-    return parse_slo(text, f"SLO file {source}")
+    text = read_text(path, limit=MAX_SLO_BYTES, what="SLO file", error=LoadError)
+    return parse_slo(text, f"SLO file {path}")
 
 
 def parse_slo(text: str, source: str) -> Slo:
     """Check SLO text (YAML); ``source`` names it in errors."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise LoadError(f"{source} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = load_yaml(text, source, LoadError)
     if not isinstance(data, dict):
         raise LoadError(f"{source} must be a mapping of limits, not {type(data).__name__}")
     try:
