@@ -131,6 +131,12 @@ def test_a_malformed_manifest_names_the_field(bundle: Path, edit, message: str) 
     assert message in problem
 
 
+def test_a_fifo_in_a_bundle_is_refused_unread(bundle: Path) -> None:
+    (bundle / SIGNATURE).unlink()
+    os.mkfifo(bundle / SIGNATURE)
+    assert problems(bundle) == [f"{SIGNATURE} is not a regular file"]
+
+
 @pytest.mark.parametrize(("signature", "message"), [
     (None, "MANIFEST.sig is missing"),
     ("not base64!", "MANIFEST.sig is not a base64 Ed25519 signature"),

@@ -137,6 +137,8 @@ class Check:
 def _read_limited(path: Path, limit: int, what: str) -> bytes:
     try:
         size = path.stat().st_size
+        if not path.is_file():  # a FIFO or device would block or never end
+            raise BundleError(f"{what} is not a regular file")
         if size > limit:
             raise BundleError(f"{what} is {size} bytes, more than the {limit} a bundle's may have")
         return path.read_bytes()

@@ -63,7 +63,7 @@ def test_bad_options_are_refused_before_anything_starts(tmp_path: Path, args: li
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
-    ("error_rate: [0.1", "is not valid YAML"),
+    ("error_rate: [0.1", "not valid YAML"),
     ("endpoints: {/v1/teapot: {p95_ms: 10}}", "no user calls '/v1/teapot'"),
     ("p95: 100", "p95: unknown key"),
 ])
