@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -152,6 +153,14 @@ def test_run_writes_the_report(tmp_path: Path) -> None:
     results = json.loads((report / "results.json").read_text(encoding="utf-8"))
     assert results
     assert "report:" in result.stderr
+
+
+def test_run_ignores_the_users_pytest_addopts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Options meant for the user's own pytest (``-rs`` needs the terminal plugin) do not break a run."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-rs -v --tb=long")
+    result = invoke("run", "--report", str(tmp_path / "r"), "-k", "select")
+    assert result.exit_code == 0, result.output
+    assert os.environ["PYTEST_ADDOPTS"] == "-rs -v --tb=long"  # given back afterwards
 
 
 def test_run_missing_rig(tmp_path: Path) -> None:

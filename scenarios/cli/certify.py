@@ -29,7 +29,8 @@ from harness.pcsc import ensure_pcscd
 from harness.report import RunRecord, write_all
 from harness.report.verdict import plan_verdict
 from harness.rig import RigConfig, load_rig
-from scenarios.cli.run import SCENARIOS_DIR, ProgressPlugin
+from scenarios.cli.inner_pytest import run_pytest
+from scenarios.cli.run import ProgressPlugin
 from scenarios.conformance.plans import plan_dir
 
 REPORT_DIR = "report"
@@ -42,9 +43,8 @@ class CertifyError(ApcvError):
 def run_plan(config: RigConfig, role: str, report_dir: Path, console: Console) -> None:
     """Run ``role``'s plan on the rig with pytest, writing the reports into ``report_dir``."""
     args = [str(plan_dir(role))]
-    args += ["-o", "addopts=", "--rig", config.path, "--apcv-report", str(report_dir), "--apcv-role", role,
-             "-p", "no:terminal", "-p", "no:cacheprovider", "--rootdir", str(SCENARIOS_DIR.parent)]
-    code = pytest.main(args, plugins=[ProgressPlugin(console)])
+    args += ["--rig", config.path, "--apcv-report", str(report_dir), "--apcv-role", role]
+    code = run_pytest(args, plugins=[ProgressPlugin(console)])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise CertifyError(f"the plan of role {role} could not run (pytest exit code {int(code)}); "
                            "no bundle written")

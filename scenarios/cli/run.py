@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from importlib.resources import files
 from pathlib import Path
 
 import click
@@ -18,9 +17,9 @@ from harness.cli.output import make_console, print_table
 from harness.dut.actions import OPERATOR_MODES
 from harness.dut.checks import check_dut
 from harness.rig import load_rig
+from scenarios.cli.inner_pytest import SCENARIOS_DIR, run_pytest
 from scenarios.conformance.plans import plan_dir
 
-SCENARIOS_DIR = Path(str(files("scenarios")))
 """The installed scenarios package: its suites are what `run` runs."""
 DEFAULT_SUITES = ("conformance", "e2e")
 
@@ -82,15 +81,14 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: s
         args = [str(plan_dir(role)), "--apcv-role", role]
     else:
         args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
-    args += ["-o", "addopts=", "--rig", config.path, "--operator", operator,
-             "--apcv-report", str(report_dir), "-p", "no:terminal",
-             "-p", "no:cacheprovider", "-p", "no:asyncio", "--rootdir", str(SCENARIOS_DIR.parent)]
+    args += ["--rig", config.path, "--operator", operator, "--apcv-report", str(report_dir),
+             "-p", "no:asyncio"]
     if keyword:
         args += ["-k", keyword]
     if exitfirst:
         args.append("-x")
     plugin = ProgressPlugin(console)
-    code = pytest.main(args, plugins=[plugin])
+    code = run_pytest(args, plugins=[plugin])
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         shutil.rmtree(report_dir, ignore_errors=True)
         raise OneLineError(f"no scenario matches -k {keyword!r}" if keyword
