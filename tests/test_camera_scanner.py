@@ -9,10 +9,10 @@ import pytest
 
 from apcv.clock import FrozenClock
 from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
+from apcv.links.base import LinkError
+from apcv.links.registry import open_scanner
+from apcv.links.scanner_base import ScanTimeout
 from apcv.seeded_keys import synthetic_insurer
-from harness.links.base import LinkError
-from harness.links.registry import open_scanner
-from harness.links.scanner_base import ScanTimeout
 from simulators.factory import synthetic_phone
 from simulators.phone.qr_render import QUIET_ZONE, render_qr
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import click
 
 from apcv.errors import ApcvError
+from apcv.links.base import LinkError, LinkUrl
+from apcv.links.pty_port import PtyPort
 from harness.cli import ERROR_PREFIX, USAGE_EXIT, _usage
-from harness.links.base import LinkError, LinkUrl
-from harness.links.pty_port import PtyPort
 from simulators.scanner.device import FRAME_RATE, TERMINATORS, SimulatedScanner
 from simulators.scanner.screens import FrameFile, XDisplayScreen
 from simulators.scanner.variants import scanner_class

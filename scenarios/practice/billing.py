@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from apcv.errors import ApcvError, ProtocolError, VerificationError
+from apcv.links.base import LinkError
 from apcv.nir import mask_nir
 from apcv.profile.r1.credentials import TrustAnchor
-from harness.links.base import LinkError
 from harness.practice.contract import Billed, Reason, Refused, Result, RightsSeen
 from scenarios.practice.presentations import Presentations
 from simulators.backend.client import BackendClient, BackendLinkError, BackendRefused, Signer, open_backend

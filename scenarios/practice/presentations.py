@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from harness.links import open_reader
-from harness.links.base import LinkError
-from harness.links.pcsc import PcscReaderLink
-from harness.links.registry import open_scanner
-from harness.links.scanner_base import ScanError, ScannerLink, ScanTimeout
+from apcv.links import open_reader
+from apcv.links.base import LinkError
+from apcv.links.pcsc import PcscReaderLink
+from apcv.links.registry import open_scanner
+from apcv.links.scanner_base import ScanError, ScannerLink, ScanTimeout
 
 POLL_S = 0.05
 

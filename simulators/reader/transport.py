@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 @runtime_checkable
 class ApduTransport(Protocol):
-    """Reader side of a link (``harness.links`` provides them, chosen by URL)."""
+    """Reader side of a link (``apcv.links`` provides them, chosen by URL)."""
 
     def connect(self) -> bytes:
         """Power the field / the card and return its ATR (or ATS-derived ATR)."""
