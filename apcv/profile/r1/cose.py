@@ -1,19 +1,23 @@
-"""COSE_Sign1 (ES256) signing and verification over CBOR payloads, through ``cwt``.
+"""COSE_Sign1 (ES256) signing and verification over CBOR payloads (RFC 9052 §4.4).
 
 The signer's X.509 certificate travels in the unprotected ``x5chain`` header (label 33);
-a key identifier, when given, in the unprotected ``kid`` header (label 4).
+a key identifier, when given, in the unprotected ``kid`` header (label 4). The protected
+header is always ``{1: -7}``, so the ``Sig_structure`` is built directly with ``cbor2`` and
+signed with ``cryptography``: one CBOR encoding and one ECDSA operation per message (``cwt``
+re-encodes the headers, and converts the signature through Python integers, several times).
+``tests/test_cose.py`` checks both ways against ``cwt``, the independent implementation.
 """
 
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from typing import Any
 
 import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cwt import COSE, COSEKey
-from cwt.exceptions import CWTError
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from apcv.errors import VerificationError
 
@@ -22,43 +26,37 @@ KID = 4
 COSE_SIGN1_TAG = 18
 ES256_PROTECTED = b"\xa1\x01\x26"
 """The protected header every APCV-R1 COSE_Sign1 carries: ``{1: -7}`` (alg ES256)."""
-_COSE = COSE.new(alg_auto_inclusion=True)
+_ES256 = ec.ECDSA(hashes.SHA256())
+_SCALAR_LEN = 32
 
 
-def _ec2_params(x: int, y: int) -> dict[int, Any]:
-    return {1: 2, 3: -7, -1: 1, -2: x.to_bytes(32, "big"), -3: y.to_bytes(32, "big")}  # EC2, ES256, P-256
+def _to_be_signed(payload: bytes) -> bytes:
+    """CBOR of ``["Signature1", protected, external_aad = b"", payload]``."""
+    return cbor2.dumps(["Signature1", ES256_PROTECTED, b"", payload])
 
 
-def _private_cose_key(key: ec.EllipticCurvePrivateKey) -> Any:
-    numbers = key.private_numbers()
-    params = _ec2_params(numbers.public_numbers.x, numbers.public_numbers.y)
-    params[-4] = numbers.private_value.to_bytes(32, "big")
-    return COSEKey.new(params)
-
-
-@lru_cache(maxsize=4096)
-def _public_cose_key(x: int, y: int, kid: bytes | None = None) -> Any:
-    """COSE key of a public point (named ``kid`` if the message names one); cached, as a reader
-    meets the same devices again."""
-    params = _ec2_params(x, y)
-    if kid is not None:
-        params[2] = kid
-    return COSEKey.new(params)
+def _p256(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> bool:
+    return isinstance(key.curve, ec.SECP256R1)
 
 
 class Signer:
-    """Signs CBOR payloads as COSE_Sign1 with one device or insurer key."""
+    """Signs CBOR payloads as COSE_Sign1 with one device or insurer key (P-256)."""
 
     def __init__(self, key: ec.EllipticCurvePrivateKey, certificate_der: bytes | None,
                  kid: bytes | None = None) -> None:
-        self._key = _private_cose_key(key)
+        if not _p256(key):
+            raise ValueError(f"ES256 signs with a P-256 key, not {key.curve.name}")
+        self._key = key
         self._unprotected: dict[int, bytes] = {X5CHAIN: certificate_der} if certificate_der else {}
         if kid:
             self._unprotected[KID] = kid
 
     def sign(self, payload: bytes) -> bytes:
         """A tagged COSE_Sign1 over ``payload``."""
-        return _COSE.encode_and_sign(payload, self._key, unprotected=self._unprotected)
+        r, s = decode_dss_signature(self._key.sign(_to_be_signed(payload), _ES256))
+        signature = r.to_bytes(_SCALAR_LEN, "big") + s.to_bytes(_SCALAR_LEN, "big")
+        return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [ES256_PROTECTED, self._unprotected, payload,
+                                                          signature]))
 
 
 def _decode_exact(message: bytes) -> Any:
@@ -77,7 +75,13 @@ def _decode_exact(message: bytes) -> Any:
 
 
 def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
-    """Unverified look inside a COSE_Sign1: its unprotected header and payload.
+    """Unverified look inside a COSE_Sign1: its unprotected header and payload (see :func:`_parts`)."""
+    header, payload, _ = _parts(message)
+    return header, payload
+
+
+def _parts(message: bytes) -> tuple[dict[int, Any], bytes, bytes]:
+    """The unprotected header, payload and signature of a COSE_Sign1, unverified.
 
     The structure is checked strictly: a 4-element array (tagged 18 or not), the protected
     header a byte string holding exactly ``{1: -7}`` (ES256), the unprotected header a map,
@@ -96,21 +100,19 @@ def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
         raise VerificationError("COSE_Sign1 protected header is not {1: -7} (ES256)")
     if not isinstance(signature, bytes) or len(signature) != 64:
         raise VerificationError("COSE_Sign1 signature is not 64 bytes (ES256 r || s)")
-    return obj[1], obj[2]
-
-
-_CWT_FAULTS = (CWTError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
-               cbor2.CBORError, RecursionError)
-"""What ``cwt`` may raise on a message it cannot verify, beyond its own errors."""
+    return obj[1], obj[2], signature
 
 
 def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
-    """Verify a COSE_Sign1 with ``public_key``; returns the payload."""
-    header, _ = peek(message)  # structure and no trailing bytes, with clear errors
-    kid = header.get(KID)
+    """Verify a COSE_Sign1 with ``public_key`` (P-256); returns the payload."""
+    _, payload, signature = _parts(message)  # structure and no trailing bytes, with clear errors
+    if not _p256(public_key):
+        raise VerificationError(f"COSE_Sign1 signature does not verify: ES256 needs a P-256 key, not "
+                                f"{public_key.curve.name}")
+    der = encode_dss_signature(int.from_bytes(signature[:_SCALAR_LEN], "big"),
+                               int.from_bytes(signature[_SCALAR_LEN:], "big"))
     try:
-        numbers = public_key.public_numbers()
-        return _COSE.decode(message, _public_cose_key(numbers.x, numbers.y,
-                                                      kid if isinstance(kid, bytes) else None))
-    except _CWT_FAULTS as exc:
-        raise VerificationError(f"COSE_Sign1 signature does not verify: {exc}") from exc
+        public_key.verify(der, _to_be_signed(payload), _ES256)
+    except InvalidSignature:
+        raise VerificationError("COSE_Sign1 signature does not verify with the given key") from None
+    return payload
