@@ -90,8 +90,9 @@ class TraceRecorder:
 
     def _record(self, kind: EventKind, data: bytes = b"", detail: str = "") -> TraceEvent:
         payload = bytes(data)
-        if self.redact:
-            payload, detail = redact_nirs(payload), redact_nirs(detail)
+        if self.redact:  # most events have no payload (field changes, notes) or no detail (APDUs)
+            payload = redact_nirs(payload) if payload else payload
+            detail = redact_nirs(detail) if detail else detail
         timestamp = micros(self.clock.now()) / 1_000_000
         event = TraceEvent(timestamp, kind, payload, detail, self.link)
         self.events.append(event)

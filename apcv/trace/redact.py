@@ -27,18 +27,20 @@ class ResponseStream:
     """
 
     def __init__(self) -> None:
-        self._tail: list[tuple[int, int, int]] = []  # (response number, position, byte) of the last bytes
+        self._tail: list[tuple[int, int]] = []  # (response number, position) of the last bytes
+        self._tail_bytes = b""  # and those bytes
         self._fed = 0
 
     def reset(self) -> None:
         """A new session: nothing before this point joins what comes next."""
         self._tail = []
+        self._tail_bytes = b""
         self._fed = 0
 
     def feed(self, data: bytes) -> tuple[bytes, dict[int, list[int]]]:
         """Mask ``data`` (and report what to mask before it) as the continuation of the stream."""
         ident, self._fed = self._fed, self._fed + 1
-        joined = bytes(b for _, _, b in self._tail) + data
+        joined = self._tail_bytes + data
         start = len(self._tail)
         out = bytearray(data)
         earlier: dict[int, list[int]] = {}
@@ -49,9 +51,10 @@ class ResponseStream:
                 if at >= start:
                     out[at - start] = ord("*")
                 else:
-                    ident_before, position, _ = self._tail[at]
+                    ident_before, position = self._tail[at]
                     earlier.setdefault(ident_before, []).append(position)
         keep = data[-_CONTEXT:]
         base = len(data) - len(keep)
-        self._tail = (self._tail + [(ident, base + i, b) for i, b in enumerate(keep)])[-_CONTEXT:]
+        self._tail = (self._tail + [(ident, base + i) for i in range(len(keep))])[-_CONTEXT:]
+        self._tail_bytes = (self._tail_bytes + keep)[-_CONTEXT:]
         return bytes(out), earlier
