@@ -3,7 +3,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 RIG ?= rigs/software.yaml
 
-.PHONY: setup demo test lint bench vectors clean
+# Tests run on pytest-xdist workers. As root each worker lives in a private network and mount
+# namespace (scripts/isolated.sh): its own loopback ports (vpcd's 35963, servers) and its own
+# pcscd, so tests that start pcscd or listen on fixed ports run side by side. Without root
+# (no namespaces) `make test` runs its tests one at a time. See docs/testing.md.
+WORKERS ?= 3
+ISOLATED := $(shell scripts/isolated.sh true >/dev/null 2>&1 && echo yes)
+ifeq ($(ISOLATED),yes)
+PARALLEL = --dist load --tx "$(WORKERS)*popen//python=scripts/isolated.sh $(BIN)/python"
+QUICK_PARALLEL = $(PARALLEL)
+else
+PARALLEL = -p no:xdist
+QUICK_PARALLEL = -n $(WORKERS)
+endif
+
+.PHONY: setup demo check test lint bench vectors clean
 
 setup:
 	@bash scripts/setup.sh
@@ -12,13 +26,20 @@ demo: setup
 	$(BIN)/apcv-hil read --rig $(RIG)
 	$(BIN)/apcv-hil run --rig $(RIG) --report reports/latest
 
+# The edit-test loop (2 minutes or less): lint, import contracts, every test not marked slow.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -m "not slow" $(QUICK_PARALLEL)
+
+# Everything (CI runs this): every test, then the scenarios on the PC/SC rigs.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q scenarios --rig rigs/pcsc-vpcd.yaml
-	$(BIN)/python -m pytest -q scenarios/conformance/phone --rig rigs/phone-dut.yaml
-	$(BIN)/python -m pytest -q scenarios/conformance/practice_software --rig rigs/practice-software.yaml
+	$(BIN)/python -m pytest -q $(PARALLEL)
+	$(BIN)/python -m pytest -q $(PARALLEL) scenarios --rig rigs/pcsc-vpcd.yaml
+	$(BIN)/python -m pytest -q $(PARALLEL) scenarios/conformance/phone --rig rigs/phone-dut.yaml
+	$(BIN)/python -m pytest -q $(PARALLEL) scenarios/conformance/practice_software --rig rigs/practice-software.yaml
 
 lint: setup
 	$(BIN)/ruff check .

@@ -15,6 +15,8 @@ from apcv.profile.catalogue import load_catalogue
 from scenarios.conformance.plans import PlanRunError, run_plan
 from simulators.backend.process import ServerProcess
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 CLOCK_TESTS = ("test_a_receipt_not_downloaded_within_7_days_is_gone", "test_a_delegation_ends",
                "test_a_receipt_is_downloadable_until_the_seventh_day")
 

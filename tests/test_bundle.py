@@ -252,6 +252,7 @@ def certified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     return out, result
 
 
+@pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
 def test_certify_writes_a_verified_bundle(certified: tuple[Path, Result]) -> None:
     out, result = certified
     assert result.exit_code == 0, result.output
@@ -281,6 +282,7 @@ def test_certify_writes_a_verified_bundle(certified: tuple[Path, Result]) -> Non
     assert "intact" in verified.stdout and "phone on rig software: certified" in verified.stdout
 
 
+@pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
 def test_verify_bundle_refuses_an_edited_bundle(certified: tuple[Path, Result], tmp_path: Path) -> None:
     out, _ = certified
     copy = tmp_path / "copy"
@@ -293,6 +295,7 @@ def test_verify_bundle_refuses_an_edited_bundle(certified: tuple[Path, Result], 
                                    f"(truncated: 22 bytes, signed with {signed})"]
 
 
+@pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
 def test_verify_bundle_without_trust_or_with_another_key(certified: tuple[Path, Result],
                                                          tmp_path: Path) -> None:
     out, _ = certified
@@ -307,6 +310,7 @@ def test_verify_bundle_without_trust_or_with_another_key(certified: tuple[Path, 
     assert missing.exit_code == 2 and "not a directory" in missing.stderr
 
 
+@pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
 def test_certify_generates_a_key_and_prints_its_fingerprint(tmp_path: Path) -> None:
     out = tmp_path / "backend"
     result = invoke("certify", "--rig", "software", "--role", "backend", "--out", str(out))
@@ -318,6 +322,7 @@ def test_certify_generates_a_key_and_prints_its_fingerprint(tmp_path: Path) -> N
     assert dut["link.backend_link"] == "embedded:" and dut["link.health_status"] == "ok"
 
 
+@pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
 def test_certify_on_an_unreachable_dut_is_one_line(tmp_path: Path) -> None:
     rig = tmp_path / "far.yaml"
     rig.write_text("name: far\nroles:\n  reader: {link: 'sim:far'}\n  backend: {link: 'http://127.0.0.1:9'}\n")
@@ -330,6 +335,7 @@ def test_certify_on_an_unreachable_dut_is_one_line(tmp_path: Path) -> None:
     assert no_phone.exit_code != 0 and "the phone under test cannot be reached" in error_lines(no_phone)[0]
 
 
+@pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
 def test_certify_refuses_an_existing_bundle_and_a_bad_key(certified: tuple[Path, Result],
                                                           tmp_path: Path) -> None:
     out, _ = certified
@@ -342,6 +348,7 @@ def test_certify_refuses_an_existing_bundle_and_a_bad_key(certified: tuple[Path,
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow  # starts pcscd
 @pytest.mark.parametrize("rig", ["nfc-udp", "pcsc-vpcd"])
 def test_the_probe_reports_what_the_link_says(rig: str, request: pytest.FixtureRequest) -> None:
     from harness.bundle.identity import probe_dut

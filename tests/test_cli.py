@@ -142,6 +142,7 @@ def test_read_from_a_rig_with_nothing_presented(tmp_path: Path) -> None:
     assert_one_line_error(invoke("read", "--rig", str(rig)), "nothing attached")
 
 
+@pytest.mark.slow  # apcv-hil run runs the plan in a subprocess
 def test_run_writes_the_report(tmp_path: Path) -> None:
     report = tmp_path / "r"
     result = invoke("run", "--report", str(report), "-k", "select")
@@ -155,6 +156,7 @@ def test_run_writes_the_report(tmp_path: Path) -> None:
     assert "report:" in result.stderr
 
 
+@pytest.mark.slow  # apcv-hil run runs the plan in a subprocess
 def test_run_ignores_the_users_pytest_addopts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Options meant for the user's own pytest (``-rs`` needs the terminal plugin) do not break a run."""
     monkeypatch.setenv("PYTEST_ADDOPTS", "-rs -v --tb=long")
@@ -202,6 +204,7 @@ def test_a_failed_read_is_traced_too(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[-1].startswith("apcv-hil: error: ")
 
 
+@pytest.mark.slow  # apcv-hil run runs the plan in a subprocess
 def test_run_with_a_keyword_matching_nothing(tmp_path: Path) -> None:
     result = invoke("run", "-k", "nomatch", "--report", str(tmp_path / "r"))
     assert (result.exit_code, result.stderr) == (2, "apcv-hil: error: no scenario matches -k 'nomatch'\n")
@@ -237,6 +240,7 @@ def test_a_bug_is_one_line_with_exit_1() -> None:
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # apcv-hil run runs the plan in a subprocess
 def test_run_with_failures_is_a_failed_check(tmp_path: Path) -> None:
     """A phone left locked fails the reads: exit 1, the failures listed, then the one error line."""
     rig = tmp_path / "locked.yaml"

@@ -3,9 +3,12 @@ the display a scanner under test is shown codes on."""
 
 import os
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
+
+pytestmark = pytest.mark.slow  # starts an X display
 
 
 def _check(path) -> tuple[int, str]:

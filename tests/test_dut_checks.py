@@ -65,6 +65,7 @@ def test_bad_dut_blocks_are_rig_errors(dut: dict, message: str) -> None:
         rig_with(dut)
 
 
+@pytest.mark.slow  # starts a subprocess
 def test_run_refuses_an_unknown_variant_before_running(tmp_path: Path) -> None:
     rig = tmp_path / "bad.yaml"
     rig.write_text(yaml.safe_dump({**SOFTWARE, "dut": {"role": "phone", "variant": "nope"}}))
@@ -76,6 +77,7 @@ def test_run_refuses_an_unknown_variant_before_running(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow  # starts a subprocess
 def test_launch_failures_carry_the_output() -> None:
     with pytest.raises(LaunchError, match="exited with 3: boom"):
         LaunchedDut((sys.executable, "-c", "print('boom'); raise SystemExit(3)"))
@@ -85,6 +87,7 @@ def test_launch_failures_carry_the_output() -> None:
         LaunchedDut(("/no/such",))
 
 
+@pytest.mark.slow  # starts a subprocess
 def test_launched_process_is_stopped() -> None:
     launched = LaunchedDut((sys.executable, "-u", "-c", "print('ready: up'); import time; time.sleep(60)"))
     launched.stop()

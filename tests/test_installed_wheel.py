@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURE_TEST = '''
 import pytest
 
+pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
+
 
 @pytest.mark.requirement("APCV-RDR-001")
 def test_reads_the_phone(rig, bench, phone, reader):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("apcv", "simulators", "harness", "scenarios")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")

@@ -22,6 +22,8 @@ from harness.bench import Bench
 from harness.rig import RIGS_DIR, RigConfig, parse_rig
 from simulators.reader.errors import CardError
 
+pytestmark = pytest.mark.slow  # starts pcscd
+
 RigFactory = Callable[[str], RigConfig]
 
 

@@ -92,6 +92,7 @@ def test_cli_bad_rig_options(rush: Path, args: tuple[str, ...], message: str) ->
     assert err.startswith(message), err
 
 
+@pytest.mark.slow  # starts pcscd
 @pytest.mark.usefixtures("pcscd")
 def test_realtime_run_through_pcscd_and_vpcd_keeps_masked_traces_and_plots(rush: Path,
                                                                            tmp_path: Path) -> None:

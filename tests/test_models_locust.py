@@ -19,6 +19,8 @@ from scenarios.models.rollout.model import hourly_requests
 from scenarios.models.rollout.params import load_rollout
 from simulators.backend.process import ServerProcess
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 LOCUST = Path(sys.executable).parent / "locust"
 REPO = Path(__file__).resolve().parents[1]
 LOCUSTFILE = REPO / "scenarios" / "load" / "locustfile.py"

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 

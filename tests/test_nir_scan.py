@@ -32,6 +32,8 @@ from simulators.phone.offline import wallet_presentation
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 APCV_HIL = str(Path(sys.executable).parent / "apcv-hil")
 _PACKED = re.compile(rb"(?<![0-9])[1278][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{8}(?![0-9])")
 _SPACED = re.compile(rb"(?<![0-9])[1278] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) ?[0-9]{3} [0-9]{3} [0-9]{2}"

@@ -5,8 +5,12 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
+
 from apcv.links.card_faults import parse_card_faults
 from apcv.links.pcsc_deadline import CallDeadline
+
+pytestmark = pytest.mark.slow  # starts pcscd
 
 
 def test_a_call_past_its_deadline_is_cut_short() -> None:

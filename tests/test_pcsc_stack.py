@@ -23,7 +23,7 @@ from harness.rig import RIGS_DIR, parse_rig
 from simulators.reader.errors import CardError
 from simulators.reader.kernel import ReaderKernel
 
-pytestmark = pytest.mark.usefixtures("pcscd")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pcscd")]  # starts pcscd
 READER = "Virtual PCD 00 00"
 
 

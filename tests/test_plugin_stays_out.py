@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
+
 pytest_plugins = ["pytester"]
 
 PLAIN = "def test_plain():\n    assert True\n"

@@ -12,6 +12,8 @@ import pytest
 from harness.practice.contract import Billed, ContractError, Refused, parse_result
 from harness.practice.runner import RunningBilling, fill_template
 
+pytestmark = pytest.mark.slow  # runs billing programs in subprocesses
+
 BILLED = {"outcome": "billed", "source": "nfc", "token_id": "ab" * 16, "claim_id": "FSE-1",
           "receipt_id": "r1", "total_cents": 2500, "beneficiary": "1 84 12 ** *** *** **",
           "rights": {"fund_code": "751", "regime_code": "01", "rights_open": True}}

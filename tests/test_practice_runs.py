@@ -20,6 +20,8 @@ from harness.practice.world import PracticeWorld
 from harness.rig import load_rig
 from scenarios.conformance.plans import PLUGIN, plan_dir
 
+pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
+
 PY = sys.executable
 
 

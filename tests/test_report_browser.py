@@ -13,8 +13,9 @@ import pytest
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
-                                reason="chromium and chromium-driver are not installed (scripts/setup.sh)")
+pytestmark = [pytest.mark.slow,  # starts a browser and runs pytest in a subprocess
+              pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
+                                 reason="chromium and chromium-driver are not installed (scripts/setup.sh)")]
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from plugin_runs import SCENARIOS, run_plugin, software_rig
+
+pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
 
 
 def by_name(results: dict) -> dict[str, dict]:

@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from harness.cli import cli
 from scenarios.conformance.plans import run_plan
 
+pytestmark = pytest.mark.slow  # starts an X display
+
 SOFTWARE = yaml.safe_load((Path(__file__).resolve().parents[1] / "rigs" / "software.yaml").read_text())
 MANDATORY = ("APCV-SCN-001", "APCV-SCN-002", "APCV-SCN-003", "APCV-SCN-004", "APCV-SCN-005")
 

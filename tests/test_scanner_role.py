@@ -133,6 +133,7 @@ def test_bench_without_scanner():
      "serial port /dev/ttyACM95 cannot be opened: is the scanner plugged in"),
     ("  scanner: {link: 'image:x?decoder=boofcv'}\n", "1 error", "unknown QR decoder 'boofcv'"),
 ])
+@pytest.mark.slow  # runs pytest in a subprocess
 def test_scanner_fixture_skips_or_fails_with_the_reason(tmp_path, scanner_yaml, outcome, reason):
     rig = tmp_path / "fixture.yaml"
     rig.write_text("name: fixture\nroles:\n  reader: {link: 'sim:x'}\n" + scanner_yaml)

@@ -24,6 +24,8 @@ from apcv.seeded_keys import synthetic_insurer
 from scenarios.conformance.scanner.screens import PictureScreen
 from simulators.factory import synthetic_phone
 
+pytestmark = pytest.mark.slow  # starts an X display
+
 ROTATION_BUDGET_S = 1.0
 
 

@@ -64,6 +64,7 @@ def pcapng_blocks(data: bytes) -> list[tuple[int, bytes]]:
     return blocks
 
 
+@pytest.mark.slow  # runs tshark
 def test_tshark_dissects_select_and_status_words(tmp_path: Path) -> None:
     tshark = shutil.which("tshark")
     if tshark is None:

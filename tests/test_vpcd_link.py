@@ -11,6 +11,8 @@ from apcv.links import LinkError, open_card_slot
 from apcv.links.card_faults import parse_card_faults
 from apcv.links.vpcd import AMBIGUOUS_SILENCE_S, receive_message, send_message
 
+pytestmark = pytest.mark.slow  # starts pcscd
+
 
 class Device:
     """Answers every APDU with its bytes reversed and 9000; counts resets."""

@@ -16,7 +16,8 @@ from harness.rig import load_rig
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "wireshark" / "apcv_r1.lua"
 TSHARK = shutil.which("tshark")
-pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed (scripts/setup.sh)")
+pytestmark = [pytest.mark.slow,  # runs tshark
+              pytest.mark.skipif(TSHARK is None, reason="tshark is not installed (scripts/setup.sh)")]
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ def postgres() -> Iterator[PostgresServer]:
     instance.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # starts PostgreSQL
 def database(request: pytest.FixtureRequest, tmp_path) -> str:
     """A new empty database of each dialect."""
     if request.param == "sqlite":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from apcv.clock import WallClock
@@ -16,6 +17,8 @@ from simulators.backend.process import ServerProcess
 from simulators.phone.offline import wallet_presentation
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
+
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
 
 
 def _submit_until_down(client: BackendClient, doctor: Signer, token: str, acked: list[str],

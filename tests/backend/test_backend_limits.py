@@ -22,6 +22,8 @@ from simulators.backend.signing import sign_request
 from simulators.identity.france_identite import FranceIdentite
 from simulators.population.generator import generate_population
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 SLACK_S = 5.0
 
 

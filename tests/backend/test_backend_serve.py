@@ -25,6 +25,8 @@ from simulators.backend.db import make_engine
 from simulators.backend.logs import log_config, mask_nirs
 from simulators.population.generator import generate_population
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 NIR = next(iter(generate_population(1, 11))).identity.nir
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 BANNER = re.compile(r"^apcv-hil backend: serving on (http://127\.0\.0\.1:\d+) \(db sqlite:", re.M)

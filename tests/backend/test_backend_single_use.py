@@ -20,6 +20,8 @@ from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 ATTEMPTS = 12
 
 

@@ -11,6 +11,8 @@ from simulators.backend.db import make_engine
 from simulators.backend.process import ServerProcess
 from simulators.backend.variants import REFERENCE, VARIANTS, UnknownVariant, policy_of
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 
 def test_each_variant_changes_exactly_one_rule():
     assert policy_of(None) is REFERENCE

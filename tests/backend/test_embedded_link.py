@@ -46,6 +46,7 @@ def test_a_bad_database_url_leaves_nothing_behind(scratch):
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.slow  # imports the backend in a subprocess
 def test_a_link_nobody_closed_does_not_keep_python_from_exiting(tmp_path):
     script = ("from simulators.backend.client import open_backend\n"
               "client = open_backend('embedded:')\n"

@@ -13,6 +13,8 @@ import pytest
 from simulators.backend.openapi import openapi_document, render
 from simulators.backend.process import ServerProcess
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 CHECKED_IN = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 

@@ -34,6 +34,8 @@ from simulators.backend.signing import sign_request
 from simulators.identity.france_identite import FranceIdentite
 from simulators.population.generator import generate_population, generate_practitioners
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 CHECKED_IN = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 EXAMPLES = 40  # per operation and generation mode: ~1,000 signed requests, ~15 s
 CROSS_EXAMPLES = 8  # per operation and caller

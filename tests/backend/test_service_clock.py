@@ -9,6 +9,8 @@ from apcv.clock import OffsetClock, WallClock
 from simulators.backend.client import BackendRefused, open_backend
 from simulators.backend.process import ServerProcess
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 WEEK_S = 7 * 24 * 3600
 
 

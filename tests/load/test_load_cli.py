@@ -83,6 +83,7 @@ def test_an_unreachable_target_is_named(tmp_path: Path) -> None:
     assert_refused(invoke("--target", url, "--report", str(report)), report, f"target {url} is unreachable")
 
 
+@pytest.mark.slow  # serves the backend in a subprocess
 def test_a_plain_backend_serve_that_was_not_seeded_is_named_not_404_after_404(plain_server: ServerProcess,
                                                                              tmp_path: Path) -> None:
     report = tmp_path / "report"
@@ -91,12 +92,14 @@ def test_a_plain_backend_serve_that_was_not_seeded_is_named_not_404_after_404(pl
                    "--seed-population 500", "a plain 'backend serve' holds no insured people")
 
 
+@pytest.mark.slow  # serves the backend in a subprocess
 def test_a_target_with_another_caller_directory_is_named(plain_server: ServerProcess, tmp_path: Path) -> None:
     report = tmp_path / "report"
     result = invoke("--target", plain_server.url, "--seed", "7", "--report", str(report))
     assert_refused(result, report, "operator:review-1", "give the target's own --seed")
 
 
+@pytest.mark.slow  # serves the backend in a subprocess
 def test_a_bad_line_of_a_people_file_is_named(plain_server: ServerProcess, tmp_path: Path) -> None:
     people = tmp_path / "people.jsonl"
     people.write_text('{"identity": {"nir": "1"}}\n')

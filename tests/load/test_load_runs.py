@@ -20,6 +20,8 @@ from harness.report import mask_text
 from scenarios.load.slo import ENDPOINTS
 from simulators.backend.process import ServerProcess
 
+pytestmark = pytest.mark.slow  # serves the backend in a subprocess
+
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
 TEXT_REPORTS = ("*.csv", "*.json", "*.jsonl", "*.md", "*.log", "*.html")

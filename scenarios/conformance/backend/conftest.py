@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -31,6 +32,15 @@ from simulators.backend.signing import public_key_der
 from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The plan's tests are slow (left out of ``make check``): the session serves the backend
+    in a subprocess."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
