@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from harness.practice.contract import Billed, ContractError, Refused, parse_result
 from harness.practice.runner import RunningBilling, fill_template
+from simulators.practice.contract import Billed, ContractError, Refused, parse_result
 
 pytestmark = pytest.mark.slow  # runs billing programs in subprocesses
 
