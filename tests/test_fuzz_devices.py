@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,8 @@ from simulators.card.card import VitaleCard
 from simulators.factory import synthetic_insured, synthetic_phone
 from simulators.phone.applet import HceApplet
 from simulators.phone.phone import Phone
+
+pytestmark = pytest.mark.slow  # hundreds of generated inputs per test (hypothesis)
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))

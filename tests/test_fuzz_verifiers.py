@@ -31,6 +31,8 @@ from apcv.profile.r1.presentation import presentation_payload, verify_presentati
 from apcv.seeded_keys import synthetic_insurer
 from simulators.factory import synthetic_insured
 
+pytestmark = pytest.mark.slow  # hundreds of generated inputs per test (hypothesis)
+
 INSURER = synthetic_insurer(0)
 TRUST = INSURER.trust_anchor
 INSURED = synthetic_insured(2)
