@@ -62,3 +62,15 @@ def test_a_key_off_p256_is_refused():
     signed = cose.Signer(KEY, None).sign(PAYLOAD)
     with pytest.raises(VerificationError, match="P-256"):
         cose.verify(signed, p384.public_key())
+
+
+@pytest.mark.parametrize("length", [0, 1, 23, 24, 255, 256, 65535, 65536])
+def test_byte_strings_are_encoded_as_cbor2_does(length: int) -> None:
+    data = bytes(range(256)) * (length // 256) + bytes(length % 256)
+    assert cose.byte_string(data) == cbor2.dumps(data)
+
+
+def test_a_signed_message_is_what_cbor2_encodes() -> None:
+    signed = cose.Signer(KEY, b"certificate", kid=b"kid-1").sign(PAYLOAD)
+    assert cbor2.dumps(cbor2.loads(signed)) == signed
+    assert cbor2.loads(signed).value[:3] == [b"\xa1\x01\x26", {33: b"certificate", 4: b"kid-1"}, PAYLOAD]

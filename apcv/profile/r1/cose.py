@@ -11,6 +11,7 @@ re-encodes the headers, and converts the signature through Python integers, seve
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import cbor2
@@ -28,11 +29,36 @@ ES256_PROTECTED = b"\xa1\x01\x26"
 """The protected header every APCV-R1 COSE_Sign1 carries: ``{1: -7}`` (alg ES256)."""
 _ES256 = ec.ECDSA(hashes.SHA256())
 _SCALAR_LEN = 32
+_SIG_STRUCTURE_HEAD = cbor2.dumps(["Signature1", ES256_PROTECTED, b"", b""])[:-1]
+"""``["Signature1", protected, external_aad = b"", ...]``: the payload's byte string follows."""
+_SIGN1_HEAD = b"\xd2\x84"
+"""Tag 18 (COSE_Sign1) and the head of a 4-element array: the protected header, the unprotected
+header, the payload and the signature follow."""
+
+
+def byte_string(data: bytes) -> bytes:
+    """``data`` as a CBOR byte string (major type 2, shortest length head: RFC 8949 §4.2.1).
+
+    Built by hand on the signing and verifying path, where these few bytes around the payload
+    are all that changes between messages; equal to ``cbor2.dumps(data)`` (tests/test_cose.py).
+    """
+    n = len(data)
+    if n < 24:
+        head = bytes((0x40 | n,))
+    elif n < 0x100:
+        head = bytes((0x58, n))
+    elif n < 0x10000:
+        head = b"\x59" + n.to_bytes(2, "big")
+    elif n < 0x100000000:
+        head = b"\x5a" + n.to_bytes(4, "big")
+    else:
+        head = b"\x5b" + n.to_bytes(8, "big")
+    return head + data
 
 
 def _to_be_signed(payload: bytes) -> bytes:
     """CBOR of ``["Signature1", protected, external_aad = b"", payload]``."""
-    return cbor2.dumps(["Signature1", ES256_PROTECTED, b"", payload])
+    return _SIG_STRUCTURE_HEAD + byte_string(payload)
 
 
 def _p256(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> bool:
@@ -47,16 +73,16 @@ class Signer:
         if not _p256(key):
             raise ValueError(f"ES256 signs with a P-256 key, not {key.curve.name}")
         self._key = key
-        self._unprotected: dict[int, bytes] = {X5CHAIN: certificate_der} if certificate_der else {}
+        unprotected: dict[int, bytes] = {X5CHAIN: certificate_der} if certificate_der else {}
         if kid:
-            self._unprotected[KID] = kid
+            unprotected[KID] = kid
+        self._head = _SIGN1_HEAD + byte_string(ES256_PROTECTED) + cbor2.dumps(unprotected)
 
     def sign(self, payload: bytes) -> bytes:
         """A tagged COSE_Sign1 over ``payload``."""
         r, s = decode_dss_signature(self._key.sign(_to_be_signed(payload), _ES256))
         signature = r.to_bytes(_SCALAR_LEN, "big") + s.to_bytes(_SCALAR_LEN, "big")
-        return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [ES256_PROTECTED, self._unprotected, payload,
-                                                          signature]))
+        return self._head + byte_string(payload) + byte_string(signature)
 
 
 def _decode_exact(message: bytes) -> Any:
@@ -75,12 +101,37 @@ def _decode_exact(message: bytes) -> Any:
 
 
 def peek(message: bytes) -> tuple[dict[int, Any], bytes]:
-    """Unverified look inside a COSE_Sign1: its unprotected header and payload (see :func:`_parts`)."""
-    header, payload, _ = _parts(message)
-    return header, payload
+    """Unverified look inside a COSE_Sign1: its unprotected header and payload (see :func:`parse`)."""
+    signed = parse(message)
+    return signed.header, signed.payload
 
 
-def _parts(message: bytes) -> tuple[dict[int, Any], bytes, bytes]:
+@dataclass(frozen=True)
+class Sign1:
+    """A COSE_Sign1 decoded and checked for shape, not yet verified: read the payload, then
+    :meth:`verify` it with the key the payload names, without decoding the message twice."""
+
+    header: dict[int, Any]
+    """The unprotected header."""
+    payload: bytes
+    signature: bytes
+    """r || s, 64 bytes."""
+
+    def verify(self, public_key: ec.EllipticCurvePublicKey) -> bytes:
+        """Verify with ``public_key`` (P-256); returns the payload."""
+        if not _p256(public_key):
+            raise VerificationError(f"COSE_Sign1 signature does not verify: ES256 needs a P-256 key, not "
+                                    f"{public_key.curve.name}")
+        der = encode_dss_signature(int.from_bytes(self.signature[:_SCALAR_LEN], "big"),
+                                   int.from_bytes(self.signature[_SCALAR_LEN:], "big"))
+        try:
+            public_key.verify(der, _to_be_signed(self.payload), _ES256)
+        except InvalidSignature:
+            raise VerificationError("COSE_Sign1 signature does not verify with the given key") from None
+        return self.payload
+
+
+def parse(message: bytes) -> Sign1:
     """The unprotected header, payload and signature of a COSE_Sign1, unverified.
 
     The structure is checked strictly: a 4-element array (tagged 18 or not), the protected
@@ -100,19 +151,9 @@ def _parts(message: bytes) -> tuple[dict[int, Any], bytes, bytes]:
         raise VerificationError("COSE_Sign1 protected header is not {1: -7} (ES256)")
     if not isinstance(signature, bytes) or len(signature) != 64:
         raise VerificationError("COSE_Sign1 signature is not 64 bytes (ES256 r || s)")
-    return obj[1], obj[2], signature
+    return Sign1(obj[1], obj[2], signature)
 
 
 def verify(message: bytes, public_key: ec.EllipticCurvePublicKey) -> bytes:
     """Verify a COSE_Sign1 with ``public_key`` (P-256); returns the payload."""
-    _, payload, signature = _parts(message)  # structure and no trailing bytes, with clear errors
-    if not _p256(public_key):
-        raise VerificationError(f"COSE_Sign1 signature does not verify: ES256 needs a P-256 key, not "
-                                f"{public_key.curve.name}")
-    der = encode_dss_signature(int.from_bytes(signature[:_SCALAR_LEN], "big"),
-                               int.from_bytes(signature[_SCALAR_LEN:], "big"))
-    try:
-        public_key.verify(der, _to_be_signed(payload), _ES256)
-    except InvalidSignature:
-        raise VerificationError("COSE_Sign1 signature does not verify with the given key") from None
-    return payload
+    return parse(message).verify(public_key)  # structure and no trailing bytes, with clear errors

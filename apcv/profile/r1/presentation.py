@@ -108,10 +108,10 @@ def verify_presentation(
 
     Returns the claims and the device key; every fault is a :class:`VerificationError` naming it.
     """
-    _, payload = cose.peek(message)
-    raw = claims_map(payload)
+    signed = cose.parse(message)
+    raw = claims_map(signed.payload)
     card = verify_issuer_signed(raw["iss"], trust, at)
-    cose.verify(message, card.device_key)
+    signed.verify(card.device_key)
     claims = claims_from(raw, card)
     if transcript_hash is not None and claims.transcript_hash != transcript_hash:
         raise VerificationError("presentation is bound to another session (transcript hash)")
