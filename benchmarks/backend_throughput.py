@@ -10,7 +10,8 @@ Both populations (10,000 and 1,000,000 insured) are seeded (timed), served at on
 timed in alternation, round after round, so each pair of rounds meets the same machine
 load; printed: seeding time, requests/s and p50/p99 per round with the server's and the
 load client's CPU time per request, best and median, and the p99 ratio per round pair.
-Targets: 2,000 req/s with p99 <= 50 ms; server CPU <= 450 us a request; p99(1M) <= 1.2 x p99(10k); seeding 1M < 120 s.
+Targets: 2,000 req/s with p99 <= 50 ms; server CPU <= 450 us a request; p99(1M) <= 1.2 x
+p99(10k); seeding 1M < 120 s.
 
     .venv/bin/python benchmarks/backend_throughput.py [--workers 2] [--db sqlite|postgresql]
         [--requests 8000] [--rounds 3] [--concurrency 8] [--small 10000] [--large 1000000]
