@@ -16,7 +16,9 @@ def backend() -> None:
 
 @backend.command()
 @click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-              help="sqlite:///path (WAL mode) or postgresql://user@host/dbname.")
+              help="sqlite:///path (WAL mode), postgresql://user@host/dbname (created if missing and the "
+                   "role may), or postgres:local[:FOLDER] (a PostgreSQL of our own in FOLDER, default "
+                   "./apcv-postgres: initdb on first use, stopped with the server).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8600, show_default=True,
               help="TCP port (0: any free port, printed at start).")

@@ -17,13 +17,14 @@ import os
 import socket
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
 from simulators.backend.logs import LOG_LEVELS, log_config
+from simulators.backend.postgres_server import LocalPostgres, local_folder
 from simulators.backend.settings import (
     DEFAULT_DB,
     ENV_AUDIT,
@@ -109,20 +110,25 @@ def shown_db(db_url: str) -> str:
 
 
 def prepare_database(options: ServeOptions) -> None:
-    """Create the schema and the caller directory, seeding the population when asked."""
+    """Create the database if it is a missing PostgreSQL one (when the role may), then the schema
+    and the caller directory, seeding the population when asked."""
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
+    from simulators.backend.db_setup import ensure_database, preparation_lock
 
     policy_of(options.variant)  # an unknown variant is refused before anything is touched
     engine = make_engine(options.db_url)
     try:
-        if options.seed_population:
-            started = time.perf_counter()
-            added = seeding.seed_population(engine, options.seed_population, options.population_seed)
-            print(f"seeded {options.seed_population} insured ({added} people) in "
-                  f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
-        create_schema(engine)
-        seeding.seed_directory(engine, options.seed)
+        if ensure_database(options.db_url):
+            print(f"created the database {shown_db(options.db_url)}", file=sys.stderr)
+        with preparation_lock(engine):
+            if options.seed_population:
+                started = time.perf_counter()
+                added = seeding.seed_population(engine, options.seed_population, options.population_seed)
+                print(f"seeded {options.seed_population} insured ({added} people) in "
+                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+            create_schema(engine)
+            seeding.seed_directory(engine, options.seed)
     except DBAPIError as exc:
         said = str(exc.orig or exc).strip()
         reason = said.splitlines()[0] if said else type(exc.orig or exc).__name__
@@ -132,13 +138,41 @@ def prepare_database(options: ServeOptions) -> None:
 
 
 def serve(options: ServeOptions) -> None:
-    """Check the address, prepare the database, say where, and serve until interrupted."""
+    """Check the address, start a ``postgres:local`` server, prepare the database, say where, and
+    serve until interrupted (then stop the PostgreSQL it started)."""
+    host, port = check_address(options.host, options.port)
+    local = start_local_postgres(options.db_url)
+    try:
+        if local is not None:
+            options = replace(options, db_url=local.url)
+        prepare_database(options)
+        _serve_prepared(options, host, port)
+    finally:
+        if local is not None:
+            local.stop()
+
+
+def start_local_postgres(db: str) -> LocalPostgres | None:
+    """For ``--db postgres:local[:FOLDER]``, the PostgreSQL of that data folder, initialised on first
+    use and started unless it runs; None for any other URL."""
+    folder = local_folder(db)
+    if folder is None:
+        return None
+    server = LocalPostgres(folder)
+    server.start()
+    if server.created:
+        print(f"apcv-hil backend: initialised a PostgreSQL data folder in {folder}", file=sys.stderr)
+    print(f"apcv-hil backend: PostgreSQL in {folder} "
+          f"{'started (stopped when this server stops)' if server.started else 'was running: using it'}",
+          file=sys.stderr, flush=True)
+    return server
+
+
+def _serve_prepared(options: ServeOptions, host: str, port: int) -> None:
     import uvicorn
 
     from simulators.backend.http_limits import UVICORN_LIMITS
 
-    host, port = check_address(options.host, options.port)
-    prepare_database(options)
     os.environ[ENV_DB] = options.db_url
     os.environ[ENV_SEED] = str(options.seed)
     os.environ[ENV_VARIANT] = options.variant or ""
