@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -31,6 +32,7 @@ HELLO = "apcv_hello"
 MATERIAL = "apcv_material"
 REFUSED = "apcv_refused"
 ERROR_MARK = "apcv-hil: error: "
+QUIT_AFTER_S = 0.5
 
 
 def apcv_version() -> str:
@@ -47,9 +49,18 @@ def _machine(client_id: str) -> str:
 
 
 def fail(message: str) -> None:
-    """End this Locust process with the one error line ``apcv-hil load`` reports, exit code 2."""
+    """End this Locust process with the one error line ``apcv-hil load`` reports, exit code 2
+    (before the runner runs: from the init hook)."""
     print(f"{ERROR_MARK}{message}", file=sys.stderr, flush=True)
     sys.exit(2)
+
+
+def stop_with_error(environment: Environment, message: str) -> None:
+    """From a message handler: say the one error line and quit the runner, so that Locust shuts
+    down with exit code 2 (an exception there would only be logged)."""
+    print(f"{ERROR_MARK}{message}", file=sys.stderr, flush=True)
+    environment.process_exit_code = 2
+    gevent.spawn_later(QUIT_AFTER_S, environment.runner.quit)  # the refusal leaves first
 
 
 def material_files(folder: str | Path) -> list[Path]:
@@ -81,7 +92,8 @@ class MaterialDealer:
             reason = (f"the Locust worker on {_machine(worker)} runs apcv-hil {theirs} and this master "
                       f"{self.version}: install apcv-hil {self.version} there")
             self.runner.send_message(REFUSED, {"reason": reason}, client_id=worker)
-            fail(reason)
+            stop_with_error(environment, reason)
+            return
         if not self.prepared:
             reason = ("this Locust master has no material for its workers: start distributed runs with "
                       "'apcv-hil load --workers N' or '--remote-workers N'")
@@ -116,15 +128,17 @@ class MaterialTaker:
         data = msg.data or {}
         material = data.get("material") or {}
         if material.get("format") != MATERIAL_FORMAT:
-            fail(f"the master sent material of format {material.get('format')!r}, this worker reads "
-                 f"{MATERIAL_FORMAT}: install the master's apcv-hil version")
+            stop_with_error(environment, f"the master sent material of format {material.get('format')!r}, "
+                            f"this worker reads {MATERIAL_FORMAT}: install the master's apcv-hil version")
+            return
         try:
             plan, slot = LoadPlan.from_json(data["plan"]), Material.from_json(material)
         except (KeyError, TypeError, ValueError) as exc:
-            fail(f"the master's plan or material is damaged: {exc!r}")
+            stop_with_error(environment, f"the master's plan or material is damaged: {exc!r}")
+            return
         self.received = True
         self.on_ready(plan, slot)
 
     def on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
         """The master will not give this worker a slot."""
-        fail(str((msg.data or {}).get("reason", "the master refused this worker")))
+        stop_with_error(environment, str((msg.data or {}).get("reason", "the master refused this worker")))

@@ -133,7 +133,7 @@ class RunListeners:
 
     def _usage(self) -> dict[str, Any]:
         minted = {}
-        if self.role != "master":
+        if self.slot is not None:  # a master has none, nor a worker whose material never came
             minted = dict(runtime.current().supply.minted_during_run)
         return self.recorder.usage(self.role, self.slot, minted)
 

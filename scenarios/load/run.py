@@ -98,6 +98,8 @@ class LoadRequest:
             raise LoadError(f"--workers {self.workers} is out of range: 0 (one process) to {MAX_WORKERS}")
         if not 0 <= self.remote_workers <= MAX_WORKERS:
             raise LoadError(f"--remote-workers {self.remote_workers} is out of range: 0 to {MAX_WORKERS}")
+        if self.remote_workers:
+            reachable_address(self.bind_host)  # none: one line before anything starts
         if self.settings.users is not None and self.settings.users < self.slots:
             raise LoadError(f"--users {self.settings.users} is fewer than the {self.slots} Locust workers")
         if self.faults and not self.embedded:
