@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +26,13 @@ from scenarios.load.errors import LoadError
 from scenarios.load.material import FORMAT as MATERIAL_FORMAT
 from scenarios.load.material import Material
 from scenarios.load.plan import LoadPlan
+from scenarios.load.version import apcv_version
 
 HELLO = "apcv_hello"
 MATERIAL = "apcv_material"
 REFUSED = "apcv_refused"
 ERROR_MARK = "apcv-hil: error: "
 QUIT_AFTER_S = 0.5
-
-
-def apcv_version() -> str:
-    """The installed apcv-hil version (what master and workers must share)."""
-    try:
-        return metadata.version("apcv-hil")
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def _machine(client_id: str) -> str:

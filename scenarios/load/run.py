@@ -23,7 +23,6 @@ from pathlib import Path
 from scenarios.load.address import reachable_address
 from scenarios.load.audit import AuditResult, audit
 from scenarios.load.collect import GENERATOR_FILE, LEDGER_FILE, STARTED_FILE, TIMELINE_FILE
-from scenarios.load.distribute import apcv_version
 from scenarios.load.embedded import DEFAULT_PEOPLE, MAX_PEOPLE, EmbeddedTarget
 from scenarios.load.errors import LoadError
 from scenarios.load.faults import FaultInjector, FaultSpec
@@ -39,6 +38,7 @@ from scenarios.load.setup import PeopleSource, prepare_target
 from scenarios.load.slo import Check, Slo, judge
 from scenarios.load.summary import CSV_PREFIX, Summary, summarise
 from scenarios.load.target import check_url, open_target
+from scenarios.load.version import apcv_version
 from simulators.backend.client import BackendClient
 from simulators.backend.process import free_port
 
