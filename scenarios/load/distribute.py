@@ -13,6 +13,7 @@ any Locust run, so workers belong on a network the run's operators trust.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -76,6 +77,19 @@ class MaterialDealer:
         self.version = apcv_version()
         runner.register_message(HELLO, self.on_hello)
 
+    def _abandon(self, reason: str) -> None:
+        """Stop the whole run with one error line, exit code 2. Locust's master keeps waiting for
+        its expected workers after ``quit()``, so once the other workers are told to quit (and the
+        refusal has left), the process ends at once: a run with a mismatched worker has no result."""
+        print(f"{ERROR_MARK}{reason}", file=sys.stderr, flush=True)
+
+        def end() -> None:
+            self.runner.quit()
+            sys.stderr.flush()
+            os._exit(2)
+
+        gevent.spawn_later(QUIT_AFTER_S, end)
+
     def on_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
         """A worker is ready for its material."""
         worker = msg.node_id
@@ -84,7 +98,7 @@ class MaterialDealer:
             reason = (f"the Locust worker on {_machine(worker)} runs apcv-hil {theirs} and this master "
                       f"{self.version}: install apcv-hil {self.version} there")
             self.runner.send_message(REFUSED, {"reason": reason}, client_id=worker)
-            stop_with_error(environment, reason)
+            self._abandon(reason)
             return
         if not self.prepared:
             reason = ("this Locust master has no material for its workers: start distributed runs with "
