@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from apcv.nir import format_nir, mask_nir
+from apcv.nir import mask_nir
+from apcv.nir_spellings import nirs_written
 from harness.practice.contract import Billed, Refused
 from harness.practice.dut import Billing
 
@@ -59,8 +60,10 @@ def assert_refused(billing: Billing) -> None:
 
 
 def whole_nirs(text: str, nirs: set[str]) -> list[str]:
-    """The NIRs of ``nirs`` written whole in ``text`` (masked, for the message)."""
-    return sorted(mask_nir(n) for n in nirs if n in text or format_nir(n) in text)
+    """The NIRs of ``nirs`` written in ``text`` in any spelling, with or without their key (masked,
+    for the message)."""
+    written = nirs_written(text)
+    return sorted(mask_nir(n) for n in nirs if n[:13] in written)
 
 
 def written_text(folder: Path) -> str:
