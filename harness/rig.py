@@ -143,7 +143,7 @@ class Roles(_Strict):
 
 
 DUT_ROLES = ("phone", "card", "reader", "practice-software", "scanner", "backend")
-CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "bill")
+CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "bill", "read")
 
 
 class DutIdentity(_Strict):
@@ -184,6 +184,18 @@ class DutControlConfig(_Strict):
         return self.kind == "api" or (self.kind == "command" and action in self.actions)
 
 
+class TerminalOutput(_Strict):
+    """Where a reader terminal under test reports what it read (docs/reader-terminal.md): the standard
+    output of its ``read`` command, lines on a serial port, an HTTP callback the harness serves, or a
+    person typing what the terminal's screen shows."""
+
+    kind: Literal["command", "serial", "http", "prompt"]
+    port: str = Field("", description=(
+        "serial: the port the terminal writes its reports to (default: a pseudo-terminal the harness "
+        "makes and names in the read command's {output})"))
+    timeout: float = Field(30, gt=0, le=3600, description="seconds to wait for a report once the read began")
+
+
 class DutConfig(_Strict):
     """The device under test: its role, identity, control, and (for our own reference
     implementations) the faulty variant to run instead, to prove the plan can fail."""
@@ -197,6 +209,9 @@ class DutConfig(_Strict):
         "for the device), e.g. [apcv-hil, simulate, phone, --control, tcp://127.0.0.1:35990]"))
     trust_anchor: str = Field("", description=(
         "PEM file of the insurer root the DUT's keys chain to (default: the rig seed's synthetic insurer)"))
+    output: TerminalOutput | None = Field(None, description=(
+        "reader: the output channel of a reader terminal with its own verification logic; none for a "
+        "transport-only reader"))
     qr_input: Literal["serial", "stdin", "keyboard", "none"] = Field("none", description=(
         "how a billing program under test receives scanned QR codes: a serial port the harness gives it "
         "({scanner}), typed on its standard input, typed by a virtual keyboard (windowed), or none"))

@@ -27,4 +27,10 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             ("APCV-PS-004",)),
     Variant("practice-logs-full-nir", ROLE,
             "writes the whole NIR of the person billed for in its log", ("APCV-PS-009",)),
+    Variant("practice-adds-a-supplement", ROLE,
+            "sends the insurer a supplement act on top of the one asked, and prints the amount asked",
+            ("APCV-PS-001",)),
+    Variant("practice-bills-another-act", ROLE,
+            "sends the insurer another act code than the one asked (its printout names no act)",
+            ("APCV-PS-001",)),
 )}

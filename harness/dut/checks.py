@@ -12,6 +12,8 @@ REQUIRED_ACTIONS = {
     "card": ("tap",),
     "practice-software": ("bill",),
 }
+TERMINAL_ACTIONS = ("read",)
+"""Actions a reader terminal under test (a reader with ``dut.output``) needs of a command control."""
 """Actions the mandatory tests of a role ask of a device the harness does not simulate (a scanner
 under test needs none: the harness shows it the codes on the rig's display)."""
 
@@ -58,6 +60,17 @@ def _billing_bench_problem(config: RigConfig) -> str | None:
     return None
 
 
+def runs_reference_terminal(config: RigConfig) -> bool:
+    """True when the rig's read command runs our reference reader terminal."""
+    dut = config.dut
+    template = dut.control.actions.get("read", "") if dut is not None else ""
+    return tuple(template.split()[:1]) == REFERENCE_TERMINAL
+
+
+REFERENCE_TERMINAL = ("apcv-reader-terminal",)
+"""The start of the read command of our reference reader terminal (the only one with variants)."""
+
+
 def runs_reference_billing(config: RigConfig) -> bool:
     """True when the rig's bill command runs our reference billing program."""
     dut = config.dut
@@ -75,7 +88,9 @@ def _simulated(config: RigConfig, role: str) -> bool:
         return config.simulated_scanner()
     if role == "practice-software":
         return runs_reference_billing(config)
-    return role == "reader"
+    if role == "reader":
+        return config.dut is not None and config.dut.output is not None and runs_reference_terminal(config)
+    return False
 
 
 def check_dut(config: RigConfig) -> None:
@@ -94,6 +109,10 @@ def check_dut(config: RigConfig) -> None:
             find_variant(dut.role, dut.variant)
         except ApcvError as exc:
             raise RigError(f"{where}.variant: {exc}") from None
+        if dut.role == "reader" and not _simulated(config, dut.role):
+            raise RigError(f"{where}.variant: the reader's variants are terminal programs: give dut.output "
+                           f"and a read command running {' '.join(REFERENCE_TERMINAL)} "
+                           "(rigs/reader-terminal.yaml)")
         if not _simulated(config, dut.role):
             raise RigError(f"{where}.variant: a variant runs our own simulator, but the {dut.role} is a real "
                            f"device here; give --variant to the simulator the rig launches instead")
@@ -102,6 +121,15 @@ def check_dut(config: RigConfig) -> None:
             control.kind == "command" and "bill" not in control.actions)):
         raise RigError(f"{where}.control: a billing program is driven by kind command with actions.bill (its "
                        f"command template, see docs/practice-software.md) or by kind prompt (a person)")
+    if dut.output is not None and dut.role != "reader":
+        raise RigError(f"{where}.output: an output channel is for a reader terminal (dut.role: reader)")
+    if dut.role == "reader" and dut.output is not None and (control.kind == "api" or (
+            control.kind == "command" and "read" not in control.actions)):
+        raise RigError(f"{where}.control: a reader terminal is driven by kind command with actions.read (its "
+                       f"command template, see docs/reader-terminal.md) or by kind prompt (a person)")
+    output = dut.output
+    if dut.role == "reader" and output is not None and output.kind == "prompt" and control.kind != "prompt":
+        raise RigError(f"{where}.output: kind prompt (a person reads the screen) needs control kind prompt")
     if control.kind == "api" and not control.url and not _simulated(config, dut.role):
         raise RigError(f"{where}.control: kind api needs url: tcp://HOST:PORT (the simulator's channel)")
     if control.kind == "command" and not _simulated(config, dut.role):

@@ -22,10 +22,15 @@ class LaunchError(ApcvError):
     """The DUT process did not start, or died; the message holds the end of its output."""
 
 
+OUR_PROGRAMS = {"apcv-hil": "harness.cli", "apcv-reader-terminal": "simulators.reader.terminal"}
+"""This project's commands, by the module that runs them."""
+
+
 def command_argv(command: tuple[str, ...] | list[str]) -> list[str]:
-    """``apcv-hil ...`` runs with this interpreter, whether or not the script is on PATH."""
-    if command and command[0] == "apcv-hil":
-        return [sys.executable, "-m", "harness.cli", *command[1:]]
+    """``apcv-hil ...`` (and our other programs) run with this interpreter, whether or not the
+    script is on PATH."""
+    if command and command[0] in OUR_PROGRAMS:
+        return [sys.executable, "-m", OUR_PROGRAMS[command[0]], *command[1:]]
     return list(command)
 
 

@@ -28,15 +28,15 @@ MAX_KEPT_BYTES = 256 * 1024
 STOP_GRACE_S = 2.0
 
 
-def fill_template(template: str, placeholders: Mapping[str, str]) -> list[str]:
+def fill_template(template: str, placeholders: Mapping[str, str], action: str = "bill") -> list[str]:
     """The arguments of ``template``, placeholders filled in (ContractError for an unknown one)."""
     try:
         return [part.format_map(placeholders) for part in shlex.split(template)]
     except KeyError as exc:
-        raise ContractError(f"the bill command has an unknown placeholder {{{exc.args[0]}}} (known: "
+        raise ContractError(f"the {action} command has an unknown placeholder {{{exc.args[0]}}} (known: "
                             f"{', '.join('{' + p + '}' for p in placeholders)})") from None
     except (IndexError, ValueError) as exc:
-        raise ContractError(f"the bill command {template!r} cannot be filled in: {exc}") from None
+        raise ContractError(f"the {action} command {template!r} cannot be filled in: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ class _Collector:
 class RunningBilling:
     """A run of the program that has started; :meth:`finish` waits for its end."""
 
-    def __init__(self, argv: list[str], timeout: float, cwd: Path, with_stdin: bool) -> None:
+    def __init__(self, argv: list[str], timeout: float, cwd: Path, with_stdin: bool, *, action: str = "bill",
+                 env: Mapping[str, str] | None = None) -> None:
         self.argv = tuple(argv)
         self.timeout = timeout
         self.started_at = time.time()
@@ -92,14 +93,16 @@ class RunningBilling:
         try:
             self.process = subprocess.Popen(
                 command_argv(argv), cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL)
+                stderr=subprocess.PIPE, stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
+                env=None if env is None else dict(env))
         except FileNotFoundError:
-            raise ContractError(f"the bill command's program {argv[0]!r} was not found") from None
+            raise ContractError(f"the {action} command's program {argv[0]!r} was not found") from None
         except PermissionError:
-            raise ContractError(f"the bill command's program {argv[0]!r} cannot be run (permission "
+            raise ContractError(f"the {action} command's program {argv[0]!r} cannot be run (permission "
                                 "denied: not executable?)") from None
         except OSError as exc:
-            raise ContractError(f"the bill command {argv[0]!r} cannot be started: {exc.strerror}") from None
+            raise ContractError(f"the {action} command {argv[0]!r} cannot be started: {exc.strerror}") \
+                from None
         assert self.process.stdout is not None and self.process.stderr is not None
         self._stdout = _Collector(self.process.stdout)
         self._stderr = _Collector(self.process.stderr)

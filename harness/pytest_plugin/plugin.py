@@ -46,10 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    from harness.pytest_plugin import fixtures, practice
+    from harness.pytest_plugin import fixtures, practice, terminal
 
     config.pluginmanager.register(fixtures, "apcv-hil-fixtures")
     config.pluginmanager.register(practice, "apcv-hil-practice")
+    config.pluginmanager.register(terminal, "apcv-hil-terminal")
     report_dir = config.getoption("--apcv-report")
     role = config.getoption("--apcv-role")
     if role:

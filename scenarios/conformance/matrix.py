@@ -49,7 +49,7 @@ class MatrixResult:
         return "\n".join(lines) + "\n"
 
 
-ROLE_RIGS = {"practice-software": "practice-software"}
+ROLE_RIGS = {"practice-software": "practice-software", "reader": "reader-terminal"}
 """The built-in rig a role's plan runs on when no base rig is given (default: ``software``)."""
 PCSC_SCHEMES = ("vpcd", "pcsc")
 

@@ -66,6 +66,19 @@ class _LogsFullNir(ReferenceBilling):
         self.log(f"billed claim {claim_id} for NIR {verified.nir} ({verified.source})")
 
 
+class _AddsASupplement(ReferenceBilling):
+    def acts(self) -> list[dict[str, Any]]:
+        return [*super().acts(), {"code": "MCS", "amount_cents": 500}]
+
+    def reported_total(self, ack: dict[str, Any]) -> int:
+        return self.order.amount_cents
+
+
+class _BillsAnotherAct(ReferenceBilling):
+    def acts(self) -> list[dict[str, Any]]:
+        return [{"code": "C" if self.order.act != "C" else "G", "amount_cents": self.order.amount_cents}]
+
+
 _CLASSES: dict[str, type[ReferenceBilling]] = {
     "practice-trusts-qr-content": _TrustsQrContent,
     "practice-bills-without-verification": _BillsWithoutVerification,
@@ -73,6 +86,8 @@ _CLASSES: dict[str, type[ReferenceBilling]] = {
     "practice-new-claim-id-on-retry": _NewClaimIdOnRetry,
     "practice-ignores-lock": _IgnoresLock,
     "practice-logs-full-nir": _LogsFullNir,
+    "practice-adds-a-supplement": _AddsASupplement,
+    "practice-bills-another-act": _BillsAnotherAct,
 }
 assert set(_CLASSES) == set(VARIANTS), "every practice variant record has a behaviour"
 

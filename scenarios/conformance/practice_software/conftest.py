@@ -22,10 +22,21 @@ def keep(billing: Billing, record_property, label: str = "dut run") -> None:
 
 
 def assert_billed(billing: Billing, *, source: str, person: str, amount: int) -> str:
-    """The program billed ``person`` (a NIR) from ``source``; the claim id the insurer acknowledged."""
+    """The program billed ``person`` (a NIR) from ``source``, judged first at the insurer (the claim it
+    stored: the person, each act and amount, as its audit log says) then on what the program printed;
+    the claim id the insurer acknowledged."""
     acknowledged = billing.acknowledged_claims()
     assert acknowledged, f"the insurer acknowledged no claim; what the program asked it: {billing.audit}"
-    claim_id = acknowledged[0]["claim_id"]
+    stored = acknowledged[0]
+    claim_id = stored["claim_id"]
+    asked_amount, act = billing.asked
+    assert asked_amount == amount
+    assert stored.get("person") == mask_nir(person), \
+        f"the insurer stored a claim for {stored.get('person')}, not for {mask_nir(person)}"
+    assert stored.get("acts") == [{"code": act, "amount_cents": amount}], \
+        f"the insurer stored the acts {stored.get('acts')}, not act {act} for {amount} cents"
+    assert stored.get("total_cents") == amount, \
+        f"the insurer stored {stored.get('total_cents')} cents, not {amount}"
     if billing.result is not None:
         assert isinstance(billing.result, Billed), f"the program refused: {billing.result}"
         assert billing.result.source == source

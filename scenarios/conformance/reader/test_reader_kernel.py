@@ -1,4 +1,9 @@
-"""The reference reader kernel against the rig's phone and card (APCV-R1 §9)."""
+"""The reference reader kernel against the rig's phone and card (APCV-R1 §9).
+
+These judge our own kernel, so they never count for a reader under test: a reader terminal is
+judged on its own output (test_reader_terminal.py), and a transport-only reader has no
+verification logic to judge.
+"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,9 +11,18 @@ import pytest
 
 from apcv.clock import FrozenClock
 from apcv.errors import VerificationError
+from harness.pytest_plugin.terminal import NOT_APPLICABLE
 from simulators.reader.errors import AppLocked
 
 STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
+
+
+@pytest.fixture(autouse=True)
+def _not_for_a_reader_under_test(rig):
+    dut = rig.dut
+    if dut is not None and dut.role == "reader":
+        pytest.skip(NOT_APPLICABLE if dut.output is None else
+                    "judged on the reader terminal's own output (test_reader_terminal.py), not on our kernel")
 
 
 @pytest.mark.requirement("APCV-RDR-001", "APCV-RDR-005")
