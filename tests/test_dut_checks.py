@@ -33,7 +33,8 @@ def test_reference_and_variants_pass_the_checks() -> None:
 @pytest.mark.parametrize(("dut", "roles", "message"), [
     ({"role": "phone", "variant": "phone-flies"}, {}, "unknown phone variant 'phone-flies'"),
     ({"role": "reader", "variant": "phone-miscounts-61xx"}, {}, "unknown reader variant"),
-    ({"role": "reader", "variant": "reader-no-card-fallback"}, {}, "the reader's variants are terminal programs"),
+    ({"role": "reader", "variant": "reader-no-card-fallback"}, {},
+     "the reader's variants are terminal programs"),
     ({"role": "phone"}, {"phone": None}, "role 'phone' cannot be reached"),
     ({"role": "backend"}, {"backend": None}, "needs roles.backend"),
     ({"role": "reader"}, {"phone": {"link": "sim:bench", "simulated": False}}, "simulated: true"),

@@ -37,14 +37,15 @@ def command_argv(command: tuple[str, ...] | list[str]) -> list[str]:
 class LaunchedDut:
     """A DUT process: started, awaited until it prints ``ready:``, stopped with SIGTERM."""
 
-    def __init__(self, command: tuple[str, ...], timeout: float = STARTUP_TIMEOUT_S) -> None:
+    def __init__(self, command: tuple[str, ...], timeout: float = STARTUP_TIMEOUT_S,
+                 env: dict[str, str] | None = None) -> None:
         self.command = command
         self.lines: deque[str] = deque(maxlen=LOG_LINES)
         self._ready = threading.Event()
         try:
             self.process = subprocess.Popen(command_argv(command), stdout=subprocess.PIPE,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-                                            start_new_session=True)
+                                            start_new_session=True, env=env)
         except OSError as exc:
             raise LaunchError(f"dut.launch: cannot start {command[0]!r}: {exc.strerror or exc}") from None
         threading.Thread(target=self._read, name="dut-output", daemon=True).start()

@@ -144,7 +144,8 @@ class BillingDut:
         scanner = self.world.scanner
         if qr is not None and scanner is not None:
             scanner.discard_pending()
-        running = RunningBilling(argv, timeout, self._workdir, with_stdin=self.qr_input == "stdin")
+        running = RunningBilling(argv, timeout, self._workdir, with_stdin=self.qr_input == "stdin",
+                                 sandbox=self.world.sandbox)
         presented_at = None
         try:
             if qr is not None:

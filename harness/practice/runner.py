@@ -1,7 +1,8 @@
 """Running the rig's ``bill`` command template once: one identification and billing.
 
 The template's ``{placeholders}`` are filled in, the program runs in its own process group
-(in the bench's working folder) with a timeout, and its output is kept whole (bounded). A
+(in the bench's working folder, in its sandbox when given: :mod:`harness.dut.sandbox`) with a
+timeout, and its output is kept whole (bounded). A
 program that is not there, hangs, exits with a status the contract does not know or prints
 something other than its JSON is a :class:`~harness.practice.contract.ContractError` that says
 which, the output at hand.
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from harness.dut.launch import command_argv
+from harness.dut.sandbox import Sandbox
 from harness.practice.contract import ContractError, Result, parse_result
 
 MAX_KEPT_BYTES = 256 * 1024
@@ -85,16 +87,18 @@ class RunningBilling:
     """A run of the program that has started; :meth:`finish` waits for its end."""
 
     def __init__(self, argv: list[str], timeout: float, cwd: Path, with_stdin: bool, *, action: str = "bill",
-                 env: Mapping[str, str] | None = None) -> None:
+                 sandbox: Sandbox | None = None) -> None:
         self.argv = tuple(argv)
         self.timeout = timeout
         self.started_at = time.time()
         self._deadline = time.monotonic() + timeout
+        full, env = command_argv(argv), None
+        if sandbox is not None:
+            full, env = sandbox.wrap(full), sandbox.wrap_env(sandbox.env())
         try:
             self.process = subprocess.Popen(
-                command_argv(argv), cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
-                env=None if env is None else dict(env))
+                full, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL, env=env)
         except FileNotFoundError:
             raise ContractError(f"the {action} command's program {argv[0]!r} was not found") from None
         except PermissionError:

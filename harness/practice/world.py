@@ -34,6 +34,7 @@ from apcv.profile.r1.credentials import key_from_scalar
 from apcv.seeded_keys import seeded_scalar, synthetic_insurer
 from harness.dut.control import ApiControl
 from harness.dut.launch import LaunchedDut
+from harness.dut.sandbox import Sandbox
 from harness.practice.cast import Cast, choose_cast
 from harness.practice.network import LossyNetwork
 from harness.practice.scanner_input import PtyScanner
@@ -83,8 +84,9 @@ class PracticeWorld:
         self.config = config
         self.folder = folder
         self.dut_folder = folder / "dut"
-        """The program's working folder (what it writes there is read for whole NIRs)."""
-        self.dut_folder.mkdir(exist_ok=True)
+        """Everywhere the program may write (its sandbox: working folder, HOME, TMPDIR, its own /tmp),
+        read for NIRs after its runs."""
+        self.sandbox = Sandbox(self.dut_folder, keep_visible=folder)
         self.cast: Cast = choose_cast(config.seed)
         self.insurer = synthetic_insurer(config.seed)
         self._stack = contextlib.ExitStack()

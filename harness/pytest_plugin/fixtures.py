@@ -61,15 +61,19 @@ def pcsc_stack(rig: RigConfig, request: pytest.FixtureRequest) -> PcscDaemon | N
 
 
 @pytest.fixture(scope="session")
-def dut_process(rig: RigConfig, pcsc_stack: PcscDaemon | None) -> Iterator[None]:
-    """The process the rig launches for its DUT (``dut.launch``), for the whole session."""
+def dut_process(rig: RigConfig, pcsc_stack: PcscDaemon | None,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The process the rig launches for its DUT (``dut.launch``), for the whole session, with its own
+    HOME and TMPDIR (:mod:`harness.dut.sandbox`; the rig's command may name files in /tmp, so it keeps
+    the machine's /tmp)."""
     if rig.dut is None or not rig.dut.launch:
         yield
         return
     from harness.dut.launch import LaunchedDut, LaunchError
+    from harness.dut.sandbox import Sandbox
 
     try:
-        launched = LaunchedDut(rig.dut.launch)
+        launched = LaunchedDut(rig.dut.launch, env=Sandbox(tmp_path_factory.mktemp("dut-process")).env())
     except LaunchError as exc:
         pytest.fail(str(exc), pytrace=False)
     yield

@@ -70,7 +70,7 @@ def _judged_dut(world: PracticeWorld, request: pytest.FixtureRequest, record) ->
     control = world.config.dut.control  # type: ignore[union-attr]
     prompt = None if control.kind == "command" else rig_control(
         world.config, request.config.getoption("--operator"), capture.global_and_fixture_disabled)
-    return JudgedBillingDut(BillingDut(world, prompt, record, world.dut_folder))
+    return JudgedBillingDut(BillingDut(world, prompt, record, world.sandbox.workdir))
 
 
 @pytest.fixture

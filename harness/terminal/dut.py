@@ -15,6 +15,7 @@ from pathlib import Path
 from apcv.errors import ApcvError
 from apcv.links.base import LinkUrl
 from harness.dut.control import DutControl
+from harness.dut.sandbox import Sandbox
 from harness.practice.runner import DutRun, RunningBilling, fill_template
 from harness.rig import RigConfig
 from harness.terminal.channels import (
@@ -69,7 +70,8 @@ class ReaderTerminal:
         self.output = config.dut.output
         self.channel = channel
         self._trust_file = trust_file
-        self._workdir = workdir
+        self.sandbox = Sandbox(workdir / "terminal", keep_visible=workdir)
+        """Where the terminal's read command may write (:mod:`harness.dut.sandbox`)."""
         self._prompt = prompt
         self._record = record
         self.runs: list[DutRun] = []
@@ -108,8 +110,8 @@ class ReaderTerminal:
         variant = self.config.dut.variant if self.config.dut is not None else None
         if variant:
             argv += ["--variant", variant]
-        run = RunningBilling(argv, min(timeout, self.output.timeout), self._workdir, with_stdin=False,
-                             action="read").finish()
+        run = RunningBilling(argv, min(timeout, self.output.timeout), self.sandbox.workdir, with_stdin=False,
+                             action="read", sandbox=self.sandbox).finish()
         self.runs.append(run)
         label = f"terminal run {len(self.runs)}"
         self._record(f"{label} command", " ".join(run.argv))

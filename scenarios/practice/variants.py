@@ -9,6 +9,7 @@ import json
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from apcv.errors import ApcvError
 from apcv.profile.r1 import qr
@@ -17,6 +18,8 @@ from simulators.practice_variants import VARIANTS
 from simulators.reader.result import ReadResult
 from simulators.variant import UnknownVariant
 
+REQUESTS_TRACE = "/tmp/apcv-practice-requests.log"
+"""Where the variant that keeps its requests writes them: the machine's /tmp, whatever TMPDIR says."""
 RIGHTS_CACHE = Path("rights-cache.json")
 """Where the cached-rights variant keeps rights between runs (in its working folder)."""
 
@@ -66,6 +69,14 @@ class _LogsFullNir(ReferenceBilling):
         self.log(f"billed claim {claim_id} for NIR {verified.nir} ({verified.source})")
 
 
+class _KeepsRequestsInTmp(ReferenceBilling):
+    def rights(self, nir: str) -> dict[str, Any]:
+        spaced = " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]))
+        with open(REQUESTS_TRACE, "a", encoding="utf-8") as trace:  # /tmp, not TMPDIR
+            trace.write(f"GET {self.order.backend}/v1/rights/{quote(spaced)}\n")
+        return super().rights(nir)
+
+
 class _AddsASupplement(ReferenceBilling):
     def acts(self) -> list[dict[str, Any]]:
         return [*super().acts(), {"code": "MCS", "amount_cents": 500}]
@@ -86,6 +97,7 @@ _CLASSES: dict[str, type[ReferenceBilling]] = {
     "practice-new-claim-id-on-retry": _NewClaimIdOnRetry,
     "practice-ignores-lock": _IgnoresLock,
     "practice-logs-full-nir": _LogsFullNir,
+    "practice-keeps-requests-in-tmp": _KeepsRequestsInTmp,
     "practice-adds-a-supplement": _AddsASupplement,
     "practice-bills-another-act": _BillsAnotherAct,
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -75,12 +74,6 @@ def whole_nirs(text: str, nirs: set[str]) -> list[str]:
     for the message)."""
     written = nirs_written(text)
     return sorted(mask_nir(n) for n in nirs if n[:13] in written)
-
-
-def written_text(folder: Path) -> str:
-    """Everything the program left in its working folder (text files, bounded)."""
-    return "\n".join(p.read_bytes()[:1 << 20].decode("utf-8", errors="replace")
-                     for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:
