@@ -4,8 +4,8 @@ The template's ``{placeholders}`` are filled in, the program runs in its own pro
 (in the bench's working folder, in its sandbox when given: :mod:`harness.dut.sandbox`) with a
 timeout, and its output is kept whole (bounded). A
 program that is not there, hangs, exits with a status the contract does not know or prints
-something other than its JSON is a :class:`~harness.practice.contract.ContractError` that says
-which, the output at hand.
+something other than its JSON is a :class:`~simulators.practice.contract.ContractError` that
+says which, the output at hand.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import IO
 
 from harness.dut.launch import command_argv
 from harness.dut.sandbox import Sandbox
-from harness.practice.contract import ContractError, Result, parse_result
+from simulators.practice.contract import ContractError, Result, parse_result
 
 MAX_KEPT_BYTES = 256 * 1024
 STOP_GRACE_S = 2.0

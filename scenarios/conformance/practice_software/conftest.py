@@ -8,8 +8,8 @@ import pytest
 
 from apcv.nir import mask_nir
 from apcv.nir_spellings import nirs_written
-from harness.practice.contract import Billed, Refused
 from harness.practice.dut import Billing
+from simulators.practice.contract import Billed, Refused
 
 WAIT_S = 10.0
 
