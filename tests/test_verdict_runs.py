@@ -1,0 +1,102 @@
+"""The exit status is the verdict: ``apcv-hil run`` and ``certify`` end with the verdict line on
+stdout; a skipped mandatory requirement is not judged (exit 1); an interrupted run exits 130,
+its partial report marked and put beside the last complete one, never over it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.rig import RIGS_DIR
+
+SOFTWARE = RIGS_DIR / "software.yaml"
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                          timeout=600, cwd=cwd, check=False)
+
+
+def test_a_skipped_mandatory_requirement_is_not_judged_and_the_run_exits_1(tmp_path: Path) -> None:
+    rig = tmp_path / "no-tiny.yaml"
+    rig.write_text(SOFTWARE.read_text(encoding="utf-8").replace("features: [nfc-hce, tiny-apdus]",
+                                                                "features: [nfc-hce]"), encoding="utf-8")
+    done = _cli("run", "--rig", str(rig), "--role", "phone", "-k", "framing_errors or select_apcv",
+                "--report", str(tmp_path / "report"), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("verdict: NOT PASSED (not certified: "), lines
+    assert any(line.startswith("  APCV-NFC-050 not judged: test_framing_errors_answer_6700[empty] skipped: "
+                               "rig 'software' lacks feature tiny-apdus") for line in lines), lines
+    assert "  APCV-NFC-010 not judged: no test checked it" in lines
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert results["summary"]["verdict"]["exit_status"] == 1
+    assert results["summary"]["requirements"]["APCV-NFC-001"] == "passed"
+    assert results["dut"]["role"] == "phone" and results["dut"]["link.atr"]
+
+
+def test_an_interrupted_run_exits_130_and_keeps_the_last_complete_report(tmp_path: Path) -> None:
+    report = tmp_path / "latest"
+    first = _cli("run", "--role", "phone", "--report", str(report), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == ("verdict: PASSED (certified: all 36 mandatory requirements of the phone plan "
+                            "passed)\n")
+    complete = (report / "results.json").read_text()
+    process = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--role", "phone", "--report",
+                                str(report)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    traces = tmp_path / ".latest.partial" / "traces"
+    deadline = time.monotonic() + 300
+    while not (traces.is_dir() and len(list(traces.glob("*.jsonl"))) >= 3):
+        assert process.poll() is None and time.monotonic() < deadline, "the run never got going"
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert out.splitlines()[0].startswith("verdict: INTERRUPTED (interrupted, not certified: ")
+    assert (report / "results.json").read_text() == complete
+    partial = json.loads((tmp_path / "latest.interrupted" / "results.json").read_text())
+    assert partial["interrupted"] is True and partial["summary"]["verdict"]["exit_status"] == 130
+    assert 0 < len(partial["results"]) < 60
+    assert "interrupted before its end" in partial["summary"]["reasons"].values()
+    assert "INTERRUPTED" in (tmp_path / "latest.interrupted" / "index.html").read_text()
+    junit = (tmp_path / "latest.interrupted" / "junit.xml").read_text()
+    assert '<property name="interrupted" value="true"' in junit
+    assert not (tmp_path / ".latest.partial").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/sbin/pcscd"), reason="pcscd is not installed")
+def test_certify_launches_the_phone_before_probing_it(tmp_path: Path) -> None:
+    """The phone-dut rig's phone is a process the rig launches: certify starts it, probes it, runs
+    the plan; the QR requirements need the phone's screen, so they are not judged, with the reason."""
+    out = tmp_path / "bundle"
+    done = _cli("certify", "--rig", str(RIGS_DIR / "phone-dut.yaml"), "--role", "phone", "--out", str(out),
+                "--operator", "skip", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("verdict: NOT PASSED (not certified: ")
+    assert any(line.startswith("  APCV-QR-001 not judged: ") and "qr-scanner" in line for line in lines)
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["exit_status"] == 1 and verdict["reasons"]["APCV-QR-001"]
+    dut = json.loads((out / "dut.json").read_text())
+    assert dut["declared.model"] == "reference phone simulator" and dut["link.atr"]
+    results = json.loads((out / "report" / "results.json").read_text())
+    assert results["dut"] == dut and results["summary"]["verdict"]["certified"] is False
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/sbin/pcscd"), reason="pcscd is not installed")
+def test_rigs_check_does_what_run_does_before_its_first_test(tmp_path: Path) -> None:
+    """pcscd started as run starts it, the DUT launched and probed: a rig run can use is valid."""
+    done = _cli("rigs", "check", str(RIGS_DIR / "phone-dut.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("dut.launch: ready (apcv-hil simulate phone ")
+    assert lines[2].startswith("phone under test: reached (atr 3B80800101, ")
+    assert lines[-1] == "ok"
