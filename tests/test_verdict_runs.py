@@ -100,3 +100,41 @@ def test_rigs_check_does_what_run_does_before_its_first_test(tmp_path: Path) -> 
     assert lines[1].startswith("dut.launch: ready (apcv-hil simulate phone ")
     assert lines[2].startswith("phone under test: reached (atr 3B80800101, ")
     assert lines[-1] == "ok"
+
+
+def test_certify_writes_each_report_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import cli
+    from harness.report import writers
+
+    written: list[Path] = []
+    json_writer = writers.WRITERS["json"]
+
+    def counting(record, directory: Path) -> Path:
+        written.append(directory)
+        return json_writer(record, directory)
+
+    monkeypatch.setitem(writers.WRITERS, "json", counting)
+    result = CliRunner().invoke(cli, ["certify", "--rig", "software", "--role", "card", "--out",
+                                      str(tmp_path / "bundle")])
+    assert result.exit_code == 0, result.output
+    assert len(written) == 1
+    assert json.loads((tmp_path / "bundle" / "report" / "results.json").read_text())["dut"]["role"] == "card"
+
+
+def test_a_silent_device_gets_one_recovery_then_the_run_stops(tmp_path: Path) -> None:
+    """A phone that never answers: the first test that meets the silence has the phone taken away
+    and presented again, the second silence stops the run; all in seconds, the rest not judged."""
+    rig = tmp_path / "mute.yaml"
+    text = SOFTWARE.read_text(encoding="utf-8")
+    assert text.count('link: "sim:bench"') >= 1
+    rig.write_text(text.replace('link: "sim:bench"', 'link: "sim:bench?fault=mute@1"', 1), encoding="utf-8")
+    done = _cli("run", "--rig", str(rig), "--role", "phone", "--report", str(tmp_path / "r"), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    record = json.loads((tmp_path / "r" / "results.json").read_text())
+    skipped = [r["message"] for r in record["results"] if r["outcome"] == "skipped"]
+    assert skipped[0].endswith("it was taken away and presented again")
+    assert skipped[1].startswith("the device under test stopped answering again")
+    assert record["stopped"] == skipped[1] and len(record["results"]) == 2
+    assert set(record["summary"]["verdict"]["mandatory"].values()) == {"not_judged"}

@@ -270,36 +270,72 @@ def scanner(bench: Bench) -> QrScanner:
     pytest.skip(message)
 
 
-class ApduSession:
-    """Raw APDU access through the rig's reader link, for conformance scenarios."""
+SILENCES_KEY = pytest.StashKey[int]()
+"""Times in a row the device under test stopped answering (reset by an answer)."""
 
-    def __init__(self, bench: Bench) -> None:
+
+class ApduSession:
+    """Raw APDU access through the rig's reader link, for conformance scenarios.
+
+    A device that stops answering gets one recovery through its control (taken away and
+    presented again) and the test is not judged; a second silence stops the run, the remaining
+    requirements not judged, instead of every later test waiting out its timeout."""
+
+    def __init__(self, bench: Bench, request: pytest.FixtureRequest, recover: Callable[[], None]) -> None:
         self._link = bench.reader_link
+        self._request = request
+        self._recover = recover
         self.atr = self._link.connect()
 
     def send(self, apdu: bytes | str) -> ResponseApdu:
         """Send ``apdu`` (bytes or hex with optional spaces); return the parsed response."""
+        from apcv.links.base import NoCardPresent
         from apcv.profile.r1.apdu import parse_response
 
         raw = bytes.fromhex(apdu.replace(" ", "")) if isinstance(apdu, str) else apdu
-        return parse_response(self._link.transceive(raw))
+        stash = self._request.config.stash
+        try:
+            answer = self._link.transceive(raw)
+        except NoCardPresent:
+            raise
+        except LinkError as exc:
+            stash[SILENCES_KEY] = silences = stash.get(SILENCES_KEY, 0) + 1
+            if silences >= 2:
+                self._request.session.shouldfail = f"the device under test stopped answering again: {exc}"
+                pytest.skip(self._request.session.shouldfail)
+            self._recover()
+            pytest.skip(f"the device under test stopped answering ({exc}); it was taken away and presented "
+                        "again")
+        stash[SILENCES_KEY] = 0
+        return parse_response(answer)
 
     def close(self) -> None:
         self._link.disconnect()
 
 
 @pytest.fixture
-def apdu(bench: Bench, tapped_phone: None) -> Iterator[ApduSession]:
+def apdu(bench: Bench, tapped_phone: None, dut_act: DutActions,
+         request: pytest.FixtureRequest) -> Iterator[ApduSession]:
     """A connected raw APDU session with the phone role on the reader."""
-    session = ApduSession(bench)
+
+    def recover() -> None:
+        dut_act("remove")
+        dut_act("tap")
+
+    session = ApduSession(bench, request, recover)
     yield session
     session.close()
 
 
 @pytest.fixture
-def card_apdu(bench: Bench, card) -> Iterator[ApduSession]:
+def card_apdu(bench: Bench, card, request: pytest.FixtureRequest) -> Iterator[ApduSession]:
     """A connected raw APDU session with the card role on the reader."""
-    session = ApduSession(bench)
+
+    def recover() -> None:
+        bench.withdraw("card")
+        bench.present("card")
+
+    session = ApduSession(bench, request, recover)
     yield session
     session.close()
 
