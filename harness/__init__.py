@@ -1,1 +1,3 @@
-"""apcv-hil harness: links, rigs, clock, traces, reports, pytest plugin and CLI."""
+"""apcv-hil harness: rigs, the bench, devices under test (roles, controls, launch), the practice
+world, reports and bundles, the pytest plugin and the CLI core. Links and traces are below, in
+:mod:`apcv.links` and :mod:`apcv.trace`."""

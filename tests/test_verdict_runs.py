@@ -138,3 +138,18 @@ def test_a_silent_device_gets_one_recovery_then_the_run_stops(tmp_path: Path) ->
     assert skipped[1].startswith("the device under test stopped answering again")
     assert record["stopped"] == skipped[1] and len(record["results"]) == 2
     assert set(record["summary"]["verdict"]["mandatory"].values()) == {"not_judged"}
+
+
+def test_a_launched_device_that_exits_stops_the_run_at_once(tmp_path: Path) -> None:
+    rig = tmp_path / "short-lived.yaml"
+    script = "print('ready: up'); import time; time.sleep(4); raise SystemExit(3)"
+    launch = f'[{sys.executable}, -u, -c, "{script}"]'
+    rig.write_text(SOFTWARE.read_text(encoding="utf-8") + f"dut:\n  role: phone\n  launch: {launch}\n",
+                   encoding="utf-8")
+    done = _cli("run", "--rig", str(rig), "--report", str(tmp_path / "r"), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    record = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert record["stopped"] == "device process exited with code 3 (last lines: ready: up)"
+    assert record["results"][-1]["message"] == record["stopped"]
+    reasons = record["summary"]["verdict"]["reasons"].values()
+    assert "device process exited with code 3 (last lines: ready: up)" in reasons
