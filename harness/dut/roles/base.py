@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from apcv.profile.catalogue import ROLES
 from harness.rig import RigConfig, RigError
-from simulators.variant import UnknownVariant, Variant
-from simulators.variants import variants_of
+from simulators.variant import Variant
+from simulators.variants import find_variant, variants_of
 
 
 class UnknownRole(RigError):
@@ -52,12 +52,8 @@ class DutRole:
         return variants_of(self.id)
 
     def find_variant(self, name: str) -> Variant:
-        """The variant ``name``; the one "unknown variant" message naming the role's variants."""
-        for variant in self.variants():
-            if variant.name == name:
-                return variant
-        known = ", ".join(v.name for v in self.variants()) or "none"
-        raise UnknownVariant(f"unknown {self.id} variant '{name}'; the {self.id} variants are: {known}")
+        """The variant ``name``; UnknownVariant (the one message naming the role's variants) else."""
+        return find_variant(self.id, name)
 
 
 REGISTRY: dict[str, DutRole] = {}
