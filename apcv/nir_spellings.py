@@ -5,9 +5,10 @@ A NIR is 13 characters (sex, year, month, birthplace, order number) and a 2-digi
 and programs write it:
 
 - packed (``184127511203416``) or without its key (``1841275112034``);
-- grouped with spaces, no-break spaces, dots or dashes (``1 84 12 75 112 034 16``,
+- grouped with spaces, no-break spaces, dots, dashes or underscores (``1 84 12 75 112 034 16``,
   ``1.84.12.75.112.034.16``, ``1-84-12-75-112-034``), up to two separator characters between
-  two groups (``1 84 12 75 112 034 - 16``);
+  two fields (``1 84 12 75 112 034 - 16``), or, with ``anywhere``, between any two characters
+  (``184.127.511.203.416``, slashes too);
 - percent-encoded, in URLs and form bodies: a separator as ``%20``, ``+``, ``%2E``, ``%2D``,
   and any character as its escape (``%31%38%34...``).
 
@@ -15,8 +16,8 @@ and programs write it:
 with a key counts when the key is right (``strict``) or whatever the key (``strict=False``, for
 masking the harness's own output, where a typo'd NIR must not show either); a spelling without
 a key counts when its fields are those of a NIR (:func:`apcv.nir.check_nir`'s rules). A run
-never starts right after a digit, nor after ``0.``/``0,`` (a float's fraction), and a keyless
-run never goes on with a digit.
+never starts right after a digit, inside a percent-escape, nor after ``0.``/``0,`` (a float's
+fraction), and a keyless run never goes on with a digit.
 
 :func:`mask_nirs` keeps the first five characters of each (sex, year and month of birth) and
 turns every later digit or letter into ``*`` (``%2A`` where it was percent-encoded), separators
@@ -40,12 +41,19 @@ ENCODED_MASK = "%2A"
 _DIGIT = r"(?:[0-9]|%3[0-9])"
 _SEX = r"(?:[1278]|%3[1278])"
 _CORSICA = r"(?:2|%32)(?:[ABab]|%4[12]|%6[12])"
-_SEP = r"(?:[ .\-+\u00a0\u202f]|%20|%2[DdEe]|%C2%A0|%E2%80%AF){0,2}"
+_SEP = r"(?:[ .\-+_\u00a0\u202f]|%20|%2[DdEe]|%5[Ff]|%C2%A0|%E2%80%AF){0,2}"
+_ANY_SEP = r"(?:[ .\-+_/\u00a0\u202f]|%20|%2[DdEeFf]|%5[Ff]|%C2%A0|%E2%80%AF){0,2}"
 _BODY = (rf"{_SEX}{_SEP}{_DIGIT}{{2}}{_SEP}{_DIGIT}{{2}}{_SEP}(?:{_DIGIT}{{2}}|{_CORSICA}){_SEP}"
          rf"{_DIGIT}{_SEP}{_DIGIT}{{2}}{_SEP}{_DIGIT}{{3}}")
-_NOT_AFTER = r"(?<![0-9])(?<!%3[0-9])(?<![0-9][.,])"
+_LETTER = r"(?:[ABab]|%4[12]|%6[12])"
+_ANY_DEPARTMENT = rf"(?:{_DIGIT}{_ANY_SEP}{_DIGIT}|(?:2|%32){_ANY_SEP}{_LETTER})"
+_ANY_BODY = _ANY_SEP.join([_SEX, *[_DIGIT] * 4, _ANY_DEPARTMENT, *[_DIGIT] * 6])
+_NOT_AFTER = r"(?<![0-9%])(?<!%[0-9A-Fa-f])(?<!%3[0-9])(?<![0-9][.,])"
+"""A run starts neither after a digit (plain or escaped), nor inside an escape, nor in a float's fraction."""
 _NOT_BEFORE = r"(?![0-9])(?!%3[0-9])"
 _SPELLING = re.compile(rf"{_NOT_AFTER}(?P<body>{_BODY})(?:(?P<sep>{_SEP})(?P<key>{_DIGIT}{{2}}))?")
+_ANY_SPELLING = re.compile(rf"{_NOT_AFTER}(?P<body>{_ANY_BODY})"
+                           rf"(?:(?P<sep>{_ANY_SEP})(?P<key>{_DIGIT}{_ANY_SEP}{_DIGIT}))?")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -74,10 +82,14 @@ def _key_right(nir: str) -> bool:
     return nir_key(nir[:13]) == int(nir[13:])
 
 
-def find_nirs(text: str, *, strict: bool = True) -> Iterator[NirSpelling]:
-    """Each spelling of a NIR in ``text``, left to right (see the module's rules)."""
+def find_nirs(text: str, *, strict: bool = True, anywhere: bool = False) -> Iterator[NirSpelling]:
+    """Each spelling of a NIR in ``text``, left to right (see the module's rules); ``anywhere``:
+    separators (also ``_`` and ``/``) between any two characters, not only between fields
+    (``184.127.511.203.416``), for scans whose findings are matched against known people and for
+    logs of requests (a text full of spaced hex or dates would lose digits to it)."""
+    pattern = _ANY_SPELLING if anywhere else _SPELLING
     position = 0
-    while (match := _SPELLING.search(text, position)) is not None:
+    while (match := pattern.search(text, position)) is not None:
         found = _judge(text, match, strict)
         if found is None:
             position = match.start() + 1
@@ -121,16 +133,17 @@ def _masked(spelled: str) -> str:
     return "".join(out)
 
 
-def mask_nirs(text: str, *, strict: bool = False) -> str:
+def mask_nirs(text: str, *, strict: bool = False, anywhere: bool = False) -> str:
     """``text`` with every NIR spelling masked after its first five characters (same length)."""
     out: list[str] = []
     last = 0
-    for found in find_nirs(text, strict=strict):
+    for found in find_nirs(text, strict=strict, anywhere=anywhere):
         out += [text[last:found.start], _masked(found.text)]
         last = found.end
     return "".join(out) + text[last:]
 
 
-def nirs_written(text: str) -> set[str]:
-    """The bodies (first 13 characters) of the valid NIRs ``text`` spells, in any spelling."""
-    return {found.body for found in find_nirs(text, strict=True)}
+def nirs_written(text: str, *, anywhere: bool = True) -> set[str]:
+    """The bodies (first 13 characters) of the valid NIRs ``text`` spells, in any spelling (grouped
+    anyhow unless ``anywhere`` is False): for matching against the people a bench knows."""
+    return {found.body for found in find_nirs(text, strict=True, anywhere=anywhere)}

@@ -63,6 +63,19 @@ def test_what_is_not_a_nir_stays(text: str) -> None:
     assert redact_nirs(text) == text
 
 
+@pytest.mark.parametrize("spelled", ["184.127.511.203.416", "184-127-511-203-416", "1/84/12/75/112/034/16",
+                                     "1841_2751_1203_416", "1841%20275%2011203416"])
+def test_a_nir_grouped_anyhow_is_found_by_a_scan_and_masked_in_a_request_log(spelled: str) -> None:
+    assert nirs_written(spelled) == {BODY}
+    assert nirs_written(spelled, anywhere=False) == set()  # not between its fields: a report keeps it
+    assert nirs_written(mask_nirs(spelled, anywhere=True)) == set()
+
+
+def test_dates_times_and_addresses_stay_even_grouped_anyhow() -> None:
+    line = "2026-01-01 12:00:00.123456 from 10.0.0.1:8600 took 0.184127511203416 s"
+    assert mask_nirs(line, anywhere=True) == line and nirs_written(line) == set()
+
+
 def test_the_harness_masks_a_nir_with_a_wrong_key_too() -> None:
     assert mask_nirs("184127511203417") == "18412**********"
     assert list(find_nirs("184127511203417", strict=True)) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
@@ -83,6 +84,15 @@ class _Collector:
         return b"".join(list(self._chunks)).decode("utf-8", errors="replace")
 
 
+def _check_program(program: str, action: str) -> None:
+    if shutil.which(program) is not None:
+        return
+    if os.path.sep in program and os.path.isfile(program):
+        raise ContractError(f"the {action} command's program {program!r} cannot be run (permission "
+                            "denied: not executable?)")
+    raise ContractError(f"the {action} command's program {program!r} was not found")
+
+
 class RunningBilling:
     """A run of the program that has started; :meth:`finish` waits for its end."""
 
@@ -94,6 +104,7 @@ class RunningBilling:
         self._deadline = time.monotonic() + timeout
         full, env = command_argv(argv), None
         if sandbox is not None:
+            _check_program(full[0], action)  # the sandbox's shell would only say 127
             full, env = sandbox.wrap(full), sandbox.wrap_env(sandbox.env())
         try:
             self.process = subprocess.Popen(

@@ -37,7 +37,7 @@ def _asker(request: pytest.FixtureRequest):
     from harness.dut.control import OperatorAbsent
 
     capture = request.config.pluginmanager.getplugin("capturemanager")
-    operator = request.config.getoption("--operator")
+    operator = request.config.getoption("apcv_operator")
 
     def ask(question: str) -> str:
         with capture.global_and_fixture_disabled(), _terminal() as streams:
@@ -105,6 +105,6 @@ def reader_terminal(bench: Bench, terminal_output: OutputChannel, request: pytes
     control = bench.config.dut.control  # type: ignore[union-attr]
     capture = request.config.pluginmanager.getplugin("capturemanager")
     prompt = None if control.kind == "command" else rig_control(
-        bench.config, request.config.getoption("--operator"), capture.global_and_fixture_disabled)
+        bench.config, request.config.getoption("apcv_operator"), capture.global_and_fixture_disabled)
     return JudgedTerminal(ReaderTerminal(bench.config, terminal_output, trust_file, tmp_path, prompt,
                                          record_property))

@@ -176,7 +176,7 @@ def render_html(record: RunRecord, directory: Path | None = None) -> str:
         tests=tests,
         matrix=_matrix(record, tests),
         measurements=_measurement_charts(tests),
-        plan=plan_verdict(record) if record.role else None,
+        plan=plan_verdict(record),
         roles=roles,
     )
 

@@ -22,10 +22,11 @@ def _not_for_a_reader_under_test(rig):
     dut = rig.dut
     if dut is not None and dut.role == "reader":
         pytest.skip(NOT_APPLICABLE if dut.output is None else
-                    "judged on the reader terminal's own output (test_reader_terminal.py), not on our kernel")
+                    "not applicable: a reader terminal is judged on its own reports "
+                    "(test_reader_terminal.py), not on our kernel")
 
 
-@pytest.mark.requirement("APCV-RDR-001", "APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-005")
 def test_reads_phone(reader, phone, measure):
     result = reader.read()
     assert result.kind == "phone"
@@ -37,13 +38,13 @@ def test_reads_phone(reader, phone, measure):
         measure(f"{step}_ms", round(ms, 3), unit="ms", low=0)
 
 
-@pytest.mark.requirement("APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-005")
 def test_reads_each_beneficiary(reader, phone):
     for index, ben in enumerate(phone.wallet.insured.beneficiaries, start=1):
         assert reader.read(beneficiary=index).selected_identity == ben.identity
 
 
-@pytest.mark.requirement("APCV-RDR-001", "APCV-CARD-004")
+@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-CARD-004")
 def test_falls_back_to_card(reader, card):
     result = reader.read()
     assert result.kind == "card"
@@ -51,15 +52,15 @@ def test_falls_back_to_card(reader, card):
     assert result.reference == card.insured.card_serial
 
 
-@pytest.mark.requirement("APCV-RDR-002", "APCV-NFC-041")
+@pytest.mark.apcv_requirement("APCV-RDR-002", "APCV-NFC-041")
 @pytest.mark.parametrize("extended, max_le", [(True, 256), (False, 256), (False, 64)])
 def test_short_and_extended_length(bench, phone, reader, extended, max_le):
     kernel = type(reader)(bench.reader_link, bench.trust, extended_length=extended, max_le=max_le)
     assert kernel.read().kind == "phone"
 
 
-@pytest.mark.requirement("APCV-RDR-003", "APCV-NFC-030")
-@pytest.mark.rig_feature("sim-phone")
+@pytest.mark.apcv_requirement("APCV-RDR-003", "APCV-NFC-030")
+@pytest.mark.apcv_rig_feature("sim-phone")
 def test_locked_phone_is_reported(reader, phone):
     phone.lock.lock()
     with pytest.raises(AppLocked, match="locked: unlock the phone"):
@@ -68,7 +69,7 @@ def test_locked_phone_is_reported(reader, phone):
     assert reader.read().kind == "phone"
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-022", "APCV-NFC-028", "APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-022", "APCV-NFC-028", "APCV-NFC-029")
 @pytest.mark.parametrize(("variant", "fault"), [
     ("phone-uncertified-key", "not signed by the insurer"),
     ("phone-expired-card-data", r"card data is valid from .*, not at"),
@@ -82,7 +83,7 @@ def test_rejects_a_hostile_phone(bench, reader, variant, fault):
         reader.read()
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.apcv_requirement("APCV-RDR-004")
 def test_rejects_a_presentation_from_another_session(bench, reader):
     bench.present_device("phone", bench.make_phone(variant="phone-replays-presentation"))
     assert reader.read().kind == "phone"  # the first presentation is genuine
@@ -90,7 +91,7 @@ def test_rejects_a_presentation_from_another_session(bench, reader):
         reader.read()
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.apcv_requirement("APCV-RDR-004")
 def test_rejects_an_expired_presentation(bench, reader):
     later = FrozenClock(datetime.now(UTC) + timedelta(seconds=130))
     bench.present_device("phone", bench.make_phone())

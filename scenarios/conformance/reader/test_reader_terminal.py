@@ -40,12 +40,12 @@ def assert_refused(report: TerminalReport, reasons: tuple[str, ...]) -> None:
     assert report.reason in reasons, f"the terminal refused it as {report.reason!r}, not one of {reasons}"
 
 
-@pytest.mark.requirement("APCV-RDR-001", "APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-005")
 def test_terminal_shows_the_holder_of_a_phone(reader_terminal, phone):
     assert_shows(reader_terminal.read(), phone.wallet.insured.identity, "phone")
 
 
-@pytest.mark.requirement("APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-005")
 def test_terminal_shows_the_beneficiary_chosen(reader_terminal, phone):
     beneficiaries = phone.wallet.insured.beneficiaries
     assert beneficiaries, "the rig's phone carries no beneficiary to choose"
@@ -54,12 +54,12 @@ def test_terminal_shows_the_beneficiary_chosen(reader_terminal, phone):
         assert_shows(report, beneficiary.identity, "phone")
 
 
-@pytest.mark.requirement("APCV-RDR-001")
+@pytest.mark.apcv_requirement("APCV-RDR-001")
 def test_terminal_falls_back_to_the_card(reader_terminal, card):
     assert_shows(reader_terminal.read(), card.insured.identity, "card")
 
 
-@pytest.mark.requirement("APCV-RDR-002")
+@pytest.mark.apcv_requirement("APCV-RDR-002")
 def test_terminal_follows_61xx_chaining(bench, reader_terminal):
     chaining = ChainingDevice(bench.make_phone(), CHUNK)
     bench.present_device("phone", chaining)
@@ -68,17 +68,17 @@ def test_terminal_follows_61xx_chaining(bench, reader_terminal):
     assert_shows(report, bench.phone.wallet.insured.identity, "phone")
 
 
-@pytest.mark.requirement("APCV-RDR-003")
+@pytest.mark.apcv_requirement("APCV-RDR-003")
 def test_terminal_reports_a_locked_app(bench, reader_terminal):
     bench.present_device("phone", bench.make_phone(locked=True))
     assert_refused(reader_terminal.read(), ("locked",))
 
 
 def _judged_also(variant: str, *requirements: str):
-    return pytest.param(variant, marks=pytest.mark.requirement(*requirements), id=variant)
+    return pytest.param(variant, marks=pytest.mark.apcv_requirement(*requirements), id=variant)
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.apcv_requirement("APCV-RDR-004")
 @pytest.mark.parametrize("variant", [
     _judged_also("phone-uncertified-key", "APCV-NFC-022"),
     _judged_also("phone-expired-card-data", "APCV-NFC-022"),
@@ -91,7 +91,7 @@ def test_terminal_refuses_a_hostile_phone(bench, reader_terminal, variant):
     assert_refused(reader_terminal.read(), VERIFICATION_REFUSALS)
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.apcv_requirement("APCV-RDR-004")
 def test_terminal_refuses_a_presentation_from_another_session(bench, reader_terminal):
     bench.present_device("phone", bench.make_phone(variant="phone-replays-presentation"))
     assert_shows(reader_terminal.read(), bench.phone.wallet.insured.identity, "phone")  # the first is genuine
