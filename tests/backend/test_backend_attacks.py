@@ -321,3 +321,21 @@ def test_an_enrolled_device_presents_only_the_card_it_holds(backend, adult, wall
     refused = _refused(backend.verify, doctor, wallet_presentation(elsewhere, clock.now()))
     assert (refused.status, refused.code) == (403, "card_mismatch")
     assert _count(backend, db.used_token) == 0
+
+
+@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.parametrize("age, accepted", [(300, True), (301, False), (359, False)])
+def test_an_assertion_is_accepted_at_most_300_s_after_its_issue(backend, adult, france_identite, operator,
+                                                                clock, age, accepted):
+    """A 300 s assertion was accepted up to 360 s after issue (expiry plus 60 s of skew); docs say 300 s."""
+    backend.provision(operator, adult)
+    key = ec.generate_private_key(ec.SECP256R1())
+    nir = adult.identity.nir
+    assertion = issue_assertion(france_identite.key, nir, key_id(key.public_key()), int(clock.now()) - age,
+                                lifetime_s=300)
+    if accepted:
+        assert backend.enrol(key, nir, "france_identite", identity_assertion=assertion)["status"] == "active"
+    else:
+        refused = _refused(backend.enrol, key, nir, "france_identite", identity_assertion=assertion)
+        assert (refused.status, refused.code) == (403, "identity_not_proven")
+        assert "more than 300 s" in refused.detail
