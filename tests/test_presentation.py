@@ -225,17 +225,17 @@ def test_a_month_old_presentation_with_a_ten_year_expiry_is_refused() -> None:
     ({"tid": 2**50}, "'tid' is not a 16-byte string"),
     ({"tid": b"\x01" * (2 << 20)}, "'tid' is not a 16-byte string"),
     ({"tid": "0123456789abcdef"}, "'tid' is not a 16-byte string"),
-    ({"exp": 2**64}, "'exp' is not POSIX seconds"),
+    ({"exp": 2**64}, "CBOR tag 2 .* is not one the profile defines"),
     ({"iat": -1}, "'iat' is not POSIX seconds"),
     ({"iat": True}, "'iat' is not POSIX seconds"),
-    ({"exp": 1.5e9}, "'exp' is not POSIX seconds"),
+    ({"exp": 1.5e9}, "floating-point number .* the profile has none"),
     ({"sel": -1}, "'sel' is not an integer"),
     ({"card": 7}, "'card' is not printable ASCII"),
     ({"card": "X" * 33}, "'card' is not printable ASCII"),
     ({"th": b"\x00" * 31}, "'th' is not a 32-byte string"),
     ({"v": 2}, "version 2 is not R1"),
     ({"v": True}, "version True is not R1"),
-    ({"v": 1.0}, "version 1.0 is not R1"),
+    ({"v": 1.0}, "floating-point number"),
     ({"extra": 1}, "unknown key"),
     ({"iss": {"so": b"", "items": []}}, "'items' is not a list"),
     ({"iss": "nothing"}, "not a map"),
@@ -263,20 +263,20 @@ def test_wrong_challenge_rejected() -> None:
 
 @pytest.mark.parametrize("payload", [b"\xff\xfe", cbor2.dumps([1, 2, 3])])
 def test_claims_not_a_cbor_map_rejected(payload: bytes) -> None:
-    with pytest.raises(VerificationError, match=r"not CBOR|not a map|unexpected byte"):
+    with pytest.raises(VerificationError, match=r"not profile CBOR|not a map"):
         _verify(_sign(payload))
 
 
 @pytest.mark.parametrize("message", [b"", b"\x1c", b"\x82\x01", b"\x5a\xff\xff\xff\xff"])
 def test_non_cbor_message_rejected(message: bytes) -> None:
-    with pytest.raises(VerificationError, match="not CBOR"):
+    with pytest.raises(VerificationError, match="not profile CBOR"):
         _verify(message)
 
 
 def test_wrong_cbor_tag_rejected() -> None:
     message = _sign(_payload())
     fields = cbor2.loads(message).value
-    with pytest.raises(VerificationError, match="CBOR tag 17 is not COSE_Sign1"):
+    with pytest.raises(VerificationError, match="CBOR tag 17 at byte 0 is not one the profile defines"):
         _verify(_rewrite(message, 3, fields[3], tag=17))
 
 
