@@ -17,18 +17,21 @@ from simulators.phone.offline import wallet_presentation
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population, generate_practitioners
 
+TOKENS = 400
+"""Visits verified before the crash: one claim each (one claim per visit), claim ``crash-n`` on token n."""
 
-def _submit_until_down(client: BackendClient, doctor: Signer, token: str, acked: list[str],
+
+def _submit_until_down(client: BackendClient, doctor: Signer, tokens: list[str], acked: list[str],
                        stop: threading.Event) -> None:
-    n = 0
-    while not stop.is_set():
+    for n, token in enumerate(tokens):
+        if stop.is_set():
+            return
         claim_id = f"crash-{n}"
         try:
             client.submit_claim(doctor, claim_id, token, [{"code": "G", "amount_cents": 2650}])
         except (BackendLinkError, BackendRefused):
             return
         acked.append(claim_id)
-        n += 1
 
 
 def test_acknowledged_claims_survive_sigkill(tmp_path):
@@ -40,11 +43,12 @@ def test_acknowledged_claims_survive_sigkill(tmp_path):
     try:
         client = open_backend(server.url, timeout=5)
         client.provision(Signer.operator(), person)
-        token = client.verify(doctor, wallet_presentation(wallet, WallClock().now()))["token_id"]
+        tokens = [client.verify(doctor, wallet_presentation(wallet, WallClock().now()))["token_id"]
+                  for _ in range(TOKENS)]
         acked: list[str] = []
         stop = threading.Event()
         workers = [threading.Thread(target=_submit_until_down, args=(open_backend(server.url, timeout=5),
-                                                                    doctor, token, acked, stop))
+                                                                    doctor, tokens, acked, stop))
                    for _ in range(4)]
         # four submitters share one id sequence on purpose: the same claim id is sent in parallel
         for t in workers:
@@ -64,6 +68,7 @@ def test_acknowledged_claims_survive_sigkill(tmp_path):
     with ServerProcess(url) as again:
         client = open_backend(again.url, timeout=5)
         for claim_id in sorted(acknowledged)[:20]:  # resubmitting an acknowledged claim: same ack
+            token = tokens[int(claim_id.removeprefix("crash-"))]
             body = {"claim_id": claim_id, "token_id": token, "acts": [{"code": "G", "amount_cents": 2650}]}
             response = client.send("POST", "/v1/claims", body, doctor)
             assert response.status_code == 200, response.text
