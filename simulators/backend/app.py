@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
@@ -27,10 +28,19 @@ from simulators.backend.audit import AuditLog, AuditMiddleware
 from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodyLimits, install_error_handlers
 from simulators.backend.faults import InjectedOutages, fault_file_from_environment
+from simulators.backend.keys import secret_keys
 from simulators.backend.seeding import seed_directory
 from simulators.backend.service_clock import DatabaseOffsetClock
 from simulators.backend.service_clock import router as test_clock_router
-from simulators.backend.settings import DEFAULT_DB, ENV_AUDIT, ENV_DB, ENV_SEED, ENV_TEST_CLOCK, ENV_VARIANT
+from simulators.backend.settings import (
+    DEFAULT_DB,
+    ENV_AUDIT,
+    ENV_DB,
+    ENV_KEYS,
+    ENV_SEED,
+    ENV_TEST_CLOCK,
+    ENV_VARIANT,
+)
 from simulators.backend.variants import policy_of
 
 TITLE = "apcv-hil insurer backend"
@@ -90,10 +100,12 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, var
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one uvicorn worker: database URL, seed, variant, test clock, audit log and fault
-    file from the environment."""
+    """The app of one uvicorn worker: database URL, key seed (the secret's folder, or a public test
+    seed), variant, test clock, audit log and fault file from the environment."""
+    folder = os.environ.get(ENV_KEYS)
+    seed = secret_keys(Path(folder), create=False).seed if folder else int(os.environ.get(ENV_SEED, "0"))
     app = create_app(db.make_engine(os.environ.get(ENV_DB, DEFAULT_DB)),
-                     seed=int(os.environ.get(ENV_SEED, "0")), variant=os.environ.get(ENV_VARIANT) or None,
+                     seed=seed, variant=os.environ.get(ENV_VARIANT) or None,
                      test_clock=os.environ.get(ENV_TEST_CLOCK) == "1", audit=os.environ.get(ENV_AUDIT) == "1")
     if fault_file := fault_file_from_environment():
         app.add_middleware(InjectedOutages, path=fault_file)
