@@ -328,3 +328,15 @@ def test_trailing_bytes_after_cose_are_rejected():
     assert cose.verify(signed, TRUST.public_key) == b"payload"
     with pytest.raises(VerificationError, match="unexpected byte"):
         cose.verify(signed + b"\x00", TRUST.public_key)
+
+
+@pytest.mark.requirement("APCV-RDR-004", "APCV-BE-042")
+def test_delegated_card_data_never_presents_the_holder() -> None:
+    """The reference reader, offline, accepted a delegate's card data selecting the holder (the
+    backend refused it): the insurer marks delegated card data (``dlg``) and a verifier refuses
+    the holder's selection on it."""
+    delegated = INSURER.issue_card_data(INSURED, CARD_REF, DEVICE_KEY.public_key(), delegated=True)
+    assert _verify(_sign(_payload(card=delegated, selected=1))).selected == 1
+    with pytest.raises(VerificationError, match="delegated beneficiaries only, not the card holder"):
+        _verify(_sign(_payload(card=delegated, selected=0)))
+    assert _verify(_sign(_payload(selected=0))).selected == 0  # the holder's own card does

@@ -339,3 +339,34 @@ def test_an_assertion_is_accepted_at_most_300_s_after_its_issue(backend, adult, 
         refused = _refused(backend.enrol, key, nir, "france_identite", identity_assertion=assertion)
         assert (refused.status, refused.code) == (403, "identity_not_proven")
         assert "more than 300 s" in refused.detail
+
+
+@pytest.mark.requirement("APCV-BE-043", "APCV-BE-070")
+def test_a_holders_re_enrolment_revokes_the_delegates_card_on_every_path(backend, delegation, doctor, clock,
+                                                                        wallet_for):
+    """The delegate's card named the holder's old card: after the holder re-enrols, NFC refused it
+    too (QR already did), and the delegate fetches the card again for the new one."""
+    made, delegate_wallet = delegation.made, delegation.delegate_wallet
+    old_card = backend.delegated_card(delegate_wallet.device_key, made["delegation_id"])
+    carried = Wallet.from_activation(delegation.holder, delegate_wallet.device_key, old_card)
+    clock.advance(3601)
+    assert backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))["delegated"] is True
+    wallet_for(delegation.holder)  # the holder re-enrols on a new phone
+    refused = _refused(backend.verify, doctor, wallet_presentation(carried, clock.now(), selected=1))
+    assert (refused.status, refused.code) == (403, "card_replaced")
+    refused = _refused(backend.verify_qr, doctor, wallet_qr_token(carried, clock.now(), selected=1))
+    assert refused.status == 403
+    new_card = backend.delegated_card(delegate_wallet.device_key, made["delegation_id"])
+    renewed = Wallet.from_activation(delegation.holder, delegate_wallet.device_key, new_card)
+    assert backend.verify(doctor, wallet_presentation(renewed, clock.now(), selected=1))["delegated"] is True
+
+
+@pytest.mark.requirement("APCV-BE-003", "APCV-BE-005")
+def test_guardianship_is_checked_again_when_a_video_enrolment_is_approved(backend, adult, operator):
+    """A video enrolment submitted before the person was placed under guardianship was approved after."""
+    backend.provision(operator, adult)
+    pending = backend.enrol(ec.generate_private_key(ec.SECP256R1()), adult.identity.nir, "video")
+    backend.provision(operator, dataclasses.replace(adult, under_guardianship=True))
+    refused = _refused(backend.approve, operator, pending["activation_id"])
+    assert (refused.status, refused.code) == (403, "under_guardianship")
+    assert backend.review_queue(operator)[0]["status"] == "pending"  # the operator rejects it with a reason
