@@ -386,15 +386,31 @@ def test_empty_folders_hard_links_and_mode_changes_are_refused(bundle: Path) -> 
 
 def test_a_deep_folder_is_a_clear_problem(bundle: Path) -> None:
     """A folder 1,100 deep gave "internal error: RecursionError"."""
-    fd = os.open(bundle, os.O_RDONLY)
-    for _ in range(1100):  # by file descriptors: the path grows past PATH_MAX
-        os.mkdir("d", dir_fd=fd)
-        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = inner
-    os.close(fd)
-    found = problems(bundle)
+    _chain(bundle, 1100)
+    try:
+        found = problems(bundle)
+    finally:
+        _chain(bundle, 1100, remove=True)  # shutil.rmtree (pytest's clean-up) recurses: it would fail
     assert any(p.startswith("too deep: d/d/d/") and "over 32 levels" in p for p in found), found[:3]
+
+
+def _chain(top: Path, depth: int, remove: bool = False) -> None:
+    """Make (or remove) ``top/d/d/.../d``, ``depth`` folders deep, walking by relative steps: the
+    path grows past PATH_MAX, and removing it bottom-up needs no recursion."""
+    back = os.open(".", os.O_RDONLY)
+    try:
+        os.chdir(top)
+        for _ in range(depth):
+            if not remove:
+                os.mkdir("d")
+            os.chdir("d")
+        if remove:
+            for _ in range(depth):
+                os.chdir("..")
+                os.rmdir("d")
+    finally:
+        os.fchdir(back)
+        os.close(back)
 
 
 def test_names_with_control_characters_are_printed_escaped(bundle: Path) -> None:
