@@ -6,8 +6,10 @@ one claim: a verification is billed once (a second claim id on its token gets 40
 ``token_already_billed``), only by the practitioner who verified it, within
 :data:`~apcv.profile.r1.constants.CLAIM_WINDOW_S` of the verification and for at most
 :data:`~apcv.profile.r1.constants.CLAIM_CEILING_CENTS`. The claim and its receipt are committed
-before the acknowledgement is sent. The card holder's phone fetches receipts; a receipt
-not downloaded within :data:`RECEIPT_TTL_S` of its claim is purged.
+before the acknowledgement is sent. The card holder's phone fetches its receipts and then
+acknowledges those it stored (``POST /v1/receipts/ack``): a receipt is handed over until it is
+acknowledged, so an answer lost on the way (a crash, a dropped connection) is fetched again;
+a receipt not acknowledged within :data:`RECEIPT_TTL_S` of its claim is purged.
 """
 
 from __future__ import annotations
@@ -141,19 +143,43 @@ def purge_receipts(conn: Connection, now: float) -> int:
         db.receipt.c.downloaded_at.is_(None), db.receipt.c.created_at < now - RECEIPT_TTL_S)).rowcount
 
 
+class ReceiptAck(BaseModel):
+    """The receipts a phone has stored: they are not handed over again."""
+
+    receipt_ids: list[str] = Field(max_length=500, description="receipt ids from GET /v1/receipts")
+
+
+class AckedReceipts(BaseModel):
+    """Which of the given receipts this acknowledgement delivered (not acknowledged before)."""
+
+    acknowledged: list[str]
+
+
 @router.get("/v1/receipts", response_model=list[Receipt])
 async def fetch_receipts(caller: Caller = Depends(active_device),
                    ctx: BackendContext = Depends(backend_context)) -> list[Receipt]:
-    """New receipts of the device owner; each is handed over once and then lives on the phone."""
+    """Receipts of the device owner not acknowledged yet (a lost answer is fetched again)."""
     now = ctx.now()
     with ctx.engine.begin() as conn:
         if ctx.policy.receipts_expire:
             purge_receipts(conn, now)
         rows = conn.execute(select(db.receipt).where(db.receipt.c.holder_nir == caller.nir,
                                                      db.receipt.c.downloaded_at.is_(None))
-                            .order_by(db.receipt.c.created_at)).all()
-        if rows:
-            conn.execute(update(db.receipt).where(db.receipt.c.receipt_id.in_([r.receipt_id for r in rows]))
-                         .values(downloaded_at=now))
+                            .order_by(db.receipt.c.created_at).limit(500)).all()
     return [Receipt(receipt_id=r.receipt_id, claim_id=r.claim_id, beneficiary_nir=r.beneficiary_nir,
                     rpps=r.rpps, total_cents=r.total_cents, created_at=r.created_at) for r in rows]
+
+
+@router.post("/v1/receipts/ack", response_model=AckedReceipts)
+async def acknowledge_receipts(body: ReceiptAck, caller: Caller = Depends(active_device),
+                               ctx: BackendContext = Depends(backend_context)) -> AckedReceipts:
+    """Mark the owner's receipts stored on the phone as delivered; the answer names those this call
+    delivered (an acknowledgement sent again delivers nothing more)."""
+    if not body.receipt_ids:
+        return AckedReceipts(acknowledged=[])
+    with ctx.engine.begin() as conn:
+        done = conn.execute(update(db.receipt).where(
+            db.receipt.c.receipt_id.in_(body.receipt_ids), db.receipt.c.holder_nir == caller.nir,
+            db.receipt.c.downloaded_at.is_(None)).values(downloaded_at=ctx.now())
+            .returning(db.receipt.c.receipt_id)).scalars().all()
+    return AckedReceipts(acknowledged=sorted(done))

@@ -148,3 +148,18 @@ def test_claim_ids_are_each_practitioners_own(backend, people, activated, doctor
     receipts = backend.receipts(wallet.device_key)
     assert sorted((r["rpps"], r["total_cents"]) for r in receipts) == sorted(
         [(doctor.key_id.removeprefix("rpps:"), 3000), (pharmacist.key_id.removeprefix("rpps:"), 1250)])
+
+
+@pytest.mark.requirement("APCV-BE-032")
+def test_a_receipt_not_acknowledged_is_fetched_again(backend, people, activated, doctor):
+    """A fetch whose answer never reached the phone loses nothing: until the phone acknowledges a
+    receipt it gets it again; acknowledged, never again."""
+    wallet = activated(people.adult())
+    claim_id = _claim_id()
+    ack = _submit(backend, doctor, claim_id, _verified_token(backend, wallet, doctor))
+    receipt = ack.json()["receipt_id"]
+    for _ in range(2):  # answers "lost"
+        assert [r["receipt_id"] for r in backend.fetch_receipts(wallet.device_key)] == [receipt]
+    assert backend.acknowledge_receipts(wallet.device_key, [receipt]) == [receipt]
+    assert backend.acknowledge_receipts(wallet.device_key, [receipt]) == []
+    assert backend.fetch_receipts(wallet.device_key) == []
