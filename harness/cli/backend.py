@@ -42,12 +42,15 @@ def backend() -> None:
               help="Serve a faulty variant that breaks one rule (docs/backend.md), to prove a plan fails.")
 @click.option("--test-clock", is_flag=True,
               help="Serve /v1/test/clock, through which a review operator moves the service's clock forward.")
+@click.option("--allowed-hosts", default="", metavar="HOST[,HOST...]",
+              help="Serve only requests whose Host header is one of these (wildcards like *.example.org); "
+                   "others get 400. Default: any host (bind to 127.0.0.1, or name the hosts).")
 @click.option("--audit", is_flag=True,
               help="Keep the audit log of every request (operation, caller, token id, outcome, time; "
                    "NIRs masked), served to operators at GET /v1/test/audit (one worker).")
 def serve(db_url: str, host: str, port: int, workers: int, seed: int | None, keys_dir: str,
           seed_population: int, population_seed: int, log_level: str, access_log: bool, variant: str | None,
-          test_clock: bool, audit: bool) -> None:
+          test_clock: bool, allowed_hosts: str, audit: bool) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C.
 
     Prints "apcv-hil backend: serving on URL (db ...)" on stderr once it listens; the log and
@@ -60,7 +63,8 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int | None, key
     serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed, keys=keys_dir,
                                seed_population=seed_population, population_seed=population_seed,
                                log_level=log_level, access_log=access_log, variant=variant,
-                               test_clock=test_clock, audit=audit))
+                               test_clock=test_clock, audit=audit,
+                               allowed_hosts=tuple(h.strip() for h in allowed_hosts.split(",") if h.strip())))
 
 
 @backend.group()

@@ -84,7 +84,8 @@ class ServerProcess:
     def __init__(self, db_url: str, *, workers: int = 1, seed_population: int = 0, port: int | None = None,
                  seed: int | None = 0, keys: str = "", variant: str | None = None, test_clock: bool = False,
                  startup_timeout: float = 180.0, log_level: str = "warning", population_seed: int = 0,
-                 fault_file: str = "", audit: bool = False, access_log: bool = False) -> None:
+                 fault_file: str = "", audit: bool = False, access_log: bool = False,
+                 allowed_hosts: tuple[str, ...] = ()) -> None:
         policy_of(variant)  # an unknown variant is refused here, naming the known ones
         self.db_url = db_url
         self.port = port or free_port()
@@ -92,7 +93,8 @@ class ServerProcess:
         options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed=seed, keys=keys,
                                seed_population=seed_population, population_seed=population_seed,
                                log_level=log_level, access_log=access_log, variant=variant,
-                               test_clock=test_clock, fault_file=fault_file, audit=audit)
+                               test_clock=test_clock, fault_file=fault_file, audit=audit,
+                               allowed_hosts=allowed_hosts)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
         self._executor = HTTPExecutor([sys.executable, "-m", "simulators.backend.serve", options.to_json()],

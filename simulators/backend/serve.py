@@ -27,6 +27,7 @@ from simulators.backend.keys import BackendKeys, resolve
 from simulators.backend.logs import LOG_LEVELS, log_config
 from simulators.backend.settings import (
     DEFAULT_DB,
+    ENV_ALLOWED_HOSTS,
     ENV_AUDIT,
     ENV_DB,
     ENV_FAULTS,
@@ -70,6 +71,8 @@ class ServeOptions:
     """A fault file of injected outages (:mod:`simulators.backend.faults`), for load tests."""
     audit: bool = False
     """Keep the audit log of every request (:mod:`simulators.backend.audit`): one worker only."""
+    allowed_hosts: tuple[str, ...] = ()
+    """The only ``Host`` headers served (``*.example.org`` wildcards allowed); empty: any."""
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
@@ -158,6 +161,7 @@ def serve(options: ServeOptions) -> None:
     os.environ[ENV_VARIANT] = options.variant or ""
     os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
     os.environ[ENV_AUDIT] = "1" if options.audit else "0"
+    os.environ[ENV_ALLOWED_HOSTS] = ",".join(options.allowed_hosts)
     if options.fault_file:
         os.environ[ENV_FAULTS] = options.fault_file
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
@@ -172,7 +176,8 @@ def serve(options: ServeOptions) -> None:
 def main(argv: list[str]) -> int:
     """Serve with the options given as one JSON argument; a ServeError is one line, exit 2."""
     try:
-        serve(ServeOptions(**json.loads(argv[1])))
+        options = json.loads(argv[1])
+        serve(ServeOptions(**{**options, "allowed_hosts": tuple(options.get("allowed_hosts", ()))}))
     except ApcvError as exc:
         print(f"apcv-hil backend: error: {exc}", file=sys.stderr)
         return 2
