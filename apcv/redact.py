@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import overload
 
-from apcv.nir_spellings import mask_nirs
+from apcv.nir_spellings import find_nirs, mask_nirs
 
 KEPT = 5
 """Characters of a NIR left readable: sex, year and month of birth."""
@@ -59,3 +59,17 @@ def redact_nirs(data: bytes | str) -> bytes | str:
     if isinstance(data, str):
         return mask_nirs(data, strict=True)
     return NIR_SHAPE_BYTES.sub(lambda m: _masked(m.group().decode("ascii")).encode("ascii"), bytes(data))
+
+
+def spells_a_nir(text: str) -> bool:
+    """True if ``text`` holds a valid NIR spelled otherwise than as its 15 characters: percent-
+    encoded, or with spaces, dots, dashes (...) between any of them (``1 84 12 75 112 034 16``,
+    ``%31%38...``), as :mod:`apcv.nir_spellings` finds them."""
+    return any(len(found.nir) == 15 and found.text.upper() != found.nir
+               for found in find_nirs(text, strict=True, anywhere=True))
+
+
+def mask_nir_spellings(text: str) -> str:
+    """``text`` with every spelling of a NIR (:mod:`apcv.nir_spellings`, separators between any
+    characters, whatever its key) masked after its first five characters, same length."""
+    return mask_nirs(text, strict=False, anywhere=True)

@@ -21,7 +21,7 @@ ROLES_WITH_VARIANTS = tuple(role.id for role in registered() if role.variants())
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES_WITH_VARIANTS),
               help="Roles whose variants to run (default: all).")
 @click.option("--rig", "rig_file", default=None,
-              help="Base rig file or name (default: each role's software rig: software, practice-software).")
+              help="Base rig file or name (default: each role's own rig).")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Plans run at once.")
 @click.option("--markdown", "markdown", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the table (variant → requirements that caught it) to this file.")
