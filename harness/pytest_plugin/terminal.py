@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from harness.report.record import NOT_APPLICABLE
 from harness.rig import RigConfig
 
 if TYPE_CHECKING:
@@ -18,17 +19,17 @@ if TYPE_CHECKING:
     from harness.terminal.channels import OutputChannel
     from harness.terminal.contract import TerminalReport
 
-NOT_APPLICABLE = ("not applicable: this reader has no verification logic (no dut.output: a transport-only "
-                  "reader)")
+NO_LOGIC = (f"{NOT_APPLICABLE}this reader has no verification logic (no dut.output: a transport-only "
+            "reader)")
 
 
 def terminal_problem(rig: RigConfig) -> str | None:
     """Why the rig has no reader terminal to judge, or None."""
     dut = rig.dut
     if dut is None or dut.role != "reader":
-        return f"rig '{rig.name}' has no reader under test (dut.role: reader)"
+        return f"{NOT_APPLICABLE}rig '{rig.name}' has no reader terminal under test (dut.role: reader)"
     if dut.output is None:
-        return NOT_APPLICABLE
+        return NO_LOGIC
     return None
 
 

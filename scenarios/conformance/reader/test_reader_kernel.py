@@ -11,7 +11,7 @@ import pytest
 
 from apcv.clock import FrozenClock
 from apcv.errors import VerificationError
-from harness.pytest_plugin.terminal import NOT_APPLICABLE
+from harness.pytest_plugin.terminal import NO_LOGIC
 from simulators.reader.errors import AppLocked
 
 STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
@@ -21,7 +21,7 @@ STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
 def _not_for_a_reader_under_test(rig):
     dut = rig.dut
     if dut is not None and dut.role == "reader":
-        pytest.skip(NOT_APPLICABLE if dut.output is None else
+        pytest.skip(NO_LOGIC if dut.output is None else
                     "not applicable: a reader terminal is judged on its own reports "
                     "(test_reader_terminal.py), not on our kernel")
 
