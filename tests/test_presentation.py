@@ -330,7 +330,7 @@ def test_trailing_bytes_after_cose_are_rejected():
         cose.verify(signed + b"\x00", TRUST.public_key)
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-BE-042")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-BE-042")
 def test_delegated_card_data_never_presents_the_holder() -> None:
     """The reference reader, offline, accepted a delegate's card data selecting the holder (the
     backend refused it): the insurer marks delegated card data (``dlg``) and a verifier refuses

@@ -323,7 +323,7 @@ def test_an_enrolled_device_presents_only_the_card_it_holds(backend, adult, wall
     assert _count(backend, db.used_token) == 0
 
 
-@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.apcv_requirement("APCV-BE-071")
 @pytest.mark.parametrize("age, accepted", [(300, True), (301, False), (359, False)])
 def test_an_assertion_is_accepted_at_most_300_s_after_its_issue(backend, adult, france_identite, operator,
                                                                 clock, age, accepted):
@@ -341,7 +341,7 @@ def test_an_assertion_is_accepted_at_most_300_s_after_its_issue(backend, adult, 
         assert "more than 300 s" in refused.detail
 
 
-@pytest.mark.requirement("APCV-BE-043", "APCV-BE-070")
+@pytest.mark.apcv_requirement("APCV-BE-043", "APCV-BE-070")
 def test_a_holders_re_enrolment_revokes_the_delegates_card_on_every_path(backend, delegation, doctor, clock,
                                                                         wallet_for):
     """The delegate's card named the holder's old card: after the holder re-enrols, NFC refused it
@@ -361,7 +361,7 @@ def test_a_holders_re_enrolment_revokes_the_delegates_card_on_every_path(backend
     assert backend.verify(doctor, wallet_presentation(renewed, clock.now(), selected=1))["delegated"] is True
 
 
-@pytest.mark.requirement("APCV-BE-003", "APCV-BE-005")
+@pytest.mark.apcv_requirement("APCV-BE-003", "APCV-BE-005")
 def test_guardianship_is_checked_again_when_a_video_enrolment_is_approved(backend, adult, operator):
     """A video enrolment submitted before the person was placed under guardianship was approved after."""
     backend.provision(operator, adult)

@@ -148,7 +148,7 @@ def test_an_exact_replay_is_spent_once_across_two_workers(served):
     assert "Traceback" not in server.log()
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_the_header_limit_holds_for_a_pipelined_request(served):
     """A first small request, then in the same write a second one with 60 KB of headers: 431."""
     server, *_ = served
@@ -159,7 +159,7 @@ def test_the_header_limit_holds_for_a_pipelined_request(served):
     assert b"HTTP/1.1 431" in answer and b"headers_too_large" in answer, answer[-300:]
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_slow_sockets_do_not_starve_legitimate_requests(tmp_path):
     """1,100 sockets that never finish their headers turned away 86 of 98 requests (uvicorn's
     per-worker concurrency limit, 503). A worker now sheds its oldest connection without a request
@@ -186,7 +186,7 @@ def test_slow_sockets_do_not_starve_legitimate_requests(tmp_path):
     assert statuses.count(b"200") >= 95, statuses
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_no_redirect_reflects_the_host_and_an_allow_list_refuses_other_hosts(tmp_path):
     """``/v1/rights/`` was redirected (307) to a URL built from the Host header; there was no host
     allow-list, and no word on CORS. Now: no redirect, ``--allowed-hosts``, no CORS header."""

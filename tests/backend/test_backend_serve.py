@@ -149,7 +149,7 @@ def _spellings(nir: str) -> dict[str, str]:
             "dashed": "-".join(nir[i:i + 3] for i in range(0, 15, 3))}
 
 
-@pytest.mark.requirement("APCV-BE-074")
+@pytest.mark.apcv_requirement("APCV-BE-074")
 def test_a_nir_in_any_spelling_is_masked_in_the_log():
     for what, spelled in _spellings(NIR).items():
         line = mask_nirs(f'127.0.0.1:5000 - "GET /v1/rights/{spelled}?q={spelled} HTTP/1.1" 400')
@@ -159,7 +159,7 @@ def test_a_nir_in_any_spelling_is_masked_in_the_log():
     assert mask_nirs(plain) == plain
 
 
-@pytest.mark.requirement("APCV-BE-074", "APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-074", "APCV-BE-073")
 def test_a_nir_spelled_otherwise_is_refused_before_any_lookup(tmp_path):
     with served(tmp_path, "--seed", "0") as server:
         signer = Signer.practitioner(next(iter(generate_practitioners(1, 0))).rpps)

@@ -98,7 +98,7 @@ def test_a_receipt_not_downloaded_within_7_days_is_gone(backend, people, activat
     assert _receipt_claims(backend, wallet) == [fresh]
 
 
-@pytest.mark.requirement("APCV-BE-034")
+@pytest.mark.apcv_requirement("APCV-BE-034")
 def test_one_visit_is_billed_once(backend, people, activated, doctor):
     """A second claim id on a verified token is refused: one verification, one claim."""
     wallet = activated(people.adult())
@@ -110,8 +110,8 @@ def test_one_visit_is_billed_once(backend, people, activated, doctor):
     assert _receipt_claims(backend, wallet) == [first_id]
 
 
-@pytest.mark.requirement("APCV-BE-035")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-035")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_visit_is_billed_within_the_claim_window(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     on_time, late = _verified_token(backend, wallet, doctor), _verified_token(backend, wallet, doctor)
@@ -123,7 +123,7 @@ def test_a_visit_is_billed_within_the_claim_window(backend, people, activated, d
     assert _submit(backend, doctor, on_time_id, on_time).status_code == 200  # acknowledged claims stay so
 
 
-@pytest.mark.requirement("APCV-BE-036")
+@pytest.mark.apcv_requirement("APCV-BE-036")
 def test_a_claim_over_the_ceiling_is_refused(backend, people, activated, doctor):
     wallet = activated(people.adult())
     token = _verified_token(backend, wallet, doctor)
@@ -134,7 +134,7 @@ def test_a_claim_over_the_ceiling_is_refused(backend, people, activated, doctor)
     assert _submit(backend, doctor, _claim_id(), token, at_ceiling).status_code == 201
 
 
-@pytest.mark.requirement("APCV-BE-037")
+@pytest.mark.apcv_requirement("APCV-BE-037")
 def test_claim_ids_are_each_practitioners_own(backend, people, activated, doctor, pharmacist):
     """The pharmacist taking the doctor's next claim id neither blocks nor reads the doctor's claim."""
     wallet = activated(people.adult())
@@ -150,7 +150,7 @@ def test_claim_ids_are_each_practitioners_own(backend, people, activated, doctor
         [(doctor.key_id.removeprefix("rpps:"), 3000), (pharmacist.key_id.removeprefix("rpps:"), 1250)])
 
 
-@pytest.mark.requirement("APCV-BE-032")
+@pytest.mark.apcv_requirement("APCV-BE-032")
 def test_a_receipt_not_acknowledged_is_fetched_again(backend, people, activated, doctor):
     """A fetch whose answer never reached the phone loses nothing: until the phone acknowledges a
     receipt it gets it again; acknowledged, never again."""

@@ -190,7 +190,7 @@ def _with_header_item(signed: bytes, item: bytes) -> bytes:
         signature)
 
 
-@pytest.mark.requirement("APCV-NFC-032")
+@pytest.mark.apcv_requirement("APCV-NFC-032")
 def test_cbor_outside_the_profile_is_422_and_spends_nothing(backend, family, doctor):
     """Hostile tags in an unprotected header, and genuine claims signed in a non-canonical encoding
     (an indefinite-length map, a key twice): 422 naming the fault; the genuine token stays unspent."""
