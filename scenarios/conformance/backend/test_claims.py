@@ -111,7 +111,7 @@ def test_one_visit_is_billed_once(backend, people, activated, doctor):
 
 
 @pytest.mark.apcv_requirement("APCV-BE-035")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_visit_is_billed_within_the_claim_window(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     on_time, late = _verified_token(backend, wallet, doctor), _verified_token(backend, wallet, doctor)
