@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from harness.cli import cli
 from simulators.backend.logs import LOG_LEVELS
 from simulators.backend.settings import DEFAULT_DB
 
 
-@cli.group()
+@click.group()
 def backend() -> None:
     """The insurer backend simulator (activation, verification, rights, claims, receipts)."""
 

@@ -7,11 +7,10 @@ import sys
 
 import click
 
-from harness.cli import cli
 from harness.report.compare import DEFAULT_TOLERANCE, compare_runs, load_run
 
 
-@cli.command("compare")
+@click.command("compare")
 @click.argument("run_a")
 @click.argument("run_b")
 @click.option("--tolerance", type=click.FloatRange(min=0), default=DEFAULT_TOLERANCE * 100, show_default=True,

@@ -22,7 +22,6 @@ from apcv.profile.r1 import qr as r1_qr
 from apcv.profile.r1.constants import QR_MAX_TEXT
 from apcv.profile.r1.credentials import TrustAnchor
 from apcv.seeded_keys import synthetic_insurer
-from harness.cli import cli
 from harness.qr_check import TokenCheck, check_token
 from harness.rig import RigConfig, load_rig
 from simulators.factory import synthetic_phone
@@ -49,7 +48,7 @@ def rig_phone(config: RigConfig, clock: Clock, beneficiary: int = 0) -> Phone:
     return phone
 
 
-@cli.group()
+@click.group()
 def qr() -> None:
     """The phone's QR code: write it, decode and verify images of it, show it to a real scanner."""
 

@@ -13,7 +13,6 @@ from rich.table import Table
 from apcv.errors import ApcvError
 from apcv.imaging.conditions import CONDITIONS
 from apcv.imaging.decoders import DECODERS
-from harness.cli import cli
 from harness.qr_bench.matrix import Matrix, check_arguments, default_jobs, run_matrix
 from harness.qr_bench.page import write_report
 from harness.qr_bench.plot import write_heat_map
@@ -50,7 +49,7 @@ def _print_targets(targets: list[Target], console: Console) -> None:
         console.print(f"{mark} {target.title} ({target.detail})")
 
 
-@cli.command("qr-bench")
+@click.command("qr-bench")
 @click.option("--frames", type=int, default=40, show_default=True, help="Frames per condition.")
 @click.option("--condition", "conditions", multiple=True, metavar="NAME",
               help=f"Only these conditions (repeat); default all: {', '.join(CONDITIONS)}.")

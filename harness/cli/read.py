@@ -14,7 +14,6 @@ from rich.table import Table
 from apcv.nir import mask_nir
 from apcv.trace.files import TraceFiles
 from harness.bench import Bench
-from harness.cli import cli
 from harness.cli.output import make_console, print_table
 from harness.rig import load_rig
 from simulators.reader.result import ReadResult
@@ -23,7 +22,7 @@ MAX_READS = 100_000
 """Presentations one command makes at most (their timings are kept to summarise)."""
 
 
-@cli.command()
+@click.command()
 @click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
 @click.option("--device", type=click.Choice(["phone", "card"]), default="phone", show_default=True,
               help="Which role to present to the reader (simulated devices).")

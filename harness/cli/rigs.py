@@ -14,13 +14,12 @@ from apcv.errors import ApcvError
 from apcv.links.registry import open_display
 from apcv.nir import mask_nir
 from harness.bench import Bench
-from harness.cli import cli
 from harness.cli.output import print_table
 from harness.dut.checks import check_dut
 from harness.rig import RIGS_DIR, RigError, load_rig
 
 
-@cli.group()
+@click.group()
 def rigs() -> None:
     """Rig files: list, check, probe."""
 
