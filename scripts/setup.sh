@@ -33,7 +33,7 @@ fi
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
     echo "setup: installing apcv-hil and its Python dependencies into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[dev,keyboard]"
+    "$VENV/bin/python" -m pip install -q -e ".[all,dev,keyboard]"
     touch "$STAMP"
 fi
 echo "setup: ready ($($VENV/bin/python --version), $(tshark --version 2>/dev/null | head -1 || echo 'no tshark'))"

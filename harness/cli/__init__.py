@@ -24,6 +24,12 @@ COMMANDS_GROUP = "apcv_hil.commands"
 ERROR_PREFIX = "apcv-hil: error: "
 USAGE_EXIT = 2
 FAILED_EXIT = 1
+OPTIONAL_MODULES = {
+    "nfc": "hardware", "smartcard": "hardware", "serial": "hardware",
+    "locust": "load", "psycopg": "load",
+    "simpy": "models", "ciw": "models", "distributed": "models", "dask": "models", "matplotlib": "models",
+}
+"""Top-level modules of the optional dependency groups (pyproject.toml), and their group."""
 
 
 class OneLineError(click.ClickException):
@@ -116,6 +122,10 @@ class _Main(click.Group):
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", code=130)
         except Exception as exc:  # a bug of ours: still one line, traceback with --debug
+            if isinstance(exc, ModuleNotFoundError) and (group := OPTIONAL_MODULES.get(
+                    (exc.name or "").split(".")[0])):
+                _fail(ctx, f"this needs {exc.name}, of the optional group [{group}]: "
+                           f"pip install 'apcv-hil[{group}]'", code=USAGE_EXIT)
             _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
                   code=FAILED_EXIT)
 
