@@ -11,7 +11,7 @@ variants = lazy("variants", "scenarios.cli.variants:variants",
                 "Prove each plan can fail: the reference passes, every variant is caught where it breaks.")
 load = lazy("load", "scenarios.cli.load:load",
             "Load the insurer's services with Locust users, then summarise, audit and judge the run.")
-practice = lazy("practice", "scenarios.cli.practice:practice", "The reference practice (billing) software.")
+practice = lazy("practice", "simulators.practice.cli:practice", "The reference practice (billing) software.")
 queue = lazy("queue", "scenarios.cli.models:queue", "Check the queueing engine against exact results.")
 waiting_room = lazy("waiting-room", "scenarios.cli.models:waiting_room",
                     "Simulate a waiting room under several adoption mixes and compare identification time.")
