@@ -15,9 +15,9 @@ from apcv.links.registry import open_scanner
 from apcv.links.tracing import TracingReaderLink
 from apcv.seeded_keys import synthetic_insurer
 from apcv.trace import TraceRecorder
-from harness.dut.trust import dut_trust_anchor
 from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
+from harness.trust import dut_trust_anchor
 from simulators.card.card import VitaleCard
 from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone

@@ -245,6 +245,7 @@ def test_run_with_failures_is_a_failed_check(tmp_path: Path) -> None:
     result = invoke("run", "--rig", str(rig), "-k", "test_reads_phone", "--report", str(tmp_path / "r"))
     assert result.exit_code == 1, result.output
     assert "FAILED scenarios/conformance/reader/test_reader_kernel.py::test_reads_phone" in result.stderr
-    last = result.stderr.splitlines()[-1]
-    assert last.startswith("apcv-hil: error: 1 of 1 scenarios failed on rig software"), last
+    verdict, *blocking = result.stdout.splitlines()
+    assert verdict.startswith("verdict: NOT PASSED (not certified: 2 mandatory requirements failed"), verdict
+    assert blocking[0].startswith("  APCV-RDR-001 failed: test_reads_phone: ")
     assert (tmp_path / "r" / "index.html").is_file()

@@ -123,7 +123,7 @@ def test_samples_that_are_not_numbers_are_a_one_line_error(tmp_path: Path) -> No
 
 def test_the_gate_on_real_runs_same_rig_passes_a_slowed_link_fails(tmp_path: Path) -> None:
     """Two runs of the software rig compare equal; 5 ms more per APDU on the phone's link
-    (a latency fault) is flagged, naming the steps that slowed."""
+    (a latency fault) is flagged, naming the step (each read's total) that slowed."""
     slow = tmp_path / "slow.yaml"
     rig = SOFTWARE.read_text(encoding="utf-8")
     slow.write_text(rig.replace('link: "sim:bench"   #', 'link: "sim:bench?latency=5"   #', 1),
@@ -136,7 +136,7 @@ def test_the_gate_on_real_runs_same_rig_passes_a_slowed_link_fails(tmp_path: Pat
     assert same.exit_code == 0, same.stdout
     slowed = invoke("compare", str(tmp_path / "a"), str(tmp_path / "slow"))
     assert slowed.exit_code == 1, slowed.stdout
-    assert "APCV-RDR-001, APCV-RDR-005  select_ms (test_reads_phone): median " in slowed.stdout
+    assert "APCV-RDR-001, APCV-RDR-005  total_ms (test_reads_phone): median " in slowed.stdout
     assert "Mann–Whitney p = " in slowed.stdout
 
 

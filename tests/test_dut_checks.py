@@ -77,9 +77,9 @@ def test_run_refuses_an_unknown_variant_before_running(tmp_path: Path) -> None:
 
 
 def test_launch_failures_carry_the_output() -> None:
-    with pytest.raises(LaunchError, match="exited with 3: boom"):
+    with pytest.raises(LaunchError, match=r"exited with 3; its last lines: boom$"):
         LaunchedDut((sys.executable, "-c", "print('boom'); raise SystemExit(3)"))
-    with pytest.raises(LaunchError, match=r"printed no 'ready:' line within 0\.5 s"):
+    with pytest.raises(LaunchError, match=r"gave no 'ready:' line within 0\.5 s; its last lines: nothing$"):
         LaunchedDut((sys.executable, "-c", "import time; time.sleep(30)"), timeout=0.5)
     with pytest.raises(LaunchError, match="cannot start '/no/such'"):
         LaunchedDut(("/no/such",))
@@ -124,3 +124,23 @@ def test_a_billing_program_that_cannot_run_is_named(dut: dict, roles: dict, mess
 def test_qr_input_is_one_of_the_known_ways() -> None:
     with pytest.raises(RigError, match="qr_input"):
         practice_rig({"qr_input": "telepathy"})
+
+
+def test_a_launched_dut_is_ready_when_its_port_answers_and_its_exit_is_noticed(tmp_path) -> None:
+    """A device that logs elsewhere is ready once its readiness port accepts a connection; once it
+    exits the harness says so at once, with its code."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (f"import socket, time; s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); "
+              "time.sleep(1.5); raise SystemExit(7)")
+    launched = LaunchedDut((sys.executable, "-c", script), timeout=20, ready_port=f"tcp://127.0.0.1:{port}")
+    assert launched.exit_problem() is None
+    launched.process.wait(10)
+    assert launched.exit_problem() == "device process exited with code 7"
+    launched.stop()
+    never = (sys.executable, "-c", "import time; time.sleep(30)")
+    with pytest.raises(LaunchError, match=rf"no 'ready:' line and tcp://127.0.0.1:{port} did not accept"):
+        LaunchedDut(never, timeout=0.5, ready_port=f"tcp://127.0.0.1:{port}")

@@ -24,7 +24,7 @@ FIXTURE_TEST = '''
 import pytest
 
 
-@pytest.mark.requirement("APCV-RDR-001")
+@pytest.mark.apcv_requirement("APCV-RDR-001")
 def test_reads_the_phone(rig, bench, phone, reader):
     assert rig.name == "software"
     result = reader.read()
@@ -96,7 +96,7 @@ def test_waiting_room_from_another_folder(installed: Path, elsewhere: Path) -> N
 def test_pytest_file_using_the_fixtures(installed: Path, elsewhere: Path) -> None:
     (elsewhere / "test_vendor.py").write_text(FIXTURE_TEST)
     done = _run([str(installed / "python"), "-m", "pytest", "-p", "no:cacheprovider",
-                 "--rig", "rigs/software.yaml", "test_vendor.py"], cwd=elsewhere)
+                 "--apcv-rig", "rigs/software.yaml", "test_vendor.py"], cwd=elsewhere)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
     assert "apcv-hil rig: software" in done.stdout

@@ -129,7 +129,7 @@ def _drive_and_break_a_served_backend(folder: Path) -> str:
     return log
 
 
-@pytest.mark.requirement("APCV-BE-074")
+@pytest.mark.apcv_requirement("APCV-BE-074")
 def test_nothing_a_run_writes_holds_a_nir(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

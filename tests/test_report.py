@@ -124,17 +124,50 @@ def test_by_requirement_verdicts_and_order() -> None:
     assert groups["APCV-NFC-001"].verdict == "failed"
     assert [r.name for r in groups["APCV-NFC-001"].results] == ["test_aid", "test_locked"]
     assert groups["APCV-NFC-002"].verdict == "failed"
-    assert groups["APCV-QR-001"].verdict == "skipped"
-    assert groups["APCV-QR-009"] == ("skipped", [])
-    assert groups["(none)"].verdict == "failed"
+    assert groups["APCV-QR-001"] == ("not_judged", groups["APCV-QR-001"].results,
+                                     "test_single_use[nfc] skipped: rig lacks feature nfc-hce")
+    assert groups["APCV-QR-009"] == ("not_judged", [], "no test checked it")
+    assert groups["(none)"].verdict == "not_judged"
+    assert groups["(none)"].reason.startswith("set-up error in test_backend: fixture 'backend' failed")
 
 
-def test_requirement_passes_when_one_passed_and_none_failed() -> None:
-    results = [
-        TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"]),
-        TestResult("a.py::t2", "t2", "skipped", requirement_ids=["R-1"]),
-    ]
-    assert make_record(results).by_requirement()["R-1"].verdict == "passed"
+def _verdict(*results: TestResult, stopped: str = "") -> tuple[str, str]:
+    record = make_record(list(results))
+    record.stopped = stopped
+    group = record.by_requirement().get("R-1")
+    return (group.verdict, group.reason) if group else ("", "")
+
+
+def test_a_requirement_passes_only_when_every_test_of_the_device_passed() -> None:
+    passed = TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"])
+    skipped = TestResult("a.py::t2", "t2", "skipped", requirement_ids=["R-1"], message="no screen")
+    failed = TestResult("a.py::t3", "t3", "failed", requirement_ids=["R-1"],
+                        message="assert 0x6A82 == 0x9000")
+    error = TestResult("a.py::t4", "t4", "error", requirement_ids=["R-1"], message="device gone")
+    assert _verdict(passed) == ("passed", "")
+    assert _verdict(passed, skipped) == ("not_judged", "t2 skipped: no screen")
+    assert _verdict(passed, error) == ("not_judged", "set-up error in t4: device gone")
+    assert _verdict(passed, skipped, failed) == ("failed", "t3: assert 0x6A82 == 0x9000")
+
+
+def test_a_test_of_a_simulator_never_judges_the_device() -> None:
+    on_dut = TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"])
+    on_simulator = TestResult("a.py::t2", "t2", "passed", requirement_ids=["R-1"], counts_for_dut=False)
+    assert _verdict(on_dut, on_simulator) == (
+        "not_judged", "t2 only exercises a simulator, not the device under test")
+    failed_on_simulator = TestResult("a.py::t3", "t3", "failed", requirement_ids=["R-1"],
+                                     counts_for_dut=False)
+    assert _verdict(on_dut, failed_on_simulator)[0] == "not_judged"
+
+
+def test_not_applicable_and_a_stopped_run() -> None:
+    na = TestResult("a.py::t1", "t1", "skipped", requirement_ids=["R-1"], message="not applicable: no QR")
+    assert _verdict(na) == ("not_applicable", "no QR")
+    passed = TestResult("a.py::t2", "t2", "passed", requirement_ids=["R-1"])
+    assert _verdict(na, passed) == ("passed", "")
+    record = make_record([])
+    record.stopped = "interrupted before its end"
+    assert record.by_requirement()["APCV-NFC-001"][::2] == ("not_judged", "interrupted before its end")
 
 
 def test_dict_round_trip() -> None:
@@ -396,15 +429,32 @@ def test_plan_is_certified_only_when_every_mandatory_requirement_passed() -> Non
     assert plan_verdict(plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed"})).certified
     verdict = plan_verdict(plan_record({"APCV-NFC-001": "failed", "APCV-QR-001": "passed"}))
     assert not verdict.certified
-    assert verdict.blocking() == {"APCV-NFC-001": "failed", "APCV-NFC-002": "skipped"}
+    assert verdict.blocking() == {"APCV-NFC-001": "failed", "APCV-NFC-002": "not_judged"}
     assert verdict.summary() == ("not certified: 1 mandatory requirement failed (APCV-NFC-001); "
-                                 "1 mandatory requirement skipped (APCV-NFC-002)")
+                                 "1 mandatory requirement not judged (APCV-NFC-002)")
+    assert verdict.exit_status == 1
+    assert verdict.lines()[0].startswith("verdict: NOT PASSED (not certified: ")
+    assert verdict.lines()[2] == "  APCV-NFC-002 not judged: no test checked it"
     optional_failed = plan_verdict(plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed",
                                                 "APCV-QR-001": "failed"}))
     assert optional_failed.certified and optional_failed.optional == {"APCV-QR-001": "failed"}
+    assert optional_failed.exit_status == 0 and optional_failed.lines()[0].startswith("verdict: PASSED")
+    interrupted = plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed"})
+    interrupted.interrupted = True
+    assert plan_verdict(interrupted).exit_status == 130 and not plan_verdict(interrupted).certified
     empty = plan_record({})
     empty.requirements = {}
     assert not plan_verdict(empty).certified
+
+
+def test_a_run_without_a_role_judges_the_requirements_its_tests_named() -> None:
+    record = make_record([TestResult("t.py::a", "a", "passed", requirement_ids=["APCV-NFC-001"]),
+                          TestResult("t.py::b", "b", "failed", message="boom")])
+    record.requirements["APCV-NFC-001"] = RequirementInfo("a", "mandatory", "functional", ["phone"])
+    verdict = plan_verdict(record)
+    assert verdict.mandatory == {"APCV-NFC-001": "passed"}
+    assert verdict.untagged_failures == ("t.py::b",) and verdict.exit_status == 1
+    assert verdict.lines()[-1] == "  t.py::b failed (no requirement)"
 
 
 def test_html_puts_failures_first_and_shows_what_a_person_needs(tmp_path: Path) -> None:
@@ -493,3 +543,15 @@ def test_distributions_only_from_enough_samples() -> None:
     assert svg is not None and svg.startswith('<svg class="chart"') and "p95 37" in svg and "http" not in svg
     assert spread([1.0, 2.0, 3.0, 4.0]) == spread([4.0, 3.0, 2.0, 1.0, math.nan])
     assert spread([]) is None
+
+
+def test_a_failure_blamed_on_one_requirement_is_only_that_ones() -> None:
+    both = ["APCV-NFC-001", "APCV-NFC-002"]
+    failed = TestResult("t.py::t", "t", "failed", requirement_ids=both, message="assert SW 6985 == SW 9000",
+                        blamed="APCV-NFC-002")
+    groups = make_record([failed]).by_requirement()
+    assert groups["APCV-NFC-002"][::2] == ("failed", "t: assert SW 6985 == SW 9000")
+    assert groups["APCV-NFC-001"][::2] == (
+        "not_judged", "t failed on the check of APCV-NFC-002 before judging it")
+    unblamed = TestResult("t.py::u", "u", "failed", requirement_ids=both, message="boom")
+    assert {g.verdict for g in make_record([unblamed]).by_requirement().values()} >= {"failed"}

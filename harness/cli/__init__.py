@@ -118,7 +118,7 @@ class _Main(click.Group):
         except click.ClickException as exc:
             raise _usage(exc) from None
         except ApcvError as exc:
-            _fail(ctx, str(exc))
+            _fail(ctx, str(exc), code=getattr(exc, "exit_code", USAGE_EXIT))
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", code=130)
         except Exception as exc:  # a bug of ours: still one line, traceback with --debug

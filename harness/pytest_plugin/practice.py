@@ -69,7 +69,7 @@ def _judged_dut(world: PracticeWorld, request: pytest.FixtureRequest, record) ->
     capture = request.config.pluginmanager.getplugin("capturemanager")
     control = world.config.dut.control  # type: ignore[union-attr]
     prompt = None if control.kind == "command" else rig_control(
-        world.config, request.config.getoption("--operator"), capture.global_and_fixture_disabled)
+        world.config, request.config.getoption("apcv_operator"), capture.global_and_fixture_disabled)
     return JudgedBillingDut(BillingDut(world, prompt, record, world.dut_folder))
 
 

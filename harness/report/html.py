@@ -125,12 +125,23 @@ class Headline:
     dut: str
 
     def blocking_by_reason(self) -> list[tuple[str, str, list[RequirementRow]]]:
-        """(verdict, reason, requirements) with one line per reason: eight requirements skipped
-        because the rig has no billing program are one line, not eight."""
+        """(verdict, reason, requirements) with one line per reason: eight requirements not
+        judged because the rig has no billing program are one line, not eight (the reason is
+        grouped without the name of the test that gave it)."""
         grouped: dict[tuple[str, str], list[RequirementRow]] = {}
         for row in self.blocking:
-            grouped.setdefault((row.verdict, row.reason), []).append(row)
+            grouped.setdefault((row.verdict, _without_test(row)), []).append(row)
         return [(verdict, reason, rows) for (verdict, reason), rows in grouped.items()]
+
+
+def _without_test(row: RequirementRow) -> str:
+    """``test_x skipped: no billing program`` → ``skipped: no billing program``."""
+    for view in row.tests:
+        if row.reason.startswith(view.result.name + " "):
+            return row.reason.removeprefix(view.result.name + " ")
+        if row.reason.startswith(view.result.name + ": "):
+            return row.reason.removeprefix(view.result.name + ": ")
+    return row.reason
 
 
 def _data_uri(directory: Path | None, path: str) -> str | None:
@@ -158,20 +169,6 @@ def _tests(record: RunRecord, directory: Path | None) -> list[TestView]:
     return sorted(views, key=lambda view: OUTCOME_ORDER[view.result.outcome])
 
 
-def _reason(verdict: str, views: list[TestView]) -> str:
-    """Why a requirement did not pass, from its tests: the first failure, else the first skip."""
-    if verdict == "passed":
-        return ""
-    if not views:
-        return "no test checks it"
-    for outcomes in (("failed", "error"), ("skipped",)):
-        for view in views:
-            if view.result.outcome in outcomes:
-                text = (view.result.message or view.result.outcome).strip().splitlines()
-                return text[0] if text else view.result.outcome
-    return ""
-
-
 def _matrix(record: RunRecord, tests: list[TestView]) -> dict[str, list[RequirementRow]]:
     by_nodeid = {view.result.nodeid: view for view in tests}
     levels: dict[str, list[RequirementRow]] = {"mandatory": [], "optional": [], "outside": [], "untagged": []}
@@ -186,8 +183,7 @@ def _matrix(record: RunRecord, tests: list[TestView]) -> dict[str, list[Requirem
             level = "outside"  # named by a test, not in this run's plan
         else:
             level = "optional" if info.level == "optional" else "mandatory"
-        reason = str(getattr(group, "reason", "") or _reason(group.verdict, views))
-        levels[level].append(RequirementRow(rid, info, group.verdict, views, reason, timing))
+        levels[level].append(RequirementRow(rid, info, group.verdict, views, group.reason, timing))
     return levels
 
 
@@ -215,30 +211,27 @@ def _measurements(tests: list[TestView]) -> list[MeasurementRow]:
 
 
 def _headline(record: RunRecord, matrix: dict[str, list[RequirementRow]]) -> Headline:
-    """The verdict of a plan (certified or not), or of a run without one, with what blocks it."""
+    """The verdict of the plan (:func:`plan_verdict`: the role's, or the requirements a run
+    without one named) in one word, counted in a sentence, with what blocks it."""
     rows = {row.rid: row for level in matrix.values() for row in level}
     dut = ", ".join(f"{key} {value}" for key, value in sorted(record.dut.items())) or \
         f"not declared (rig {record.rig_name})"
-    if record.role:
-        plan = plan_verdict(record)
-        blocking = [rows[rid] for rid in plan.blocking() if rid in rows]
-        failed = sum(verdict == "failed" for verdict in plan.mandatory.values())
-        passed = len(plan.mandatory) - len(plan.blocking())
-        sentence = (f"{passed} of {len(plan.mandatory)} mandatory requirements of the {record.role} plan "
-                    f"passed, {failed} failed, {len(plan.blocking()) - failed} not judged")
-        return Headline("CERTIFIED" if plan.certified else "NOT CERTIFIED",
-                        "passed" if plan.certified else "failed", sentence, blocking, dut)
-    mandatory = matrix["mandatory"]
-    failed = [row for row in mandatory if row.verdict == "failed"]
-    unjudged = [row for row in mandatory if row.verdict not in ("passed", "failed")]
-    passed = len(mandatory) - len(failed) - len(unjudged)
-    counts = f"{passed} of {len(mandatory)} mandatory requirements passed"
-    if failed:
-        return Headline("FAILED", "failed", f"{counts}, {len(failed)} failed, {len(unjudged)} not judged",
-                        failed + unjudged, dut)
-    if unjudged:
-        return Headline("INCOMPLETE", "skipped", f"{counts}, {len(unjudged)} not judged", unjudged, dut)
-    return Headline("PASSED", "passed", counts, [], dut)
+    plan = plan_verdict(record)
+    blocking = [rows[rid] for rid in plan.blocking() if rid in rows]
+    failed = sum(verdict == "failed" for verdict in plan.mandatory.values())
+    passed = len(plan.mandatory) - len(plan.blocking())
+    whose = f"the {record.role} plan" if record.role else "the requirements its tests checked"
+    sentence = (f"{passed} of {len(plan.mandatory)} mandatory requirements of {whose} passed, "
+                f"{failed} failed, {len(plan.blocking()) - failed} not judged or not applicable")
+    if plan.untagged_failures:
+        sentence += f"; {len(plan.untagged_failures)} test(s) tied to no requirement failed"
+    if plan.interrupted:
+        word, tone = "INTERRUPTED", "failed"
+    elif record.role:
+        word, tone = ("CERTIFIED", "passed") if plan.certified else ("NOT CERTIFIED", "failed")
+    else:
+        word, tone = ("PASSED", "passed") if plan.certified else ("NOT PASSED", "failed")
+    return Headline(word, tone, sentence, blocking, dut)
 
 
 def render_html(record: RunRecord, directory: Path | None = None) -> str:

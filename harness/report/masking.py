@@ -96,4 +96,5 @@ def mask_record(record: RunRecord) -> RunRecord:
         faults_active=[mask_text(fault) for fault in record.faults_active],
         role=mask_text(record.role),
         dut={mask_text(k): mask_text(v) for k, v in record.dut.items()},
+        stopped=mask_text(record.stopped),
     )

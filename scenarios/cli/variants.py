@@ -10,10 +10,11 @@ from rich.table import Table
 
 from harness.cli import FAILED_EXIT
 from harness.cli.output import print_table
+from harness.dut.roles import registered
 from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 
-ROLES_WITH_VARIANTS = ("phone", "reader", "backend", "scanner", "practice-software")
+ROLES_WITH_VARIANTS = tuple(role.id for role in registered() if role.variants())
 
 
 @click.command()

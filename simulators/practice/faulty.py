@@ -83,6 +83,5 @@ def billing_program(variant: str | None, order: BillingOrder, log: Log) -> Refer
     if variant is None:
         return ReferenceBilling(order, log)
     if variant not in _CLASSES:
-        raise UnknownVariant(f"unknown practice-software variant '{variant}'; the practice-software "
-                             f"variants are: {', '.join(sorted(VARIANTS))}")
+        raise UnknownVariant("practice-software", variant, list(VARIANTS))
     return _CLASSES[variant](order, log)

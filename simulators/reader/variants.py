@@ -94,5 +94,5 @@ VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _CLASSES
 def faulty_kernel_class(name: str) -> type[ReaderKernel]:
     """The reader kernel class of the faulty variant ``name``."""
     if name not in _CLASSES:
-        raise UnknownVariant(f"unknown reader variant '{name}'; known: {', '.join(sorted(_CLASSES))}")
+        raise UnknownVariant("reader", name, list(_CLASSES))
     return _CLASSES[name][1]

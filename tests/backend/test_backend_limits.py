@@ -65,7 +65,7 @@ def _status(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_oversized_headers_get_431_without_being_buffered(served):
     server = served[0]
     answer = _exchange(server.port, b"GET /v1/health HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * (64 << 10))
@@ -78,7 +78,7 @@ def test_oversized_headers_get_431_without_being_buffered(served):
     assert _status(fine) == 200
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_chunked_body_over_the_limit_gets_413(served):
     server = served[0]
     chunk = b"a" * 8192
@@ -89,7 +89,7 @@ def test_chunked_body_over_the_limit_gets_413(served):
     assert _status(answer) == 413 and b"body_too_large" in answer
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_slow_headers_slow_bodies_and_silent_connections_are_cut(served):
     """Sent in parallel: each waits for its deadline (10 s), together about as long as one."""
     server = served[0]
@@ -126,7 +126,7 @@ def test_slow_headers_slow_bodies_and_silent_connections_are_cut(served):
     assert nothing[0] == b"" and nothing[1] <= HEADER_TIMEOUT_S + SLACK_S
 
 
-@pytest.mark.requirement("APCV-BE-072")
+@pytest.mark.apcv_requirement("APCV-BE-072")
 def test_an_exact_replay_is_spent_once_across_two_workers(served):
     """The same signed POST /v1/delegations sent 12 times at once: one delegation, 11 x 409."""
     server, url, key, holder, delegate = served

@@ -31,7 +31,7 @@ def _receipt_claims(backend, wallet) -> list[str]:
     return [r["claim_id"] for r in backend.receipts(wallet.device_key)]
 
 
-@pytest.mark.requirement("APCV-BE-030")
+@pytest.mark.apcv_requirement("APCV-BE-030")
 def test_claims_are_idempotent_by_claim_id(backend, people, activated, doctor, pharmacist):
     wallet = activated(people.adult())
     token = _verified_token(backend, wallet, doctor)
@@ -45,7 +45,7 @@ def test_claims_are_idempotent_by_claim_id(backend, people, activated, doctor, p
     assert refusal(_submit(backend, pharmacist, _claim_id(), token))[0] == 404  # not verified by them
 
 
-@pytest.mark.requirement("APCV-BE-031")
+@pytest.mark.apcv_requirement("APCV-BE-031")
 def test_an_acknowledged_claim_is_stored_and_reaches_the_holder(backend, people, activated, doctor,
                                                                 pharmacist):
     wallet = activated(people.adult(children=1))
@@ -65,7 +65,7 @@ def test_an_acknowledged_claim_is_stored_and_reaches_the_holder(backend, people,
     assert receipts[other_id]["total_cents"] == 1250
 
 
-@pytest.mark.requirement("APCV-BE-032")
+@pytest.mark.apcv_requirement("APCV-BE-032")
 def test_each_receipt_is_downloaded_once(backend, people, activated, doctor):
     wallet = activated(people.adult())
     claim_id = _claim_id()
@@ -75,8 +75,8 @@ def test_each_receipt_is_downloaded_once(backend, people, activated, doctor):
     assert refusal(backend.send("GET", "/v1/receipts", None, doctor))[0] == 403  # the holder's device only
 
 
-@pytest.mark.requirement("APCV-BE-032")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-032")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_receipt_is_downloadable_until_the_seventh_day(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     claim_id = _claim_id()
@@ -85,8 +85,8 @@ def test_a_receipt_is_downloadable_until_the_seventh_day(backend, people, activa
     assert _receipt_claims(backend, wallet) == [claim_id]
 
 
-@pytest.mark.requirement("APCV-BE-033")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-033")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_receipt_not_downloaded_within_7_days_is_gone(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     forgotten = _claim_id()

@@ -16,7 +16,7 @@ VERIFICATIONS = 40
 WARM_UP = 3
 
 
-@pytest.mark.requirement(REQUIREMENT)
+@pytest.mark.apcv_requirement(REQUIREMENT)
 def test_verification_p95_within_budget(backend, people, activated, doctor, rig, measure):
     wallet = activated(people.adult())
     now = service_now(backend)

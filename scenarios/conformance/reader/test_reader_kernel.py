@@ -13,7 +13,7 @@ STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
 READS = 7  # each step's timing is kept as a distribution, so two runs compare (apcv-hil compare)
 
 
-@pytest.mark.requirement("APCV-RDR-001", "APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-005")
 def test_reads_phone(reader, phone, measure):
     results = [reader.read() for _ in range(READS)]
     for result in results:
@@ -27,13 +27,13 @@ def test_reads_phone(reader, phone, measure):
         measure(f"{step}_ms", statistics.median(samples), unit="ms", low=0, samples=samples)
 
 
-@pytest.mark.requirement("APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-005")
 def test_reads_each_beneficiary(reader, phone):
     for index, ben in enumerate(phone.wallet.insured.beneficiaries, start=1):
         assert reader.read(beneficiary=index).selected_identity == ben.identity
 
 
-@pytest.mark.requirement("APCV-RDR-001", "APCV-CARD-004")
+@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-CARD-004")
 def test_falls_back_to_card(reader, card):
     result = reader.read()
     assert result.kind == "card"
@@ -41,15 +41,15 @@ def test_falls_back_to_card(reader, card):
     assert result.reference == card.insured.card_serial
 
 
-@pytest.mark.requirement("APCV-RDR-002", "APCV-NFC-041")
+@pytest.mark.apcv_requirement("APCV-RDR-002", "APCV-NFC-041")
 @pytest.mark.parametrize("extended, max_le", [(True, 256), (False, 256), (False, 64)])
 def test_short_and_extended_length(bench, phone, reader, extended, max_le):
     kernel = type(reader)(bench.reader_link, bench.trust, extended_length=extended, max_le=max_le)
     assert kernel.read().kind == "phone"
 
 
-@pytest.mark.requirement("APCV-RDR-003", "APCV-NFC-030")
-@pytest.mark.rig_feature("sim-phone")
+@pytest.mark.apcv_requirement("APCV-RDR-003", "APCV-NFC-030")
+@pytest.mark.apcv_rig_feature("sim-phone")
 def test_locked_phone_is_reported(reader, phone):
     phone.lock.lock()
     with pytest.raises(AppLocked, match="locked: unlock the phone"):
@@ -58,7 +58,7 @@ def test_locked_phone_is_reported(reader, phone):
     assert reader.read().kind == "phone"
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-022", "APCV-NFC-028", "APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-022", "APCV-NFC-028", "APCV-NFC-029")
 @pytest.mark.parametrize(("variant", "fault"), [
     ("phone-uncertified-key", "not signed by the insurer"),
     ("phone-expired-card-data", r"card data is valid from .*, not at"),
@@ -72,7 +72,7 @@ def test_rejects_a_hostile_phone(bench, reader, variant, fault):
         reader.read()
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.apcv_requirement("APCV-RDR-004")
 def test_rejects_a_presentation_from_another_session(bench, reader):
     bench.present_device("phone", bench.make_phone(variant="phone-replays-presentation"))
     assert reader.read().kind == "phone"  # the first presentation is genuine
@@ -80,7 +80,7 @@ def test_rejects_a_presentation_from_another_session(bench, reader):
         reader.read()
 
 
-@pytest.mark.requirement("APCV-RDR-004")
+@pytest.mark.apcv_requirement("APCV-RDR-004")
 def test_rejects_an_expired_presentation(bench, reader):
     later = FrozenClock(datetime.now(UTC) + timedelta(seconds=130))
     bench.present_device("phone", bench.make_phone())
