@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from simulators.backend.logs import LOG_LEVELS
-from simulators.backend.settings import DEFAULT_DB
+from simulators.backend.settings import DB_FILE, default_db
 
 
 @click.group()
@@ -14,8 +14,9 @@ def backend() -> None:
 
 
 @backend.command()
-@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-              help="sqlite:///path (WAL mode) or postgresql://user@host/dbname.")
+@click.option("--db", "db_url", default=None,
+              help="sqlite:///path (WAL mode) or postgresql://user@host/dbname. Default: "
+                   f"{DB_FILE} in $XDG_DATA_HOME/apcv-hil (~/.local/share/apcv-hil).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8600, show_default=True,
               help="TCP port (0: any free port, printed at start).")
@@ -38,7 +39,7 @@ def backend() -> None:
 @click.option("--audit", is_flag=True,
               help="Keep the audit log of every request (operation, caller, token id, outcome, time; "
                    "NIRs masked), served to operators at GET /v1/test/audit (one worker).")
-def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_population: int,
+def serve(db_url: str | None, host: str, port: int, workers: int, seed: int, seed_population: int,
           population_seed: int, log_level: str, access_log: bool, variant: str | None,
           test_clock: bool, audit: bool) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C.
@@ -50,7 +51,27 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int, seed_popul
     from simulators.backend.serve import ServeOptions
     from simulators.backend.serve import serve as serve_backend
 
-    serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed,
+    serve_backend(ServeOptions(db_url=db_url or default_db(), host=host, port=port, workers=workers,
+                               seed=seed,
                                seed_population=seed_population, population_seed=population_seed,
                                log_level=log_level, access_log=access_log, variant=variant,
                                test_clock=test_clock, audit=audit))
+
+
+@backend.command()
+@click.argument("url")
+@click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds to wait before giving up.")
+def wait(url: str, timeout: float) -> None:
+    """Wait until the backend at URL answers its health check, for scripts that start one.
+
+    apcv-hil backend serve --port 8600 & apcv-hil backend wait http://127.0.0.1:8600 && locust ...
+    Exit 0 once GET URL/v1/health answers 200, 1 when TIMEOUT passes first.
+    """
+    from harness.cli import FAILED_EXIT, OneLineError
+    from simulators.backend.readiness import wait_ready
+
+    waited = wait_ready(url, timeout)
+    if waited is None:
+        raise OneLineError(f"no answer from {url}/v1/health within {timeout:g} s", FAILED_EXIT)
+    click.echo(f"backend at {url} ready after {waited:.1f} s")

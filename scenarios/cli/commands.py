@@ -17,3 +17,5 @@ waiting_room = lazy("waiting-room", "scenarios.cli.models:waiting_room",
                     "Simulate a waiting room under several adoption mixes and compare identification time.")
 rollout = lazy("rollout", "scenarios.cli.models:rollout",
                "Model the national rollout: activations, practitioners, operators, backend load.")
+path = lazy("path", "scenarios.cli.paths:path",
+            "Print where the installed package keeps the locustfiles, the dissector and the SLO.")

@@ -31,7 +31,7 @@ def _date(text: str) -> dt.date:
 @click.option("--workers", type=int, default=0, show_default=True,
               help="Locust workers on this machine under a master (0: a single Locust process).")
 @click.option("--slo", "slo_file", type=click.Path(dir_okay=False),
-              help="Objectives (YAML): the verdict and the exit code.")
+              help="Objectives (YAML file, or a built-in by name: default): the verdict and the exit code.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/load"), show_default=True, help="Report folder.")
 @click.option("--date", "day", default="2026-12-31", show_default=True,
