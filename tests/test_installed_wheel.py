@@ -213,6 +213,14 @@ def test_plan_run_and_read_work_with_the_base_group(installed_base: Path, elsewh
     assert "p50" in (elsewhere / "out" / "index.html").read_text()  # distributions in words, no chart
 
 
+def test_the_recipes_find_their_files_in_the_installed_package(installed_base: Path, elsewhere: Path) -> None:
+    for name in ("dissector", "locust", "slo"):
+        done = _run([str(installed_base / "apcv-hil"), "path", name], cwd=elsewhere)
+        assert done.returncode == 0, done.stderr
+        paths = [Path(part) for part in done.stdout.strip().split(",")]
+        assert all(p.is_file() and "site-packages" in str(p) and REPO not in p.parents for p in paths)
+
+
 def test_a_command_of_an_optional_group_names_it(installed_base: Path, elsewhere: Path) -> None:
     done = _run([str(installed_base / "apcv-hil"), "waiting-room", "--days", "1"], cwd=elsewhere)
     assert done.returncode == 2 and "Traceback" not in done.stderr
