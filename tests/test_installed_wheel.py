@@ -192,7 +192,7 @@ def installed_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_base_group_leaves_the_optional_groups_out(installed_base: Path, elsewhere: Path) -> None:
-    for module in ("locust", "simpy", "dask", "matplotlib", "nfc", "smartcard", "serial"):
+    for module in ("locust", "simpy", "dask", "matplotlib", "nfc", "smartcard"):
         done = _run([str(installed_base / "python"), "-c", f"import {module}"], cwd=elsewhere)
         assert done.returncode != 0, f"{module} is importable with the base group alone"
     assert "locust" not in _base_closure() and "cryptography" in _base_closure()

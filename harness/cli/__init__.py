@@ -25,7 +25,7 @@ ERROR_PREFIX = "apcv-hil: error: "
 USAGE_EXIT = 2
 FAILED_EXIT = 1
 OPTIONAL_MODULES = {
-    "nfc": "hardware", "smartcard": "hardware", "serial": "hardware",
+    "nfc": "hardware", "smartcard": "hardware",
     "locust": "load", "psycopg": "load",
     "simpy": "models", "ciw": "models", "distributed": "models", "dask": "models", "matplotlib": "models",
 }
