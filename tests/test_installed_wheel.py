@@ -207,9 +207,12 @@ def test_plan_run_and_read_work_with_the_base_group(installed_base: Path, elsewh
     assert read.returncode == 0, read.stderr
     assert json.loads(read.stdout)["kind"] == "phone"
     run = _run([tool, "run", "--rig", "software", "--report", "out"], cwd=elsewhere)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    said = run.stdout + run.stderr
+    assert run.returncode in (0, 1) and "ModuleNotFoundError" not in said, said[-3000:]
     results = json.loads((elsewhere / "out" / "results.json").read_text())
-    assert {r["outcome"] for r in results["results"]} <= {"passed", "skipped"}
+    # every test ran or was skipped for its rig (the billing program's plan), none errored for a
+    # missing module: the verdict is the same as with every group installed
+    assert {r["outcome"] for r in results["results"]} <= {"passed", "skipped"}, said[-3000:]
     assert "p50" in (elsewhere / "out" / "index.html").read_text()  # distributions in words, no chart
 
 
