@@ -150,6 +150,7 @@ def test_a_launched_device_that_exits_stops_the_run_at_once(tmp_path: Path) -> N
     assert done.returncode == 1, done.stderr
     record = json.loads((tmp_path / "r" / "results.json").read_text())
     assert record["stopped"] == "device process exited with code 3 (last lines: ready: up)"
-    assert record["results"][-1]["message"] == record["stopped"]
+    # noticed before the next test (which is then not judged) or right after the test it died in
+    assert record["results"][-1]["message"] in (record["stopped"], "") and len(record["results"]) < 60
     reasons = record["summary"]["verdict"]["reasons"].values()
     assert "device process exited with code 3 (last lines: ready: up)" in reasons
