@@ -23,11 +23,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.bundle import sshsig
 from harness.bundle.errors import BundleError
 from harness.bundle.keys import fingerprint, raw_public
 
 MANIFEST = "MANIFEST.json"
 SIGNATURE = "MANIFEST.sig"
+SSH_SIGNATURE = "MANIFEST.json.sshsig"
+"""The same signature in OpenSSH's format, for ``ssh-keygen -Y verify`` (:mod:`harness.bundle.sshsig`)."""
 FORMAT = "apcv-hil-bundle/1"
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 1024
@@ -99,13 +102,14 @@ def bundle_files(directory: Path) -> dict[str, Path]:
         for name in names + [d for d in dirs if (base / d).is_symlink()]:
             path = base / name
             relative = path.relative_to(directory).as_posix()
-            if relative not in (MANIFEST, SIGNATURE):
+            if relative not in (MANIFEST, SIGNATURE, SSH_SIGNATURE):
                 found[relative] = path
     return dict(sorted(found.items()))
 
 
 def sign_directory(directory: Path, key: Ed25519PrivateKey) -> Manifest:
-    """Hash every file of ``directory``, write ``MANIFEST.json`` and its ``MANIFEST.sig``."""
+    """Hash every file of ``directory``, write ``MANIFEST.json``, its ``MANIFEST.sig`` and the same
+    signature for ``ssh-keygen -Y verify`` (``MANIFEST.json.sshsig``)."""
     public = key.public_key()
     files = {name: FileEntry(sha256=digest(path), size=path.stat().st_size)
              for name, path in bundle_files(directory).items()}
@@ -116,6 +120,7 @@ def sign_directory(directory: Path, key: Ed25519PrivateKey) -> Manifest:
     (directory / MANIFEST).write_bytes(body)
     (directory / SIGNATURE).write_text(base64.b64encode(key.sign(body)).decode("ascii") + "\n",
                                        encoding="ascii")
+    (directory / SSH_SIGNATURE).write_text(sshsig.sign(body, key), encoding="ascii")
     return manifest
 
 
