@@ -141,3 +141,19 @@ def test_blame_names_the_requirement_of_the_check_that_failed(pytester: pytest.P
     assert document["results"][0]["blamed"] == "APCV-NFC-002"
     assert document["summary"]["requirements"]["APCV-NFC-002"] == "failed"
     assert document["summary"]["requirements"]["APCV-NFC-001"] == "not_judged"
+
+
+def test_this_repository_uses_only_the_prefixed_markers() -> None:
+    """A test tagged with an unprefixed marker would be silently left out of its plan (the plugin
+    reads only ``apcv_requirement``): none may come back."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    old = re.compile(r"mark\.(requirement|rig_feature|rig)\b(?!_)")
+    folders = ("scenarios", "tests", "harness", "benchmarks")
+    found = [f"{path.relative_to(root)}:{number}" for folder in folders
+             for path in (root / folder).rglob("*.py") if path.name != Path(__file__).name
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if old.search(line)]
+    assert found == []

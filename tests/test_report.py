@@ -555,3 +555,17 @@ def test_a_failure_blamed_on_one_requirement_is_only_that_ones() -> None:
         "not_judged", "t failed on the check of APCV-NFC-002 before judging it")
     unblamed = TestResult("t.py::u", "u", "failed", requirement_ids=both, message="boom")
     assert {g.verdict for g in make_record([unblamed]).by_requirement().values()} >= {"failed"}
+
+
+def test_a_run_without_a_role_leaves_out_what_does_not_apply_to_its_rig() -> None:
+    record = make_record([
+        TestResult("t.py::a", "a", "passed", requirement_ids=["APCV-NFC-001"]),
+        TestResult("t.py::b", "b", "skipped", requirement_ids=["APCV-NFC-002"],
+                   message="not applicable: rig 'software' has no billing program under test"),
+    ])
+    for rid in ("APCV-NFC-001", "APCV-NFC-002"):
+        record.requirements[rid] = RequirementInfo(rid, "mandatory", "functional", ["phone"])
+    assert plan_verdict(record).mandatory == {"APCV-NFC-001": "passed"}
+    assert plan_verdict(record).exit_status == 0
+    record.role = "phone"  # a role's plan keeps every requirement: not applicable is not passed
+    assert plan_verdict(record).blocking()["APCV-NFC-002"] == "not_applicable"

@@ -3,7 +3,8 @@
 A requirement's verdict comes from the tests that acted on the device under test
 (:func:`harness.report.record.requirement_verdict`): passed, failed, not judged or not
 applicable, with the reason. The plan is the role's requirements (``record.role``), or, in a
-run without a role, the requirements its tests named. The run passes only when every mandatory
+run without a role, the requirements its tests named that apply to the rig (a plan of a role the
+rig has no device for is not applicable there). The run passes only when every mandatory
 requirement of the plan passed and no test tied to no requirement failed; the exit status is
 the verdict: 0 passed, 1 not passed, 130 interrupted.
 """
@@ -92,7 +93,8 @@ def plan_verdict(record: RunRecord) -> PlanVerdict:
     those the run's tests named when it had no role."""
     groups = record.by_requirement()
     planned = record.requirements if record.role else {
-        rid: info for rid, info in record.requirements.items() if rid in groups and groups[rid].results}
+        rid: info for rid, info in record.requirements.items()
+        if rid in groups and groups[rid].results and groups[rid].verdict != "not_applicable"}
     mandatory: dict[str, Verdict] = {}
     optional: dict[str, Verdict] = {}
     reasons: dict[str, str] = {}
