@@ -220,8 +220,8 @@ def _headline(record: RunRecord, matrix: dict[str, list[RequirementRow]]) -> Hea
     blocking = [rows[rid] for rid in plan.blocking() if rid in rows]
     failed = sum(verdict == "failed" for verdict in plan.mandatory.values())
     passed = len(plan.mandatory) - len(plan.blocking())
-    whose = f"the {record.role} plan" if record.role else "the requirements its tests checked"
-    sentence = (f"{passed} of {len(plan.mandatory)} mandatory requirements of {whose} passed, "
+    whose = f"of the {record.role} plan" if record.role else "checked by this run"
+    sentence = (f"{passed} of {len(plan.mandatory)} mandatory requirements {whose} passed, "
                 f"{failed} failed, {len(plan.blocking()) - failed} not judged or not applicable")
     if plan.untagged_failures:
         sentence += f"; {len(plan.untagged_failures)} test(s) tied to no requirement failed"
