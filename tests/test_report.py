@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,7 +64,8 @@ def sample_results() -> list[TestResult]:
             requirement_ids=["APCV-NFC-001"],
             traces=["traces/test_aid.pcapng"],
             properties={"step.select_s": 0.0123456789, "reader": "sim"},
-            measurements=[Measurement("apdu_turnaround_ms", 3.25, "ms", high=50)],
+            measurements=[Measurement("apdu_turnaround_ms", 3.25, "ms", high=50,
+                                      samples=[3.0 + i / 10 for i in range(12)])],
             trace=trace_rows([
                 TraceEvent(1000.0, "field_on"),
                 TraceEvent(1000.001, "command", bytes.fromhex("80500000510400")),
@@ -463,11 +465,11 @@ def test_html_puts_failures_first_and_shows_what_a_person_needs(tmp_path: Path) 
     html = render_html(make_record(results), tmp_path)
     order = [html.index(f'data-outcome="{o}"') for o in ("failed", "error", "skipped", "passed")]
     assert order == sorted(order)
-    for element in ('id="filter-failed"', 'id="filter-role"', 'id="filter-requirement"',
-                    '<svg class="chart"', 'class="bar', 'table class="apdu"',
+    for element in ('id="filter-failed"', 'id="filter-role"', 'id="filter-text"',
+                    '<svg class="chart"', 'class="bar', 'class="mark"', 'table class="apdu"',
                     "ESTABLISH SESSION (APCV-R1)", "success", "Faults active: rf-drop", "Faults active: none",
-                    "apdu_turnaround_ms", "≤ 50 ms", "1 out of limits", "data:image/png;base64,iVBORw0KGgo",
-                    'href="traceability.csv"', "125.0 ms"):
+                    "apdu_turnaround_ms", "≤ 50 ms", "p50 3.5 ms · p95 4.1 ms · max 4.1 ms (12 samples)",
+                    "data:image/png;base64,iVBORw0KGgo", 'href="traceability.csv"', "125.0 ms"):
         assert element in html, element
     assert "http" not in html.replace("http-equiv", "")
 
@@ -504,6 +506,43 @@ def test_junit_carries_measurements(written: dict[str, Path]) -> None:
     root = ET.parse(written["junit"]).getroot()
     props = [(p.get("name"), p.get("value")) for p in root.iterfind(".//testcase/properties/property")]
     assert ("measurement.apdu_turnaround_ms", "apdu_turnaround_ms = 72 ms (limit ≤ 50 ms): FAILED") in props
+
+
+def test_catalogue_backticks_read_as_code_and_markup_stays_escaped() -> None:
+    from harness.report.html import inline_code
+
+    assert inline_code("refused 403 `too_young` <b>") == "refused 403 <code>too_young</code> &lt;b&gt;"
+
+
+def test_the_first_screen_groups_blocking_requirements_by_reason() -> None:
+    html = render_html(plan_record({"APCV-NFC-001": "failed", "APCV-CARD-001": "passed"}))
+    first = html[html.index('id="verdict"'):html.index("</section>")]
+    assert "NOT CERTIFIED" in first and "Device under test:" in first
+    assert "mandatory requirements not passed" in first and 'href="#req-APCV-NFC-002"' in first
+
+
+@pytest.mark.parametrize(("measurement", "scale"), [
+    (Measurement("t", 25.0, "ms", high=50), (50.0, 100.0)),
+    (Measurement("t", 80.0, "ms", high=50), (100.0, 62.5)),
+    (Measurement("rate", 80.0, "%", low=50), (80.0, 50.0)),
+    (Measurement("t", 3.0, "ms", low=0), None),
+    (Measurement("t", 3.0, "ms"), None),
+])
+def test_a_value_is_drawn_to_scale_against_its_limit(measurement: Measurement,
+                                                     scale: tuple[float, float] | None) -> None:
+    from harness.report.html import _to_scale
+
+    assert _to_scale(measurement) == scale
+
+
+def test_distributions_only_from_enough_samples() -> None:
+    from harness.report.charts import MIN_DISTRIBUTION, distribution_svg, spread
+
+    assert distribution_svg([1.0] * (MIN_DISTRIBUTION - 1), label="few") is None
+    svg = distribution_svg([float(i) for i in range(40)], label="many", unit="ms", high=50)
+    assert svg is not None and svg.startswith('<svg class="chart"') and "p95 37" in svg and "http" not in svg
+    assert spread([1.0, 2.0, 3.0, 4.0]) == spread([4.0, 3.0, 2.0, 1.0, math.nan])
+    assert spread([]) is None
 
 
 def test_a_failure_blamed_on_one_requirement_is_only_that_ones() -> None:

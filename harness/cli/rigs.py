@@ -17,7 +17,7 @@ from apcv.links.registry import open_display
 from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.bundle.identity import UNREACHABLE, dut_identity
-from harness.cli import FAILED_EXIT, OneLineError, cli
+from harness.cli import FAILED_EXIT, OneLineError
 from harness.cli.output import print_table
 from harness.dut.checks import check_dut
 from harness.dut.launch import LaunchedDut
@@ -25,7 +25,7 @@ from harness.pcsc import ensure_pcscd
 from harness.rig import RIGS_DIR, RigConfig, RigError, load_rig
 
 
-@cli.group()
+@click.group()
 def rigs() -> None:
     """Rig files: list, check, probe."""
 

@@ -28,7 +28,6 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from apcv.errors import ApcvError
 from apcv.links import open_reader
 from apcv.links.base import LinkUrl
-from apcv.links.pcsc import PcscReaderLink
 from apcv.people import Insured
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.seeded_keys import seeded_scalar, synthetic_insurer
@@ -120,6 +119,8 @@ class PracticeWorld:
         self.trust_file.write_bytes(self.insurer.trust_anchor.to_pem())
         self.wallets = self._register()
         self.control = self._start_devices()
+        from apcv.links.pcsc import PcscReaderLink  # pyscard, of the [hardware] group: loaded here
+
         reader = open_reader(self.config.roles.reader.link)
         assert isinstance(reader, PcscReaderLink)  # checked by the rig checks
         self.reader = reader

@@ -8,7 +8,7 @@ that uses none of them pays nothing for them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -151,12 +151,14 @@ def blame(request: pytest.FixtureRequest) -> Callable[[str], contextlib.Abstract
 def measure(request: pytest.FixtureRequest) -> Callable[..., Measurement]:
     """Record a measurement with its unit and limits, as OpenHTF's measurements:
     ``measure("apdu_turnaround_ms", 3.2, unit="ms", high=50)``. Every writer shows it; a value
-    outside its limits fails the test once the test body ends (all its measurements kept)."""
+    outside its limits fails the test once the test body ends (all its measurements kept).
+    ``samples=`` keeps the readings a median or maximum was drawn from, for ``apcv-hil compare``
+    and the report's distributions."""
     taken = request.node.stash.setdefault(MEASUREMENTS_KEY, [])
 
     def record(name: str, value: float, *, unit: str = "", low: float | None = None,
-               high: float | None = None) -> Measurement:
-        measurement = Measurement(name, value, unit, low, high)
+               high: float | None = None, samples: Iterable[float] = ()) -> Measurement:
+        measurement = Measurement(name, value, unit, low, high, [float(x) for x in samples])
         taken.append(measurement)
         return measurement
 

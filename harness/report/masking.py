@@ -47,7 +47,7 @@ def _mask_result(result: TestResult) -> TestResult:
 
 def _mask_measurement(measurement: Measurement) -> Measurement:
     return Measurement(mask_text(measurement.name), measurement.value, mask_text(measurement.unit),
-                       measurement.low, measurement.high)
+                       measurement.low, measurement.high, list(measurement.samples))
 
 
 def _mask_row(row: TraceRow) -> TraceRow:

@@ -25,6 +25,7 @@ interrupted, no test: the reason says which) or not applicable (the reason says 
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 NO_REQUIREMENT = "(none)"
+MAX_SAMPLES = 100_000
 NOT_APPLICABLE = "not applicable: "
 """A skip whose reason starts with this makes its requirement not applicable, not unjudged."""
 
@@ -38,7 +39,9 @@ class Measurement:
     """A value a test measured, with its unit and limits, as OpenHTF measurements carry.
 
     ``passed`` is computed: the value is a finite number within ``[low, high]`` (either limit
-    may be absent). A measurement out of its limits fails its test.
+    may be absent). A measurement out of its limits fails its test. ``samples`` keeps the
+    values the judged one was drawn from (a median or p95 of many timings), so two runs can be
+    compared as distributions (``apcv-hil compare``); empty for a single reading.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Measurement:
     unit: str = ""
     low: float | None = None
     high: float | None = None
+    samples: list[float] = field(default_factory=list)
     passed: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +59,11 @@ class Measurement:
             number = getattr(self, label)
             if number is not None and (isinstance(number, bool) or not isinstance(number, int | float)):
                 raise RecordError(f"measurement {self.name!r}: {label} {number!r} is not a number")
+        if not isinstance(self.samples, list) or len(self.samples) > MAX_SAMPLES:
+            raise RecordError(f"measurement {self.name!r}: samples must be a list of at most "
+                              f"{MAX_SAMPLES} numbers")
+        if any(isinstance(x, bool) or not isinstance(x, int | float) for x in self.samples):
+            raise RecordError(f"measurement {self.name!r}: samples must be numbers")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise RecordError(f"measurement {self.name!r}: low {self.low:g} is above high {self.high:g}")
         value = float(self.value)

@@ -5,6 +5,7 @@ judged on its own output (test_reader_terminal.py), and a transport-only reader 
 verification logic to judge.
 """
 
+import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from harness.pytest_plugin.terminal import NO_LOGIC
 from simulators.reader.errors import AppLocked
 
 STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
+READS = 7  # each step's timing is kept as a distribution, so two runs compare (apcv-hil compare)
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +30,16 @@ def _not_for_a_reader_under_test(rig):
 
 @pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-005")
 def test_reads_phone(reader, phone, measure):
-    result = reader.read()
-    assert result.kind == "phone"
-    assert result.holder == phone.wallet.insured.identity
-    assert result.coverage == phone.wallet.insured.coverage
-    assert result.reference == phone.wallet.card_reference
-    assert set(result.timings_ms) == STEPS
-    for step, ms in result.timings_ms.items():
-        measure(f"{step}_ms", round(ms, 3), unit="ms", low=0)
+    results = [reader.read() for _ in range(READS)]
+    for result in results:
+        assert result.kind == "phone"
+        assert result.holder == phone.wallet.insured.identity
+        assert result.coverage == phone.wallet.insured.coverage
+        assert result.reference == phone.wallet.card_reference
+        assert set(result.timings_ms) == STEPS
+    for step in sorted(STEPS):
+        samples = [round(result.timings_ms[step], 3) for result in results]
+        measure(f"{step}_ms", statistics.median(samples), unit="ms", low=0, samples=samples)
 
 
 @pytest.mark.apcv_requirement("APCV-RDR-005")
