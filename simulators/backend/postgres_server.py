@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from apcv.errors import ApcvError
+from simulators.backend.settings import data_folder
 
 
 class PostgresStartError(ApcvError):
@@ -31,8 +32,8 @@ class PostgresStartError(ApcvError):
 
 LOCAL_SCHEME = "postgres:local"
 """``--db`` value of a PostgreSQL of our own; ``postgres:local:FOLDER`` names its data folder."""
-LOCAL_FOLDER = "apcv-postgres"
-"""Data folder of ``postgres:local`` (relative to the working folder), beside the default SQLite file."""
+LOCAL_FOLDER = "postgres"
+"""Data folder of ``postgres:local``, in the backend's data folder beside its default SQLite file."""
 LOCAL_DATABASE = "apcv"
 LOCAL_PORT = 5432
 """Only names the socket file (``.s.PGSQL.5432``) in the data folder: no TCP port is opened."""
@@ -115,7 +116,7 @@ def local_folder(db: str) -> Path | None:
     if not db.startswith("postgres:"):
         return None
     if db == LOCAL_SCHEME:
-        return Path(LOCAL_FOLDER).resolve()
+        return data_folder() / LOCAL_FOLDER
     head, colon, folder = db.partition(LOCAL_SCHEME + ":")
     if head or not colon or not folder:
         raise PostgresStartError(f"--db {db!r}: write postgres:local or postgres:local:FOLDER "
