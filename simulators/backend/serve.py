@@ -158,8 +158,9 @@ def serve(options: ServeOptions) -> None:
     host, port = check_address(options.host, options.port)
     local = start_local_postgres(options.db_url)
     try:
-        if local is not None:
-            options = replace(options, db_url=local.url)
+        if local is not None:  # its secret keys beside its data folder unless named (or a test seed)
+            keys_folder = options.keys or str(local.data.with_name(local.data.name + ".keys"))
+            options = replace(options, db_url=local.url, keys=keys_folder)
         keys = prepare_database(options)
         _serve_prepared(options, keys, host, port)
     finally:

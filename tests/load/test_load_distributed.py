@@ -104,7 +104,8 @@ def test_two_workers_in_other_namespaces_get_plan_and_material_from_the_master(
     master = machines["master"]
     url = f"http://{SUBNET}.1:{BACKEND_PORT}"
     backend = subprocess.Popen(_in(master, str(BIN / "apcv-hil"), "backend", "serve", "--host", f"{SUBNET}.1",
-                                   "--port", str(BACKEND_PORT), "--db", f"sqlite:///{tmp_path / 'b.sqlite3'}",
+                                   "--port", str(BACKEND_PORT), "--seed", "0",
+                                   "--db", f"sqlite:///{tmp_path / 'b.sqlite3'}",
                                    "--no-access-log", "--log-level", "warning"),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: list[subprocess.Popen] = []
