@@ -142,7 +142,7 @@ def test_a_silent_device_gets_one_recovery_then_the_run_stops(tmp_path: Path) ->
 
 def test_a_launched_device_that_exits_stops_the_run_at_once(tmp_path: Path) -> None:
     rig = tmp_path / "short-lived.yaml"
-    script = "print('ready: up'); import time; time.sleep(4); raise SystemExit(3)"
+    script = "print('ready: up'); import time; time.sleep(0.3); raise SystemExit(3)"
     launch = f'[{sys.executable}, -u, -c, "{script}"]'
     rig.write_text(SOFTWARE.read_text(encoding="utf-8") + f"dut:\n  role: phone\n  launch: {launch}\n",
                    encoding="utf-8")
