@@ -82,6 +82,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     """
     from scenarios.models.params import load_scenario
     from scenarios.models.plots import plot_waiting_room
+    from scenarios.models.replications import compare_to_first
     from scenarios.models.report import write_report
     from scenarios.models.runner import run_mixes
     from scenarios.models.tables import waiting_room_table
@@ -103,22 +104,25 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
         task = progress.add_task(f"{params.name}: replications", total=len(chosen) * replications)
         summaries = run_mixes(params, chosen, days, replications, seed, reads, workers=workers, dask=dask,
                               progress=lambda: progress.advance(task), detailed=detailed)
+    comparisons = compare_to_first(summaries, params.opening.days_per_week)
     plots = (plot_waiting_room(summaries, params.name, params.opening.start_hour, Path(plot_dir))
              if plot_dir else [])
     report = None
     if plot_dir:
         facts = {"scenario": params.name, "days": str(days), "replications": str(replications),
                  "seed": str(seed), "timings": timings or "modelled", "detailed": str(detailed)}
-        report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries, plots),
+        report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries,
+                                                  comparisons, plots),
                               Path(plot_dir))
     if as_json:
         click.echo(json.dumps({"scenario": params.name, "days": days, "replications": replications,
                                "seed": seed, "timings": timings, "detailed": detailed,
                                "plots": [str(p) for p in plots], "report": report and str(report),
-                               "mixes": [s.to_json() for s in summaries]}, indent=2))
+                               "mixes": [s.to_json() for s in summaries],
+                               "comparisons": [c.to_json() for c in comparisons]}, indent=2))
         return
     title = f"{params.name}: {days} days × {replications} replications"
-    print_table(waiting_room_table(title, summaries))
+    print_table(waiting_room_table(title, summaries, comparisons))
     for path in plots:
         click.echo(f"plot: {path}")
     if report:

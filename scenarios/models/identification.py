@@ -60,7 +60,13 @@ class Mix:
 
     def choose(self, rng: np.random.Generator) -> MethodName:
         """The method a patient starts with."""
-        draw = rng.random()
+        return self.pick(rng.random())
+
+    def pick(self, draw: float) -> MethodName:
+        """The method of the patient whose uniform draw is ``draw``: methods take the unit
+        interval in the order card, QR, NFC, so a patient keeps their place between mixes
+        (with common random numbers, a patient who starts with the card under ``card=50,nfc=50``
+        does so under ``card=50,qr=50`` too)."""
         for name in CHOSEN:
             draw -= self.shares[name]
             if draw < 0:

@@ -4,30 +4,35 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from scenarios.models.replications import MixSummary
+from scenarios.models.replications import Comparison, MixSummary
 from scenarios.models.rollout.model import RolloutDay, sample_days
 from scenarios.models.rollout.review_sizing import ReviewSizing
 from scenarios.models.stats import Estimate
 
 
-def _scaled(estimate: Estimate, unit: float) -> str:
-    return f"{estimate.mean / unit:.1f}±{estimate.half_width / unit:.1f}"
+def _scaled(estimate: Estimate, unit: float, digits: int = 1) -> str:
+    return estimate.scaled(1 / unit).text(digits)
 
 
-def waiting_room_table(title: str, summaries: list[MixSummary]) -> Table:
-    """One row per adoption mix: identification time (95 % intervals), waits, throughput."""
+def waiting_room_table(title: str, summaries: list[MixSummary], comparisons: list[Comparison]) -> Table:
+    """One row per adoption mix: identification time, waits (95 % intervals), throughput, and the
+    paired difference with the first mix."""
     secretary = any(s.secretary_per_day_s.mean > 0 for s in summaries)
-    table = Table(title=title)
+    table = Table(title=title, caption="[low, high]: 95 % intervals; Δ: paired over replications "
+                                       "(every mix sees the same patients)")
+    base = summaries[0].mix if summaries else ""
     columns = ["mix", "ident. min/day", "h/week", *(["secretary min/day"] if secretary else []),
-               "wait p50 s", "p95 s", "patients/day", "paper"]
+               "wait p50 s", "wait p95 s", "patients/day", "paper", f"Δ h/week vs {base}"]
     for column in columns:
         table.add_column(column, justify="left" if column == "mix" else "right")
+    differences = {c.mix: c.hours_per_week.text(2) for c in comparisons}
     for s in summaries:
         table.add_row(s.mix, _scaled(s.identification_per_day_s, 60),
                       _scaled(s.identification_per_week_s, 3600),
                       *([_scaled(s.secretary_per_day_s, 60)] if secretary else []),
-                      f"{s.wait_p50_s:.0f}", f"{s.wait_p95_s:.0f}", f"{s.throughput_per_day.mean:.1f}",
-                      str(s.methods.get("paper", 0)))
+                      _scaled(s.wait_p50_s, 1, 0), _scaled(s.wait_p95_s, 1, 0),
+                      f"{s.throughput_per_day.mean:.1f}",
+                      str(s.methods.get("paper", 0)), differences.get(s.mix, "-"))
     return table
 
 

@@ -59,7 +59,7 @@ def wait_estimates(check: IdentityCheck, videos_per_day: float, operators: int, 
         waits = review_waits(check, videos_per_day, operators, seed, replication, days)
         means.append(float(waits.mean()) if waits.size else 0.0)
         p95s.append(float(np.percentile(waits, 95)) if waits.size else 0.0)
-    return t_interval(means), t_interval(p95s)
+    return t_interval(means, nonnegative=True), t_interval(p95s, nonnegative=True)
 
 
 def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck, replications: int = 5,
@@ -71,7 +71,7 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
     erlang, _ = operators_needed(new_activations, check)
     shift_hours = sum(shift.end - shift.start for shift in check.shifts)
     if videos <= 0:
-        none = Estimate(0.0, 0.0)
+        none = Estimate(0.0, reason="no video enrolments")
         return ReviewSizing(day, 0.0, 0, 0, none, none, check.target_statistic, check.target_wait_minutes,
                             0.0)
 
