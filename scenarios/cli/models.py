@@ -30,25 +30,37 @@ def queue() -> None:
 @click.option("--servers", "-C", type=int, required=True, help="c, number of servers.")
 @click.option("--customers", type=int, default=200_000, show_default=True, help="Customers simulated.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--precision", type=float, default=0.05, show_default=True,
+              help="Relative precision asked of the mean wait's interval (warns when not reached).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers: int, seed: int,
-              as_json: bool) -> None:
-    """Simulate an M/M/c queue on the model engine; print its mean wait beside Erlang C's."""
+              precision: float, as_json: bool) -> None:
+    """Simulate an M/M/c queue on the model engine; print its mean wait and P(wait > 0) beside Erlang C's."""
     from scenarios.models.mmc import simulate_mmc
 
-    result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed)
+    result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed, precision)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
-    table = Table(title=f"M/M/{servers}  λ={arrival_rate:g}  μ={service_rate:g}  ({customers:,} customers)")
-    for column in ("mean wait in queue", "value", "95 % interval"):
+    table = Table(title=f"M/M/{servers}  λ={arrival_rate:g}  μ={service_rate:g}  ({customers:,} customers)",
+                  caption=f"95 % intervals: {result.batches.batches} batch means of "
+                          f"{result.batches.batch_size:,} customers, log scale")
+    for column in ("", "simulated", "95 % interval", "Erlang C (exact)", "relative error"):
         table.add_column(column)
-    estimate = result.simulated
-    interval = f"[{estimate.low:.5g}, {estimate.high:.5g}]"
-    table.add_row("simulated (batch means)", f"{estimate.mean:.5g}", interval)
-    table.add_row("Erlang C (exact)", f"{result.erlang_c:.5g}", "")
-    table.add_row("relative error", f"{result.relative_error:+.2%}", "")
+    error = result.relative_error
+    table.add_row("mean wait in queue", f"{result.simulated.mean:.5g}", _interval(result.simulated),
+                  f"{result.erlang_c:.5g}", "n/a (nobody waited)" if error is None else f"{error:+.2%}")
+    table.add_row("P(wait > 0)", f"{result.waited.mean:.4f}", _interval(result.waited, 4),
+                  f"{result.erlang_c_waited:.4f}", "")
     print_table(table)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _interval(estimate, digits: int = 5) -> str:
+    if not estimate.has_interval:
+        return f"n/a ({estimate.reason})"
+    return f"[{estimate.low:.{digits}g}, {estimate.high:.{digits}g}]"
 
 
 @click.command("waiting-room")

@@ -9,7 +9,8 @@
   correlated; replications are independent).
 - :func:`paired_difference`: the mean difference between two variants run on the same random
   numbers, replication by replication, with its t interval.
-- :func:`batch_means`: the mean of one long correlated run, cut into batches.
+- :func:`batch_means`: the mean of one long correlated run, cut into batches (interval on the
+  log scale).
 
 An :class:`Estimate` without an interval carries the reason (one replication, nobody waited,
 no spread), never a zero-width interval.
@@ -156,13 +157,54 @@ def paired_difference(base: Sequence[float], other: Sequence[float], confidence:
     return t_interval(np.asarray(other, dtype=float) - np.asarray(base, dtype=float), confidence)
 
 
-def batch_means(samples: Sequence[float] | np.ndarray, batches: int = 30, warmup: float = 0.05,
-                confidence: float = 0.95) -> Estimate:
-    """Batch-means interval for a correlated non-negative series: drop the warm-up, cut into batches."""
+BATCHES = 10
+"""Batches of a batch-means interval: few long batches stay nearly independent under heavy load."""
+
+
+@dataclass(frozen=True)
+class BatchMeans:
+    """A batch-means estimate, and how far its batches are from independent."""
+
+    estimate: Estimate
+    batches: int
+    batch_size: int
+    lag1: float
+    """Lag-1 autocorrelation of the batch means (0 for independent batches)."""
+
+    @property
+    def correlated(self) -> bool:
+        """Whether the lag-1 autocorrelation is significant at 5 % (one-sided): batches too short."""
+        return self.lag1 > float(stats.norm.ppf(0.95)) / math.sqrt(self.batches)
+
+
+def batch_means(samples: Sequence[float] | np.ndarray, batches: int = BATCHES, warmup: float = 0.05,
+                confidence: float = 0.95, *, proportion: bool = False) -> BatchMeans:
+    """Mean of a correlated non-negative series: drop the warm-up, cut into ``batches``.
+
+    The interval is the Student-t interval of the batch means on the log scale (delta method:
+    mean × exp(± t × standard error / mean)): never negative, and longer on the high side,
+    where the mean of a heavily loaded queue is skewed. A ``proportion`` (a series of 0 and 1)
+    gets it on the logit scale instead, so it stays within 0 and 1.
+    """
     values = np.asarray(samples, dtype=float)
     values = values[int(values.size * warmup):]
     size = values.size // batches
-    if size < 2:
+    if batches < 2 or size < 2:
         raise ModelError(f"too few samples ({values.size}) for {batches} batches")
     means = values[: size * batches].reshape(batches, size).mean(axis=1)
-    return t_interval(means, confidence, nonnegative=True, what="batch")
+    mean = float(means.mean())
+    centred = means - mean
+    spread = float(np.sum(centred**2))
+    lag1 = float(np.sum(centred[1:] * centred[:-1]) / spread) if spread > 0 else 0.0
+    plain = t_interval(means, confidence, what="batch")
+    if not plain.has_interval or mean <= 0:
+        return BatchMeans(plain, batches, size, lag1)
+    half = plain.high - mean  # type: ignore[operator]
+    if proportion and mean < 1:
+        centre, spread_logit = math.log(mean / (1 - mean)), half / (mean * (1 - mean))
+        low, high = (1 / (1 + math.exp(-(centre + sign * spread_logit))) for sign in (-1, 1))
+        return BatchMeans(Estimate(mean, low, high, confidence, "batch means, logit scale"), batches, size, lag1)
+    relative = half / mean
+    estimate = Estimate(mean, mean * math.exp(-relative), mean * math.exp(relative), confidence,
+                        "batch means, log scale")
+    return BatchMeans(estimate, batches, size, lag1)
