@@ -203,7 +203,8 @@ def batch_means(samples: Sequence[float] | np.ndarray, batches: int = BATCHES, w
     if proportion and mean < 1:
         centre, spread_logit = math.log(mean / (1 - mean)), half / (mean * (1 - mean))
         low, high = (1 / (1 + math.exp(-(centre + sign * spread_logit))) for sign in (-1, 1))
-        return BatchMeans(Estimate(mean, low, high, confidence, "batch means, logit scale"), batches, size, lag1)
+        estimate = Estimate(mean, low, high, confidence, "batch means, logit scale")
+        return BatchMeans(estimate, batches, size, lag1)
     relative = half / mean
     estimate = Estimate(mean, mean * math.exp(-relative), mean * math.exp(relative), confidence,
                         "batch means, log scale")
