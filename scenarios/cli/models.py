@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,6 +21,22 @@ from scenarios.models.identification import DEFAULT_MIXES, Mix
 
 # The model modules (SciPy, matplotlib, Ciw, Dask) load inside each command, so that other
 # apcv-hil commands start quickly.
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C ends a model run at once: worker processes it started are stopped, one line is
+    printed and the exit status is 130, without the interpreter's teardown (with SciPy, Dask and
+    large arrays loaded it takes most of a second on its own)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        sys.stdout.flush()
+        sys.stderr.write("apcv-hil: error: interrupted\n")
+        sys.stderr.flush()
+        os._exit(130)
 
 
 @click.group()
@@ -38,7 +58,8 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
     """Simulate an M/M/c queue on the model engine; print its mean wait and P(wait > 0) beside Erlang C's."""
     from scenarios.models.mmc import simulate_mmc
 
-    result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed, precision)
+    with interruptible():
+        result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed, precision)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
@@ -112,7 +133,8 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with interruptible(), Progress(console=console, transient=True,
+                                   disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{params.name}: replications", total=len(chosen) * replications)
         summaries = run_mixes(params, chosen, days, replications, seed, reads, workers=workers, dask=dask,
                               progress=lambda: progress.advance(task), detailed=detailed)
@@ -221,7 +243,8 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     start = min(params.activations.points)
     end = until.date()
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with interruptible(), Progress(console=console, transient=True,
+                                   disable=not console.is_terminal) as progress:
         task = progress.add_task("rollout: days", total=max(0, (end - start).days // step_days + 1))
         days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task))
         sized = [(day.date, day.new_activations) for day in sample_days(days)]
@@ -250,3 +273,43 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     print_table(review_queue_table(sizings))
     for path in files:
         click.echo(f"wrote {path}")
+
+
+@click.command("national-day")
+@click.option("--replications", type=int, default=5, show_default=True, help="Independent national days.")
+@click.option("--mix", "mix_text", default="card=50,qr=30,nfc=20", show_default=True,
+              metavar="card=P,qr=P,nfc=P", help="Adoption mix in percent.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
+@click.option("--scale", type=click.FloatRange(min=0, max=1, min_open=True), default=1.0, show_default=True,
+              help="Share of the country's places simulated (e.g. 0.1 for a region of a tenth).")
+@click.option("--timings", type=click.Path(dir_okay=False),
+              help="Measured read times: a trace .jsonl or a results.json.")
+@click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def national_day(replications: int, mix_text: str, seed: int, scale: float, timings: str | None,
+                 dask: str | None, as_json: bool) -> None:
+    """Simulate every GP practice, pharmacy and admissions desk of the country for a day, replicated.
+
+    Prints visits, identification staff-hours and waits per kind of place, each the mean over
+    replications with its 95 % interval.
+    """
+    from scenarios.models.national_day import PRACTICES, run_national, summarise_national
+    from scenarios.models.tables import national_table
+    from scenarios.models.timings import load_timings
+
+    mix = Mix.parse(mix_text)
+    reads = load_timings(timings) if timings else None
+    practices = {name: max(1, round(count * scale)) for name, count in PRACTICES.items()}
+    console = Console(stderr=True)
+    with interruptible(), Progress(console=console, transient=True,
+                                   disable=not console.is_terminal) as progress:
+        task = progress.add_task("national day: replications", total=replications)
+        days = run_national(mix, replications, seed, practices, reads=reads, dask=dask,
+                            progress=lambda: progress.advance(task))
+    summaries = summarise_national(days)
+    if as_json:
+        click.echo(json.dumps({"mix": mix.label, "replications": replications, "seed": seed,
+                               "timings": timings, "practices": practices, "dask": dask,
+                               "kinds": [s.to_json() for s in summaries]}, indent=2))
+        return
+    print_table(national_table(f"national day, {mix.label}: {replications} replications", summaries))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from scenarios.models.national_day import KindSummary
 from scenarios.models.replications import Comparison, MixSummary
 from scenarios.models.rollout.model import RolloutDay, sample_days
 from scenarios.models.rollout.review_sizing import ReviewSizing
@@ -38,12 +39,14 @@ def waiting_room_table(title: str, summaries: list[MixSummary], comparisons: lis
 
 def rollout_table(days: list[RolloutDay], rows: int = 12) -> Table:
     """About ``rows`` evenly spaced modelled days, always including the last."""
-    table = Table(title="national rollout")
+    table = Table(title="national rollout",
+                  caption="*: a published activation count (the curve goes through it)")
     table.add_column("date", no_wrap=True)
     for column in ("insured", "new/day", "pract.", "operators", "wait min", "peak req/s"):
         table.add_column(column, justify="right")
     for d in sample_days(days, rows):
-        table.add_row(d.date.isoformat(), f"{d.activations:,.0f}", f"{d.new_activations:,.0f}",
+        date = d.date.isoformat() + ("*" if d.public_point else "")
+        table.add_row(date, f"{d.activations:,.0f}", f"{d.new_activations:,.0f}",
                       f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait_min:.1f}",
                       f"{d.peak_requests_per_s:.3g}")
     return table
@@ -78,4 +81,16 @@ def rig_reads_table(title: str, rows: list[dict]) -> Table:
     for row in rows:
         table.add_row(row["method"], str(row["reads"]), seconds(row["modelled_mean_s"]),
                       seconds(row["measured_mean_s"]), seconds(row["measured_p95_s"]), str(row["failed"]))
+    return table
+
+
+def national_table(title: str, summaries: list[KindSummary]) -> Table:
+    """Per kind of place and for the country: visits, identification staff-hours, waits (95 % intervals)."""
+    table = Table(title=title, caption="mean over replications [95 % interval]")
+    table.add_column("places")
+    for column in ("visits", "identification staff-h", "wait p50 s", "wait p95 s"):
+        table.add_column(column, justify="right")
+    for s in summaries:
+        waits = [w.text(0) if w is not None else "-" for w in (s.wait_p50_s, s.wait_p95_s)]
+        table.add_row(s.name, s.visits.text(0), s.identification_hours.text(0), *waits)
     return table
