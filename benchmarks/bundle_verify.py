@@ -21,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from apcv.trace import TraceRecorder
 from harness.bench import Bench
 from harness.bundle.keys import fingerprint, generate_key
 from harness.bundle.manifest import check_bundle, sign_directory
 from harness.rig import load_rig
-from harness.trace import TraceRecorder
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from smartcard import scard
 
+from apcv.links import open_reader
 from harness.bench import Bench
-from harness.links import open_reader
 from harness.pcsc import ensure_pcscd
 from harness.rig import load_rig
 

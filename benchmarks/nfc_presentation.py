@@ -14,10 +14,10 @@ import argparse
 import os
 import time
 
+from apcv.links import open_card_slot, open_reader
+from apcv.links.tracing import TracingReaderLink
 from apcv.seeded_keys import synthetic_insurer
-from harness.links import open_card_slot, open_reader
-from harness.links.tracing import TracingReaderLink
-from harness.trace import TraceRecorder
+from apcv.trace import TraceRecorder
 from simulators.factory import synthetic_phone
 from simulators.reader.kernel import ReaderKernel
 

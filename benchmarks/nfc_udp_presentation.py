@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
+from apcv.links import open_card_slot, open_reader
 from apcv.seeded_keys import synthetic_insurer
-from harness.links import open_card_slot, open_reader
 from simulators.factory import synthetic_phone
 from simulators.reader.kernel import ReaderKernel
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from apcv.clock import Clock, WallClock
 from apcv.errors import ApcvError
+from apcv.links import CardSlot, open_card_slot, open_reader
+from apcv.links.base import CardResponder
+from apcv.links.card_faults import CardFaults
+from apcv.links.registry import open_scanner
+from apcv.links.tracing import TracingReaderLink
 from apcv.seeded_keys import synthetic_insurer
+from apcv.trace import TraceRecorder
 from harness.dut.trust import dut_trust_anchor
-from harness.links import CardSlot, open_card_slot, open_reader
-from harness.links.base import CardResponder
-from harness.links.card_faults import CardFaults
-from harness.links.registry import open_scanner
-from harness.links.tracing import TracingReaderLink
 from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
-from harness.trace import TraceRecorder
 from simulators.card.card import VitaleCard
 from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from apcv.errors import ApcvError
 from apcv.input_files import load_yaml, read_text
-from harness.links.base import LinkUrl
-from harness.links.registry import known_display_schemes, known_scanner_schemes, known_schemes
+from apcv.links.base import LinkUrl
+from apcv.links.registry import known_display_schemes, known_scanner_schemes, known_schemes
 
 RIGS_DIR = Path(str(files("rigs")))
 """The built-in rigs, shipped as package data."""

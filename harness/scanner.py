@@ -6,9 +6,9 @@ scanner looking at a simulated phone), a scenario only calls :meth:`QrScanner.re
 
 from __future__ import annotations
 
-from harness.links.base import LinkError
-from harness.links.scanner_base import QrScreen, ScannerLink
-from harness.links.tracing import Recorder
+from apcv.links.base import LinkError
+from apcv.links.scanner_base import QrScreen, ScannerLink
+from apcv.links.tracing import Recorder
 
 
 class QrScanner:

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.links.base import LinkError
-from harness.links.scanner_base import ScannerLink
+from apcv.links.base import LinkError
+from apcv.links.scanner_base import ScannerLink
 
 TERMINATOR_BYTES = b"\r\n\t"
 """Bytes that end a line, whichever of them the scanner is set to send."""

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from apcv.errors import ApcvError, ProtocolError
+from apcv.links import LinkError, NoCardPresent
 from harness.bench import Bench
-from harness.links import LinkError, NoCardPresent
 from harness.rig import RIGS_DIR, RigConfig, parse_rig
 from simulators.reader.errors import CardError
 

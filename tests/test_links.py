@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from harness.links import (
+from apcv.links import (
     LinkError,
     LinkUrl,
     NoCardPresent,

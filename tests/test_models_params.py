@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from apcv.clock import FrozenClock
-from harness.trace import TraceRecorder
+from apcv.trace import TraceRecorder
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Mix
 from scenarios.models.params import PARAMS_DIR, load_scenario

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nfc.tag.tt4 import IsoDepInitiator
 
-from apcv.profile.r1.responder import atr_with_historical_bytes
-from harness.links.nfc_isodep import (
+from apcv.links.nfc_isodep import (
     Ats,
     IsoDepCard,
     IsoDepError,
@@ -22,6 +21,7 @@ from harness.links.nfc_isodep import (
     parse_ats,
     parse_rats,
 )
+from apcv.profile.r1.responder import atr_with_historical_bytes
 
 
 def h(text: str) -> bytes:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from apcv.links import LinkError, NoCardPresent, open_card_slot, open_reader
+from apcv.links.nfc import NfcCardSlot, NfcReaderLink
 from apcv.profile.r1.responder import atr_with_historical_bytes
-from harness.links import LinkError, NoCardPresent, open_card_slot, open_reader
-from harness.links.nfc import NfcCardSlot, NfcReaderLink
 
 
 class Device:

@@ -11,9 +11,9 @@ import os
 
 import pytest
 
+from apcv.links import LinkError, LinkUrl, open_card_slot, open_reader
+from apcv.links.nfc import open_frontend
 from apcv.seeded_keys import synthetic_insurer
-from harness.links import LinkError, LinkUrl, open_card_slot, open_reader
-from harness.links.nfc import open_frontend
 from simulators.factory import synthetic_phone
 from simulators.reader.kernel import ReaderKernel
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 import time
 
-from harness.links.card_faults import parse_card_faults
-from harness.links.pcsc_deadline import CallDeadline
+from apcv.links.card_faults import parse_card_faults
+from apcv.links.pcsc_deadline import CallDeadline
 
 
 def test_a_call_past_its_deadline_is_cut_short() -> None:

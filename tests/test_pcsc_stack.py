@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from apcv.errors import ApcvError, ProtocolError
+from apcv.links import LinkError, NoCardPresent, open_reader
 from apcv.seeded_keys import synthetic_insurer
 from harness.bench import Bench
-from harness.links import LinkError, NoCardPresent, open_reader
 from harness.pcsc import PcscdUnavailable, ensure_pcscd
 from harness.rig import RIGS_DIR, parse_rig
 from simulators.reader.errors import CardError

@@ -14,11 +14,11 @@ import httpx
 import pytest
 import serial
 
+from apcv.links import open_card_slot, open_reader
 from apcv.seeded_keys import synthetic_insurer
 from harness.dut.control import ApiControl, ControlError
 from harness.dut.control_server import ControlServer
 from harness.dut.devices import DeviceSet, DeviceSpecError, DevicesSpec, load_spec
-from harness.links import open_card_slot, open_reader
 from harness.practice.keyboard import KeyboardUnavailable, key_names, keyboard_problem
 from harness.practice.network import LossyNetwork
 from harness.practice.scanner_input import PtyScanner

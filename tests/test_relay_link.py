@@ -11,10 +11,10 @@ import socket
 
 import pytest
 
+from apcv.links.base import LinkError, LinkUrl, ReaderLink
+from apcv.links.registry import open_card_slot
+from apcv.links.vpcd import GET_ATR, POWER_ON, receive_message, send_message
 from apcv.seeded_keys import synthetic_insurer
-from harness.links.base import LinkError, LinkUrl, ReaderLink
-from harness.links.registry import open_card_slot
-from harness.links.vpcd import GET_ATR, POWER_ON, receive_message, send_message
 from simulators.factory import synthetic_phone
 from simulators.reader.kernel import ReaderKernel
 

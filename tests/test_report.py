@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from apcv.trace import TraceEvent
 from harness.report import (
     RecordError,
     RunRecord,
@@ -25,7 +26,6 @@ from harness.report.record import Measurement, RequirementInfo
 from harness.report.trace_rows import trace_rows
 from harness.report.traceability import render_traceability
 from harness.report.verdict import plan_verdict
-from harness.trace import TraceEvent
 
 NIR = "184127512345678"  # synthetic
 NIR_SPACED = "2 84 12 75 123 456 78"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from apcv.clock import FrozenClock
+from apcv.links import NoCardPresent
 from harness.bench import Bench, RoleUnavailable
-from harness.links import NoCardPresent
 from harness.rig import DEFAULT_RIG, RIGS_DIR, RigConfig, RigError, load_rig, parse_rig
 
 SOFTWARE = RIGS_DIR / "software.yaml"

@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 
+from apcv.links.base import LinkError
+from apcv.links.registry import UnknownLinkScheme, known_scanner_schemes, open_scanner
+from apcv.links.scanner_base import ScanTimeout
 from harness.bench import Bench, RoleUnavailable
-from harness.links.base import LinkError
-from harness.links.registry import UnknownLinkScheme, known_scanner_schemes, open_scanner
-from harness.links.scanner_base import ScanTimeout
 from harness.rig import RigError, parse_rig
 
 

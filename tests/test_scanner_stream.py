@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from harness.links.base import LinkError
-from harness.links.pty_port import PtyPort
-from harness.links.registry import open_scanner
+from apcv.links.base import LinkError
+from apcv.links.pty_port import PtyPort
+from apcv.links.registry import open_scanner
 from harness.scanner_stream import ScannerStream
 
 CODE = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC"

@@ -18,9 +18,9 @@ from PIL import Image
 from apcv.clock import FrozenClock
 from apcv.imaging.conditions import condition
 from apcv.imaging.decoders import make_decoder
+from apcv.links.base import LinkError
+from apcv.links.registry import open_display
 from apcv.seeded_keys import synthetic_insurer
-from harness.links.base import LinkError
-from harness.links.registry import open_display
 from scenarios.conformance.scanner.screens import PictureScreen
 from simulators.factory import synthetic_phone
 

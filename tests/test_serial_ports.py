@@ -2,7 +2,7 @@
 
 from serial.tools.list_ports_common import ListPortInfo
 
-from harness.links.serial_ports import describe, usb_serial_ports
+from apcv.links.serial_ports import describe, usb_serial_ports
 
 
 def _port(device: str, vid: int | None, pid: int | None = None, description: str = "n/a") -> ListPortInfo:

@@ -11,10 +11,10 @@ import time
 import pytest
 import serial
 
-from harness.links.base import LinkError
-from harness.links.registry import open_scanner
-from harness.links.scanner_base import ScanError, ScanTimeout
-from harness.links.serial_scanner import _open_error
+from apcv.links.base import LinkError
+from apcv.links.registry import open_scanner
+from apcv.links.scanner_base import ScanError, ScanTimeout
+from apcv.links.serial_scanner import _open_error
 
 PAYLOAD = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC"
 

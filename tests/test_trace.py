@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apcv.clock import FrozenClock
-from harness.trace import TraceEvent, TraceRecorder, redact_nirs
-from harness.trace.apdu import describe_command, describe_response
-from harness.trace.files import TraceFiles
-from harness.trace.pcapng import pcapng_bytes
-from harness.trace.redact import is_nir, nir_key
+from apcv.trace import TraceEvent, TraceRecorder, redact_nirs
+from apcv.trace.apdu import describe_command, describe_response
+from apcv.trace.files import TraceFiles
+from apcv.trace.pcapng import pcapng_bytes
+from apcv.trace.redact import is_nir, nir_key
 
 START = 1_767_225_600.123456
 SELECT = bytes.fromhex("00A4040006F0415043560100")

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from harness.links import LinkError, open_card_slot
-from harness.links.card_faults import parse_card_faults
-from harness.links.vpcd import AMBIGUOUS_SILENCE_S, receive_message, send_message
+from apcv.links import LinkError, open_card_slot
+from apcv.links.card_faults import parse_card_faults
+from apcv.links.vpcd import AMBIGUOUS_SILENCE_S, receive_message, send_message
 
 
 class Device:

@@ -13,10 +13,10 @@ import termios
 
 import pytest
 
-from harness.links.base import LinkError
-from harness.links.keyboard_layout import typed_on_azerty, typed_on_qwerty
-from harness.links.registry import open_scanner
-from harness.links.scanner_base import ScanError, ScanTimeout
+from apcv.links.base import LinkError
+from apcv.links.keyboard_layout import typed_on_azerty, typed_on_qwerty
+from apcv.links.registry import open_scanner
+from apcv.links.scanner_base import ScanError, ScanTimeout
 
 PAYLOAD = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC-.%"
 
@@ -112,7 +112,7 @@ def test_timeout_and_hangup(terminal):
 
 
 def test_reads_stdin_of_the_harness_process():
-    code = ("from harness.links.registry import open_scanner\n"
+    code = ("from apcv.links.registry import open_scanner\n"
             "link = open_scanner('wedge:stdin?timeout=5')\n"
             "print(link.read_payload())\n"
             "link.read_payload()\n")

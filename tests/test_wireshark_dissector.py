@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from apcv.trace import TraceRecorder
 from harness.bench import Bench
 from harness.rig import load_rig
-from harness.trace import TraceRecorder
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "wireshark" / "apcv_r1.lua"
 TSHARK = shutil.which("tshark")

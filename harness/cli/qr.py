@@ -16,18 +16,18 @@ from apcv.clock import Clock, WallClock
 from apcv.errors import ApcvError
 from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
 from apcv.imaging.files import read_gray, write_gray
+from apcv.imaging.qr_render import render_qr
+from apcv.links.display_base import DisplayLink
+from apcv.links.registry import open_display
 from apcv.profile.r1 import qr as r1_qr
 from apcv.profile.r1.constants import QR_MAX_TEXT
 from apcv.profile.r1.credentials import TrustAnchor
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli import cli
-from harness.links.display_base import DisplayLink
-from harness.links.registry import open_display
 from harness.qr_check import TokenCheck, check_token
 from harness.rig import RigConfig, load_rig
 from simulators.factory import synthetic_phone
 from simulators.phone.phone import Phone
-from simulators.phone.qr_render import render_qr
 
 RIG_HELP = "Rig file or name whose simulated phone and insurer are used (default: software)."
 

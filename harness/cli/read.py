@@ -12,11 +12,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from apcv.nir import mask_nir
+from apcv.trace.files import TraceFiles
 from harness.bench import Bench
 from harness.cli import cli
 from harness.cli.output import make_console, print_table
 from harness.rig import load_rig
-from harness.trace.files import TraceFiles
 from simulators.reader.result import ReadResult
 
 MAX_READS = 100_000

@@ -11,12 +11,12 @@ import click
 from rich.table import Table
 
 from apcv.errors import ApcvError
+from apcv.links.registry import open_display
 from apcv.nir import mask_nir
 from harness.bench import Bench
 from harness.cli import cli
 from harness.cli.output import print_table
 from harness.dut.checks import check_dut
-from harness.links.registry import open_display
 from harness.rig import RIGS_DIR, RigError, load_rig
 
 
@@ -129,7 +129,7 @@ def _nfc_devices() -> list[tuple[str, str, str]]:
 
 
 def _serial_scanners() -> list[tuple[str, str, str]]:
-    from harness.links.serial_ports import usb_serial_ports
+    from apcv.links.serial_ports import usb_serial_ports
 
     return [("serial", f"{p.device}: {p.description}",
              p.link + ("  (looks like a QR scanner)" if p.scanner_like else "")) for p in usb_serial_ports()

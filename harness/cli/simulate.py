@@ -20,13 +20,13 @@ from pathlib import Path
 import click
 
 from apcv.clock import WallClock
+from apcv.links import CardSlot, LinkError, open_card_slot
+from apcv.links.base import CardResponder
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli import cli
 from harness.cli.simulate_scanner import simulate_scanner
 from harness.dut.control_server import ControlServer
 from harness.dut.devices import DeviceSet, load_spec
-from harness.links import CardSlot, LinkError, open_card_slot
-from harness.links.base import CardResponder
 from harness.pcsc import ensure_pcscd
 from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone
@@ -135,7 +135,7 @@ def _serve(device: CardResponder | None, what: str, link: str, start_pcscd: bool
     """Serve ``device`` (or the devices ``control`` makes) on ``link`` until SIGINT/SIGTERM."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    links_log = logging.getLogger("harness.links")
+    links_log = logging.getLogger("apcv.links")
     links_log.addHandler(handler)
     links_log.setLevel(logging.INFO)
     stop = threading.Event()

@@ -4,7 +4,7 @@ to fix (a role with no way to reach it, a control lacking an action, an unknown 
 from __future__ import annotations
 
 from apcv.errors import ApcvError
-from harness.links.base import LinkUrl
+from apcv.links.base import LinkUrl
 from harness.rig import RigConfig, RigError
 
 REQUIRED_ACTIONS = {

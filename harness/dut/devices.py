@@ -22,12 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from apcv.clock import WallClock
 from apcv.errors import ApcvError
 from apcv.input_files import read_text
+from apcv.links.base import CardSlot
 from apcv.people import Insured
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.seeded_keys import synthetic_insurer
 from apcv.validation import first_error
-from harness.links.base import CardSlot
 from simulators.card.card import VitaleCard
 from simulators.phone.phone import Phone
 from simulators.phone.variants import make_faulty_phone

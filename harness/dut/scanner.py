@@ -18,10 +18,10 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from apcv.links.display_base import DisplayLink, Shown
+from apcv.links.registry import open_display, open_scanner
+from apcv.links.scanner_base import ScannerLink
 from harness.dut.launch import LaunchedDut
-from harness.links.display_base import DisplayLink, Shown
-from harness.links.registry import open_display, open_scanner
-from harness.links.scanner_base import ScannerLink
 from harness.rig import RigConfig, RigError
 from harness.scanner_stream import ScannerStream
 

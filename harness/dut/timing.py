@@ -12,8 +12,8 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from apcv.profile.catalogue import load_catalogue
+from apcv.trace.events import TraceEvent
 from harness.rig import RigConfig
-from harness.trace.events import TraceEvent
 
 
 def budget_ms(requirement_id: str, rig: RigConfig | None = None) -> float:

@@ -26,14 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from apcv.errors import ApcvError
+from apcv.links import open_reader
+from apcv.links.base import LinkUrl
+from apcv.links.pcsc import PcscReaderLink
 from apcv.people import Insured
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.seeded_keys import seeded_scalar, synthetic_insurer
 from harness.dut.control import ApiControl
 from harness.dut.launch import LaunchedDut
-from harness.links import open_reader
-from harness.links.base import LinkUrl
-from harness.links.pcsc import PcscReaderLink
 from harness.practice.cast import Cast, choose_cast
 from harness.practice.network import LossyNetwork
 from harness.practice.scanner_input import PtyScanner

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness.links.base import LinkError, LinkUrl
+from apcv.links.base import LinkError, LinkUrl
 from harness.pytest_plugin.keys import FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY, rig_of
 from harness.report.record import Measurement
 from harness.rig import IN_PROCESS_SCANNER_SCHEMES, RigConfig
@@ -80,8 +80,8 @@ def dut_process(rig: RigConfig, pcsc_stack: PcscDaemon | None) -> Iterator[None]
 def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: None,
           request: pytest.FixtureRequest) -> Iterator[Bench]:
     """Live roles of the rig for one test; its trace is kept with the test's report."""
+    from apcv.trace import TraceRecorder
     from harness.bench import Bench
-    from harness.trace import TraceRecorder
 
     recorder = TraceRecorder()
     request.node.stash[TRACE_KEY] = recorder

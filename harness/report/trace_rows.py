@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from apcv.trace.apdu import describe_command, describe_response
+from apcv.trace.events import TraceEvent, iso_time
 from harness.report.record import TraceRow
-from harness.trace.apdu import describe_command, describe_response
-from harness.trace.events import TraceEvent, iso_time
 
 MAX_ROWS = 400
 MAX_DATA_BYTES = 40

@@ -165,7 +165,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
 
 def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed: int, reads,
             plot_dir: str | None, as_json: bool) -> None:
-    from harness.trace import TraceRecorder
+    from apcv.trace import TraceRecorder
     from scenarios.models.hil import compare_reads, run_on_rig
     from scenarios.models.hil_report import hil_report, plot_rig_reads, trace_stem
     from scenarios.models.report import write_report

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.links.base import LinkUrl
+from apcv.links.base import LinkUrl
 from harness.rig import RigConfig, find_rig, load_rig
 from scenarios.conformance.plans import PlanOutcome, run_plan
 from simulators.variant import Variant

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from apcv.clock import FrozenClock, to_datetime
+from apcv.links.scanner_base import ScanTimeout
 from apcv.profile.r1 import qr
 from harness.bench import Bench
-from harness.links.scanner_base import ScanTimeout
 from harness.rig import RigConfig
 from simulators.backend.client import BackendClient, BackendRefused, Signer, open_backend
 from simulators.identity.france_identite import FranceIdentite

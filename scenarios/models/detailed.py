@@ -32,8 +32,8 @@ import numpy as np
 import simpy
 
 from apcv.errors import ApcvError
-from harness.links.base import NoCardPresent
-from harness.links.scanner_base import ScanTimeout
+from apcv.links.base import NoCardPresent
+from apcv.links.scanner_base import ScanTimeout
 from scenarios.models.detailed_people import Patient
 from scenarios.models.detailed_practice import Practice, UnexpectedOutcome, phone_of
 from scenarios.models.distributions import Sampler

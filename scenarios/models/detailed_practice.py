@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 
 from apcv.errors import ApcvError
+from apcv.links.registry import open_card_slot, open_reader, open_scanner
+from apcv.links.scanner_base import QrScreen
 from apcv.profile.r1 import qr
 from apcv.seeded_keys import synthetic_insurer
-from harness.links.registry import open_card_slot, open_reader, open_scanner
-from harness.links.scanner_base import QrScreen
 from scenarios.models.day_clock import DayClock
 from scenarios.models.detailed_people import Patient, People
 from simulators.backend.client import BackendClient, Signer, open_backend

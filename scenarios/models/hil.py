@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from apcv.errors import ApcvError
+from apcv.trace import TraceRecorder
 from harness.bench import Bench
 from harness.rig import load_rig
-from harness.trace import TraceRecorder
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Identifier, Mix

@@ -1,6 +1,6 @@
 """Measured read times from the harness: JSONL traces or a run's ``results.json``.
 
-A trace (``harness.trace.TraceRecorder`` JSON lines) gives one sample per presentation,
+A trace (``apcv.trace.TraceRecorder`` JSON lines) gives one sample per presentation,
 from ``field_on`` to ``field_off``: ``nfc`` when the reader's first SELECT answered 9000
 (the apCV applet is there), ``card`` otherwise. A ``results.json`` gives the test
 properties or measurements ``card_read_ms``, ``qr_read_ms``, ``nfc_read_ms``, and ``total_ms`` (what the

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from harness.links.base import CardResponder
+from apcv.links.base import CardResponder
 
 
 class ProbedDevice:

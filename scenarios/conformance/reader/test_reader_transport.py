@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from apcv.links.base import LinkError
 from apcv.profile.r1.apdu import CommandApdu
 from harness.dut.timing import exchanges, judge
-from harness.links.base import LinkError
 from scenarios.conformance.reader.devices import ProbedDevice, SlowDevice
 
 SELECT_APCV = "00A4040006F0415043560100"

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import pytest
 
 from apcv.errors import ApcvError
+from apcv.links.scanner_base import QrScreen
+from apcv.trace import TraceRecorder
 from harness.dut.scanner import ScannerUnderTest
-from harness.links.scanner_base import QrScreen
 from harness.pytest_plugin.keys import TRACE_KEY
 from harness.rig import RigConfig
 from harness.scanner_stream import Pending, ScannedLine
-from harness.trace import TraceRecorder
 from scenarios.conformance.scanner.judge import is_code, terminator_name
 from scenarios.conformance.scanner.screens import PlanPhones
 

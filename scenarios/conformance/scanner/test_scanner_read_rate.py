@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from apcv.imaging.conditions import CONDITIONS, Condition
+from apcv.links.scanner_base import QrScreen
+from apcv.trace import TraceRecorder
 from harness.dut.scanner import ScannerUnderTest
 from harness.dut.timing import budget_ms
-from harness.links.scanner_base import QrScreen
 from harness.rig import RigConfig
-from harness.trace import TraceRecorder
 from scenarios.conformance.scanner.conftest import watch
 from scenarios.conformance.scanner.screens import PictureScreen, PlanPhones
 

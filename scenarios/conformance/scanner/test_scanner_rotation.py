@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from apcv.links.scanner_base import QrScreen
+from apcv.trace import TraceRecorder
 from harness.dut.scanner import ScannerUnderTest
 from harness.dut.timing import budget_ms, judge
-from harness.links.scanner_base import QrScreen
 from harness.rig import RigConfig
-from harness.trace import TraceRecorder
 from scenarios.conformance.scanner.conftest import Reading, watch
 from scenarios.conformance.scanner.judge import is_code
 from scenarios.conformance.scanner.screens import PlanPhones

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
+from apcv.links.keyboard_layout import layout_hint
+from apcv.trace import TraceRecorder
 from harness.dut.scanner import ScannerUnderTest
 from harness.dut.timing import budget_ms
-from harness.links.keyboard_layout import layout_hint
 from harness.rig import RigConfig
 from harness.scanner_stream import ScannedLine
-from harness.trace import TraceRecorder
 from scenarios.conformance.scanner.conftest import QUIET_S, Reading, watch
 from scenarios.conformance.scanner.judge import (
     TOKEN_PREFIX,

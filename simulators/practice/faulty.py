@@ -1,0 +1,88 @@
+"""Faulty billing programs: the reference with one step broken each.
+
+Each must fail the practice-software plan on the requirement its record
+(:mod:`simulators.practice.variants`) names; ``apcv-hil practice bill --variant NAME`` runs one.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from apcv.errors import ApcvError
+from apcv.profile.r1 import qr
+from simulators.practice.billing import BillingOrder, Log, ReferenceBilling, Refusal, Verified
+from simulators.practice.variants import VARIANTS
+from simulators.reader.result import ReadResult
+from simulators.variant import UnknownVariant
+
+RIGHTS_CACHE = Path("rights-cache.json")
+"""Where the cached-rights variant keeps rights between runs (in its working folder)."""
+
+
+class _TrustsQrContent(ReferenceBilling):
+    def verify_qr(self, text: str) -> Verified:
+        try:
+            token = qr.decode(text)
+        except ApcvError as exc:
+            raise Refusal("unreadable", f"the QR cannot be decoded: {exc}") from None
+        self.log(f"QR for card {token.claims.card_reference}: billing it as scanned")
+        return Verified("qr", token.claims.token_id.hex(), "")
+
+    def rights(self, nir: str) -> dict[str, Any]:
+        if not nir:  # the QR names no person: the card's rights are assumed open
+            return {"fund_code": "000", "regime_code": "01", "rights_open": True}
+        return super().rights(nir)
+
+
+class _BillsWithoutVerification(ReferenceBilling):
+    def verify_read(self, read: ReadResult) -> Verified:
+        token = read.token_id.hex() if read.token_id else secrets.token_hex(16)
+        return Verified("card" if read.kind == "card" else "nfc", token, read.selected_identity.nir)
+
+
+class _ReusesCachedRights(ReferenceBilling):
+    def rights(self, nir: str) -> dict[str, Any]:
+        cache = json.loads(RIGHTS_CACHE.read_text()) if RIGHTS_CACHE.is_file() else {}
+        if nir not in cache:
+            cache[nir] = super().rights(nir)
+            RIGHTS_CACHE.write_text(json.dumps(cache))
+        return cache[nir]
+
+
+class _NewClaimIdOnRetry(ReferenceBilling):
+    def claim_id(self, attempt: int, first: str) -> str:
+        return first if attempt == 0 else f"FSE-{secrets.token_hex(8)}"
+
+
+class _IgnoresLock(ReferenceBilling):
+    def on_locked(self, asked: bool) -> bool:
+        return False
+
+
+class _LogsFullNir(ReferenceBilling):
+    def log_billed(self, verified: Verified, claim_id: str) -> None:
+        self.log(f"billed claim {claim_id} for NIR {verified.nir} ({verified.source})")
+
+
+_CLASSES: dict[str, type[ReferenceBilling]] = {
+    "practice-trusts-qr-content": _TrustsQrContent,
+    "practice-bills-without-verification": _BillsWithoutVerification,
+    "practice-reuses-cached-rights": _ReusesCachedRights,
+    "practice-new-claim-id-on-retry": _NewClaimIdOnRetry,
+    "practice-ignores-lock": _IgnoresLock,
+    "practice-logs-full-nir": _LogsFullNir,
+}
+assert set(_CLASSES) == set(VARIANTS), "every practice variant record has a behaviour"
+
+
+def billing_program(variant: str | None, order: BillingOrder, log: Log) -> ReferenceBilling:
+    """The reference billing program, or its faulty variant ``variant``."""
+    if variant is None:
+        return ReferenceBilling(order, log)
+    if variant not in _CLASSES:
+        raise UnknownVariant(f"unknown practice-software variant '{variant}'; the practice-software "
+                             f"variants are: {', '.join(sorted(VARIANTS))}")
+    return _CLASSES[variant](order, log)
