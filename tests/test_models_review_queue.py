@@ -23,8 +23,8 @@ DAY = dt.date(2026, 6, 1)
 def stationary(review_minutes: float, target: float = 30.0, statistic: str = "mean") -> IdentityCheck:
     """Enrolments evenly over 24 hours, operators always on duty, every enrolment by video."""
     return IdentityCheck.model_validate({
-        **CHECK.model_dump(), "video_share": 1.0, "review_minutes": review_minutes, "open_hours": 24,
-        "peak_factor": 1.0, "target_wait_minutes": target, "target_statistic": statistic,
+        **CHECK.model_dump(), "video_share": 1.0, "review_minutes": review_minutes,
+        "target_wait_minutes": target, "target_statistic": statistic,
         "arrivals_by_hour": {hour: 1 / 24 for hour in range(24)}, "shifts": [{"start": 0, "end": 24}]})
 
 

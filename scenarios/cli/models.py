@@ -271,6 +271,9 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
         return
     print_table(rollout_table(days))
     print_table(review_queue_table(sizings))
+    for sizing in sizings:
+        for warning in sizing.warnings:
+            click.echo(f"warning: {sizing.date}: {warning}", err=True)
     for path in files:
         click.echo(f"wrote {path}")
 

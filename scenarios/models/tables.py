@@ -59,12 +59,16 @@ def review_queue_table(sizings: list[ReviewSizing]) -> Table:
     table = Table(title=f"identity-check review queue (SimPy; {statistic} wait ≤ {target:g} min)")
     table.add_column("date", no_wrap=True)
     for column in ("videos/day", "operators/shift", "Erlang C", "mean wait min", "p95 wait min",
-                   "operator h/day"):
+                   "operator h/day", "of which overtime", "close-out reviews", "utilisation ≥ 1"):
         table.add_column(column, justify="right")
     for s in sizings:
         table.add_row(s.date.isoformat(), f"{s.video_enrolments:,.0f}", str(s.operators),
                       str(s.erlang_operators), _scaled(s.mean_wait_min, 1), _scaled(s.p95_wait_min, 1),
-                      f"{s.operator_hours:,.0f}")
+                      f"{s.operator_hours:,.1f}", f"{s.overtime_hours:,.1f}", f"{s.close_out_reviews:,.0f}",
+                      f"[bold red]{len(s.warnings)} WARNING[/]" if s.warnings else "-")
+    if sizings:
+        table.caption = (f"operator h/day: every shift in full plus overtime closing out the queue. "
+                         f"Last day: {sizings[-1].explanation}")
     return table
 
 
