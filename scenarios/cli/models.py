@@ -113,6 +113,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     With --realtime and --rig, one replication of each mix runs in real time and every card
     and NFC read really happens on the rig; measured read times are shown beside modelled ones.
     """
+    from scenarios.models.capacity import check_capacity
     from scenarios.models.params import load_scenario
     from scenarios.models.plots import plot_waiting_room
     from scenarios.models.replications import compare_to_first
@@ -132,6 +133,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     if realtime is not None and rig is not None:
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
+    warnings = [warning for mix in chosen for warning in check_capacity(params, mix)]
     console = Console(stderr=True)
     with interruptible(), Progress(console=console, transient=True,
                                    disable=not console.is_terminal) as progress:
@@ -144,7 +146,8 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     report = None
     if plot_dir:
         facts = {"scenario": params.name, "days": str(days), "replications": str(replications),
-                 "seed": str(seed), "timings": timings or "modelled", "detailed": str(detailed)}
+                 "seed": str(seed), "timings": timings or "modelled", "detailed": str(detailed),
+                 "utilisation ≥ 1": "; ".join(warnings) or "none"}
         report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries,
                                                   comparisons, plots),
                               Path(plot_dir))
@@ -153,10 +156,13 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
                                "seed": seed, "timings": timings, "detailed": detailed,
                                "plots": [str(p) for p in plots], "report": report and str(report),
                                "mixes": [s.to_json() for s in summaries],
-                               "comparisons": [c.to_json() for c in comparisons]}, indent=2))
+                               "comparisons": [c.to_json() for c in comparisons], "warnings": warnings},
+                              indent=2))
         return
     title = f"{params.name}: {days} days × {replications} replications"
     print_table(waiting_room_table(title, summaries, comparisons))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for path in plots:
         click.echo(f"plot: {path}")
     if report:

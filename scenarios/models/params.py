@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
@@ -78,6 +86,14 @@ class Opening(_Strict):
     start_hour: float = Field(ge=0, le=24)
     end_hour: float = Field(ge=0, le=24)
     days_per_week: int = Field(ge=1, le=7)
+
+    @field_validator("end_hour")
+    @classmethod
+    def _after_start(cls, end: float, info: ValidationInfo) -> float:
+        start = info.data.get("start_hour")
+        if start is not None and end <= start:
+            raise ValueError(f"closing hour must come after the opening hour ({start} to {end})")
+        return end
 
 
 class GpScenario(_Strict):
