@@ -120,7 +120,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     from scenarios.models.report import write_report
     from scenarios.models.runner import run_mixes
     from scenarios.models.tables import waiting_room_table
-    from scenarios.models.timings import load_timings
+    from scenarios.models.timings import describe_reads, load_timings
     from scenarios.models.waiting_room_report import waiting_room_report
 
     params = load_scenario(scenario)
@@ -134,6 +134,10 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
     warnings = [warning for mix in chosen for warning in check_capacity(params, mix)]
+    sources, thin = describe_reads(reads, timings)
+    warnings += thin
+    mode = ("detailed: real phone, card, reader, QR scanner and backend run every identification"
+            if detailed else "modelled: identifications drawn from step-time distributions")
     console = Console(stderr=True)
     with interruptible(), Progress(console=console, transient=True,
                                    disable=not console.is_terminal) as progress:
@@ -146,20 +150,23 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     report = None
     if plot_dir:
         facts = {"scenario": params.name, "days": str(days), "replications": str(replications),
-                 "seed": str(seed), "timings": timings or "modelled", "detailed": str(detailed),
-                 "utilisation ≥ 1": "; ".join(warnings) or "none"}
+                 "seed": str(seed), "mode": mode,
+                 **{f"{method} reads": text for method, text in sources.items()},
+                 "warnings": "; ".join(warnings) or "none"}
         report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries,
                                                   comparisons, plots),
                               Path(plot_dir))
     if as_json:
         click.echo(json.dumps({"scenario": params.name, "days": days, "replications": replications,
-                               "seed": seed, "timings": timings, "detailed": detailed,
+                               "seed": seed, "timings": timings, "detailed": detailed, "mode": mode,
+                               "reads": sources,
                                "plots": [str(p) for p in plots], "report": report and str(report),
                                "mixes": [s.to_json() for s in summaries],
                                "comparisons": [c.to_json() for c in comparisons], "warnings": warnings},
                               indent=2))
         return
-    title = f"{params.name}: {days} days × {replications} replications"
+    title = (f"{params.name}: {days} days × {replications} replications, {mode.split(':')[0]}; reads: "
+             + ", ".join(f"{method} {text.split(' (')[0]}" for method, text in sources.items()))
     print_table(waiting_room_table(title, summaries, comparisons))
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -146,6 +146,11 @@ def pooled_percentile(groups: Sequence[Sequence[float] | np.ndarray], q: float, 
                              confidence_level=confidence, method="percentile",
                              n_resamples=BOOTSTRAP_RESAMPLES, random_state=BOOTSTRAP_SEED)
     interval = result.confidence_interval
+    if interval.low == interval.high == point:
+        share = float(np.mean(values <= point)) if point == 0 else None
+        why = (f"{share:.0%} of waits are 0" if share is not None
+               else f"every resample of the replications gives {point:g}")
+        return Estimate(point, confidence=confidence, reason=why)
     return Estimate(point, float(interval.low), float(interval.high), confidence,
                     "bootstrap over replications")
 

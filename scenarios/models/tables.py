@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from scenarios.models.national_day import KindSummary
@@ -19,8 +20,8 @@ def waiting_room_table(title: str, summaries: list[MixSummary], comparisons: lis
     """One row per adoption mix: identification time, waits (95 % intervals), throughput, and the
     paired difference with the first mix."""
     secretary = any(s.secretary_per_day_s.mean > 0 for s in summaries)
-    table = Table(title=title, caption="[low, high]: 95 % intervals; Δ: paired over replications "
-                                       "(every mix sees the same patients)")
+    table = Table(title=escape(title), caption=escape("[low, high]: 95 % intervals; Δ: paired over "
+                                                      "replications (every mix sees the same patients)"))
     base = summaries[0].mix if summaries else ""
     columns = ["mix", "ident. min/day", "h/week", *(["secretary min/day"] if secretary else []),
                "wait p50 s", "wait p95 s", "patients/day", "paper", f"Δ h/week vs {base}"]
@@ -90,7 +91,7 @@ def rig_reads_table(title: str, rows: list[dict]) -> Table:
 
 def national_table(title: str, summaries: list[KindSummary]) -> Table:
     """Per kind of place and for the country: visits, identification staff-hours, waits (95 % intervals)."""
-    table = Table(title=title, caption="mean over replications [95 % interval]")
+    table = Table(title=escape(title), caption=escape("mean over replications [95 % interval]"))
     table.add_column("places")
     for column in ("visits", "identification staff-h", "wait p50 s", "wait p95 s"):
         table.add_column(column, justify="right")
