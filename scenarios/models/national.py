@@ -40,7 +40,7 @@ def _arrivals(scenario: GpScenario | WalkInScenario, practices: int, rng: np.ran
         slots = np.arange(start, end, scenario.slot_minutes * 60)
         times = np.broadcast_to(slots, (practices, slots.size)).copy()
         times[rng.random(times.shape) < scenario.no_show] = np.nan
-        shift = scenario.lateness.sampler().sample(rng, times.size).reshape(times.shape) * 60
+        shift = scenario.lateness.sampler().sample(rng, times.size).reshape(times.shape)
         sign = np.where(rng.random(times.shape) < scenario.early_share, -1.0, 1.0)
         return np.sort(np.maximum(times + sign * shift, start), axis=1)  # NaNs sort last
     return _walk_ins(scenario, practices, rng)

@@ -24,7 +24,7 @@ from pydantic import (
 
 from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
-from scenarios.models.distributions import Duration
+from scenarios.models.distributions import Duration, DurationMinutes
 from scenarios.models.errors import ModelError
 
 PARAMS_DIR = files("scenarios.models") / "params"
@@ -103,7 +103,7 @@ class GpScenario(_Strict):
     name: str
     opening: Opening
     slot_minutes: float = Field(gt=0)
-    lateness: Duration
+    lateness: DurationMinutes
     early_share: Probability
     no_show: Probability
     consultation: Duration

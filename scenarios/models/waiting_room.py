@@ -78,7 +78,7 @@ def gp_arrivals(scenario: GpScenario, rng: np.random.Generator) -> np.ndarray:
     start, end = scenario.opening.start_hour * 3600, scenario.opening.end_hour * 3600
     slots = np.arange(start, end, scenario.slot_minutes * 60)
     slots = slots[rng.random(slots.size) >= scenario.no_show]
-    shift = scenario.lateness.sampler().sample(rng, slots.size) * 60
+    shift = scenario.lateness.sampler().sample(rng, slots.size)
     sign = np.where(rng.random(slots.size) < scenario.early_share, -1.0, 1.0)
     return np.sort(np.maximum(slots + sign * shift, start))
 
