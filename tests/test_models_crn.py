@@ -58,3 +58,13 @@ def test_mixes_are_compared_as_paired_differences_with_their_interval() -> None:
     assert difference.low > 0  # QR is slower than NFC per the built-in step times
     assert not same.hours_per_week.has_interval and same.hours_per_week.mean == 0
     assert "every replication gave 0" in same.hours_per_week.reason
+
+
+def test_a_slower_measured_read_lengthens_the_waits() -> None:
+    scenario = load_scenario("pharmacy")
+    mixes = [Mix.parse("nfc=100")]
+    quick, = run_mixes(scenario, mixes, 2, 3, seed=8, workers=1, reads={"nfc": Empirical([0.5, 0.7, 0.9])})
+    slow, = run_mixes(scenario, mixes, 2, 3, seed=8, workers=1, reads={"nfc": Empirical([8.5, 8.7, 8.9])})
+    assert slow.wait_p95_s.mean > quick.wait_p95_s.mean
+    assert slow.wait_p50_s.mean >= quick.wait_p50_s.mean
+    assert slow.identification_per_day_s.low > quick.identification_per_day_s.high
