@@ -78,7 +78,10 @@ def test_bad_input_is_one_line(args: tuple[str, ...], message: str) -> None:
 def test_ctrl_c_stops_the_national_day_within_a_second() -> None:
     command = [str(Path(sys.executable).parent / "apcv-hil"), "national-day", "--replications", "1000"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+                               env={**os.environ, "OMP_NUM_THREADS": "1"},
+                               # as at a terminal, even when this test runs as a background job
+                               # (which starts with Ctrl-C ignored, and the child would inherit it)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         used = psutil.Process(process.pid)
         while sum(used.cpu_times()[:2]) < 4:  # imports done (about 1.5 s of CPU), replications under way
