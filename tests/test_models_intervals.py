@@ -113,3 +113,10 @@ def test_waiting_room_with_one_replication_says_there_is_no_interval() -> None:
     code, out, _ = _run("waiting-room", "--scenario", "pharmacy", "--days", "1", "--replications", "1",
                         "--workers", "1", "--mix", "card=100")
     assert code == 0 and "±" not in out and "no interval" in out
+
+
+@pytest.mark.parametrize("command", [("waiting-room",), ("rollout",), ("national-day",),
+                                     ("queue", "mmc", "-L", "1", "-M", "2", "-C", "1")])
+def test_a_negative_seed_is_one_line(command: tuple[str, ...]) -> None:
+    code, _, err = _run(*command, "--seed", "-1")
+    assert code == 2 and "--seed" in err and "Traceback" not in err

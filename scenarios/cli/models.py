@@ -49,7 +49,7 @@ def queue() -> None:
 @click.option("--service-rate", "-M", type=float, required=True, help="μ, per server per time unit.")
 @click.option("--servers", "-C", type=int, required=True, help="c, number of servers.")
 @click.option("--customers", type=int, default=200_000, show_default=True, help="Customers simulated.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
 @click.option("--precision", type=float, default=0.05, show_default=True,
               help="Relative precision asked of the mean wait's interval (warns when not reached).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -91,7 +91,7 @@ def _interval(estimate, digits: int = 5) -> str:
               help=f"Adoption mix in percent (repeatable); default: {' | '.join(DEFAULT_MIXES)}.")
 @click.option("--days", type=int, default=5, show_default=True, help="Days per replication.")
 @click.option("--replications", type=int, default=10, show_default=True, help="Independent replications.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
 @click.option("--timings", type=click.Path(dir_okay=False),
               help="Measured read times: a trace .jsonl or a results.json.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
@@ -225,7 +225,8 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               help="Days between modelled days.")
 @click.option("--review-replications", type=click.IntRange(min=1), default=5, show_default=True,
               help="Replications of the SimPy review queue per sized day.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the review queue.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed of the review queue.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Processes sizing the review queue (default: one per CPU; 1: in this process).")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
