@@ -96,3 +96,32 @@ def test_ctrl_c_stops_the_national_day_within_a_second() -> None:
         process.wait()
     assert stopped <= 1.0, f"stopped {stopped:.2f} s after Ctrl-C"
     assert b"Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize("command", [("waiting-room", "--replications", "1000", "--workers", "2"),
+                                     ("rollout", "--until", "2030-01-01", "--review-replications", "50",
+                                      "--workers", "2")])
+def test_ctrl_c_stops_a_model_with_worker_processes_within_a_second(command: tuple[str, ...]) -> None:
+    process = subprocess.Popen([str(Path(sys.executable).parent / "apcv-hil"), *command],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    parent = psutil.Process(process.pid)
+    try:
+        while len(parent.children()) < 2:  # the workers are up
+            assert process.poll() is None
+            time.sleep(0.2)
+        time.sleep(2)  # and busy with the queued tasks
+        workers = parent.children(recursive=True)
+        process.send_signal(signal.SIGINT)
+        sent = time.perf_counter()
+        process.wait(timeout=10)
+        stopped = time.perf_counter() - sent
+    finally:
+        process.kill()
+        process.wait()
+    assert stopped <= 1.0, f"stopped {stopped:.2f} s after Ctrl-C"
+    assert process.returncode == 130
+    assert process.stderr.read().decode() == "apcv-hil: error: interrupted\n"
+    _, alive = psutil.wait_procs(workers, timeout=1)
+    running = [w for w in alive if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]  # zombie: ended
+    assert not running, f"workers left running: {running}"

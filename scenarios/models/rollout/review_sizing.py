@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,7 +21,7 @@ from scenarios.models.errors import ModelError
 from scenarios.models.rollout.operators import MAX_OPERATORS, operators_needed
 from scenarios.models.rollout.params import IdentityCheck
 from scenarios.models.rollout.review_queue import ReviewRun, review_run
-from scenarios.models.runner import MAX_WORKERS
+from scenarios.models.runner import MAX_WORKERS, process_pool
 from scenarios.models.stats import Estimate, t_interval
 
 MAX_REVIEW_REPLICATIONS = 1000
@@ -165,7 +165,7 @@ def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, repli
             sized.append(size_review_queue(day, new, check, replications, seed))
             tick()
         return sized
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         futures = {pool.submit(size_review_queue, day, new, check, replications, seed): index
                    for index, (day, new) in enumerate(days)}
         done: dict[int, ReviewSizing] = {}
