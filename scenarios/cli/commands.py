@@ -18,6 +18,7 @@ waiting_room = lazy("waiting-room", "scenarios.cli.models:waiting_room",
 rollout = lazy("rollout", "scenarios.cli.models:rollout",
                "Model the national rollout: activations, practitioners, operators, backend load.")
 national_day = lazy("national-day", "scenarios.cli.models:national_day",
-                    "Simulate every GP practice, pharmacy and admissions desk of the country for a day.")
+                    "Simulate every GP practice, pharmacy and admissions desk of the country for a day, "
+                    "replicated.")
 path = lazy("path", "scenarios.cli.paths:path",
             "Print where the installed package keeps the locustfiles, the dissector and the SLO.")
