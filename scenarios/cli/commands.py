@@ -19,5 +19,8 @@ waiting_room = lazy("waiting-room", "scenarios.cli.models:waiting_room",
                     "Simulate a waiting room under several adoption mixes and compare identification time.")
 rollout = lazy("rollout", "scenarios.cli.models:rollout",
                "Model the national rollout: activations, practitioners, operators, backend load.")
+national_day = lazy("national-day", "scenarios.cli.models:national_day",
+                    "Simulate every GP practice, pharmacy and admissions desk of the country for a day, "
+                    "replicated.")
 path = lazy("path", "scenarios.cli.paths:path",
             "Print where the installed package keeps the locustfiles, the dissector and the SLO.")
