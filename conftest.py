@@ -1,5 +1,9 @@
 """Root conftest: kept thin. Fixtures and options come from the apcv-hil pytest plugin
-(``harness.pytest_plugin.plugin``, registered under the ``pytest11`` entry point)."""
+(``harness.pytest_plugin.plugin``, registered under the ``pytest11`` entry point).
+
+In this repository only, the plugin's options keep their short former names as aliases
+(``--rig`` for ``--apcv-rig``, ``--operator`` for ``--apcv-operator``); the installed plugin
+registers only the prefixed ones, so it never clashes with another project's options."""
 
 from __future__ import annotations
 
@@ -11,3 +15,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     start early, beside the others, instead of ending the run alone (docs/testing.md)."""
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apcv-hil")
+    group.addoption("--rig", dest="apcv_rig", help="alias of --apcv-rig (this repository only)")
+    group.addoption("--operator", dest="apcv_operator", choices=("prompt", "auto", "skip"),
+                    help="alias of --apcv-operator (this repository only)")

@@ -6,13 +6,16 @@ commune, three of order number, and a two-digit key
 ``97 - (first 13 as a number mod 97)``, with ``2A`` read as ``19`` and ``2B`` as ``18``.
 A run counts only if its key is right and it is not part of a longer digit run; it
 keeps its first 5 characters and the rest become ``*``, so lengths (in APDUs, CBOR)
-never change.
+never change. Text is masked in every spelling :mod:`apcv.nir_spellings` knows (grouped,
+without its key, percent-encoded), lengths kept too.
 """
 
 from __future__ import annotations
 
 import re
 from typing import overload
+
+from apcv.nir_spellings import find_nirs, mask_nirs
 
 KEPT = 5
 """Characters of a NIR left readable: sex, year and month of birth."""
@@ -51,7 +54,22 @@ def redact_nirs(data: str) -> str: ...
 
 
 def redact_nirs(data: bytes | str) -> bytes | str:
-    """``data`` with every valid NIR masked after its first 5 characters, same length."""
+    """``data`` with every valid NIR masked after its first 5 characters, same length: packed in
+    bytes (APDU data), in any spelling in text."""
     if isinstance(data, str):
-        return _TEXT_NIR.sub(lambda m: _masked(m.group()), data)
+        return mask_nirs(data, strict=True)
     return NIR_SHAPE_BYTES.sub(lambda m: _masked(m.group().decode("ascii")).encode("ascii"), bytes(data))
+
+
+def spells_a_nir(text: str) -> bool:
+    """True if ``text`` holds a valid NIR spelled otherwise than as its 15 characters: percent-
+    encoded, or with spaces, dots, dashes (...) between any of them (``1 84 12 75 112 034 16``,
+    ``%31%38...``), as :mod:`apcv.nir_spellings` finds them."""
+    return any(len(found.nir) == 15 and found.text.upper() != found.nir
+               for found in find_nirs(text, strict=True, anywhere=True))
+
+
+def mask_nir_spellings(text: str) -> str:
+    """``text`` with every spelling of a NIR (:mod:`apcv.nir_spellings`, separators between any
+    characters, whatever its key) masked after its first five characters, same length."""
+    return mask_nirs(text, strict=False, anywhere=True)

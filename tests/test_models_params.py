@@ -120,3 +120,13 @@ def test_bad_timing_files(tmp_path: Path, content: str, message: str) -> None:
         load_timings(path)
     with pytest.raises(ModelError, match=r"timing file .* not found"):
         load_timings(tmp_path / "absent.jsonl")
+
+
+def test_lateness_is_given_in_minutes_and_sampled_in_seconds() -> None:
+    from scenarios.models.distributions import Duration, DurationMinutes
+    from scenarios.models.params import load_scenario
+
+    lateness = load_scenario("gp").lateness
+    assert isinstance(lateness, DurationMinutes) and lateness.mean == 4
+    assert lateness.sampler().mean() == pytest.approx(240)
+    assert Duration(mean=4, sd=6).sampler().mean() == pytest.approx(4)

@@ -86,16 +86,20 @@ def test_waiting_room_report_embeds_the_plots_and_matches_the_json(tmp_path: Pat
         expected = [day["mean"] / 60, day["low"] / 60, day["high"] / 60,
                     week["mean"] / 3600, week["low"] / 3600, week["high"] / 3600]
         assert [figure(c) for c in row[1:7]] == pytest.approx(expected, abs=0.006)
-        assert figure(row[8]) == pytest.approx(mix["wait_p50_s"], abs=0.06)
-        assert figure(row[9]) == pytest.approx(mix["wait_p95_s"], abs=0.06)
-        assert figure(row[10]) == pytest.approx(mix["throughput_per_day"]["mean"], abs=0.06)
-        assert int(row[13]) == mix["methods"].get("paper", 0)
+        for column, key in ((8, "wait_p50_s"), (11, "wait_p95_s"), (14, "throughput_per_day")):
+            estimate = mix[key]
+            assert [figure(c) for c in row[column:column + 3]] == pytest.approx(
+                [estimate["mean"], estimate["low"], estimate["high"]], abs=0.06)
+        assert int(row[17]) == mix["methods"].get("paper", 0)
     comparison = page.rows("comparison")
-    base = data["mixes"][0]["identification_per_week_s"]["mean"]
-    for row, mix in zip(comparison, data["mixes"], strict=True):
-        assert figure(row[1]) == pytest.approx((mix["identification_per_week_s"]["mean"] - base) / 3600,
-                                               abs=0.006)
-    assert figure(comparison[0][1]) == 0
+    assert comparison[0][1:4] == ["0.00", "-", "-"]
+    for row, paired in zip(comparison[1:], data["comparisons"], strict=True):
+        difference = paired["identification_h_per_week"]
+        assert [figure(c) for c in row[1:4]] == pytest.approx(
+            [difference["mean"], difference["low"], difference["high"]], abs=0.006)
+        mix = next(m for m in data["mixes"] if m["mix"] == row[0])
+        base = data["mixes"][0]["identification_per_week_s"]["mean"]
+        assert difference["mean"] == pytest.approx((mix["identification_per_week_s"]["mean"] - base) / 3600)
 
 
 def test_report_masks_nirs_and_escapes_text() -> None:

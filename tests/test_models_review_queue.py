@@ -23,8 +23,8 @@ DAY = dt.date(2026, 6, 1)
 def stationary(review_minutes: float, target: float = 30.0, statistic: str = "mean") -> IdentityCheck:
     """Enrolments evenly over 24 hours, operators always on duty, every enrolment by video."""
     return IdentityCheck.model_validate({
-        **CHECK.model_dump(), "video_share": 1.0, "review_minutes": review_minutes, "open_hours": 24,
-        "peak_factor": 1.0, "target_wait_minutes": target, "target_statistic": statistic,
+        **CHECK.model_dump(), "video_share": 1.0, "review_minutes": review_minutes,
+        "target_wait_minutes": target, "target_statistic": statistic,
         "arrivals_by_hour": {hour: 1 / 24 for hour in range(24)}, "shifts": [{"start": 0, "end": 24}]})
 
 
@@ -35,7 +35,7 @@ def test_stationary_queue_agrees_with_erlang_c_within_the_interval(per_minute: f
     mean, _ = wait_estimates(check, per_minute * 24 * 60, operators, replications=20, seed=3, days=3)
     exact = mean_wait_in_queue(per_minute, 1 / review_minutes, operators)
     assert mean.contains(exact), (mean, exact)
-    assert mean.half_width < 0.2 * exact
+    assert mean.high - mean.low < 0.4 * exact
 
 
 def test_stationary_sizing_agrees_with_erlang_c() -> None:
@@ -54,7 +54,8 @@ def test_sizing_gives_the_fewest_operators_meeting_the_target() -> None:
     _, fewer = wait_estimates(CHECK, videos, sizing.operators - 1, replications=5, seed=2)
     assert fewer.mean > CHECK.target_wait_minutes
     hours = sum(shift.end - shift.start for shift in CHECK.shifts)
-    assert sizing.operator_hours == sizing.operators * hours
+    assert sizing.operator_hours == pytest.approx(sizing.operators * hours + sizing.overtime_hours)
+    assert sizing.overtime_hours > 0  # the close-out after the shifts counts
 
 
 def test_busier_hours_need_more_operators_than_the_same_volume_spread_evenly() -> None:

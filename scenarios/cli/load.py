@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.cli.output import make_console, print_table
 from scenarios.load.errors import LoadError
 
 
@@ -31,7 +31,7 @@ def _date(text: str) -> dt.date:
 @click.option("--workers", type=int, default=0, show_default=True,
               help="Locust workers on this machine under a master (0: a single Locust process).")
 @click.option("--slo", "slo_file", type=click.Path(dir_okay=False),
-              help="Objectives (YAML): the verdict and the exit code.")
+              help="Objectives (YAML file, or a built-in by name: default): the verdict and the exit code.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/load"), show_default=True, help="Report folder.")
 @click.option("--date", "day", default="2026-12-31", show_default=True,
@@ -53,16 +53,18 @@ def _date(text: str) -> dt.date:
 @click.option("--fault", "faults", multiple=True, metavar="NAME[@AT][+FOR]",
               help="embedded: kill-worker, slow-db or 5xx during the run (repeatable).")
 @click.option("--remote-workers", type=int, default=0, show_default=True,
-              help="Workers on other machines the master waits for (it prints their command).")
-@click.option("--master-bind-host", default="127.0.0.1", show_default=True,
-              help="Address the master listens on (0.0.0.0 for remote workers).")
+              help="Workers on other machines the master waits for (it prints their command, "
+                   "apcv-hil load-worker --master ADDRESS:PORT; it sends them the plan and material).")
+@click.option("--master-bind-host",
+              help="Address the master listens on (default: 127.0.0.1, or every address with "
+                   "--remote-workers).")
 @click.option("--master-port", type=click.IntRange(1, 65535),
               help="Port the master listens on (default: a free one).")
 def load(target: str, shape: str, users: int | None, spawn_rate: float | None, duration: str, workers: int,
          slo_file: str | None, report_dir: Path, day: str, share: float | None, mix: str, user_rate: float,
          qr_share: float | None, steps: int, seed: int, people: int | None, population_seed: int,
          people_file: str | None, backend_workers: int, faults: tuple[str, ...], remote_workers: int,
-         master_bind_host: str, master_port: int | None) -> None:
+         master_bind_host: str | None, master_port: int | None) -> None:
     """Load the insurer's services with Locust users, then summarise, audit and judge the run.
 
     Users: practice software (verify an NFC or QR presentation, rights, claim), the phone app
@@ -97,6 +99,12 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
     raise SystemExit(0 if result.passed else 1)
 
 
+def _errors(errors: dict[str, int]) -> str:
+    """`` (503 ×3, timeout ×1)`` for people, most frequent first; empty without errors."""
+    ranked = sorted(dict(errors).items(), key=lambda item: (-item[1], item[0]))
+    return f" ({', '.join(f'{kind} ×{count}' for kind, count in ranked)})" if ranked else ""
+
+
 def _print(result) -> None:
     summary = result.summary
     table = Table("endpoint", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "req/s",
@@ -108,15 +116,15 @@ def _print(result) -> None:
     for f in [*summary.endpoints, summary.total]:
         table.add_row(escape(f"{f.method} {f.name}".strip()), str(f.requests), str(f.failures), ms(f.p50_ms),
                       ms(f.p95_ms), ms(f.p99_ms), f"{f.rps:.1f}")
-    console = Console()
-    console.print(table)
+    console = make_console()
+    print_table(table, console)
     server = (f"; embedded server {summary.server_cpu_s:.1f} CPU s ({summary.server_cpu_share:.0%})"
               if summary.server_cpu_s is not None and summary.server_cpu_share is not None else "")
     console.print(f"load generator: {summary.generator_cpu_s:.1f} CPU s "
                   f"({summary.generator_cpu_share:.0%} of {summary.cores} cores){server}", highlight=False)
     for effect in summary.faults:
-        console.print(escape(f"fault {effect.fault}: {effect.failures} of {effect.requests} requests failed "
-                             f"{dict(effect.errors)}; p95 {ms(effect.p95_before_ms)} ms before, "
+        console.print(escape(f"fault {effect.fault}: {effect.failures} of {effect.requests} requests failed"
+                             f"{_errors(effect.errors)}; p95 {ms(effect.p95_before_ms)} ms before, "
                              f"{ms(effect.p95_during_ms)} ms during"), highlight=False)
     if result.fault_error:
         console.print(f"[red]{escape(result.fault_error)}[/]")
@@ -135,3 +143,29 @@ def _print(result) -> None:
             measured = "no requests" if check.measured is None else f"{check.measured:.4g}"
             console.print(f"[red]  not met: {escape(check.what)}: {measured} (limit {check.limit:g})[/]")
     console.print("[green]PASS[/]" if result.passed else "[red]FAIL[/]")
+
+
+@click.command("load-worker")
+@click.option("--master", "master", required=True, metavar="HOST:PORT",
+              help="The master's address and port, as 'apcv-hil load --remote-workers' prints them.")
+def load_worker(master: str) -> None:
+    """Run one Locust worker of an 'apcv-hil load' master on this machine.
+
+    The master sends the plan and this worker's material over Locust's own channel: nothing
+    is copied by hand. The worker ends with the run. It needs the master's apcv-hil version.
+    """
+    import os
+    import sys
+
+    from scenarios.load.locust_processes import locustfiles, worker_args
+
+    host, port = _master_address(master)
+    os.execv(sys.executable, [sys.executable, "-m", "locust", "-f", locustfiles(), *worker_args(host, port)])
+
+
+def _master_address(text: str) -> tuple[str, int]:
+    host, colon, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise click.BadParameter(f"{text!r} is not HOST:PORT (e.g. 192.0.2.7:5557)", param_hint="--master")
+    return host, int(port)

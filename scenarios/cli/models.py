@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -19,6 +23,22 @@ from scenarios.models.identification import DEFAULT_MIXES, Mix
 # apcv-hil commands start quickly.
 
 
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C ends a model run at once: worker processes it started are stopped, one line is
+    printed and the exit status is 130, without the interpreter's teardown (with SciPy, Dask and
+    large arrays loaded it takes most of a second on its own)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        sys.stdout.flush()
+        sys.stderr.write("apcv-hil: error: interrupted\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+
 @click.group()
 def queue() -> None:
     """Check the queueing engine against exact results."""
@@ -29,26 +49,39 @@ def queue() -> None:
 @click.option("--service-rate", "-M", type=float, required=True, help="μ, per server per time unit.")
 @click.option("--servers", "-C", type=int, required=True, help="c, number of servers.")
 @click.option("--customers", type=int, default=200_000, show_default=True, help="Customers simulated.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
+@click.option("--precision", type=float, default=0.05, show_default=True,
+              help="Relative precision asked of the mean wait's interval (warns when not reached).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers: int, seed: int,
-              as_json: bool) -> None:
-    """Simulate an M/M/c queue on the model engine; print its mean wait beside Erlang C's."""
+              precision: float, as_json: bool) -> None:
+    """Simulate an M/M/c queue on the model engine; print its mean wait and P(wait > 0) beside Erlang C's."""
     from scenarios.models.mmc import simulate_mmc
 
-    result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed)
+    with interruptible():
+        result = simulate_mmc(arrival_rate, service_rate, servers, customers, seed, precision)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
-    table = Table(title=f"M/M/{servers}  λ={arrival_rate:g}  μ={service_rate:g}  ({customers:,} customers)")
-    for column in ("mean wait in queue", "value", "95 % interval"):
+    table = Table(title=f"M/M/{servers}  λ={arrival_rate:g}  μ={service_rate:g}  ({customers:,} customers)",
+                  caption=f"95 % intervals: {result.batches.batches} batch means of "
+                          f"{result.batches.batch_size:,} customers, log scale")
+    for column in ("", "simulated", "95 % interval", "Erlang C (exact)", "relative error"):
         table.add_column(column)
-    estimate = result.simulated
-    interval = f"[{estimate.low:.5g}, {estimate.high:.5g}]"
-    table.add_row("simulated (batch means)", f"{estimate.mean:.5g}", interval)
-    table.add_row("Erlang C (exact)", f"{result.erlang_c:.5g}", "")
-    table.add_row("relative error", f"{result.relative_error:+.2%}", "")
+    error = result.relative_error
+    table.add_row("mean wait in queue", f"{result.simulated.mean:.5g}", _interval(result.simulated),
+                  f"{result.erlang_c:.5g}", "n/a (nobody waited)" if error is None else f"{error:+.2%}")
+    table.add_row("P(wait > 0)", f"{result.waited.mean:.4f}", _interval(result.waited, 4),
+                  f"{result.erlang_c_waited:.4f}", "")
     print_table(table)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _interval(estimate, digits: int = 5) -> str:
+    if not estimate.has_interval:
+        return f"n/a ({estimate.reason})"
+    return f"[{estimate.low:.{digits}g}, {estimate.high:.{digits}g}]"
 
 
 @click.command("waiting-room")
@@ -58,7 +91,7 @@ def queue_mmc(arrival_rate: float, service_rate: float, servers: int, customers:
               help=f"Adoption mix in percent (repeatable); default: {' | '.join(DEFAULT_MIXES)}.")
 @click.option("--days", type=int, default=5, show_default=True, help="Days per replication.")
 @click.option("--replications", type=int, default=10, show_default=True, help="Independent replications.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
 @click.option("--timings", type=click.Path(dir_okay=False),
               help="Measured read times: a trace .jsonl or a results.json.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
@@ -80,12 +113,14 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     With --realtime and --rig, one replication of each mix runs in real time and every card
     and NFC read really happens on the rig; measured read times are shown beside modelled ones.
     """
+    from scenarios.models.capacity import check_capacity
     from scenarios.models.params import load_scenario
     from scenarios.models.plots import plot_waiting_room
+    from scenarios.models.replications import compare_to_first
     from scenarios.models.report import write_report
     from scenarios.models.runner import run_mixes
     from scenarios.models.tables import waiting_room_table
-    from scenarios.models.timings import load_timings
+    from scenarios.models.timings import describe_reads, load_timings
     from scenarios.models.waiting_room_report import waiting_room_report
 
     params = load_scenario(scenario)
@@ -96,29 +131,48 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     if detailed and realtime is not None:
         raise ModelError("--detailed and --realtime do not go together (on a rig, the rig reads)")
     if realtime is not None and rig is not None:
+        from harness.rig import load_rig
+
+        load_rig(rig)  # a rig file that cannot be read is one line before a day is simulated
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
+    warnings = [warning for mix in chosen for warning in check_capacity(params, mix)]
+    sources, thin = describe_reads(reads, timings)
+    warnings += thin
+    mode = ("detailed: real phone, card, reader, QR scanner and backend run every identification"
+            if detailed else "modelled: identifications drawn from step-time distributions")
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with interruptible(), Progress(console=console, transient=True,
+                                   disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{params.name}: replications", total=len(chosen) * replications)
         summaries = run_mixes(params, chosen, days, replications, seed, reads, workers=workers, dask=dask,
                               progress=lambda: progress.advance(task), detailed=detailed)
+    comparisons = compare_to_first(summaries, params.opening.days_per_week)
     plots = (plot_waiting_room(summaries, params.name, params.opening.start_hour, Path(plot_dir))
              if plot_dir else [])
     report = None
     if plot_dir:
         facts = {"scenario": params.name, "days": str(days), "replications": str(replications),
-                 "seed": str(seed), "timings": timings or "modelled", "detailed": str(detailed)}
-        report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries, plots),
+                 "seed": str(seed), "mode": mode,
+                 **{f"{method} reads": text for method, text in sources.items()},
+                 "warnings": "; ".join(warnings) or "none"}
+        report = write_report(waiting_room_report(f"{params.name}: adoption mixes", facts, summaries,
+                                                  comparisons, plots),
                               Path(plot_dir))
     if as_json:
         click.echo(json.dumps({"scenario": params.name, "days": days, "replications": replications,
-                               "seed": seed, "timings": timings, "detailed": detailed,
+                               "seed": seed, "timings": timings, "detailed": detailed, "mode": mode,
+                               "reads": sources,
                                "plots": [str(p) for p in plots], "report": report and str(report),
-                               "mixes": [s.to_json() for s in summaries]}, indent=2))
+                               "mixes": [s.to_json() for s in summaries],
+                               "comparisons": [c.to_json() for c in comparisons], "warnings": warnings},
+                              indent=2))
         return
-    title = f"{params.name}: {days} days × {replications} replications"
-    print_table(waiting_room_table(title, summaries))
+    title = (f"{params.name}: {days} days × {replications} replications, {mode.split(':')[0]}; reads: "
+             + ", ".join(f"{method} {text.split(' (')[0]}" for method, text in sources.items()))
+    print_table(waiting_room_table(title, summaries, comparisons))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for path in plots:
         click.echo(f"plot: {path}")
     if report:
@@ -171,7 +225,8 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               help="Days between modelled days.")
 @click.option("--review-replications", type=click.IntRange(min=1), default=5, show_default=True,
               help="Replications of the SimPy review queue per sized day.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the review queue.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed of the review queue.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Processes sizing the review queue (default: one per CPU; 1: in this process).")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
@@ -205,7 +260,8 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     start = min(params.activations.points)
     end = until.date()
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with interruptible(), Progress(console=console, transient=True,
+                                   disable=not console.is_terminal) as progress:
         task = progress.add_task("rollout: days", total=max(0, (end - start).days // step_days + 1))
         days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task))
         sized = [(day.date, day.new_activations) for day in sample_days(days)]
@@ -232,5 +288,48 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
         return
     print_table(rollout_table(days))
     print_table(review_queue_table(sizings))
+    for sizing in sizings:
+        for warning in sizing.warnings:
+            click.echo(f"warning: {sizing.date}: {warning}", err=True)
     for path in files:
         click.echo(f"wrote {path}")
+
+
+@click.command("national-day")
+@click.option("--replications", type=int, default=5, show_default=True, help="Independent national days.")
+@click.option("--mix", "mix_text", default="card=50,qr=30,nfc=20", show_default=True,
+              metavar="card=P,qr=P,nfc=P", help="Adoption mix in percent.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
+@click.option("--scale", type=click.FloatRange(min=0, max=1, min_open=True), default=1.0, show_default=True,
+              help="Share of the country's places simulated (e.g. 0.1 for a region of a tenth).")
+@click.option("--timings", type=click.Path(dir_okay=False),
+              help="Measured read times: a trace .jsonl or a results.json.")
+@click.option("--dask", metavar="tcp://HOST:PORT", help="Run the replications on this Dask scheduler.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def national_day(replications: int, mix_text: str, seed: int, scale: float, timings: str | None,
+                 dask: str | None, as_json: bool) -> None:
+    """Simulate every GP practice, pharmacy and admissions desk of the country for a day, replicated.
+
+    Prints visits, identification staff-hours and waits per kind of place, each the mean over
+    replications with its 95 % interval.
+    """
+    from scenarios.models.national_day import PRACTICES, run_national, summarise_national
+    from scenarios.models.tables import national_table
+    from scenarios.models.timings import load_timings
+
+    mix = Mix.parse(mix_text)
+    reads = load_timings(timings) if timings else None
+    practices = {name: max(1, round(count * scale)) for name, count in PRACTICES.items()}
+    console = Console(stderr=True)
+    with interruptible(), Progress(console=console, transient=True,
+                                   disable=not console.is_terminal) as progress:
+        task = progress.add_task("national day: replications", total=replications)
+        days = run_national(mix, replications, seed, practices, reads=reads, dask=dask,
+                            progress=lambda: progress.advance(task))
+    summaries = summarise_national(days)
+    if as_json:
+        click.echo(json.dumps({"mix": mix.label, "replications": replications, "seed": seed,
+                               "timings": timings, "practices": practices, "dask": dask,
+                               "kinds": [s.to_json() for s in summaries]}, indent=2))
+        return
+    print_table(national_table(f"national day, {mix.label}: {replications} replications", summaries))

@@ -1,10 +1,12 @@
 """What the locustfile wires into Locust: its options and the listeners of a run.
 
-With ``--apcv-plan`` and ``--apcv-material`` (what ``apcv-hil load`` passes) a process reads
-the prepared run. Without them, a plain ``locust`` run prepares itself from its options
-before the timed phase: it checks the target, finds (or registers) its people, activates
-wallets and mints tokens; a backend that does not know the people it was said to be seeded
-with is named in one line, not 404 after 404.
+With ``--apcv-plan`` and ``--apcv-material`` (what ``apcv-hil load`` passes to a single
+process) a process reads the prepared run; a master gets ``--apcv-plan`` and
+``--apcv-materials FOLDER`` and hands each worker the plan and a slot's material over
+Locust's channel (:mod:`scenarios.load.distribute`), so a worker needs no file. Without them,
+a plain ``locust`` run prepares itself from its options before the timed phase: it checks the
+target, finds (or registers) its people, activates wallets and mints tokens; a backend that
+does not know the people it was said to be seeded with is named in one line, not 404 after 404.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from locust.runners import LocalRunner, MasterRunner, Runner, WorkerRunner
 from apcv.errors import ApcvError
 from scenarios.load import runtime
 from scenarios.load.collect import Recorder, Sink
+from scenarios.load.distribute import MaterialDealer, MaterialTaker, fail
 from scenarios.load.errors import LoadError
-from scenarios.load.material import read_material
+from scenarios.load.material import Material, read_material
 from scenarios.load.plan import LoadPlan, read_plan
 from scenarios.load.settings import DEFAULT_DATE, LoadSettings
 from scenarios.load.setup import PeopleSource, prepare_target
@@ -45,6 +47,8 @@ def add_options(parser: LocustArgumentParser) -> None:
     group = parser.add_argument_group("apcv-hil", "The insurer-backend load run (docs/load.md)")
     group.add_argument("--apcv-plan", help="Plan of the run, written by apcv-hil load.")
     group.add_argument("--apcv-material", help="This process's prepared material, written by apcv-hil load.")
+    group.add_argument("--apcv-materials",
+                       help="Master: folder of the workers' material (slot-N.json), sent to each worker.")
     group.add_argument("--apcv-shape", choices=SHAPES, default="constant",
                        help="Load shape (with scenarios/load/shapefile.py).")
     group.add_argument("--apcv-date", default=DEFAULT_DATE.isoformat(),
@@ -63,8 +67,7 @@ def add_options(parser: LocustArgumentParser) -> None:
 
 
 def _fail(exc: ApcvError) -> None:
-    print(f"apcv-hil: error: {exc}", file=sys.stderr, flush=True)
-    sys.exit(2)
+    fail(str(exc))
 
 
 def _plain_plan(environment: Environment) -> LoadPlan:
@@ -102,15 +105,15 @@ def apply_plan(plan: LoadPlan) -> None:
 class RunListeners:
     """The listeners of one Locust process."""
 
-    def __init__(self, environment: Environment, runner: Runner, plan: LoadPlan, recorder: Recorder,
+    def __init__(self, environment: Environment, runner: Runner, report_dir: str | None, recorder: Recorder,
                  slot: int | None) -> None:
         self.environment = environment
         self.runner = runner
-        self.plan = plan
         self.recorder = recorder
         self.slot = slot
-        keeps_records = plan.report_dir is not None and not isinstance(runner, WorkerRunner)
-        self.sink = Sink(Path(plan.report_dir)) if keeps_records else None
+        """The worker slot (None on a master, and on a worker until its material arrives)."""
+        keeps_records = report_dir is not None and not isinstance(runner, WorkerRunner)
+        self.sink = Sink(Path(report_dir)) if keeps_records else None
         self._final_sent = False
         self._drainer: gevent.Greenlet | None = None
         events = environment.events
@@ -130,7 +133,7 @@ class RunListeners:
 
     def _usage(self) -> dict[str, Any]:
         minted = {}
-        if self.role != "master":
+        if self.slot is not None:  # a master has none, nor a worker whose material never came
             minted = dict(runtime.current().supply.minted_during_run)
         return self.recorder.usage(self.role, self.slot, minted)
 
@@ -188,23 +191,43 @@ class RunListeners:
             self.sink = None
 
 
+def _install(environment: Environment, plan: LoadPlan, material: Material, recorder: Recorder) -> None:
+    """Make ``plan`` and ``material`` this process's run and record its requests."""
+    apply_plan(plan)
+    runtime.install_plan(plan)
+    runtime.install(runtime.Runtime(plan, Supply(material, random.Random()), material.slot, recorder))
+    environment.events.request.add_listener(recorder.on_request)
+
+
 def on_init(environment: Environment, runner: Runner, **_: Any) -> None:
-    """Read (or prepare) the run before the timed phase; one error line and exit code 2 if it cannot be."""
+    """Read (or prepare, or ask the master for) the run before the timed phase; one error line
+    and exit code 2 if it cannot be."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines would carry NIRs
     options = environment.parsed_options
+    recorder = Recorder()
     try:
+        if isinstance(runner, WorkerRunner):
+            if options.apcv_plan or options.apcv_material:
+                raise LoadError("a worker gets its plan and material from the master: start it with "
+                                "'apcv-hil load-worker --master HOST:PORT' (no --apcv-plan, --apcv-material)")
+            listeners = RunListeners(environment, runner, None, recorder, None)
+            environment.apcv_listeners = listeners
+
+            def ready(plan: LoadPlan, material: Material) -> None:
+                _install(environment, plan, material, recorder)
+                listeners.slot = material.slot
+
+            environment.apcv_taker = MaterialTaker(runner, ready)
+            return
         plan = read_plan(options.apcv_plan) if options.apcv_plan else _plain_plan(environment)
         apply_plan(plan)
         runtime.install_plan(plan)
-        recorder = Recorder()
         slot = None
-        if not isinstance(runner, MasterRunner):
+        if isinstance(runner, MasterRunner):
+            environment.apcv_dealer = MaterialDealer(runner, plan, options.apcv_materials)
+        else:
             if options.apcv_material:
                 material = read_material(options.apcv_material)
-            elif isinstance(runner, WorkerRunner):
-                raise LoadError("a worker needs its --apcv-material file: start distributed runs with "
-                                "'apcv-hil load --workers N', which prints the command for workers on "
-                                "other machines")
             else:
                 client = open_target(plan.target)
                 try:
@@ -212,8 +235,7 @@ def on_init(environment: Environment, runner: Runner, **_: Any) -> None:
                 finally:
                     client.close()
             slot = material.slot
-            runtime.install(runtime.Runtime(plan, Supply(material, random.Random()), material.slot, recorder))
-            environment.events.request.add_listener(recorder.on_request)
-        environment.apcv_listeners = RunListeners(environment, runner, plan, recorder, slot)
+            _install(environment, plan, material, recorder)
+        environment.apcv_listeners = RunListeners(environment, runner, plan.report_dir, recorder, slot)
     except ApcvError as exc:
         _fail(exc)

@@ -96,13 +96,14 @@ def common_args(report_dir: Path, plan_path: Path, url: str, duration_s: float) 
             "--stop-timeout", str(STOP_TIMEOUT_S), "--exit-code-on-error", "0", "--apcv-plan", str(plan_path)]
 
 
-def worker_args(plan_path: Path, material: Path, master_host: str, master_port: int) -> list[str]:
-    """Arguments of a worker."""
-    return ["--worker", "--master-host", master_host, "--master-port", str(master_port),
-            "--apcv-plan", str(plan_path), "--apcv-material", str(material)]
+def worker_args(master_host: str, master_port: int) -> list[str]:
+    """Arguments of a worker: only its master (which sends it the plan and its material)."""
+    return ["--worker", "--master-host", master_host, "--master-port", str(master_port)]
 
 
-def master_args(workers: int, bind_host: str, port: int) -> list[str]:
-    """Arguments that make the main process a master of ``workers`` workers."""
+def master_args(workers: int, bind_host: str, port: int, materials: Path) -> list[str]:
+    """Arguments that make the main process a master of ``workers`` workers, handing out the
+    material in folder ``materials``."""
     return ["--master", "--expect-workers", str(workers), "--master-bind-host", bind_host,
-            "--master-bind-port", str(port), "--expect-workers-max-wait", str(EXPECT_WORKERS_MAX_WAIT_S)]
+            "--master-bind-port", str(port), "--expect-workers-max-wait", str(EXPECT_WORKERS_MAX_WAIT_S),
+            "--apcv-materials", str(materials)]

@@ -1,9 +1,10 @@
 """What a load generator needs ready before the timed phase: wallets, tokens and keys.
 
-One :class:`Material` per worker slot, written as JSON by ``apcv-hil load`` and read by the
-Locust process of that slot, so slots never share a token (each is single use) and a worker
-on another machine needs only its file. Private keys travel as P-256 scalars: these are
-synthetic test keys of synthetic people, made for this run.
+One :class:`Material` per worker slot, written as JSON by ``apcv-hil load``: a single Locust
+process reads its file, a master sends each worker one slot's over Locust's channel
+(:mod:`scenarios.load.distribute`), so slots never share a token (each is single use).
+Private keys travel as P-256 scalars: these are synthetic test keys of synthetic people,
+made for this run.
 """
 
 from __future__ import annotations

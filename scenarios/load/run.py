@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scenarios.load.address import reachable_address
 from scenarios.load.audit import AuditResult, audit
 from scenarios.load.collect import GENERATOR_FILE, LEDGER_FILE, STARTED_FILE, TIMELINE_FILE
 from scenarios.load.embedded import DEFAULT_PEOPLE, MAX_PEOPLE, EmbeddedTarget
@@ -28,7 +29,6 @@ from scenarios.load.faults import FaultInjector, FaultSpec
 from scenarios.load.locust_processes import (
     LocustProcesses,
     common_args,
-    locustfiles,
     master_args,
     worker_args,
 )
@@ -38,6 +38,7 @@ from scenarios.load.setup import PeopleSource, prepare_target
 from scenarios.load.slo import Check, Slo, judge
 from scenarios.load.summary import CSV_PREFIX, Summary, summarise
 from scenarios.load.target import check_url, open_target
+from scenarios.load.version import apcv_version
 from simulators.backend.client import BackendClient
 from simulators.backend.process import free_port
 
@@ -61,7 +62,8 @@ class LoadRequest:
     """Locust workers on this machine (0: one local process, no master)."""
     remote_workers: int = 0
     """Workers on other machines the master waits for."""
-    master_bind_host: str = "127.0.0.1"
+    master_bind_host: str | None = None
+    """Where the master listens; None: 127.0.0.1, or every address with remote workers."""
     master_port: int | None = None
     slo: Slo | None = None
     people: int | None = None
@@ -74,6 +76,13 @@ class LoadRequest:
     def embedded(self) -> bool:
         """True for ``--target embedded``."""
         return self.settings.target == "embedded"
+
+    @property
+    def bind_host(self) -> str:
+        """The address the master listens on."""
+        if self.master_bind_host:
+            return self.master_bind_host
+        return "*" if self.remote_workers else "127.0.0.1"
 
     @property
     def slots(self) -> int:
@@ -89,6 +98,8 @@ class LoadRequest:
             raise LoadError(f"--workers {self.workers} is out of range: 0 (one process) to {MAX_WORKERS}")
         if not 0 <= self.remote_workers <= MAX_WORKERS:
             raise LoadError(f"--remote-workers {self.remote_workers} is out of range: 0 to {MAX_WORKERS}")
+        if self.remote_workers:
+            reachable_address(self.bind_host)  # none: one line before anything starts
         if self.settings.users is not None and self.settings.users < self.slots:
             raise LoadError(f"--users {self.settings.users} is fewer than the {self.slots} Locust workers")
         if self.faults and not self.embedded:
@@ -191,16 +202,17 @@ class _Run:
             locust.start("local", [*common, "--apcv-material", str(materials[0])])
             return locust
         port = request.master_port or free_port()
+        bind_host = request.bind_host
         locust.start("master", [*common, *master_args(request.workers + request.remote_workers,
-                                                      request.master_bind_host, port)])
+                                                      bind_host, port, self.scratch)])
         for slot in range(request.workers):
-            locust.start(f"worker-{slot}", worker_args(plan_path, materials[slot], "127.0.0.1", port))
-        for slot in range(request.workers, request.slots):
-            self.remote_commands.append(
-                f"locust -f {locustfiles()} " + " ".join(worker_args(
-                    plan_path, materials[slot], "<this machine's address>", port)))
-        for line in self.remote_commands:
-            self.say(f"on another machine (copy the plan and material files there first): {line}")
+            locust.start(f"worker-{slot}", worker_args("127.0.0.1", port))
+        if request.remote_workers:
+            address = reachable_address(bind_host)
+            shown = f"[{address}]" if ":" in address else address
+            self.remote_commands.append(f"apcv-hil load-worker --master {shown}:{port}")
+            self.say(f"on {request.remote_workers} other machine(s) with apcv-hil {apcv_version()}, run: "
+                     f"{self.remote_commands[0]}")
         return locust
 
     def execute(self) -> LoadResult:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from gevent.event import Event
+
 from scenarios.load.collect import Recorder
 from scenarios.load.plan import LoadPlan
 from scenarios.load.supply import Supply
@@ -41,6 +43,10 @@ class Runtime:
 
 _current: Runtime | None = None
 _plan: LoadPlan | None = None
+_installed = Event()
+
+MATERIAL_WAIT_S = 60.0
+"""How long a worker's first users wait for the material the master sends (it comes at connection)."""
 
 
 def install_plan(plan: LoadPlan) -> None:
@@ -60,10 +66,14 @@ def install(runtime: Runtime) -> None:
     """Make ``runtime`` the process's run."""
     global _current
     _current = runtime
+    _installed.set()
 
 
-def current() -> Runtime:
-    """The process's run (set when Locust starts)."""
+def current(wait_s: float = 0.0) -> Runtime:
+    """The process's run (set when Locust starts, or on a worker when the master's material
+    arrives: a user may wait ``wait_s`` for it)."""
+    if _current is None and wait_s > 0:
+        _installed.wait(wait_s)
     if _current is None:
         raise RuntimeError("the load run was not prepared: the locustfile's init hook did not run")
     return _current

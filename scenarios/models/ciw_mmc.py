@@ -22,4 +22,4 @@ def ciw_mean_wait(arrival_rate: float, service_rate: float, servers: int, durati
     simulation = ciw.Simulation(network)
     simulation.simulate_until_max_time(duration)
     records = sorted(simulation.get_all_records(), key=lambda record: record.arrival_date)
-    return batch_means(np.array([record.waiting_time for record in records]).tolist())
+    return batch_means(np.array([record.waiting_time for record in records])).estimate

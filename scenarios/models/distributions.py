@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,12 +19,23 @@ class Duration(BaseModel):
     mean: float = Field(ge=0)
     sd: float = Field(default=0.0, ge=0)
 
+    SECONDS_PER_UNIT: ClassVar[float] = 1.0
+    """Seconds in the unit ``mean`` and ``sd`` are given in."""
+
     def sampler(self) -> Sampler:
-        """Something that draws values from this distribution."""
-        if self.sd == 0 or self.mean == 0:
-            return Fixed(self.mean)
-        sigma2 = math.log1p((self.sd / self.mean) ** 2)
-        return Lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2))
+        """Something that draws values from this distribution, always in seconds."""
+        mean, sd = self.mean * self.SECONDS_PER_UNIT, self.sd * self.SECONDS_PER_UNIT
+        if sd == 0 or mean == 0:
+            return Fixed(mean)
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return Lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+
+
+class DurationMinutes(Duration):
+    """A duration given in minutes in the parameter files (``mean``, ``sd``); it samples in
+    seconds like every :class:`Duration`, so no caller converts (or forgets to)."""
+
+    SECONDS_PER_UNIT: ClassVar[float] = 60.0
 
 
 class Sampler:
@@ -59,7 +71,9 @@ class Lognormal(Sampler):
     sigma: float
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.lognormal(self.mu, self.sigma, size)
+        # single precision (7 digits) is plenty for durations and halves the cost of national days
+        normal = rng.standard_normal(size, dtype=np.float32)
+        return np.exp(normal * np.float32(self.sigma) + np.float32(self.mu)).astype(float)
 
     def mean(self) -> float:
         return math.exp(self.mu + self.sigma**2 / 2)

@@ -15,6 +15,8 @@ from scenarios.models.params import Identification
 
 MethodName = Literal["card", "qr", "nfc", "paper"]
 CHOSEN: tuple[MethodName, ...] = ("card", "qr", "nfc")
+METHODS: tuple[MethodName, ...] = (*CHOSEN, "paper")
+"""Every method; a method's code in vectorised arrays is its index here."""
 
 _APP_FAILURES = (("battery_dead", "card"), ("app_not_activated", "card"), ("app_locked", "card"),
                  ("biometric_failed", None), ("network_down", "paper"))
@@ -60,7 +62,13 @@ class Mix:
 
     def choose(self, rng: np.random.Generator) -> MethodName:
         """The method a patient starts with."""
-        draw = rng.random()
+        return self.pick(rng.random())
+
+    def pick(self, draw: float) -> MethodName:
+        """The method of the patient whose uniform draw is ``draw``: methods take the unit
+        interval in the order card, QR, NFC, so a patient keeps their place between mixes
+        (with common random numbers, a patient who starts with the card under ``card=50,nfc=50``
+        does so under ``card=50,qr=50`` too)."""
         for name in CHOSEN:
             draw -= self.shares[name]
             if draw < 0:
@@ -69,7 +77,12 @@ class Mix:
 
     def choose_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """The starting methods of ``size`` patients (an array of method names)."""
-        return rng.choice(np.array(CHOSEN), size, p=[self.shares[name] for name in CHOSEN])
+        return np.array(CHOSEN)[self.choose_codes(rng, size)]
+
+    def choose_codes(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """The starting methods of ``size`` patients as codes (indices in :data:`METHODS`), as ``pick``."""
+        edges = np.cumsum([self.shares[name] for name in CHOSEN])[:-1]
+        return np.searchsorted(edges, rng.random(size), side="right").astype(np.int8)
 
 
 DEFAULT_MIXES = ("card=100", "card=75,qr=25", "card=50,qr=50", "qr=100", "nfc=100")
@@ -83,6 +96,20 @@ class Outcome:
     started_with: str
     method: str
     failures: list[str] = field(default_factory=list)
+
+
+def _check_fallbacks() -> None:
+    """What :meth:`Identifier.identify_codes` relies on: a patient falls to a method only from a
+    failure listed before every failure that method shares with the one left."""
+    for method, failures in FALLBACKS.items():
+        names = [name for name, _ in failures]
+        for position, (_, fallback) in enumerate(failures):
+            if fallback is not None:
+                shared = {name for name, _ in FALLBACKS[fallback]} & set(names)
+                assert all(names.index(name) > position for name in shared), (method, fallback)
+
+
+_check_fallbacks()
 
 
 class Identifier:
@@ -130,30 +157,64 @@ class Identifier:
         return bool(rng.random() < self.failures[failure][0])
 
     def identify_many(self, methods: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`identify` for many patients at once: (seconds, final methods).
+        """:meth:`identify` for many patients at once: (seconds, final methods), by method name."""
+        names, inverse = np.unique(np.asarray(methods), return_inverse=True)
+        codes = np.array([METHODS.index(name) for name in names], dtype=np.int8)[inverse]
+        seconds, final = self.identify_codes(codes, rng)
+        return seconds, np.array(METHODS)[final]
 
-        Fallbacks only ever move down ``nfc → qr → card → paper``, so handling each method's
-        failures once, in that order, follows every patient's path as :meth:`identify` does.
+    def identify_codes(self, codes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`identify` for many patients at once, methods as codes (indices in :data:`METHODS`)."""
+        codes = np.asarray(codes)
+        seconds = np.zeros(codes.size)
+        final = np.empty(codes.size, dtype=np.int8)
+        starters = {method: np.flatnonzero(codes == METHODS.index(method)) for method in CHOSEN}
+        for method, who, spent in self._follow(starters, rng):
+            seconds[who] = spent
+            final[who] = METHODS.index(method)
+        return seconds, final
+
+    def sample_durations(self, mix: Mix, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Identification seconds of ``size`` patients of ``mix``, each drawn independently.
+
+        Faster than :meth:`identify_codes` for a national day, which needs each patient's
+        duration but not their method: the durations of each method's patients are drawn
+        together, then shuffled over the patients.
         """
-        current = np.asarray(methods).astype("<U5")
-        seconds = np.zeros(current.size)
-        checked: dict[str, np.ndarray] = {name: np.zeros(current.size, bool) for name in self.failures}
+        counts = rng.multinomial(size, [mix.shares[name] for name in CHOSEN])
+        starters = {method: np.zeros(count, dtype=np.int8)
+                    for method, count in zip(CHOSEN, counts, strict=True)}
+        durations = np.concatenate([spent for _, _, spent in self._follow(starters, rng)])
+        rng.shuffle(durations)
+        return durations
+
+    def _follow(self, starters: Mapping[str, np.ndarray], rng: np.random.Generator
+                ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Every patient's path, many at once: (final method, who, seconds) per method.
+
+        ``starters`` gives, per starting method, an array naming its patients (carried along).
+        Fallbacks only ever move down ``nfc → qr → card → paper``, and a patient leaves a method
+        before meeting any failure the next method checks too (:func:`_check_fallbacks`), so
+        handling each method's failures once, in that order, on the patients who start there
+        or fell to it follows every patient's path as :meth:`identify` does.
+        """
+        arriving: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {method: [] for method in METHODS}
+        finished = []
         for method in ("nfc", "qr", "card", "paper"):
-            here = current == method
+            start = starters.get(method, np.empty(0, dtype=np.int8))
+            parts = [(start, np.zeros(start.size)), *arriving[method]]
+            who = np.concatenate([part[0] for part in parts])
+            spent = np.concatenate([part[1] for part in parts])
             for failure, fallback in FALLBACKS[method]:
                 probability, penalty = self.failures[failure]
-                candidates = here & ~checked[failure]
-                checked[failure] |= candidates
-                hit = candidates & (rng.random(current.size) < probability)
-                seconds[hit] += penalty.sample(rng, int(hit.sum()))
+                hit = rng.random(who.size, dtype=np.float32) < probability
+                spent[hit] += penalty.sample(rng, int(hit.sum()))
                 if fallback is not None:
-                    current[hit] = fallback
-                    here &= ~hit
-        for method in (*CHOSEN, "paper"):
-            chosen = current == method
-            count = int(chosen.sum())
-            seconds[chosen] += self.handling[method].sample(rng, count) + self.read[method].sample(rng, count)
-        return seconds, current
+                    arriving[fallback].append((who[hit], spent[hit]))
+                    who, spent = who[~hit], spent[~hit]
+            spent += self.handling[method].sample(rng, who.size) + self.read[method].sample(rng, who.size)
+            finished.append((method, who, spent))
+        return finished
 
     def step_time(self, method: str, rng: np.random.Generator) -> float:
         """Handling plus reading time of a method that works."""

@@ -26,15 +26,33 @@ def fifo_waits(arrivals: np.ndarray, services: np.ndarray, servers: int | np.nda
     counts = np.broadcast_to(np.asarray(servers, dtype=int), (practices,))
     if counts.min(initial=1) < 1:
         raise ModelError("every practice needs at least one server")
-    free = np.zeros((practices, int(counts.max(initial=1))))
-    free[np.arange(free.shape[1])[None, :] >= counts[:, None]] = np.inf  # servers a practice lacks
-    rows = np.arange(practices)
-    waits = np.full(arrivals.shape, np.nan)
-    for k in range(customers):
-        arrival = arrivals[:, k]
-        present = ~np.isnan(arrival)
-        server = free.argmin(axis=1)
-        start = np.maximum(arrival, free[rows, server])
-        waits[present, k] = start[present] - arrival[present]
-        free[rows[present], server[present]] = start[present] + services[present, k]
+    # Padding comes last in each row: as an arrival at +inf it takes a server for ever, which no
+    # later customer of that row needs. Columns are copied contiguous, one per step.
+    arriving = np.ascontiguousarray(np.where(np.isnan(arrivals), np.inf, arrivals).T)
+    serving = np.ascontiguousarray(services.T)
+    waits = np.empty((customers, practices))
+    with np.errstate(invalid="ignore"):  # inf − inf: a padded entry's wait, NaN as it should be
+        _advance(arriving, serving, counts, waits)
+    waits = waits.T
+    waits[np.isnan(arrivals)] = np.nan
     return waits
+
+
+def _advance(arriving: np.ndarray, serving: np.ndarray, counts: np.ndarray, waits: np.ndarray) -> None:
+    """Fill ``waits`` (customers × practices) step by step, customer k of every practice at once."""
+    customers, practices = arriving.shape
+    if counts.max(initial=1) == 1:
+        free = np.zeros(practices)
+        for k in range(customers):
+            start = np.maximum(arriving[k], free, out=free)
+            np.subtract(start, arriving[k], out=waits[k])
+            free += serving[k]
+    else:
+        free = np.zeros((practices, int(counts.max())))
+        free[np.arange(free.shape[1])[None, :] >= counts[:, None]] = np.inf  # servers a practice lacks
+        rows = np.arange(practices)
+        for k in range(customers):
+            server = free.argmin(axis=1)
+            start = np.maximum(arriving[k], free[rows, server])
+            np.subtract(start, arriving[k], out=waits[k])
+            free[rows, server] = start + serving[k]

@@ -12,11 +12,19 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
-from scenarios.models.distributions import Duration
+from scenarios.models.distributions import Duration, DurationMinutes
 from scenarios.models.errors import ModelError
 
 PARAMS_DIR = files("scenarios.models") / "params"
@@ -79,6 +87,14 @@ class Opening(_Strict):
     end_hour: float = Field(ge=0, le=24)
     days_per_week: int = Field(ge=1, le=7)
 
+    @field_validator("end_hour")
+    @classmethod
+    def _after_start(cls, end: float, info: ValidationInfo) -> float:
+        start = info.data.get("start_hour")
+        if start is not None and end <= start:
+            raise ValueError(f"closing hour must come after the opening hour ({start} to {end})")
+        return end
+
 
 class GpScenario(_Strict):
     """A GP practice: booked appointments, one practitioner, an optional secretary."""
@@ -87,7 +103,7 @@ class GpScenario(_Strict):
     name: str
     opening: Opening
     slot_minutes: float = Field(gt=0)
-    lateness: Duration
+    lateness: DurationMinutes
     early_share: Probability
     no_show: Probability
     consultation: Duration

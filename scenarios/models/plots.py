@@ -19,9 +19,10 @@ def plot_waiting_room(summaries: list[MixSummary], title: str, start_hour: float
     directory.mkdir(parents=True, exist_ok=True)
     labels = [s.mix for s in summaries]
     figure, axes = plt.subplots(figsize=(8, 4.5))
-    weekly = [s.identification_per_week_s.mean / 3600 for s in summaries]
-    errors = [s.identification_per_week_s.half_width / 3600 for s in summaries]
-    axes.barh(labels, weekly, xerr=errors, color="#3b7dd8", capsize=4)
+    weekly = [s.identification_per_week_s.scaled(1 / 3600) for s in summaries]
+    errors = [[w.mean - w.low if w.has_interval else 0.0 for w in weekly],  # type: ignore[operator]
+              [w.high - w.mean if w.has_interval else 0.0 for w in weekly]]  # type: ignore[operator]
+    axes.barh(labels, [w.mean for w in weekly], xerr=errors, color="#3b7dd8", capsize=4)
     axes.set_xlabel("hours per week spent identifying patients (95 % interval)")
     axes.set_title(title)
     figure.tight_layout()

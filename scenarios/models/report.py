@@ -18,6 +18,7 @@ from jinja2 import PackageLoader
 from harness.report.files import write_atomic
 from harness.report.html import page_environment
 from harness.report.masking import mask_text
+from scenarios.models.stats import Estimate
 
 FILENAME = "index.html"
 
@@ -76,3 +77,11 @@ def write_report(report: ModelReport, directory: Path) -> Path:
 def number(value: float, digits: int = 2) -> str:
     """A figure for a report cell: fixed decimals, thousands separated."""
     return f"{value:,.{digits}f}"
+
+
+def interval_cells(estimate: Estimate, digits: int = 2) -> list[str]:
+    """Report cells ``mean, low, high``; without an interval, ``n/a (reason)`` in the low cell."""
+    if not estimate.has_interval:
+        return [number(estimate.mean, digits), f"n/a ({estimate.reason})", "n/a"]
+    return [number(estimate.mean, digits), number(estimate.low, digits),  # type: ignore[arg-type]
+            number(estimate.high, digits)]  # type: ignore[arg-type]

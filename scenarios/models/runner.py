@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
@@ -16,6 +18,21 @@ MAX_DAYS = 366
 MAX_REPLICATIONS = 1000
 """Bounds that keep a run's memory and time finite (each replication's results are kept)."""
 MAX_WORKERS = 64
+
+
+@contextmanager
+def process_pool(workers: int | None) -> Iterator[ProcessPoolExecutor]:
+    """A process pool that, when its block is left by an exception (Ctrl-C), cancels what has
+    not started and stops its workers at once instead of waiting for every queued task."""
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in multiprocessing.active_children():
+            process.terminate()
+        raise
+    pool.shutdown()
 
 
 def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days: int, replications: int,
@@ -51,7 +68,7 @@ def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days:
             done[index].append(run_replication(*args(mix, replication)))
             tick()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:
             futures = {pool.submit(run_replication, *args(m, r)): i for i, m, r in tasks}
             for future in as_completed(futures):
                 done[futures[future]].append(future.result())

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from apcv.input_files import read_text
 from scenarios.models.distributions import Empirical
 from scenarios.models.errors import ModelError
@@ -88,3 +90,25 @@ def _from_trace(text: str, source: Path) -> dict[str, list[float]]:
             samples[method or "card"].append(stamp - opened)
             opened = None
     return samples
+
+
+def describe_reads(reads: dict[str, Empirical] | None, source: str | None
+                   ) -> tuple[dict[str, str], list[str]]:
+    """Which read times feed each method, and warnings about thin measurements.
+
+    Returns ``{method: "measured: N samples from FILE (mean X s)" | "modelled"}`` and one warning
+    per measured method with fewer than two distinct values (every read then takes the same time).
+    """
+    described, warnings = {}, []
+    for method in ("card", "qr", "nfc"):
+        measured = (reads or {}).get(method)
+        if measured is None:
+            described[method] = "modelled (step-time distribution)"
+            continue
+        values = measured.values
+        described[method] = f"measured: {values.size} samples from {source} (mean {values.mean():.3f} s)"
+        if np.unique(values).size < 2:
+            warnings.append(f"timings: every {method} read takes {values[0]:.3f} s ({values.size} sample"
+                            f"{'s' if values.size > 1 else ''}, no spread): the model has no read-time "
+                            "variance for it")
+    return described, warnings

@@ -18,6 +18,7 @@ import simpy.rt
 from scenarios.models.engine import Desk, visit
 from scenarios.models.identification import Identifier, Mix
 from scenarios.models.params import GpScenario, WalkInScenario
+from scenarios.models.streams import DayStreams
 
 QUEUE_STEP_S = 300.0
 """Queue length is sampled every five minutes from opening to closing."""
@@ -36,10 +37,11 @@ class DayResult:
     failures: Counter = field(default_factory=Counter)
 
 
-def _identify(identifier: Identifier, mix: Mix, rng: np.random.Generator, day: DayResult,
-              by_secretary: bool = False) -> Callable[[], float]:
-    def service() -> float:
-        outcome = identifier.identify(mix.choose(rng), rng)
+def _identify(identifier: Identifier, mix: Mix, streams: DayStreams, draws: np.ndarray, day: DayResult,
+              by_secretary: bool = False) -> Callable[[int], float]:
+    """Identification of the patient of a given rank: their place in the mix, their own stream."""
+    def service(rank: int) -> float:
+        outcome = identifier.identify(mix.pick(float(draws[rank])), streams.patient(rank))
         day.methods[outcome.method] += 1
         day.failures.update(outcome.failures)
         if by_secretary:
@@ -57,16 +59,16 @@ def _monitor(env: simpy.Environment, desks: list[Desk], day: DayResult, until: f
         yield env.timeout(QUEUE_STEP_S)
 
 
-def _gp_patient(env: simpy.Environment, arrival: float, secretary: Desk | None, practitioner: Desk,
-                identify: Callable[[], float], consultation: float, day: DayResult
-                ) -> Generator[Any, Any, None]:
+def _patient(env: simpy.Environment, rank: int, arrival: float, secretary: Desk | None, practitioner: Desk,
+             identify: Callable[[int], float], consultation: float, day: DayResult
+             ) -> Generator[Any, Any, None]:
     yield env.timeout(arrival - env.now)
     waited = 0.0
     if secretary is not None:
-        waited += yield env.process(visit(secretary, identify))
+        waited += yield env.process(visit(secretary, lambda: identify(rank)))
         waited += yield env.process(visit(practitioner, consultation))
     else:
-        waited += yield env.process(visit(practitioner, lambda: identify() + consultation))
+        waited += yield env.process(visit(practitioner, lambda: identify(rank) + consultation))
     day.waits.append(waited)
     day.served += 1
 
@@ -76,7 +78,7 @@ def gp_arrivals(scenario: GpScenario, rng: np.random.Generator) -> np.ndarray:
     start, end = scenario.opening.start_hour * 3600, scenario.opening.end_hour * 3600
     slots = np.arange(start, end, scenario.slot_minutes * 60)
     slots = slots[rng.random(slots.size) >= scenario.no_show]
-    shift = scenario.lateness.sampler().sample(rng, slots.size) * 60
+    shift = scenario.lateness.sampler().sample(rng, slots.size)
     sign = np.where(rng.random(slots.size) < scenario.early_share, -1.0, 1.0)
     return np.sort(np.maximum(slots + sign * shift, start))
 
@@ -94,34 +96,37 @@ def walk_in_arrivals(scenario: WalkInScenario, rng: np.random.Generator) -> np.n
 
 
 def simulate_day(scenario: GpScenario | WalkInScenario, mix: Mix, identifier: Identifier,
-                 rng: np.random.Generator, realtime: float | None = None) -> DayResult:
+                 streams: DayStreams | np.random.Generator, realtime: float | None = None) -> DayResult:
     """Simulate one day of ``scenario`` with patients identifying by ``mix``.
 
-    With ``realtime``, the day runs on SimPy's real-time environment at ``realtime``
-    simulated seconds per wall-clock second (it lags rather than fails when reads are slow).
+    ``streams`` are the day's random streams (:class:`DayStreams`; a generator gives one draw
+    that keys them): the same streams give the same patients under every mix and every
+    identifier. With ``realtime``, the day runs on SimPy's real-time environment at
+    ``realtime`` simulated seconds per wall-clock second (it lags rather than fails when reads
+    are slow).
     """
+    if isinstance(streams, np.random.Generator):
+        streams = DayStreams.drawn_from(streams)
     day = DayResult()
     start = scenario.opening.start_hour * 3600
     env = (simpy.Environment(initial_time=start) if realtime is None
            else simpy.rt.RealtimeEnvironment(initial_time=start, factor=1 / realtime, strict=False))
     identifier.start_day(env)
     if isinstance(scenario, GpScenario):
-        arrivals = gp_arrivals(scenario, rng)
+        arrivals = gp_arrivals(scenario, streams.arrivals())
         practitioner = Desk(env, 1)
         secretary = Desk(env, 1) if scenario.secretary else None
         desks = [practitioner] if secretary is None else [secretary, practitioner]
-        consultations = scenario.consultation.sampler().sample(rng, arrivals.size)
-        identify = _identify(identifier, mix, rng, day, by_secretary=secretary is not None)
-        for arrival, consultation in zip(arrivals.tolist(), consultations.tolist(), strict=True):
-            env.process(_gp_patient(env, arrival, secretary, practitioner, identify, consultation, day))
+        works = scenario.consultation.sampler().sample(streams.work(), arrivals.size)
     else:
-        arrivals = walk_in_arrivals(scenario, rng)
-        counters = Desk(env, scenario.servers)
-        desks = [counters]
-        services = scenario.service.sampler().sample(rng, arrivals.size)
-        identify = _identify(identifier, mix, rng, day)
-        for arrival, service in zip(arrivals.tolist(), services.tolist(), strict=True):
-            env.process(_gp_patient(env, arrival, None, counters, identify, service, day))
+        arrivals = walk_in_arrivals(scenario, streams.arrivals())
+        practitioner, secretary = Desk(env, scenario.servers), None
+        desks = [practitioner]
+        works = scenario.service.sampler().sample(streams.work(), arrivals.size)
+    draws = streams.methods().random(arrivals.size)
+    identify = _identify(identifier, mix, streams, draws, day, by_secretary=secretary is not None)
+    for rank, (arrival, work) in enumerate(zip(arrivals.tolist(), works.tolist(), strict=True)):
+        env.process(_patient(env, rank, arrival, secretary, practitioner, identify, work, day))
     env.process(_monitor(env, desks, day, scenario.opening.end_hour * 3600))
     env.run()
     return day

@@ -17,18 +17,22 @@ import os
 import socket
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
+from simulators.backend.keys import BackendKeys, resolve
 from simulators.backend.logs import LOG_LEVELS, log_config
+from simulators.backend.postgres_server import LocalPostgres, local_folder
 from simulators.backend.settings import (
     DEFAULT_DB,
+    ENV_ALLOWED_HOSTS,
     ENV_AUDIT,
     ENV_DB,
     ENV_FAULTS,
+    ENV_KEYS,
     ENV_SEED,
     ENV_TEST_CLOCK,
     ENV_VARIANT,
@@ -52,7 +56,10 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8600
     workers: int = 1
-    seed: int = 0
+    seed: int | None = None
+    """Serve test keys derived from this public seed; None: the backend's secret keys (:mod:`.keys`)."""
+    keys: str = ""
+    """The folder of the secret keys ('': ``<database file>.keys`` beside a SQLite database)."""
     seed_population: int = 0
     population_seed: int = 0
     log_level: str = "info"
@@ -65,6 +72,8 @@ class ServeOptions:
     """A fault file of injected outages (:mod:`simulators.backend.faults`), for load tests."""
     audit: bool = False
     """Keep the audit log of every request (:mod:`simulators.backend.audit`): one worker only."""
+    allowed_hosts: tuple[str, ...] = ()
+    """The only ``Host`` headers served (``*.example.org`` wildcards allowed); empty: any."""
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
@@ -108,21 +117,33 @@ def shown_db(db_url: str) -> str:
     return make_url(db_url).render_as_string(hide_password=True)
 
 
-def prepare_database(options: ServeOptions) -> None:
-    """Create the schema and the caller directory, seeding the population when asked."""
+def prepare_database(options: ServeOptions) -> BackendKeys:
+    """Create the database if it is a missing PostgreSQL one (when the role may), then the schema
+    and the caller directory of the backend's keys (secret, or a public test seed's), seeding the
+    population when asked; the keys."""
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
+    from simulators.backend.db_setup import ensure_database, preparation_lock
 
     policy_of(options.variant)  # an unknown variant is refused before anything is touched
     engine = make_engine(options.db_url)
     try:
-        if options.seed_population:
-            started = time.perf_counter()
-            added = seeding.seed_population(engine, options.seed_population, options.population_seed)
-            print(f"seeded {options.seed_population} insured ({added} people) in "
-                  f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
-        create_schema(engine)
-        seeding.seed_directory(engine, options.seed)
+        if ensure_database(options.db_url):
+            print(f"created the database {shown_db(options.db_url)}", file=sys.stderr)
+        with preparation_lock(engine):
+            if options.seed_population:
+                started = time.perf_counter()
+                added = seeding.seed_population(engine, options.seed_population, options.population_seed)
+                print(f"seeded {options.seed_population} insured ({added} people) in "
+                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+            create_schema(engine)
+            keys = resolve(options.db_url, options.seed, options.keys)
+            seeding.seed_directory(engine, keys.seed)
+            if not seeding.directory_matches(engine, keys.seed):
+                raise ServeError(f"the database {shown_db(options.db_url)} was set up with other keys "
+                                 f"than these ({keys.describe()}): serve it with its own keys, or use a "
+                                 "new database")
+        return keys
     except DBAPIError as exc:
         said = str(exc.orig or exc).strip()
         reason = said.splitlines()[0] if said else type(exc.orig or exc).__name__
@@ -132,22 +153,56 @@ def prepare_database(options: ServeOptions) -> None:
 
 
 def serve(options: ServeOptions) -> None:
-    """Check the address, prepare the database, say where, and serve until interrupted."""
+    """Check the address, start a ``postgres:local`` server, prepare the database, say where, and
+    serve until interrupted (then stop the PostgreSQL it started)."""
+    host, port = check_address(options.host, options.port)
+    local = start_local_postgres(options.db_url)
+    try:
+        if local is not None:  # its secret keys beside its data folder unless named (or a test seed)
+            keys_folder = options.keys or str(local.data.with_name(local.data.name + ".keys"))
+            options = replace(options, db_url=local.url, keys=keys_folder)
+        keys = prepare_database(options)
+        _serve_prepared(options, keys, host, port)
+    finally:
+        if local is not None:
+            local.stop()
+
+
+def start_local_postgres(db: str) -> LocalPostgres | None:
+    """For ``--db postgres:local[:FOLDER]``, the PostgreSQL of that data folder, initialised on first
+    use and started unless it runs; None for any other URL."""
+    folder = local_folder(db)
+    if folder is None:
+        return None
+    server = LocalPostgres(folder)
+    server.start()
+    if server.created:
+        print(f"apcv-hil backend: initialised a PostgreSQL data folder in {folder}", file=sys.stderr)
+    print(f"apcv-hil backend: PostgreSQL in {folder} "
+          f"{'started (stopped when this server stops)' if server.started else 'was running: using it'}",
+          file=sys.stderr, flush=True)
+    return server
+
+
+def _serve_prepared(options: ServeOptions, keys: BackendKeys, host: str, port: int) -> None:
     import uvicorn
 
     from simulators.backend.http_limits import UVICORN_LIMITS
 
-    host, port = check_address(options.host, options.port)
-    prepare_database(options)
     os.environ[ENV_DB] = options.db_url
-    os.environ[ENV_SEED] = str(options.seed)
+    if keys.folder is None:
+        os.environ[ENV_SEED] = str(keys.seed)
+    else:  # the workers read the secret from its file, never from the environment
+        os.environ[ENV_KEYS] = str(keys.folder)
     os.environ[ENV_VARIANT] = options.variant or ""
     os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
     os.environ[ENV_AUDIT] = "1" if options.audit else "0"
+    os.environ[ENV_ALLOWED_HOSTS] = ",".join(options.allowed_hosts)
     if options.fault_file:
         os.environ[ENV_FAULTS] = options.fault_file
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
-          f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
+          f"worker{'s' if options.workers > 1 else ''}); {keys.describe()}; Ctrl-C to stop", file=sys.stderr,
+          flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
                 workers=options.workers, log_level=options.log_level, access_log=options.access_log,
@@ -157,7 +212,8 @@ def serve(options: ServeOptions) -> None:
 def main(argv: list[str]) -> int:
     """Serve with the options given as one JSON argument; a ServeError is one line, exit 2."""
     try:
-        serve(ServeOptions(**json.loads(argv[1])))
+        options = json.loads(argv[1])
+        serve(ServeOptions(**{**options, "allowed_hosts": tuple(options.get("allowed_hosts", ()))}))
     except ApcvError as exc:
         print(f"apcv-hil backend: error: {exc}", file=sys.stderr)
         return 2

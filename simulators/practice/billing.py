@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from apcv.errors import ApcvError, ProtocolError, VerificationError
+from apcv.input_files import MAX_PEM_BYTES, read_bytes
 from apcv.links.base import LinkError
 from apcv.nir import mask_nir
 from apcv.profile.r1.credentials import TrustAnchor
@@ -101,12 +102,14 @@ class ReferenceBilling:
     def __init__(self, order: BillingOrder, log: Log) -> None:
         self.order = order
         self.log = log
+        trust_pem = read_bytes(order.trust, limit=MAX_PEM_BYTES, what="--trust")
+        key_pem = read_bytes(order.key, limit=MAX_PEM_BYTES, what="--key")
         try:
-            self.trust = TrustAnchor.from_pem(order.trust.read_bytes())
+            self.trust = TrustAnchor.from_pem(trust_pem)
         except ValueError as exc:
             raise ApcvError(f"--trust {order.trust}: not a PEM certificate ({exc})") from None
         try:
-            key = load_pem_private_key(order.key.read_bytes(), password=None)
+            key = load_pem_private_key(key_pem, password=None)
         except (ValueError, TypeError) as exc:
             raise ApcvError(f"--key {order.key}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -205,7 +208,7 @@ class ReferenceBilling:
         """Rights, then the claim (retried under the same id on a network failure)."""
         rights = self.rights(verified.nir)
         first = f"FSE-{secrets.token_hex(8)}"
-        acts = [{"code": self.order.act, "amount_cents": self.order.amount_cents}]
+        acts = self.acts()
         for attempt in range(CLAIM_ATTEMPTS):
             claim_id = self.claim_id(attempt, first)
             try:
@@ -221,10 +224,19 @@ class ReferenceBilling:
             time.sleep(RETRY_PAUSE_S * (attempt + 1))
         self.log_billed(verified, ack["claim_id"])
         return Billed(outcome="billed", source=verified.source, token_id=verified.token_id,
-                      claim_id=ack["claim_id"], receipt_id=ack["receipt_id"], total_cents=ack["total_cents"],
+                      claim_id=ack["claim_id"], receipt_id=ack["receipt_id"],
+                      total_cents=self.reported_total(ack),
                       beneficiary=mask_nir(verified.nir),
                       rights=RightsSeen(fund_code=rights["fund_code"], regime_code=rights["regime_code"],
                                         rights_open=rights["rights_open"]))
+
+    def acts(self) -> list[dict[str, Any]]:
+        """The acts of the claim: the one the practitioner asked for."""
+        return [{"code": self.order.act, "amount_cents": self.order.amount_cents}]
+
+    def reported_total(self, ack: dict[str, Any]) -> int:
+        """The total printed: the one the insurer acknowledged."""
+        return int(ack["total_cents"])
 
     def log_billed(self, verified: Verified, claim_id: str) -> None:
         """The log line of a billing (the NIR masked)."""

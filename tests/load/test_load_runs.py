@@ -184,29 +184,34 @@ def test_the_readme_locust_recipe_is_bounded_and_succeeds(plain_server: ServerPr
     assert mask_text(done.stderr) == done.stderr
 
 
-def test_a_worker_on_another_machine_joins_with_the_printed_command(tmp_path: Path) -> None:
-    """--remote-workers: the master waits; the printed command (run here, on loopback) joins it."""
+def test_a_worker_joins_with_the_printed_command_and_its_material_comes_from_the_master(
+        tmp_path: Path) -> None:
+    """--remote-workers: the master waits; the printed command (run here, on loopback, from another
+    folder) joins it and receives the plan and its material over Locust's channel."""
     report = tmp_path / "report"
     run = subprocess.Popen([str(BIN / "apcv-hil"), "load", "--report", str(report), "--target", "embedded",
                             "--workers", "1", "--remote-workers", "1", "--users", "4", "--duration", "5s",
-                            "--people", "300"],
+                            "--people", "300", "--master-bind-host", "127.0.0.1"],
                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert run.stderr is not None
         command = ""
         for line in run.stderr:
-            if "on another machine" in line:
-                command = line.split("there first): ", 1)[1].strip()
+            if "other machine(s)" in line:
+                command = line.split(", run: ", 1)[1].strip()
                 break
-        assert command.startswith("locust -f ") and "--worker --master-host" in command
-        arguments = command.replace("<this machine's address>", "127.0.0.1").split()[1:]
-        remote = subprocess.run([str(BIN / "locust"), *arguments], cwd=REPO, capture_output=True, text=True,
-                                timeout=90, check=False)
+        assert command.startswith("apcv-hil load-worker --master 127.0.0.1:"), command
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        remote = subprocess.run([str(BIN / "apcv-hil"), *command.split()[1:]], cwd=elsewhere,
+                                capture_output=True, text=True, timeout=90, check=False)
         assert remote.returncode == 0, remote.stderr[-2000:]
         assert run.wait(timeout=90) == 0
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
-    slots = sorted(p["slot"] for p in results(report)["summary"]["generator"] if p["role"] == "worker")
+    summary = results(report)["summary"]
+    slots = sorted(p["slot"] for p in summary["generator"] if p["role"] == "worker")
     assert slots == [0, 1]
+    assert summary["total"]["requests"] > 0

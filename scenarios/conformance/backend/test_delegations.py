@@ -43,7 +43,7 @@ def _present(backend, family: Family, doctor, selected: int):
     return send_qr(backend, doctor, wallet_qr_token(family.carried, service_now(backend), selected=selected))
 
 
-@pytest.mark.requirement("APCV-BE-040")
+@pytest.mark.apcv_requirement("APCV-BE-040")
 def test_the_delegate_presents_the_chosen_beneficiary(backend, family, doctor):
     family.delegate_children(backend, -60, HOUR_S, 1)
     answer = _present(backend, family, doctor, 1)
@@ -53,14 +53,14 @@ def test_the_delegate_presents_the_chosen_beneficiary(backend, family, doctor):
     assert (body["identity"]["nir"], body["rights"]["nir"], body["delegated"]) == (child, child, True)
 
 
-@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.apcv_requirement("APCV-BE-041")
 def test_a_delegation_does_not_start_early(backend, family, doctor):
     family.delegate_children(backend, HOUR_S, 2 * HOUR_S, 1)
     assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-041")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-041")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_delegation_ends(backend, family, doctor, advance_clock):
     family.delegate_children(backend, -60, 600, 1)
     assert _present(backend, family, doctor, 1).status_code == 200
@@ -68,7 +68,7 @@ def test_a_delegation_ends(backend, family, doctor, advance_clock):
     assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-042")
+@pytest.mark.apcv_requirement("APCV-BE-042")
 def test_a_delegation_covers_only_the_chosen_beneficiaries(backend, people, family, doctor):
     family.delegate_children(backend, -60, HOUR_S, 1)
     assert refusal(_present(backend, family, doctor, 2)) == (403, "not_delegated")  # the other child
@@ -82,7 +82,7 @@ def test_a_delegation_covers_only_the_chosen_beneficiaries(backend, people, fami
     assert refusal(answer)[0] == 422, answer.text
 
 
-@pytest.mark.requirement("APCV-BE-043")
+@pytest.mark.apcv_requirement("APCV-BE-043")
 def test_a_revoked_delegation_stops_at_once(backend, family, doctor):
     made = family.delegate_children(backend, -60, HOUR_S, 1)
     assert _present(backend, family, doctor, 1).status_code == 200

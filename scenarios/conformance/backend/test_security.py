@@ -14,18 +14,27 @@ import json
 import re
 import socket
 import time
+import zlib
 
+import base45
 import cbor2
 import pytest
 
 from apcv.profile.r1 import cose
 from apcv.profile.r1.issuer_signed import IssuerSigned
+from apcv.profile.r1.qr import decode as qr_decode
 from apcv.redact import is_nir
 from apcv.seeded_keys import synthetic_insurer
-from scenarios.conformance.backend.actors import new_device_key, refusal, send_presentation, service_now
+from scenarios.conformance.backend.actors import (
+    new_device_key,
+    refusal,
+    send_presentation,
+    send_qr,
+    service_now,
+)
 from simulators.backend.client import Signer
 from simulators.backend.signing import sign_request
-from simulators.phone.offline import wallet_presentation
+from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
 
 NIR_SHAPED = re.compile(r"(?<![0-9])[1278][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{8}(?![0-9])")
@@ -44,7 +53,7 @@ def _resigned(wallet: Wallet, now: float, **change) -> bytes:
     return cose.Signer(wallet.device_key, None).sign(cbor2.dumps(claims))
 
 
-@pytest.mark.requirement("APCV-NFC-028", "APCV-BE-070")
+@pytest.mark.apcv_requirement("APCV-NFC-028", "APCV-BE-070")
 def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, provision, family, doctor):
     stranger = people.adult(children=1)
     provision(stranger)
@@ -57,7 +66,7 @@ def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, prov
     assert child.identity.nir not in answer.text
 
 
-@pytest.mark.requirement("APCV-BE-070", "APCV-NFC-022")
+@pytest.mark.apcv_requirement("APCV-BE-070", "APCV-NFC-022")
 def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, people, provision, family,
                                                                       doctor, rig):
     """Card data the insurer signed elsewhere (a factory phone) listing a stranger's child as the
@@ -72,11 +81,11 @@ def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, pe
     assert stranger.beneficiaries[0].identity.nir not in answer.text
 
 
-@pytest.mark.requirement("APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-029")
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"iat": -30 * 86400, "exp": 10 * 365 * 86400}, "lifetime"),
     ({"tid": 2**50}, "tid"),
-    ({"exp": 2**64}, "exp"),
+    ({"exp": 2**64}, "CBOR tag 2"),
     ({"card": "APCV-SOMEONE-ELSE"}, "card"),
 ], ids=["month-old, 10-year exp", "integer tid", "exp 2**64", "another card"])
 def test_claims_of_the_wrong_shape_or_lifetime_are_refused_422(backend, family, doctor, change, fragment):
@@ -87,7 +96,7 @@ def test_claims_of_the_wrong_shape_or_lifetime_are_refused_422(backend, family, 
     assert fragment in answer.json()["detail"]
 
 
-@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.apcv_requirement("APCV-BE-071")
 def test_only_a_proven_holder_is_enrolled(backend, people, provision, enrol, france_identite, family, doctor):
     """A fresh key cannot take the holder's NIR with no proof, the attacker's own proof, or a proof
     for another key; the holder's device stays active."""
@@ -101,7 +110,7 @@ def test_only_a_proven_holder_is_enrolled(backend, people, provision, enrol, fra
     assert send_presentation(backend, doctor, genuine).status_code == 200
 
 
-@pytest.mark.requirement("APCV-BE-072")
+@pytest.mark.apcv_requirement("APCV-BE-072")
 def test_a_signed_request_is_accepted_once(backend, family, people, provision):
     delegate = people.adult()
     provision(delegate)
@@ -138,7 +147,7 @@ def _raw(backend, data: bytes) -> bytes:
         return answer
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_oversized_headers_and_bodies_are_refused(backend, rig):
     if not str(backend.http.base_url).startswith("http"):
         pytest.skip("needs the backend over HTTP")
@@ -152,7 +161,7 @@ def test_oversized_headers_and_bodies_are_refused(backend, rig):
     assert oversized.startswith(b"HTTP/1.1 413"), oversized[:100]
 
 
-@pytest.mark.requirement("APCV-BE-074")
+@pytest.mark.apcv_requirement("APCV-BE-074")
 def test_the_backend_log_holds_no_nir(backend, backend_log, family, doctor):
     """After verifications, refusals and replays, our backend's log masks every NIR."""
     if backend_log is None:
@@ -164,3 +173,50 @@ def test_the_backend_log_holds_no_nir(backend, backend_log, family, doctor):
     leaked = [n for n in NIR_SHAPED.findall(backend_log()) if is_nir(n)]
     assert not leaked, "a NIR is in clear in the backend's log"
 
+
+
+HOSTILE_HEADER_ITEMS = {
+    "bigfloat": bytes.fromhex("c5821a000f424001"),
+    "self-referencing shared value": bytes.fromhex("d81c81d81d00"),
+    "UUID on a text string": bytes.fromhex("d8256178"),
+}
+
+
+def _with_header_item(signed: bytes, item: bytes) -> bytes:
+    """``signed`` (a tagged COSE_Sign1 with an empty unprotected header) with label 99 -> ``item``."""
+    protected, header, payload, signature = cbor2.loads(signed).value
+    assert header == {}
+    return b"\xd2\x84" + cbor2.dumps(protected) + b"\xa1\x18\x63" + item + cbor2.dumps(payload) + cbor2.dumps(
+        signature)
+
+
+@pytest.mark.apcv_requirement("APCV-NFC-032")
+def test_cbor_outside_the_profile_is_422_and_spends_nothing(backend, family, doctor):
+    """Hostile tags in an unprotected header, and genuine claims signed in a non-canonical encoding
+    (an indefinite-length map, a key twice): 422 naming the fault; the genuine token stays unspent."""
+    now = service_now(backend)
+    genuine = wallet_presentation(family, now)
+    claims = cose.peek(genuine)[1]
+    pairs, count = claims[1:], claims[0] & 0x1F
+    hostile = [_with_header_item(genuine, item) for item in HOSTILE_HEADER_ITEMS.values()]
+    indefinite, duplicate = b"\xbf" + pairs + b"\xff", bytes([0xA0 | (count + 1)]) + pairs + b"\x61v\x01"
+    hostile += [cose.Signer(family.device_key, None).sign(payload) for payload in (indefinite, duplicate)]
+    for message in hostile:
+        answer = send_presentation(backend, doctor, message)
+        assert refusal(answer) == (422, "invalid_presentation"), answer.text
+    qr_text = wallet_qr_token(family, now)
+    signed = qr_decode(qr_text).cose_sign1
+    for item in HOSTILE_HEADER_ITEMS.values():
+        answer = send_qr(backend, doctor, "APCV1:" + base45.b45encode(zlib.compress(
+            _with_header_item_qr(signed, item))).decode())
+        assert refusal(answer)[0] == 422, answer.text
+    assert backend.verify(doctor, genuine)["identity"]["nir"] == family.insured.identity.nir
+    assert backend.verify_qr(doctor, qr_text)["identity"]["nir"] == family.insured.identity.nir
+
+
+def _with_header_item_qr(signed: bytes, item: bytes) -> bytes:
+    """A QR token's COSE_Sign1 (its header holds the kid) with label 99 -> ``item`` added."""
+    protected, header, payload, signature = cbor2.loads(signed).value
+    entries = b"".join(cbor2.dumps(k) + cbor2.dumps(v) for k, v in header.items())
+    return (b"\xd2\x84" + cbor2.dumps(protected) + bytes([0xA0 | (len(header) + 1)]) + entries + b"\x18\x63"
+            + item + cbor2.dumps(payload) + cbor2.dumps(signature))

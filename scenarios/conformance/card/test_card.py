@@ -8,13 +8,13 @@ SELECT_CARD = "00A4040C06F04150435602"
 SELECT_EF = "00A4020402010100"
 
 
-@pytest.mark.requirement("APCV-CARD-001")
+@pytest.mark.apcv_requirement("APCV-CARD-001")
 def test_select_card_application(card_apdu):
     assert card_apdu.send("00A4040006F0415043560100").sw == 0x6A82
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
 
 
-@pytest.mark.requirement("APCV-CARD-002", "APCV-CARD-003", "APCV-CARD-004")
+@pytest.mark.apcv_requirement("APCV-CARD-002", "APCV-CARD-003", "APCV-CARD-004")
 def test_read_signed_card_data(card_apdu, bench):
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
     fcp = card_apdu.send(SELECT_EF)
@@ -29,7 +29,7 @@ def test_read_signed_card_data(card_apdu, bench):
     assert cose.verify(content, bench.insurer.trust_anchor.public_key)
 
 
-@pytest.mark.requirement("APCV-CARD-003")
+@pytest.mark.apcv_requirement("APCV-CARD-003")
 def test_read_errors(card_apdu):
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
     assert card_apdu.send("00B0000010").sw == 0x6986  # no current EF

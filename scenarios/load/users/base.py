@@ -53,7 +53,7 @@ class ApcvUser(FastHttpUser):
 
     def on_start(self) -> None:
         """Join the process's run; start after a random part of a pace, so users do not march in step."""
-        self.run = runtime.current()
+        self.run = runtime.current(wait_s=runtime.MATERIAL_WAIT_S)
         self.rng = random.Random()
         gevent.sleep(self.rng.random() * min(self.pace_s, 5.0))
         self._due = time.monotonic()

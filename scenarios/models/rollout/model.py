@@ -25,6 +25,8 @@ class RolloutDay:
     operator_wait_min: float
     apcv_visits: float
     peak_requests_per_s: float
+    public_point: bool = False
+    """Whether the activation count on this day is a published figure (the curve goes through it)."""
 
     def to_json(self) -> dict:
         """Plain data (ISO date)."""
@@ -52,16 +54,18 @@ LAST_DAY = dt.date(2100, 12, 31)
 
 def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: int = 7,
              progress: Callable[[], None] | None = None) -> list[RolloutDay]:
-    """One :class:`RolloutDay` every ``step_days`` from ``start`` to ``until`` (inclusive)."""
+    """One :class:`RolloutDay` every ``step_days`` from ``start``, and on ``until`` itself and on
+    every public activation point up to it, whatever the step."""
     if until < start:
         raise ModelError(f"--until {until} is before the start of the rollout ({start})")
     if until > LAST_DAY:
         raise ModelError(f"--until {until} is past {LAST_DAY}: the rollout is modelled up to then")
     if not 1 <= step_days <= 366:
         raise ModelError(f"--step-days must be 1 to 366 (got {step_days})")
+    points = set(params.activations.points)
+    grid = {start + dt.timedelta(days=k) for k in range(0, (until - start).days + 1, step_days)}
     days: list[RolloutDay] = []
-    day = start
-    while day <= until:
+    for day in sorted(grid | {until} | {p for p in points if start <= p <= until}):
         active = activations(params.activations, day)
         new = active - activations(params.activations, day - dt.timedelta(days=1))
         operators, wait = operators_needed(new, params.identity_check)
@@ -70,16 +74,14 @@ def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: i
             practitioners=practitioners(params.practitioners, day),
             video_enrolments=new * params.identity_check.video_share, operators=operators,
             operator_wait_min=wait, apcv_visits=apcv_visits(params, day),
-            peak_requests_per_s=max(hourly_requests(params, day).values()),
+            peak_requests_per_s=max(hourly_requests(params, day).values()), public_point=day in points,
         ))
         if progress:
             progress()
-        day += dt.timedelta(days=step_days)
     return days
 
 
 def sample_days(days: list[RolloutDay], rows: int = 12) -> list[RolloutDay]:
-    """About ``rows`` evenly spaced days of ``days``, always including the last."""
+    """About ``rows`` evenly spaced days of ``days``, always including the public points and the last."""
     step = max(1, len(days) // rows)
-    shown = days[::step]
-    return shown if shown[-1] is days[-1] else [*shown, days[-1]]
+    return [d for i, d in enumerate(days) if i % step == 0 or d.public_point or d is days[-1]]

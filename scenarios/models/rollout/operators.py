@@ -9,9 +9,14 @@ from scenarios.models.rollout.params import IdentityCheck
 MAX_OPERATORS = 100_000
 
 
+def peak_videos_per_minute(daily_enrolments: float, check: IdentityCheck) -> float:
+    """Video enrolments per minute in the busiest hour of ``arrivals_by_hour`` (the SimPy queue's profile)."""
+    return daily_enrolments * check.video_share * max(check.arrivals_by_hour.values()) / 60
+
+
 def operators_needed(daily_enrolments: float, check: IdentityCheck) -> tuple[int, float]:
     """Fewest operators whose mean wait (Erlang C, busiest hour) is within target; and that wait (min)."""
-    videos_per_minute = daily_enrolments * check.video_share * check.peak_factor / (check.open_hours * 60)
+    videos_per_minute = peak_videos_per_minute(daily_enrolments, check)
     if videos_per_minute <= 0:
         return 0, 0.0
     service_rate = 1 / check.review_minutes

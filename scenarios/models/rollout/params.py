@@ -83,14 +83,12 @@ class Shift(_Strict):
 class IdentityCheck(_Strict):
     """Video enrolments reviewed by operators.
 
-    ``open_hours`` and ``peak_factor`` feed the Erlang C estimate (busiest hour, stationary);
-    ``arrivals_by_hour`` and ``shifts`` feed the SimPy simulation of the review queue.
+    ``arrivals_by_hour`` gives both sizings their arrivals: Erlang C takes its busiest hour as
+    a stationary queue; the SimPy review queue follows it hour by hour with the ``shifts``.
     """
 
     video_share: float = Field(ge=0, le=1)
     review_minutes: Positive
-    open_hours: float = Field(gt=0, le=24)
-    peak_factor: float = Field(ge=1)
     target_wait_minutes: Positive
     target_statistic: Literal["mean", "p95"]
     arrivals_by_hour: HourShares

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.models.report import ModelReport, ReportTable, number
+from scenarios.models.report import ModelReport, ReportTable, interval_cells, number
 from scenarios.models.rollout.model import RolloutDay, sample_days
 from scenarios.models.rollout.review_sizing import ReviewSizing
 
@@ -22,16 +22,19 @@ def timeline_table(days: list[RolloutDay]) -> ReportTable:
 def review_table(sizings: list[ReviewSizing]) -> ReportTable:
     """Operators per shift by simulation, Erlang C's count, waits with 95 % intervals."""
     columns = ["date", "videos/day", "operators/shift (SimPy)", "operators (Erlang C)", "mean wait min",
-               "95 % low", "95 % high", "p95 wait min", "95 % low", "95 % high", "operator h/day"]
+               "95 % low", "95 % high", "p95 wait min", "95 % low", "95 % high", "operator h/day",
+               "of which overtime", "close-out reviews", "utilisation warnings"]
     rows = [[s.date.isoformat(), number(s.video_enrolments, 0), str(s.operators), str(s.erlang_operators),
-             number(s.mean_wait_min.mean), number(s.mean_wait_min.low), number(s.mean_wait_min.high),
-             number(s.p95_wait_min.mean), number(s.p95_wait_min.low), number(s.p95_wait_min.high),
-             number(s.operator_hours, 0)] for s in sizings]
+             *interval_cells(s.mean_wait_min), *interval_cells(s.p95_wait_min),
+             number(s.operator_hours, 1), number(s.overtime_hours, 1), number(s.close_out_reviews, 0),
+             "; ".join(s.warnings) or "-"] for s in sizings]
     note = ""
     if sizings:
         note = (f"Fewest operators per shift whose {sizings[0].target_statistic} wait stays within "
                 f"{sizings[0].target_wait_min:g} min (SimPy, enrolments by hour of day, shifts); Erlang C "
-                "sizes the busiest hour as a stationary M/M/c queue on the mean wait.")
+                "sizes the busiest hour of the same hourly profile as a stationary M/M/c queue on the mean "
+                f"wait. Last day: {sizings[-1].explanation}. Operator hours count every shift in full and "
+                "the overtime spent closing out the queue.")
     return ReportTable("review", "Identity-check review queue", columns, rows, note)
 
 

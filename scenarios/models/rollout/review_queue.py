@@ -12,6 +12,7 @@ Erlang C, which the stationary case is checked against). Times are in minutes.
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,18 @@ def arrival_times(videos_per_day: float, shares: dict[int, float], days: int,
     return np.sort(np.concatenate(chunks)) if chunks else np.empty(0)
 
 
+@dataclass(frozen=True)
+class ReviewRun:
+    """What one run of the review queue gave: every wait, and the work done after shifts ended."""
+
+    waits: np.ndarray
+    """Minutes each enrolment waited for its review, in review order."""
+    overtime_minutes: float
+    """Operator minutes worked after the end of their shift, closing out the queue (all days)."""
+    close_out_reviews: int
+    """Reviews started after the shift of the operator who did them had ended."""
+
+
 class ReviewQueue:
     """One run of the review queue: the arrivals, the operators, and the waits they give."""
 
@@ -44,6 +57,9 @@ class ReviewQueue:
         self.pending = simpy.Store(self.env)
         self.arrivals = arrivals
         self.waits: list[float] = []
+        self.reviewed = 0
+        self.overtime = 0.0
+        self.close_out = 0
         self.all_reviewed = self.env.event()
         self.env.process(self._send())
         for shift in check.shifts:
@@ -72,20 +88,29 @@ class ReviewQueue:
                     take.cancel()
                     break
                 self.waits.append(env.now - take.value)
-                if len(self.waits) == len(self.arrivals):
-                    self.all_reviewed.succeed()  # the last review has started: every wait is known
+                self.close_out += env.now >= end
                 yield env.timeout(self.rng.exponential(self.check.review_minutes))
+                self.reviewed += 1
+                if self.reviewed == len(self.arrivals):
+                    self.all_reviewed.succeed()  # the last review is over: all work is known
+            self.overtime += max(0.0, env.now - end)
 
-    def run(self) -> np.ndarray:
-        """Simulate until every enrolment is reviewed; the wait of each (minutes), in review order."""
+    def run(self) -> ReviewRun:
+        """Simulate until every enrolment is reviewed."""
         if len(self.arrivals):
             self.env.run(until=self.all_reviewed)
-        return np.asarray(self.waits)
+        return ReviewRun(np.asarray(self.waits), self.overtime, self.close_out)
+
+
+def review_run(check: IdentityCheck, videos_per_day: float, operators: int, seed: int,
+               replication: int, days: int = 1) -> ReviewRun:
+    """One replication of ``days`` days with ``operators`` on each shift."""
+    rng = np.random.default_rng([seed, replication])
+    arrivals = arrival_times(videos_per_day, check.arrivals_by_hour, days, rng)
+    return ReviewQueue(check, operators, arrivals, rng).run()
 
 
 def review_waits(check: IdentityCheck, videos_per_day: float, operators: int, seed: int,
                  replication: int, days: int = 1) -> np.ndarray:
     """Waits (minutes) of one replication of ``days`` days with ``operators`` on each shift."""
-    rng = np.random.default_rng([seed, replication])
-    arrivals = arrival_times(videos_per_day, check.arrivals_by_hour, days, rng)
-    return ReviewQueue(check, operators, arrivals, rng).run()
+    return review_run(check, videos_per_day, operators, seed, replication, days).waits

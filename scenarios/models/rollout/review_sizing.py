@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,8 +20,8 @@ import numpy as np
 from scenarios.models.errors import ModelError
 from scenarios.models.rollout.operators import MAX_OPERATORS, operators_needed
 from scenarios.models.rollout.params import IdentityCheck
-from scenarios.models.rollout.review_queue import review_waits
-from scenarios.models.runner import MAX_WORKERS
+from scenarios.models.rollout.review_queue import ReviewRun, review_run
+from scenarios.models.runner import MAX_WORKERS, process_pool
 from scenarios.models.stats import Estimate, t_interval
 
 MAX_REVIEW_REPLICATIONS = 1000
@@ -41,6 +41,13 @@ class ReviewSizing:
     target_statistic: str
     target_wait_min: float
     operator_hours: float
+    """Operator hours a day: every shift staffed in full, plus the overtime closing out the queue."""
+    overtime_hours: float = 0.0
+    close_out_reviews: float = 0.0
+    warnings: tuple[str, ...] = ()
+    """Hours and shifts whose operators on duty cannot keep up (utilisation ≥ 1)."""
+    explanation: str = ""
+    """Why Erlang C's count differs from the simulation's."""
 
     def to_json(self) -> dict:
         """Plain data (ISO date, intervals as mean/low/high)."""
@@ -48,18 +55,55 @@ class ReviewSizing:
                 "operators_per_shift": self.operators, "erlang_c_operators": self.erlang_operators,
                 "mean_wait_min": self.mean_wait_min.to_json(), "p95_wait_min": self.p95_wait_min.to_json(),
                 "target_statistic": self.target_statistic, "target_wait_min": self.target_wait_min,
-                "operator_hours_per_day": self.operator_hours}
+                "operator_hours_per_day": self.operator_hours, "overtime_hours_per_day": self.overtime_hours,
+                "close_out_reviews_per_day": self.close_out_reviews, "warnings": list(self.warnings),
+                "erlang_c_vs_simpy": self.explanation}
+
+
+def utilisation_warnings(check: IdentityCheck, videos_per_day: float, operators: int) -> list[str]:
+    """Each hour and shift where the operators on duty get as much work as they can do, or more."""
+    per_operator_hour = 60 / check.review_minutes
+    warnings = []
+    for hour, share in check.arrivals_by_hour.items():
+        on_duty = operators * sum(1 for s in check.shifts if s.start <= hour and hour + 1 <= s.end)
+        if share > 0 and on_duty:
+            load = videos_per_day * share / (on_duty * per_operator_hour)
+            if load >= 1:
+                warnings.append(f"{hour:02d}:00-{hour + 1:02d}:00 utilisation {load:.2f} ≥ 1: "
+                                f"{on_duty} operators on duty cannot keep up, the queue grows")
+    for shift in check.shifts:
+        work = sum(videos_per_day * share for hour, share in check.arrivals_by_hour.items()
+                   if shift.start <= hour < shift.end)
+        load = work / (operators * (shift.end - shift.start) * per_operator_hour)
+        if load >= 1:
+            warnings.append(f"shift {shift.start:g}-{shift.end:g} h utilisation {load:.2f} ≥ 1: the shift "
+                            "ends with a queue its operators close out in overtime")
+    return warnings
+
+
+def explain(check: IdentityCheck, videos_per_day: float, operators: int, erlang: int) -> str:
+    """Why the two sizings differ, in one sentence with the figures."""
+    peak = max(check.arrivals_by_hour.values()) * videos_per_day
+    return (f"Erlang C: {erlang} operators for the busiest hour ({peak:,.0f} videos/h) as if it lasted, "
+            f"mean wait ≤ {check.target_wait_minutes:g} min; SimPy: {operators} per shift on each of "
+            f"{len(check.shifts)} shifts for the whole day's profile (queues carry over between hours, "
+            f"shifts close out), {check.target_statistic} wait ≤ {check.target_wait_minutes:g} min")
 
 
 def wait_estimates(check: IdentityCheck, videos_per_day: float, operators: int, replications: int,
                    seed: int = 0, days: int = 1) -> tuple[Estimate, Estimate]:
     """Mean and p95 wait (minutes), each with a 95 % interval over ``replications``."""
+    return _estimates([review_run(check, videos_per_day, operators, seed, replication, days)
+                       for replication in range(replications)])
+
+
+def _estimates(runs: list[ReviewRun]) -> tuple[Estimate, Estimate]:
     means, p95s = [], []
-    for replication in range(replications):
-        waits = review_waits(check, videos_per_day, operators, seed, replication, days)
+    for run in runs:
+        waits = run.waits
         means.append(float(waits.mean()) if waits.size else 0.0)
         p95s.append(float(np.percentile(waits, 95)) if waits.size else 0.0)
-    return t_interval(means), t_interval(p95s)
+    return t_interval(means, nonnegative=True), t_interval(p95s, nonnegative=True)
 
 
 def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck, replications: int = 5,
@@ -71,16 +115,16 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
     erlang, _ = operators_needed(new_activations, check)
     shift_hours = sum(shift.end - shift.start for shift in check.shifts)
     if videos <= 0:
-        none = Estimate(0.0, 0.0)
+        none = Estimate(0.0, reason="no video enrolments")
         return ReviewSizing(day, 0.0, 0, 0, none, none, check.target_statistic, check.target_wait_minutes,
                             0.0)
 
     @cache
-    def estimates(operators: int) -> tuple[Estimate, Estimate]:
-        return wait_estimates(check, videos, operators, replications, seed)
+    def runs(operators: int) -> list[ReviewRun]:
+        return [review_run(check, videos, operators, seed, r) for r in range(replications)]
 
     def meets(operators: int) -> bool:
-        mean, p95 = estimates(operators)
+        mean, p95 = _estimates(runs(operators))
         return (mean if check.target_statistic == "mean" else p95).mean <= check.target_wait_minutes
 
     fails, enough = 0, max(1, erlang)  # 0 operators never meet the target
@@ -93,9 +137,13 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
         middle = (fails + enough) // 2
         fails, enough = (fails, middle) if meets(middle) else (middle, enough)
     operators = enough
-    mean, p95 = estimates(operators)
+    mean, p95 = _estimates(runs(operators))
+    overtime = float(np.mean([run.overtime_minutes for run in runs(operators)])) / 60
+    close_out = float(np.mean([run.close_out_reviews for run in runs(operators)]))
     return ReviewSizing(day, videos, operators, erlang, mean, p95, check.target_statistic,
-                        check.target_wait_minutes, operators * shift_hours)
+                        check.target_wait_minutes, operators * shift_hours + overtime, overtime, close_out,
+                        tuple(utilisation_warnings(check, videos, operators)),
+                        explain(check, videos, operators, erlang))
 
 
 def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, replications: int = 5,
@@ -117,7 +165,7 @@ def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, repli
             sized.append(size_review_queue(day, new, check, replications, seed))
             tick()
         return sized
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         futures = {pool.submit(size_review_queue, day, new, check, replications, seed): index
                    for index, (day, new) in enumerate(days)}
         done: dict[int, ReviewSizing] = {}
