@@ -63,6 +63,15 @@ def test_what_is_not_a_nir_stays(text: str) -> None:
     assert redact_nirs(text) == text
 
 
+@pytest.mark.parametrize("text", [
+    '"pace": 1.3489858107579893,',  # a float whose digits spell a NIR with a wrong key, then more
+    "ratio 1.84127511203416",  # one digit, a point, fourteen: a number
+])
+def test_numbers_stay_in_the_harness_output(text: str) -> None:
+    assert mask_text(text) == text
+    assert nirs_written(text) == set()
+
+
 @pytest.mark.parametrize("spelled", ["184.127.511.203.416", "184-127-511-203-416", "1/84/12/75/112/034/16",
                                      "1841_2751_1203_416", "1841%20275%2011203416"])
 def test_a_nir_grouped_anyhow_is_found_by_a_scan_and_masked_in_a_request_log(spelled: str) -> None:
