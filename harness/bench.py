@@ -86,9 +86,14 @@ class Bench:
         slot = self._slots.get(role)
         if slot is None:
             slot = open_card_slot(cfg.link)
-            slot.record_notes(self.recorder.note)
+            slot.record_notes(lambda text, url=cfg.link: self._note_from(url, text))
         self._slots[role] = slot
         slot.attach(device)
+
+    def _note_from(self, url: str, text: str) -> None:
+        """Note ``text`` in the trace as coming from the link at ``url``."""
+        self.recorder.link = url
+        self.recorder.note(text)
 
     @property
     def scanner(self) -> QrScanner:
