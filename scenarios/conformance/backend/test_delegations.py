@@ -7,9 +7,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from scenarios.conformance.backend.actors import carried_card, refusal, send_qr, service_now
+from scenarios.conformance.backend.actors import (
+    carried_card,
+    refusal,
+    send_presentation,
+    send_qr,
+    service_now,
+)
 from simulators.backend.client import Signer
-from simulators.phone.offline import wallet_qr_token
+from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
 
 HOUR_S = 3600
@@ -43,6 +49,14 @@ def _present(backend, family: Family, doctor, selected: int):
     return send_qr(backend, doctor, wallet_qr_token(family.carried, service_now(backend), selected=selected))
 
 
+def _tap(backend, family: Family, made: dict, doctor, selected: int):
+    """The delegate's phone presents over NFC, with the card data the insurer signed for it."""
+    card = backend.delegated_card(family.delegate.device_key, made["delegation_id"])
+    carried = Wallet.from_activation(family.holder.insured, family.delegate.device_key, card)
+    return lambda: send_presentation(backend, doctor, wallet_presentation(carried, service_now(backend),
+                                                                          selected=selected))
+
+
 @pytest.mark.requirement("APCV-BE-040")
 def test_the_delegate_presents_the_chosen_beneficiary(backend, family, doctor):
     family.delegate_children(backend, -60, HOUR_S, 1)
@@ -66,6 +80,21 @@ def test_a_delegation_ends(backend, family, doctor, advance_clock):
     assert _present(backend, family, doctor, 1).status_code == 200
     advance_clock(601)
     assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
+
+
+@pytest.mark.requirement("APCV-BE-041")
+def test_a_delegation_does_not_start_early_over_nfc(backend, family, doctor):
+    tap = _tap(backend, family, family.delegate_children(backend, HOUR_S, 2 * HOUR_S, 1), doctor, 1)
+    assert refusal(tap()) == (403, "not_delegated")
+
+
+@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.rig_feature("test-clock")
+def test_a_delegation_ends_over_nfc(backend, family, doctor, advance_clock):
+    tap = _tap(backend, family, family.delegate_children(backend, -60, 600, 1), doctor, 1)
+    assert tap().status_code == 200
+    advance_clock(601)
+    assert refusal(tap()) == (403, "not_delegated")
 
 
 @pytest.mark.requirement("APCV-BE-042")
