@@ -19,7 +19,8 @@ from harness.dut.trust import dut_trust_anchor
 from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
 from simulators.card.card import VitaleCard
-from simulators.factory import synthetic_card, synthetic_phone
+from simulators.card.variants import card_class
+from simulators.factory import synthetic_insured, synthetic_phone
 from simulators.phone.phone import Phone
 from simulators.phone.variants import make_faulty_phone
 from simulators.reader.kernel import ReaderKernel
@@ -47,7 +48,8 @@ class Bench:
         if config.roles.phone and config.roles.phone.simulated:
             self.phone = self.make_phone(variant=config.dut_variant("phone"))
         if config.roles.card and config.roles.card.simulated:
-            self.card = synthetic_card(config.roles.card.seed, self.insurer)
+            self.card = card_class(config.dut_variant("card"))(synthetic_insured(config.roles.card.seed),
+                                                               self.insurer)
         reader = config.roles.reader
         self.reader_link = TracingReaderLink(open_reader(reader.link), self.recorder)
         variant = config.dut_variant("reader")

@@ -26,6 +26,7 @@ MARKERS = (
     "rig: needs real hardware described by the rig file",
     "rig_feature(name): needs the rig to provide a feature; skipped with the reason otherwise",
     "requirement(*ids): APCV-R1 requirement ids this test checks",
+    "element(*ids): profile elements this test checks (docs/profile-coverage.md)",
 )
 
 

@@ -25,6 +25,8 @@ class VariantVerdict:
     exit_code: int
     caught_by: tuple[str, ...]
     """Requirement ids whose tests failed against the variant."""
+    failed_tests: tuple[str, ...] = ()
+    """Node ids of the tests that failed against it."""
 
     @property
     def caught(self) -> bool:
@@ -100,6 +102,7 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
     ordered = [outcomes[i] for i in range(len(runs))]
     references = {role: outcome for (role, variant), outcome in zip(runs, ordered, strict=True)
                   if variant is None}
-    verdicts = [VariantVerdict(variant, outcome.exit_code, tuple(sorted(outcome.failed)))
+    verdicts = [VariantVerdict(variant, outcome.exit_code, tuple(sorted(outcome.failed)),
+                               outcome.failed_tests)
                 for (_, variant), outcome in zip(runs, ordered, strict=True) if variant is not None]
     return MatrixResult(references, verdicts)

@@ -44,6 +44,8 @@ class PlanOutcome:
     verdicts: dict[str, str] = field(default_factory=dict)
     output: str = ""
     duration_s: float = 0.0
+    failed_tests: tuple[str, ...] = ()
+    """Node ids of the tests that failed or errored (which check caught a variant)."""
 
     @property
     def failed(self) -> set[str]:
@@ -93,5 +95,7 @@ def run_plan(role: str, rig_file: str | Path, report_dir: Path, *, operator: str
     if done.returncode not in COMPLETED or not results.is_file():
         raise PlanRunError(f"the {role} plan on {rig_file} stopped (exit {done.returncode}): "
                            f"{outcome.output[-1500:]}")
-    outcome.verdicts = requirement_verdicts(json.loads(results.read_text())["results"])
+    tests = json.loads(results.read_text())["results"]
+    outcome.verdicts = requirement_verdicts(tests)
+    outcome.failed_tests = tuple(sorted({t["nodeid"] for t in tests if t["outcome"] in ("failed", "error")}))
     return outcome
