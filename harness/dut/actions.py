@@ -34,6 +34,9 @@ def in_process_control(bench: Bench) -> InProcessControl | None:
         "lock": phone.lock.lock,
         "unlock": phone.unlock,
         "show_qr": phone.unlock,
+        "enter_code": phone.enter_code,
+        "biometric": phone.biometric,
+        "reactivate": phone.reactivate,
     })
 
 
@@ -74,4 +77,5 @@ class _TerminalPrompt:
         with self._suspend(), _terminal() as streams:
             present = self._operator != "skip" and streams is not None
             stdin, stdout = streams if streams is not None else (None, None)
-            PromptControl(self._timeout, present=present, stdin=stdin, stdout=stdout).perform(action)
+            PromptControl(self._timeout, present=present, stdin=stdin, stdout=stdout).perform(action,
+                                                                                             **placeholders)

@@ -8,7 +8,7 @@ from apcv.links.base import LinkUrl
 from harness.rig import RigConfig, RigError
 
 REQUIRED_ACTIONS = {
-    "phone": ("tap", "lock", "unlock"),
+    "phone": ("tap", "lock", "unlock", "enter_code", "biometric", "reactivate"),
     "card": ("tap",),
     "practice-software": ("bill",),
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -25,6 +26,7 @@ from harness.bundle.environment import collect_environment
 from harness.bundle.identity import declared_identity, needs_pcscd, probe_dut
 from harness.bundle.keys import fingerprint, generate_key, load_signing_key
 from harness.bundle.writer import check_target, seal, staging, write_json
+from harness.dut.launch import LaunchedDut
 from harness.pcsc import ensure_pcscd
 from harness.report import RunRecord, write_all
 from harness.report.verdict import plan_verdict
@@ -48,6 +50,19 @@ def run_plan(config: RigConfig, role: str, report_dir: Path, console: Console) -
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise CertifyError(f"the plan of role {role} could not run (pytest exit code {int(code)}); "
                            "no bundle written")
+
+
+@contextmanager
+def _launched(config: RigConfig) -> Iterator[None]:
+    """The process the rig launches for its DUT (``dut.launch``), up while the DUT is probed."""
+    if config.dut is None or not config.dut.launch:
+        yield
+        return
+    launched = LaunchedDut(config.dut.launch)
+    try:
+        yield
+    finally:
+        launched.stop()
 
 
 def _identity(config: RigConfig, role: str, probed: dict[str, str]) -> dict[str, str]:
@@ -101,7 +116,9 @@ def certify(rig_file: str, role: str, key_file: Path | None, out: Path | None) -
     check_target(target)
     console = Console(stderr=True)
     with ensure_pcscd() if needs_pcscd(config) else nullcontext():
-        dut = _identity(config, role, probe_dut(config, role))
+        with _launched(config):  # the plan's run launches it again, for itself
+            probed = probe_dut(config, role)
+        dut = _identity(config, role, probed)
         with staging(target) as folder:
             run_plan(config, role, folder / REPORT_DIR, console)
             verdict = _write_bundle(folder, config, role, dut)
