@@ -100,3 +100,13 @@ def test_a_mismatch_does_not_count_against_the_code(apdu, dut_act, code, locked)
         dut_act("biometric", result="mismatch")
     dut_act("enter_code", code=code)
     establish(apdu)
+
+
+@pytest.mark.requirement("APCV-NFC-031")
+def test_a_reactivated_app_is_locked(apdu, dut_act, code):
+    dut_act("unlock")
+    try:
+        dut_act("reactivate", code=code)
+        assert refuses_sessions(apdu), "the app re-activated while unlocked stayed unlocked"
+    finally:
+        dut_act("unlock")

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.links.scanner_base import ScanTimeout
 from apcv.profile.r1 import qr
-from apcv.profile.r1.constants import QR_TOKEN_LIFETIME_S
+from apcv.profile.r1.constants import QR_CLOCK_SKEW_S, QR_ROTATION_S, QR_TOKEN_LIFETIME_S
 from apcv.profile.r1.presentation import verify_presentation
 
 pytestmark = pytest.mark.rig_feature("qr-scanner")
@@ -68,6 +68,24 @@ def test_token_verifies_with_the_certified_device_key(shown_qr, device_key):
 def test_token_lifetime(shown_qr):
     claims = qr.decode(shown_qr).claims
     assert claims.expires_at - claims.issued_at == QR_TOKEN_LIFETIME_S
+
+
+@pytest.mark.requirement("APCV-QR-004")
+def test_the_code_rotates_every_period_and_not_between(shown_qr, scanner):
+    """The token on screen was issued at the start of the current rotation period, and the
+    same token stays until the next period begins (looked at once the screen has settled)."""
+    time.sleep(SCREEN_SETTLE_S)
+    first = qr.decode(scanner.read()).claims
+    now = time.time()
+    assert now - QR_ROTATION_S - QR_CLOCK_SKEW_S <= first.issued_at <= now + QR_CLOCK_SKEW_S, \
+        f"the token on screen was issued at {first.issued_at}, {now - first.issued_at:.0f} s ago"
+    time.sleep(NO_CODE_S)
+    again = qr.decode(scanner.read()).claims
+    if again.issued_at == first.issued_at:
+        assert again.token_id == first.token_id, "the screen showed a new token within one rotation period"
+    else:  # the period ended between the two looks: the next token starts one period later
+        assert again.issued_at - first.issued_at == QR_ROTATION_S, \
+            f"tokens issued {again.issued_at - first.issued_at} s apart, not one {QR_ROTATION_S} s period"
 
 
 @pytest.mark.requirement("APCV-QR-004")

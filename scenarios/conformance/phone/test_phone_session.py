@@ -198,8 +198,11 @@ def test_malformed_request_content(apdu, session, request_body):
 
 @pytest.mark.requirement("APCV-NFC-027")
 @pytest.mark.element("phone.sw.request-malformed", "phone.state.malformed-ends-session")
-def test_malformed_request_ends_session(apdu, session):
-    assert get_presentation(apdu, session.channel.seal(cbor2.dumps([1, 2])))[1] == 0x6A80
+@pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
+                                          cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
+                         ids=["array", "short challenge", "negative index", "not CBOR"])
+def test_malformed_request_ends_session(apdu, session, request_body):
+    assert get_presentation(apdu, session.channel.seal(request_body))[1] == 0x6A80
     sw = get_presentation(apdu, session.request())[1]
     assert sw == 0x6985, f"GET PRESENTATION after a malformed request answered {sw:04X}: the session went on"
 
