@@ -5,7 +5,7 @@ from __future__ import annotations
 from simulators.backend.variants import VARIANTS as BACKEND_VARIANTS
 from simulators.card.variants import VARIANTS as CARD_VARIANTS
 from simulators.phone.variants import VARIANTS as PHONE_VARIANTS
-from simulators.practice_variants import VARIANTS as PRACTICE_VARIANTS
+from simulators.practice.variants import VARIANTS as PRACTICE_VARIANTS
 from simulators.reader.variants import VARIANTS as READER_VARIANTS
 from simulators.scanner.variants import VARIANTS as SCANNER_VARIANTS
 from simulators.variant import UnknownVariant, Variant

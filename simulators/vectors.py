@@ -18,20 +18,25 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from apcv.clock import FrozenClock
+from apcv.links import open_card_slot, open_reader
+from apcv.links.tracing import TracingReaderLink
 from apcv.people import Beneficiary, Coverage, Identity, Insured
 from apcv.profile.r1.constants import CHALLENGE_LEN, NONCE_LEN
 from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.session import derive_session_keys, encode_point, new_ephemeral_key, transcript
+from apcv.trace import TraceRecorder
 from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.reader.kernel import ReaderKernel
+from simulators.reader.result import ReadResult
 
 VECTOR_TIME = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 INSURER_SCALAR = int.from_bytes(hashlib.sha256(b"APCV-R1 vector insurer").digest(), "big") >> 4
 DEVICE_SCALAR = int.from_bytes(hashlib.sha256(b"APCV-R1 vector device").digest(), "big") >> 4
 CARD_REFERENCE = "APCV-VECTOR-0001"
 BENEFICIARY = 1
+VECTOR_LINK = "sim:apcv-r1-vectors"
 
 
 class FixedRandom:
@@ -61,28 +66,16 @@ def vector_insured() -> Insured:
     )
 
 
-class RecordingTransport:
-    """Carries APDUs to a phone and keeps every exchange."""
-
-    def __init__(self, phone: Phone) -> None:
-        self.phone = phone
-        self.exchanges: list[tuple[bytes, bytes]] = []
-
-    def connect(self) -> bytes:
-        self.phone.reset()
-        return self.phone.atr
-
-    def transceive(self, apdu: bytes) -> bytes:
-        response = self.phone.process_apdu(apdu)
-        self.exchanges.append((apdu, response))
-        return response
-
-    def disconnect(self) -> None:
-        self.phone.reset()
+def _exchanges(recorder: TraceRecorder) -> list[tuple[bytes, bytes]]:
+    """The (command, response) pairs of a trace, in order."""
+    commands = [event.data for event in recorder.events if event.kind == "command"]
+    responses = [event.data for event in recorder.events if event.kind == "response"]
+    return list(zip(commands, responses, strict=True))
 
 
-def run_vector(root_der: bytes, card_data: bytes) -> tuple[RecordingTransport, Any]:
-    """One presentation with every random value fixed; returns the transport and result.
+def run_vector(root_der: bytes, card_data: bytes) -> tuple[list[tuple[bytes, bytes]], ReadResult]:
+    """One presentation with every random value fixed, over an in-process ``sim:`` link traced
+    unmasked; returns the (command, response) pairs and the kernel's result.
 
     ``card_data`` is the insurer-signed card data recorded in the vector file (its signature
     is randomised, like the presentation's).
@@ -92,10 +85,17 @@ def run_vector(root_der: bytes, card_data: bytes) -> tuple[RecordingTransport, A
                     IssuerSigned.from_bytes(card_data))
     phone = Phone(wallet, clock=clock, seed=0, rng=FixedRandom(b"APCV-R1 vector phone"))
     phone.unlock()
-    transport = RecordingTransport(phone)
     trust = TrustAnchor(x509.load_der_x509_certificate(root_der))
-    reader = ReaderKernel(transport, trust, clock=clock, rng=FixedRandom(b"APCV-R1 vector reader"))
-    return transport, reader.read(beneficiary=BENEFICIARY)
+    recorder = TraceRecorder(clock, redact=False)
+    slot = open_card_slot(VECTOR_LINK)
+    slot.attach(phone)
+    try:
+        link = TracingReaderLink(open_reader(VECTOR_LINK), recorder)
+        reader = ReaderKernel(link, trust, clock=clock, rng=FixedRandom(b"APCV-R1 vector reader"))
+        result = reader.read(beneficiary=BENEFICIARY)
+    finally:
+        slot.close()
+    return _exchanges(recorder), result
 
 
 def session_secrets() -> dict[str, str]:
@@ -136,7 +136,7 @@ def generate() -> dict[str, Any]:
     insurer = Insurer.create(key_from_scalar(INSURER_SCALAR))
     root_der = insurer.certificate.public_bytes(Encoding.DER)
     card_data = vector_card_data(insurer).to_bytes()
-    transport, result = run_vector(root_der, card_data)
+    exchanges, result = run_vector(root_der, card_data)
     return {
         "description": "APCV-R1 presentation with fixed keys, nonces and clock (docs/protocol.md §10)",
         "time": VECTOR_TIME.isoformat(),
@@ -151,7 +151,7 @@ def generate() -> dict[str, Any]:
         "insurer_root_certificate": root_der.hex(),
         "card_data": card_data.hex(),
         "presentation_cose_sign1": result.presentation.hex(),
-        "exchanges": [{"command": c.hex(), "response": r.hex()} for c, r in transport.exchanges],
+        "exchanges": [{"command": c.hex(), "response": r.hex()} for c, r in exchanges],
     }
 
 

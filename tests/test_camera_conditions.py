@@ -11,11 +11,11 @@ from apcv.clock import FrozenClock
 from apcv.imaging.camera_model import CameraModel, CameraModelError
 from apcv.imaging.conditions import CONDITIONS, FAMILIES, FRAME, SCREEN_MODULE_PX, condition
 from apcv.imaging.decoders import make_decoder
+from apcv.imaging.qr_render import render_qr
 from apcv.links.base import LinkError
 from apcv.links.registry import open_scanner
 from apcv.seeded_keys import synthetic_insurer
 from simulators.factory import synthetic_phone
-from simulators.phone.qr_render import render_qr
 
 FAMILY_NAMES = {"distance", "perspective", "rotation", "defocus", "motion", "glare", "low-light",
                 "low-contrast", "noise", "jpeg", "moire", "curvature", "occlusion"}

@@ -7,7 +7,7 @@ import pytest
 
 from apcv.imaging.camera_model import CameraModel, CameraModelError
 from apcv.imaging.decoders import make_decoder
-from simulators.phone.qr_render import render_qr
+from apcv.imaging.qr_render import render_qr
 
 TEXT = "APCV1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE$VK G2EC-.%"
 

@@ -9,12 +9,12 @@ import pytest
 
 from apcv.clock import FrozenClock
 from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
+from apcv.imaging.qr_render import QUIET_ZONE, render_qr
 from apcv.links.base import LinkError
 from apcv.links.registry import open_scanner
 from apcv.links.scanner_base import ScanTimeout
 from apcv.seeded_keys import synthetic_insurer
 from simulators.factory import synthetic_phone
-from simulators.phone.qr_render import QUIET_ZONE, render_qr
 
 
 @pytest.fixture
@@ -44,6 +44,21 @@ def test_rendered_token_decodes(phone, name, scale):
     assert frame.dtype == np.uint8 and frame.shape[0] == frame.shape[1]
     assert frame[: QUIET_ZONE * scale].min() == 255  # quiet zone is light
     assert make_decoder(name).decode(frame) == [text]
+
+
+@pytest.mark.parametrize("side", [1, 99, 500, 1000])
+def test_a_fitted_code_takes_whole_pixels_per_module_within_the_side(phone, side):
+    text = phone.qr_payload()
+    modules = render_qr(text, scale=1).shape[0]
+    frame = render_qr(text, fit=side)
+    scale = max(1, side // modules)  # the largest that fits, never below one pixel
+    assert frame.shape == (scale * modules, scale * modules)
+    assert np.array_equal(frame, render_qr(text, scale=scale))
+
+
+def test_a_code_fitted_to_a_display_decodes(phone):
+    text = phone.qr_payload()
+    assert make_decoder("zbar").decode(render_qr(text, fit=720)) == [text]
 
 
 @pytest.mark.parametrize("name", sorted(DECODERS))

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from apcv.imaging.files import write_gray
+from apcv.imaging.qr_render import render_qr
 from apcv.profile.r1 import qr
-from simulators.phone.qr_render import render_qr
 
 ERROR = re.compile(r"^(apcv-hil: )?error: ")
 

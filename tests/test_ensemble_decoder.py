@@ -8,9 +8,9 @@ import pytest
 from apcv.clock import FrozenClock
 from apcv.imaging.conditions import SCREEN_MODULE_PX, condition
 from apcv.imaging.decoders import LIBRARIES, make_decoder
+from apcv.imaging.qr_render import render_qr
 from apcv.seeded_keys import synthetic_insurer
 from simulators.factory import synthetic_phone
-from simulators.phone.qr_render import render_qr
 
 FRAMES = 4
 

@@ -1,5 +1,6 @@
 """The ``frames:`` display: the phone's code kept as a picture file that our simulated scanner,
-a process of its own, films (:class:`FrameFile`); pictures of a code under a camera condition."""
+a process of its own, films through the display's other end (:func:`view_display`); pictures of
+a code under a camera condition."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from apcv.clock import FrozenClock
 from apcv.imaging.conditions import condition
 from apcv.imaging.decoders import make_decoder
 from apcv.links.base import LinkError
-from apcv.links.registry import open_display
+from apcv.links.frames import FramesView
+from apcv.links.registry import open_display, view_display
 from apcv.seeded_keys import synthetic_insurer
 from scenarios.conformance.scanner.screens import PictureScreen
 from simulators.factory import synthetic_phone
-from simulators.scanner.device import ScannerDeviceError, SimulatedScanner
-from simulators.scanner.screens import FrameFile
+from simulators.scanner.device import SimulatedScanner
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def wait_until(check, budget: float = 2.0) -> None:
 def test_the_file_follows_the_phone_and_the_scanner_films_it(tmp_path, phone):
     path = tmp_path / "screen.pgm"
     display = open_display(f"frames:{path}")
-    seen = FrameFile(path)
+    seen = view_display(f"frames:{path}?poll=0.05")
     try:
         assert seen.qr_frame() is None  # blank
         display.show(phone)
@@ -66,7 +67,7 @@ def test_a_picture_of_the_code_is_shown_as_it_is(tmp_path, phone):
         screen = PictureScreen.of(phone, condition("rotation-mild"), 3)
         display.show(screen)
         wait_until(lambda: display.path.exists())
-        assert np.array_equal(FrameFile(display.path).qr_frame(), screen.picture)
+        assert np.array_equal(FramesView(display.path).qr_frame(), screen.picture)
         assert make_decoder("zxing").decode(screen.picture) == [phone.qr_payload()]
         private = display.path.parent
     finally:
@@ -112,5 +113,16 @@ def test_a_screen_without_pixels_is_refused(tmp_path):
 def test_a_file_that_is_not_a_picture_is_named(tmp_path):
     path = tmp_path / "screen.pgm"
     path.write_bytes(b"not a picture")
-    with pytest.raises(ScannerDeviceError, match="not a picture a display wrote"):
-        FrameFile(path).qr_frame()
+    with pytest.raises(LinkError, match="not a picture a display wrote"):
+        view_display(f"frames:{path}").qr_frame()
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("frames:", "name the file the frames: display writes"),
+    ("frames:/tmp/screen.pgm?fps=3", "unknown parameter fps"),
+    ("screen::0?fps=3", "unknown parameter fps"),
+    ("sim:bench", "no display link for scheme 'sim'"),
+])
+def test_a_display_that_cannot_be_viewed_is_named(url, message):
+    with pytest.raises(LinkError, match=message):
+        view_display(url)

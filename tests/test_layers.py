@@ -41,6 +41,9 @@ def test_the_layers_are_kept(tree: Path) -> None:
     ("apcv/planted.py", "from simulators.population import generator\n", "Layers import one way"),
     ("harness/cli/planted.py", "import scenarios.models.mmc\n", "Layers import one way"),
     ("apcv/links/planted.py", "import simulators.phone.phone\n", "they import no simulator"),
+    ("apcv/profile/planted.py", "from apcv.links import open_reader\n", "The kernel stays under links"),
+    ("apcv/imaging/planted.py", "from apcv.trace import TraceRecorder\n", "The kernel stays under links"),
+    ("simulators/practice/planted.py", "from harness.practice import runner\n", "Layers import one way"),
     ("simulators/backend/planted.py", "from simulators.phone import wallet\n", "stand alone"),
 ])
 def test_a_wrong_way_import_breaks_the_contract(tree: Path, module: str, planted: str, contract: str) -> None:

@@ -144,5 +144,5 @@ def test_a_file_that_is_not_a_picture_is_named(tmp_path: Path) -> None:
     picture = tmp_path / "screen.pgm"
     picture.write_bytes(b"not a picture")
     camera = open_scanner(f"frames:{picture}")
-    with pytest.raises(LinkError, match="is not a picture"):
+    with pytest.raises(LinkError, match="not a picture a display wrote"):
         camera.read_payload(0.1)

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from harness.practice.contract import Billed, ContractError, Refused, parse_result
 from harness.practice.runner import RunningBilling, fill_template
+from simulators.practice.contract import Billed, ContractError, Refused, parse_result
 
 BILLED = {"outcome": "billed", "source": "nfc", "token_id": "ab" * 16, "claim_id": "FSE-1",
           "receipt_id": "r1", "total_cents": 2500, "beneficiary": "1 84 12 ** *** *** **",

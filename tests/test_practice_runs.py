@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from harness.dut.control import OperatorAbsent, PromptControl
-from harness.practice.contract import ContractError
 from harness.practice.dut import BillingDut
 from harness.practice.runner import RunningBilling, fill_template
 from harness.practice.world import PracticeWorld
 from harness.rig import load_rig
 from scenarios.conformance.plans import PLUGIN, plan_dir
+from simulators.practice.contract import ContractError
 
 PY = sys.executable
 

@@ -62,7 +62,7 @@ def test_the_plan_through_a_real_x_display(tmp_path, xdisplay):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--look-at", "frames:"], "name the file the frames: display writes"),
-    (["--look-at", "http://example.invalid/"], "films a frames:PATH or screen:DISPLAY display"),
+    (["--look-at", "http://example.invalid/"], "no display link for scheme 'http'"),
     (["--look-at", "screen::4077"], "cannot grab X display ':4077'"),
     (["--variant", "scanner-flies"], "unknown scanner variant 'scanner-flies'"),
     (["--condition", "fog"], "unknown camera condition 'fog'"),

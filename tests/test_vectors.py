@@ -65,14 +65,14 @@ def test_session_keys_follow_the_spec_independently():
 
 
 def test_commands_and_unsigned_responses_are_exact(replay):
-    transport, _ = replay
+    exchanges, _ = replay
     recorded = [(bytes.fromhex(e["command"]), bytes.fromhex(e["response"])) for e in VECTOR["exchanges"]]
-    assert [c for c, _ in transport.exchanges] == [c for c, _ in recorded]
+    assert [c for c, _ in exchanges] == [c for c, _ in recorded]
     start = next(i for i, (c, _) in enumerate(recorded) if c[1] == PRESENTATION_INS)
-    assert transport.exchanges[:start] == recorded[:start]
+    assert exchanges[:start] == recorded[:start]
     # the chained answer has the same framing; only the signature inside differs
-    assert [len(r) for _, r in transport.exchanges] == [len(r) for _, r in recorded]
-    assert [r[-2:] for _, r in transport.exchanges] == [r[-2:] for _, r in recorded]
+    assert [len(r) for _, r in exchanges] == [len(r) for _, r in recorded]
+    assert [r[-2:] for _, r in exchanges] == [r[-2:] for _, r in recorded]
 
 
 def test_recorded_presentation_is_the_sealed_cose(replay):

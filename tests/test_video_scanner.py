@@ -11,6 +11,7 @@ import pytest
 
 from apcv.clock import FrozenClock
 from apcv.imaging.decoders import DECODERS
+from apcv.imaging.qr_render import render_qr
 from apcv.links.base import LinkError
 from apcv.links.registry import open_scanner
 from apcv.links.scanner_base import ScanError, ScanTimeout
@@ -18,7 +19,6 @@ from apcv.seeded_keys import synthetic_insurer
 from harness.bench import Bench
 from harness.rig import parse_rig
 from simulators.factory import synthetic_phone
-from simulators.phone.qr_render import render_qr
 
 SIZE = 400
 

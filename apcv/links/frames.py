@@ -4,9 +4,10 @@ The software rig's stand-in for a monitor: the display follows the screen held t
 ``screen:`` does, and keeps what it shows in the image file PATH (8-bit grayscale PGM, replaced
 atomically on each change, removed while the display is blank): the phone's screen as pixels
 (``qr_frame()``) or a picture of its code (``qr_picture()``). A simulated scanner running as
-a process of its own films that file (``apcv-hil simulate scanner --look-at frames:PATH``).
-``frames:`` with no path keeps the file in a private folder, removed on close (:attr:`path`).
-Query: ``poll`` seconds between looks at the screen (0.05).
+a process of its own films that file (``apcv-hil simulate scanner --look-at frames:PATH``)
+through :class:`FramesView`, the display's other end. ``frames:`` with no path keeps the file in
+a private folder, removed on close (:attr:`path`). Query: ``poll`` seconds between looks at the
+screen (0.05).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from apcv.links.base import LinkError, LinkUrl, check_params
 from apcv.links.display_base import DEFAULT_POLL_S, DisplayLink, FollowingDisplay
@@ -68,6 +69,46 @@ class FramesDisplay(FollowingDisplay):
             self._private.cleanup()
 
 
+class FramesView:
+    """What a camera pointed at a ``frames:`` display sees: the picture in its file, as a
+    grayscale frame, re-read only when the file changed (the same array object until then, so
+    that a scanner does not film again a picture whose code it already sent)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._key: tuple[int, int, int] | None = None
+        self._pixels: np.ndarray | None = None
+
+    def qr_frame(self) -> np.ndarray | None:
+        """The picture on the display now, or None while it is blank."""
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            self._key = self._pixels = None
+            return None
+        key = (status.st_ino, status.st_mtime_ns, status.st_size)
+        if key != self._key:
+            try:
+                with Image.open(self.path) as image:
+                    self._pixels = np.asarray(image.convert("L"))
+            except FileNotFoundError:  # blanked between the look and the read
+                self._key = self._pixels = None
+                return None
+            except (OSError, UnidentifiedImageError) as exc:
+                raise LinkError(f"{self.path}: not a picture a display wrote: {exc}") from None
+            self._key = key
+        return self._pixels
+
+
 def open_display(url: LinkUrl) -> DisplayLink:
     """Registry hook: the ``frames:`` display of ``url``."""
     return FramesDisplay(url)
+
+
+def view_display(url: LinkUrl) -> FramesView:
+    """Registry hook: what a camera sees of the ``frames:PATH`` display (another process's); the
+    display's own query (``poll``) may stay in the URL."""
+    check_params(url, ("poll",))
+    if not url.target:
+        raise LinkError(f"{url.raw}: name the file the frames: display writes (frames:/path/screen.pgm)")
+    return FramesView(url.target)

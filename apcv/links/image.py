@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import fields
-from typing import Protocol
 
 import numpy as np
 
@@ -23,16 +22,10 @@ from apcv.imaging.camera_model import CameraModel, CameraModelError
 from apcv.imaging.conditions import condition
 from apcv.links.base import LinkError, LinkUrl, check_params
 from apcv.links.frame_decoding import first_payload, link_decoder
-from apcv.links.scanner_base import QrScreen, ScannerLink, ScanTimeout, scan_timeout
+from apcv.links.scanner_base import FrameScreen, QrScreen, ScannerLink, ScanTimeout, scan_timeout
 from apcv.links.sim_scanner import POLL_S, counter
 
 CAMERA_PARAMS = tuple(field.name for field in fields(CameraModel))
-
-
-class FrameScreen(Protocol):
-    """A screen a camera can capture: the QR it shows as pixels, or None."""
-
-    def qr_frame(self) -> np.ndarray | None: ...
 
 
 def _camera(url: LinkUrl) -> CameraModel:

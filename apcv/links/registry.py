@@ -4,7 +4,8 @@ Built-in schemes are modules of this package; out-of-tree links register a modul
 the ``apcv_hil.links`` entry-point group (name = scheme) exposing ``open_reader(url)``
 and/or ``open_card_slot(url)``. QR scanners (the ``scanner`` role) have schemes of their own,
 ``SCANNER_SCHEMES``; an out-of-tree module adds one by exposing ``open_scanner(url)``. So do the
-displays that show the phone's QR code to a real scanner, ``DISPLAY_SCHEMES`` (``open_display(url)``).
+displays that show the phone's QR code to a real scanner, ``DISPLAY_SCHEMES`` (``open_display(url)``,
+and ``view_display(url)`` for the other end: what a camera pointed at the display sees).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from types import ModuleType
 
 from apcv.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
 from apcv.links.display_base import DisplayLink
-from apcv.links.scanner_base import ScannerLink
+from apcv.links.scanner_base import FrameScreen, ScannerLink
 
 BUILTIN_SCHEMES = {
     "sim": "apcv.links.sim",
@@ -107,3 +108,9 @@ def open_scanner(url: str) -> ScannerLink:
 def open_display(url: str) -> DisplayLink:
     """The display at ``url`` (``screen:``, ``screen::1``, ...) that shows the phone's QR code."""
     return _open_end(url, DISPLAY_SCHEMES, "open_display", "QR display", known_display_schemes())
+
+
+def view_display(url: str) -> FrameScreen:
+    """What a camera pointed at the display at ``url`` sees (``frames:PATH``, ``screen::1``): the
+    other end of a display another process shows codes on, for a simulated scanner to film."""
+    return _open_end(url, DISPLAY_SCHEMES, "view_display", "display", known_display_schemes())

@@ -3,18 +3,23 @@
 A :class:`ScannerLink` is what stands behind the ``scanner`` role: a USB scanner on a
 serial port (``serial:``), a keyboard-wedge scanner typing into a terminal (``wedge:``),
 or an in-process scanner looking at a simulated phone's screen (``sim:``, ``image:``).
-Links import no simulator: anything with ``qr_payload()`` is a screen a scanner can read.
+Links import no simulator: anything with ``qr_payload()`` is a screen a scanner can read, and
+anything that also has ``qr_frame()`` is a screen a camera can film (:class:`FrameScreen`: the
+``image:`` link's camera, the ``frames:`` display, the simulated scanner of ``simulators.scanner``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apcv.links.base import LinkError, LinkUrl
 
 APCV_QR_PREFIX = "APCV1:"
 DEFAULT_SCAN_TIMEOUT_S = 5.0
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ScanTimeout(LinkError):
@@ -30,6 +35,13 @@ class QrScreen(Protocol):
 
     def qr_payload(self) -> str | None:
         """The payload of the QR shown now, or None when no QR is shown."""
+
+
+class FrameScreen(Protocol):
+    """A screen a camera can film: the QR code it shows as pixels (2-D uint8), or None."""
+
+    def qr_frame(self) -> np.ndarray | None:
+        """The screen as a grayscale frame now, or None when it shows no code."""
 
 
 class ScannerLink(ABC):

@@ -5,7 +5,8 @@ on the display and follows the screen held to it: every ``poll`` seconds it asks
 for its code and, when the code rotated, puts the new one up and records when it appeared
 (:attr:`history`). A screen with a picture of its code (``qr_picture()``: the code as a camera
 condition makes it look) has that picture shown, scaled to fill the same share of the display.
-Point the scanner at the monitor, as at a phone.
+Point the scanner at the monitor, as at a phone. A simulated scanner films the display through
+:class:`XDisplayView`, the display's other end.
 
 URL: ``screen:`` (the display in ``$DISPLAY``), ``screen::1`` or ``screen:host:10.0`` (that X
 display). Query: ``poll`` seconds between looks at the phone (0.05), ``windowed=WIDTHxHEIGHT``
@@ -24,6 +25,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 from PIL import Image
 
 from apcv.links.base import LinkError, LinkUrl, check_params
@@ -31,7 +33,16 @@ from apcv.links.display_base import DEFAULT_POLL_S, DisplayLink, FollowingDispla
 from apcv.links.scanner_base import QrScreen
 
 ACK_TIMEOUT_S = 5.0
+SCREEN_PARAMS = ("poll", "windowed", "start")
 _WINDOWED = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
+
+
+def _x_display(url: LinkUrl) -> str:
+    """The X display ``url`` names (``screen::1``), else ``$DISPLAY``."""
+    display = url.target or os.environ.get("DISPLAY", "")
+    if not display:
+        raise LinkError(f"{url.raw}: no X display: set DISPLAY or name one (screen::0)")
+    return display
 
 
 def _lines(stream: IO[str], into: queue.Queue[str | None]) -> None:
@@ -44,11 +55,9 @@ class ScreenDisplay(FollowingDisplay):
     """A full-screen window on an X display showing the QR code of the screen held to it."""
 
     def __init__(self, url: LinkUrl) -> None:
-        check_params(url, ("poll", "windowed", "start"))
+        check_params(url, SCREEN_PARAMS)
         self.url = url.raw
-        self.display = url.target or os.environ.get("DISPLAY", "")
-        if not self.display:
-            raise LinkError(f"{url.raw}: no X display: set DISPLAY or name one (screen::0)")
+        self.display = _x_display(url)
         self.poll_s = url.seconds("poll", DEFAULT_POLL_S)
         windowed = url.params.get("windowed", "")
         if windowed and not _WINDOWED.match(windowed):
@@ -116,6 +125,36 @@ class ScreenDisplay(FollowingDisplay):
         self._pictures.cleanup()
 
 
+class XDisplayView:
+    """What a camera pointed at the monitor sees: the whole X display, grabbed for each frame
+    (Pillow's XCB grab); the same array object as last time while nothing changed."""
+
+    def __init__(self, display: str) -> None:
+        from PIL import ImageGrab
+
+        self.display = display
+        self._grab = ImageGrab.grab
+        self._pixels: np.ndarray | None = None
+        self.qr_frame()  # fails now, with the reason, when the display cannot be read
+
+    def qr_frame(self) -> np.ndarray:
+        """The display as it is now."""
+        try:
+            pixels = np.asarray(self._grab(xdisplay=self.display).convert("L"))
+        except OSError as exc:
+            raise LinkError(f"cannot grab X display {self.display!r}: {exc}") from None
+        if self._pixels is None or not np.array_equal(pixels, self._pixels):
+            self._pixels = pixels
+        return self._pixels
+
+
 def open_display(url: LinkUrl) -> DisplayLink:
     """Registry hook: the ``screen:`` display of ``url``."""
     return ScreenDisplay(url)
+
+
+def view_display(url: LinkUrl) -> XDisplayView:
+    """Registry hook: what a camera pointed at the X display of ``url`` sees; the display's own
+    query (``poll``, ``windowed``, ``start``) may stay in the URL."""
+    check_params(url, SCREEN_PARAMS)
+    return XDisplayView(_x_display(url))

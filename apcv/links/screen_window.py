@@ -1,8 +1,8 @@
 """The window of the ``screen:`` link: a QR code full-screen on an X display (tkinter).
 
 Run by :mod:`apcv.links.screen` as ``python -m apcv.links.screen_window``, it reads one
-order per line on stdin: ``text PAYLOAD`` shows PAYLOAD as a QR code (segno, error correction M
-like the phone, 4-module quiet zone), as large as the display allows, black on white;
+order per line on stdin: ``text PAYLOAD`` shows PAYLOAD as a QR code drawn as the phone draws it
+(:func:`apcv.imaging.qr_render.render_qr`), as large as the display allows, black on white;
 ``picture PATH`` shows the grayscale image in PATH (a picture of a code) scaled to the same
 size; ``clear`` blanks the screen. It answers on stdout: ``ready WIDTHxHEIGHT`` once the window
 is up, then ``shown N`` after the N-th order is on screen. End of stdin closes it. Errors (no X
@@ -17,21 +17,13 @@ import sys
 import threading
 
 import numpy as np
-import segno
 from PIL import Image
 
-QUIET_ZONE = 4
+from apcv.imaging.qr_render import render_qr
+
 FILL = 0.9
 """Share of the display's shorter side the code (quiet zone included) may take."""
 POLL_MS = 10
-
-
-def qr_pixels(text: str, side: int) -> np.ndarray:
-    """``text`` as a QR code in at most ``side``×``side`` pixels, whole pixels per module."""
-    code = segno.make(text, error="m", micro=False, boost_error=False)
-    dark = np.pad(np.array(code.matrix, dtype=bool), QUIET_ZONE, constant_values=False)
-    scale = max(1, side // dark.shape[0])
-    return np.kron(np.where(dark, 0, 255).astype(np.uint8), np.ones((scale, scale), dtype=np.uint8))
 
 
 def fitted_picture(path: str, side: int) -> np.ndarray:
@@ -102,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         order, _, argument = text.partition(" ")
         side = int(min(root.winfo_width(), root.winfo_height()) * FILL)
         try:
-            pixels = (qr_pixels(argument, side) if order == "text"
+            pixels = (render_qr(argument, fit=side) if order == "text"
                       else fitted_picture(argument, side) if order == "picture" else None)
         except OSError as exc:
             print(f"cannot show picture {argument!r}: {exc}", file=sys.stderr)

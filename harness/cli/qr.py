@@ -16,6 +16,7 @@ from apcv.clock import Clock, WallClock
 from apcv.errors import ApcvError
 from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
 from apcv.imaging.files import read_gray, write_gray
+from apcv.imaging.qr_render import render_qr
 from apcv.links.display_base import DisplayLink
 from apcv.links.registry import open_display
 from apcv.profile.r1 import qr as r1_qr
@@ -27,7 +28,6 @@ from harness.qr_check import TokenCheck, check_token
 from harness.rig import RigConfig, load_rig
 from simulators.factory import synthetic_phone
 from simulators.phone.phone import Phone
-from simulators.phone.qr_render import render_qr
 
 RIG_HELP = "Rig file or name whose simulated phone and insurer are used (default: software)."
 

@@ -13,7 +13,6 @@ commands (a second less to start; the harness launches it so).
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -23,29 +22,22 @@ from pathlib import Path
 import click
 
 from apcv.errors import ApcvError
-from apcv.links.base import LinkError, LinkUrl
+from apcv.links.base import LinkError
 from apcv.links.pty_port import PtyPort
+from apcv.links.registry import view_display
+from apcv.links.scanner_base import FrameScreen
 from harness.cli import ERROR_PREFIX, USAGE_EXIT, _usage
 from simulators.scanner.device import FRAME_RATE, TERMINATORS, SimulatedScanner
-from simulators.scanner.screens import FrameFile, XDisplayScreen
 from simulators.scanner.variants import scanner_class
 from simulators.variants import find_variant
 
 
-def screen_for(display_url: str) -> FrameFile | XDisplayScreen:
+def screen_for(display_url: str) -> FrameScreen:
     """What the scanner films for the display at ``display_url`` (frames:PATH or screen:DISPLAY)."""
-    url = LinkUrl.parse(display_url)
-    if url.scheme == "frames":
-        if not url.target:
-            raise LinkError(f"--look-at {display_url}: name the file the frames: display writes "
-                            "(frames:/path/screen.pgm)")
-        return FrameFile(url.target)
-    if url.scheme == "screen":
-        display = url.target or os.environ.get("DISPLAY", "")
-        if not display:
-            raise LinkError(f"--look-at {display_url}: no X display: set DISPLAY or name one (screen::0)")
-        return XDisplayScreen(display)
-    raise LinkError(f"--look-at {display_url}: the scanner films a frames:PATH or screen:DISPLAY display")
+    try:
+        return view_display(display_url)
+    except LinkError as exc:
+        raise LinkError(f"--look-at: {exc}") from None
 
 
 def _run(scanner: SimulatedScanner, port: PtyPort, frame_rate: float, stop: threading.Event) -> None:

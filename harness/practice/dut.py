@@ -16,10 +16,10 @@ from typing import Any
 
 from apcv.errors import ApcvError
 from harness.dut.control import DutControl
-from harness.practice.contract import ContractError, Result
 from harness.practice.keyboard import VirtualKeyboard
 from harness.practice.runner import DutRun, RunningBilling, fill_template
 from harness.practice.world import PracticeWorld
+from simulators.practice.contract import ContractError, Result
 
 DEFAULT_AMOUNT_CENTS = 2500
 ACKNOWLEDGED = (200, 201)

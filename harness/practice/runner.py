@@ -3,8 +3,8 @@
 The template's ``{placeholders}`` are filled in, the program runs in its own process group
 (in the bench's working folder) with a timeout, and its output is kept whole (bounded). A
 program that is not there, hangs, exits with a status the contract does not know or prints
-something other than its JSON is a :class:`~harness.practice.contract.ContractError` that says
-which, the output at hand.
+something other than its JSON is a :class:`~simulators.practice.contract.ContractError` that
+says which, the output at hand.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from harness.dut.launch import command_argv
-from harness.practice.contract import ContractError, Result, parse_result
+from simulators.practice.contract import ContractError, Result, parse_result
 
 MAX_KEPT_BYTES = 256 * 1024
 STOP_GRACE_S = 2.0

@@ -21,8 +21,8 @@ from multiprocessing import get_context
 from apcv.errors import ApcvError
 from apcv.imaging.conditions import CONDITIONS, FRAME, SCREEN_MODULE_PX, Condition
 from apcv.imaging.decoders import DECODERS, QrDecoder, make_decoder
+from apcv.imaging.qr_render import render_qr
 from harness.qr_bench.tokens import bench_tokens
-from simulators.phone.qr_render import render_qr
 
 MAX_FRAMES = 10_000
 MAX_JOBS = 64

@@ -1,1 +1,1 @@
-"""Scenarios: e2e."""
+"""End-to-end scenarios: unlock, present by NFC or QR, verify, rights, claim and receipt."""

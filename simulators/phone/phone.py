@@ -14,10 +14,10 @@ import numpy as np
 from apcv.clock import Clock, WallClock
 from apcv.errors import ApcvError
 from apcv.imaging.conditions import SCREEN_MODULE_PX
+from apcv.imaging.qr_render import render_qr
 from apcv.profile.r1.session import RandomSource
 from simulators.phone.applet import HceApplet
 from simulators.phone.qr_display import QrDisplay
-from simulators.phone.qr_render import render_qr
 from simulators.phone.unlock import AppLock, UnlockError, UnlockPolicy
 from simulators.phone.wallet import Wallet
 

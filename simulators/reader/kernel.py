@@ -13,6 +13,7 @@ import cbor2
 
 from apcv.clock import Clock, WallClock, to_datetime
 from apcv.errors import ProtocolError, VerificationError
+from apcv.links.base import ReaderLink
 from apcv.people import Beneficiary, Coverage, Identity
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import ApduFormatError, CommandApdu, ResponseApdu, parse_response
@@ -47,14 +48,13 @@ from apcv.profile.r1.session import (
 )
 from simulators.reader.errors import AppLocked, CardError, NoApcvApplication
 from simulators.reader.result import ReadResult
-from simulators.reader.transport import ApduTransport
 
 MAX_CHAINED_RESPONSES = 64
 """GET RESPONSE limit at Le 256 (16 KiB); a smaller ``max_le`` gets the same byte budget."""
 
 
 class ReaderKernel:
-    """Reads apCV phones and Vitale cards over any :class:`ApduTransport`.
+    """Reads apCV phones and Vitale cards over any reader link (:class:`apcv.links.ReaderLink`).
 
     ``extended_length`` asks for whole answers in one extended-Le APDU; otherwise the kernel
     uses short Le (``max_le`` bytes at most) and follows 61XX with GET RESPONSE.
@@ -62,7 +62,7 @@ class ReaderKernel:
 
     def __init__(
         self,
-        transport: ApduTransport,
+        link: ReaderLink,
         trust: TrustAnchor,
         *,
         clock: Clock | None = None,
@@ -72,7 +72,7 @@ class ReaderKernel:
     ) -> None:
         if not 1 <= max_le <= SHORT_LE_MAX:
             raise ValueError(f"max_le must be 1..256 for short APDUs, not {max_le}")
-        self.transport = transport
+        self.link = link
         self.trust = trust
         self.clock = clock or WallClock()
         self.extended_length = extended_length
@@ -90,7 +90,7 @@ class ReaderKernel:
             timings[name] = (now - mark) * 1000.0
             mark = now
 
-        atr = self.transport.connect()
+        atr = self.link.connect()
         try:
             lap("detect")
             sel = self.exchange(CommandApdu(CLA_ISO, INS_SELECT, 0x04, 0x00, AID_APCV, le=256))
@@ -102,16 +102,16 @@ class ReaderKernel:
             else:
                 raise CardError("SELECT apCV", sel.sw)
         finally:
-            self.transport.disconnect()
+            self.link.disconnect()
         timings["total"] = (self.clock.monotonic() - start) * 1000.0
         return ReadResult(**{**result, "atr": atr, "timings_ms": timings})
 
     def exchange(self, cmd: CommandApdu) -> ResponseApdu:
         """Send ``cmd``, following 61XX with GET RESPONSE and 6CXX with the right Le."""
-        raw = self.transport.transceive(cmd.encode())
+        raw = self.link.transceive(cmd.encode())
         rsp = _parse(raw)
         if rsp.sw1 == 0x6C:
-            raw = self.transport.transceive(
+            raw = self.link.transceive(
                 CommandApdu(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, le=rsp.sw2 or 256).encode()
             )
             rsp = _parse(raw)
@@ -122,7 +122,7 @@ class ReaderKernel:
                 return ResponseApdu(data, rsp.sw)
             le = min(rsp.sw2 or SHORT_LE_MAX, self.max_le)
             get_response = CommandApdu(CLA_ISO, INS_GET_RESPONSE, 0, 0, le=le)
-            rsp = _parse(self.transport.transceive(get_response.encode()))
+            rsp = _parse(self.link.transceive(get_response.encode()))
             data += rsp.data
         raise ProtocolError(f"the device kept answering 61XX after {limit} GET RESPONSE")
 

@@ -60,7 +60,7 @@ class _IgnoresSessionBinding(ReaderKernel):
 
 class _NoResponseChaining(ReaderKernel):
     def exchange(self, cmd: CommandApdu) -> ResponseApdu:
-        return _parse(self.transport.transceive(cmd.encode()))
+        return _parse(self.link.transceive(cmd.encode()))
 
 
 class _NoCardFallback(ReaderKernel):

@@ -1,17 +1,15 @@
 """A simulated 2D QR scanner, the reference the scanner plan runs against on the software rig.
 
-It films the screen held in front of it (anything with ``qr_frame()``: the phone's rendered QR
-screen) through a :class:`CameraModel`, decodes each frame with a QR decoder, and sends what it
-read to the host as a real scanner does: the text, then its terminator. Like a real scanner it
-does not send the same code twice while it stays in view; a new code (the phone rotated) is
-sent as soon as a frame of it is read. A screen that hands back the very frame whose code was
-just sent (a display that did not change) is not filmed again: it could only give that code.
-Faulty variants (:mod:`simulators.scanner.variants`) change what is sent.
+It films the screen held in front of it (a :class:`~apcv.links.scanner_base.FrameScreen`: the
+phone's rendered QR screen, or a display of the harness) through a :class:`CameraModel`, decodes
+each frame with a QR decoder, and sends what it read to the host as a real scanner does: the text,
+then its terminator. Like a real scanner it does not send the same code twice while it stays in
+view; a new code (the phone rotated) is sent as soon as a frame of it is read. A screen that hands
+back the very frame whose code was just sent (a display that did not change) is not filmed again: it
+could only give that code. Faulty variants (:mod:`simulators.scanner.variants`) change what is sent.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 import numpy as np
 
@@ -19,6 +17,7 @@ from apcv.errors import ApcvError
 from apcv.imaging.camera_model import CameraModel
 from apcv.imaging.conditions import condition
 from apcv.imaging.decoders import QrDecoder, make_decoder
+from apcv.links.scanner_base import FrameScreen
 
 TERMINATORS = {"cr": "\r", "lf": "\n", "crlf": "\r\n", "tab": "\t", "none": ""}
 """Suffixes a scanner can be configured to send after each code."""
@@ -28,12 +27,6 @@ FRAME_RATE = 30
 
 class ScannerDeviceError(ApcvError):
     """The simulated scanner is configured wrongly; the message names the setting."""
-
-
-class FrameScreen(Protocol):
-    """A screen a camera can film: its QR code as pixels, or None when it shows none."""
-
-    def qr_frame(self) -> np.ndarray | None: ...
 
 
 class SimulatedScanner:

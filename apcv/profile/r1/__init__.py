@@ -1,1 +1,3 @@
-"""r1."""
+"""APCV-R1, the apCV's presentation profile: APDU framing and constants, the session
+(ECDH, HKDF, AES-GCM), COSE, credentials and certificates, presentation claims, QR tokens, the
+card-side responder, and the requirement catalogue (``requirements.yaml``, docs/protocol.md)."""

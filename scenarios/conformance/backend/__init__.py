@@ -1,1 +1,1 @@
-"""Scenarios: the backend plan (the insurer backend as the device under test)."""
+"""The backend plan: the insurer backend as the device under test."""

@@ -1,1 +1,1 @@
-"""Scenarios: card."""
+"""The card plan: the physical carte Vitale (APCV-R1 §8)."""

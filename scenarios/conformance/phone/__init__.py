@@ -1,1 +1,1 @@
-"""Scenarios: phone."""
+"""The phone plan: a phone under test as a reader sees it (selection, framing, session, QR)."""

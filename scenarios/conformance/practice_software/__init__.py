@@ -1,0 +1,2 @@
+"""The practice-software plan: a billing program under test, run once per billing
+(docs/practice-software.md)."""

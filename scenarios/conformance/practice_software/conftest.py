@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from apcv.nir import format_nir, mask_nir
-from harness.practice.contract import Billed, Refused
 from harness.practice.dut import Billing
+from simulators.practice.contract import Billed, Refused
 
 WAIT_S = 10.0
 

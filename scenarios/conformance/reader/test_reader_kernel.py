@@ -80,6 +80,6 @@ def test_rejects_a_presentation_from_another_session(bench, reader):
 def test_rejects_an_expired_presentation(bench, reader):
     later = FrozenClock(datetime.now(UTC) + timedelta(seconds=130))
     bench.present_device("phone", bench.make_phone())
-    kernel = type(reader)(reader.transport, reader.trust, clock=later)
+    kernel = type(reader)(reader.link, reader.trust, clock=later)
     with pytest.raises(VerificationError, match="expired"):
         kernel.read()

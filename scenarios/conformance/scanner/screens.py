@@ -9,12 +9,12 @@ import numpy as np
 
 from apcv.clock import FrozenClock
 from apcv.imaging.conditions import SCREEN_MODULE_PX, Condition
+from apcv.imaging.qr_render import render_qr
 from apcv.profile.r1.constants import QR_ROTATION_S
 from apcv.seeded_keys import synthetic_insurer
 from harness.rig import RigConfig
 from simulators.factory import delegated_phone, synthetic_phone
 from simulators.phone.phone import Phone
-from simulators.phone.qr_render import render_qr
 
 DELEGATE_SEED_OFFSET = 1000
 """The delegate (a grandparent minding the children) is the synthetic person of seed + this."""

@@ -23,9 +23,9 @@ from apcv.errors import ApcvError, ProtocolError, VerificationError
 from apcv.links.base import LinkError
 from apcv.nir import mask_nir
 from apcv.profile.r1.credentials import TrustAnchor
-from harness.practice.contract import Billed, Reason, Refused, Result, RightsSeen
-from scenarios.practice.presentations import Presentations
 from simulators.backend.client import BackendClient, BackendLinkError, BackendRefused, Signer, open_backend
+from simulators.practice.contract import Billed, Reason, Refused, Result, RightsSeen
+from simulators.practice.presentations import Presentations
 from simulators.reader.errors import AppLocked
 from simulators.reader.kernel import ReaderKernel
 from simulators.reader.result import ReadResult

@@ -1,6 +1,7 @@
-"""Faulty billing programs: the reference with one step broken each (see simulators.practice_variants).
+"""Faulty billing programs: the reference with one step broken each.
 
-Each must fail the practice-software plan on the requirement its record names.
+Each must fail the practice-software plan on the requirement its record
+(:mod:`simulators.practice.variants`) names; ``apcv-hil practice bill --variant NAME`` runs one.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 from apcv.errors import ApcvError
 from apcv.profile.r1 import qr
-from scenarios.practice.billing import BillingOrder, Log, ReferenceBilling, Refusal, Verified
-from simulators.practice_variants import VARIANTS
+from simulators.practice.billing import BillingOrder, Log, ReferenceBilling, Refusal, Verified
+from simulators.practice.variants import VARIANTS
 from simulators.reader.result import ReadResult
 from simulators.variant import UnknownVariant
 

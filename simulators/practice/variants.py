@@ -1,7 +1,8 @@
 """The faulty billing programs: names, what each breaks, and the requirement that must catch it.
 
-Their behaviour lives with the reference billing program (``scenarios.practice.variants``): a
-billing program reads through PC/SC links of the harness, a layer above this one.
+Their behaviour is in :mod:`simulators.practice.faulty`; these records stay apart from it so
+that looking a variant up (``apcv-hil plan``, ``simulate``, a rig check) does not import the
+billing program (its backend client and PC/SC reader, a quarter of a second of CPU).
 """
 
 from __future__ import annotations

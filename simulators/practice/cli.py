@@ -2,6 +2,8 @@
 
 It keeps the contract a billing program under test keeps (docs/practice-software.md): one JSON
 object on standard output, exit status 0 when billed and 1 when refused, logs on standard error.
+The command joins ``apcv-hil`` through the ``apcv_hil.commands`` entry-point group, as a
+vendor's package would, and loads alone: the bench starts it once per billing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from harness.practice.contract import EXIT_BILLED, EXIT_REFUSED, Billed
+from simulators.practice.contract import EXIT_BILLED, EXIT_REFUSED, Billed
 
 PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -41,8 +43,8 @@ def practice() -> None:
 def bill(reader: str, scanner: str, backend: str, rpps: str, key_file: Path, trust_file: Path,
          beneficiary: int, amount: int, act: str, wait_s: float, variant: str | None) -> None:
     """Read a phone or card on the reader, or a QR from the scanner, and bill it: prints one JSON object."""
-    from scenarios.practice.billing import BillingOrder
-    from scenarios.practice.variants import billing_program
+    from simulators.practice.billing import BillingOrder
+    from simulators.practice.faulty import billing_program
 
     if not (len(rpps) == 11 and rpps.isdigit()):
         raise click.BadParameter(f"{rpps!r} is not 11 digits", param_hint="--rpps")
