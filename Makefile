@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RIG ?= rigs/software.yaml
 
-.PHONY: setup demo test lint bench vectors clean
+.PHONY: setup demo test lint bench mutation vectors clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,9 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/nfc_presentation.py
 	$(BIN)/python benchmarks/qr_decoders.py
+
+mutation: setup
+	$(BIN)/python benchmarks/mutation_score.py --sample 40 --seed 0
 
 vectors: setup
 	$(BIN)/python -m simulators.vectors docs/vectors/r1-presentation.json

@@ -19,7 +19,7 @@ SOURCE = '''"""Docstring 1."""
 def check(tries: int, code: str) -> bool:
     """Docstring 2."""
     if tries <= 3 and not code.isdigit():
-        raise ValueError(f"code {code} has {len('abc')} letters")
+        raise ValueError(f"code {code} has {len('abc')} letters" if tries == 0 else "no code")
     record(tries + 1)
     flag = True  # pragma: no mutate
     return code in ("0000", "1234")

@@ -3,8 +3,9 @@
 Operators (one change per mutant): a comparison swapped (``<``/``<=``, ``>``/``>=``,
 ``==``/``!=``, ``in``/``not in``, ``is``/``is not``), ``and``/``or`` swapped, a ``not`` dropped,
 an integer constant moved by one, a boolean flipped, ``+``/``-`` swapped, a call statement
-replaced by ``pass``, a ``return VALUE`` returning ``None``. Docstrings, annotations, messages
-and ``__all__`` are left alone; so are lines marked ``# pragma: no mutate``.
+replaced by ``pass``, a ``return VALUE`` returning ``None``. Docstrings, annotations and the
+text of raised errors (the wording of a message, however it is chosen) are left alone; so are
+lines marked ``# pragma: no mutate``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ class Mutant:
         return f"{self.path}:{self.line}: {self.change}"
 
 
+def _is_text(node: ast.AST) -> bool:
+    """True for an expression that can only give text: a string, an f-string, a choice of them."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body) and _is_text(node.orelse)
+    return False
+
+
 def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str, int]]:
     """(node, operator, option) for every place a mutant can be made, in a stable order."""
     skipped: set[int] = set()
@@ -51,6 +63,8 @@ def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str, int]]:
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
                     skipped.add(id(sub))
+                if isinstance(sub, ast.IfExp) and _is_text(sub):  # the wording chosen for a message
+                    skipped.update(id(part) for part in ast.walk(sub))
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
