@@ -32,6 +32,8 @@ INSURER_AUDIENCE = "apcv-insurer"
 LIFETIME_S = 120
 """Lifetime the simulated provider gives its assertions."""
 MAX_LIFETIME_S = 300
+MAX_AGE_S = 300
+"""An assertion is accepted at most this long after its ``iat``, clock skew included (docs/backend.md)."""
 CLOCK_SKEW_S = 60
 DEVICE_ID_LEN = 16
 MAX_ASSERTION_TEXT = 2000
@@ -95,6 +97,9 @@ def verify_assertion(text: str, provider_key: ec.EllipticCurvePublicKey, *, now:
         raise IdentityProofError(f"{_WHAT} lifetime is {expires - issued} s, not 1 to {MAX_LIFETIME_S} s")
     if now > expires + CLOCK_SKEW_S:
         raise IdentityProofError(f"{_WHAT} expired {int(now - expires)} s ago: prove the identity again")
+    if now - issued > MAX_AGE_S:
+        raise IdentityProofError(f"{_WHAT} was issued {int(now - issued)} s ago, more than {MAX_AGE_S} s: "
+                                 "prove the identity again")
     if issued > now + CLOCK_SKEW_S:
         raise IdentityProofError(f"{_WHAT} is issued {int(issued - now)} s in the future")
     return ProvenIdentity(nir, device_id, expires)

@@ -19,6 +19,8 @@ import yaml
 
 from apcv.errors import ApcvError
 
+MAX_PEM_BYTES = 64 * 1024
+"""Largest PEM key or certificate file read (a P-256 key or certificate is under 1 KB)."""
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 

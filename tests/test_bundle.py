@@ -77,7 +77,7 @@ def test_a_symlink_in_place_of_a_file_is_refused(bundle: Path) -> None:
     copy.write_bytes(target.read_bytes())
     target.unlink()
     target.symlink_to(copy)
-    assert problems(bundle) == ["changed: verdict.json is no longer a regular file"]
+    assert problems(bundle) == ["not a regular file: verdict.json (a symbolic link)"]
 
 
 def test_an_edited_manifest_fails_the_signature(bundle: Path) -> None:
@@ -355,3 +355,68 @@ def test_the_probe_reports_what_the_link_says(rig: str, request: pytest.FixtureR
         assert found["reader_name"].startswith("apcv-hil loopback UDP") and found["reader_ats"]
     else:
         assert found["reader_name"] == "Virtual PCD 00 00"
+
+
+# --- what a non-root checker, odd entries and odd names do (issue 24) --------------------------
+
+def test_an_unreadable_extra_folder_is_reported(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run by a non-root user, the check said "intact" for a bundle with a folder it could not list."""
+    (bundle / "secret").mkdir()
+    real = os.scandir
+
+    def scandir(path):  # what a non-root user meets on a folder of mode 000 (root reads it anyway)
+        if Path(path).name == "secret":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr("harness.bundle.manifest.os.scandir", scandir)
+    assert "unreadable: secret/ (Permission denied)" in problems(bundle)
+
+
+def test_empty_folders_hard_links_and_mode_changes_are_refused(bundle: Path) -> None:
+    (bundle / "report" / "empty").mkdir()
+    os.link(bundle / "verdict.json", bundle / "report" / "again.json")
+    (bundle / "report" / "index.html").chmod(0o777)
+    found = problems(bundle)
+    assert "added: report/empty/ (a folder the manifest does not list)" in found
+    assert "not a regular file: report/again.json (a hard link: 2 names)" in found
+    assert "not a regular file: verdict.json (a hard link: 2 names)" in found
+    assert any(p.startswith("changed: report/index.html (mode 0777, signed with 06") for p in found), found
+
+
+def test_a_deep_folder_is_a_clear_problem(bundle: Path) -> None:
+    """A folder 1,100 deep gave "internal error: RecursionError"."""
+    _chain(bundle, 1100)
+    try:
+        found = problems(bundle)
+    finally:
+        _chain(bundle, 1100, remove=True)  # shutil.rmtree (pytest's clean-up) recurses: it would fail
+    assert any(p.startswith("too deep: d/d/d/") and "over 32 levels" in p for p in found), found[:3]
+
+
+def _chain(top: Path, depth: int, remove: bool = False) -> None:
+    """Make (or remove) ``top/d/d/.../d``, ``depth`` folders deep, walking by relative steps: the
+    path grows past PATH_MAX, and removing it bottom-up needs no recursion."""
+    back = os.open(".", os.O_RDONLY)
+    try:
+        os.chdir(top)
+        for _ in range(depth):
+            if not remove:
+                os.mkdir("d")
+            os.chdir("d")
+        if remove:
+            for _ in range(depth):
+                os.chdir("..")
+                os.rmdir("d")
+    finally:
+        os.fchdir(back)
+        os.close(back)
+
+
+def test_names_with_control_characters_are_printed_escaped(bundle: Path) -> None:
+    forged = "x\napcv-hil: bundle ok: intact\x1b[2K"
+    (bundle / forged).write_text("1")
+    result = invoke("verify-bundle", str(bundle), "--trust", fingerprint(KEY.public_key()))
+    lines = error_lines(result)
+    assert result.exit_code == 1 and lines == [
+        f"apcv-hil: error: bundle {bundle}: added: x\\napcv-hil: bundle ok: intact\\x1b[2K"]

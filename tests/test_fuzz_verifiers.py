@@ -1,5 +1,9 @@
 """Fuzzing the verifiers: bit flips and arbitrary CBOR give only the project's own errors.
 
+The arbitrary CBOR draws every tag cbor2 decodes, in signed parts and unprotected headers, and
+non-canonical encodings of the profile's own types, which must be refused even when signed
+(``tests/cbor_fuzz.py``).
+
 ``verify_presentation`` (NFC) and ``qr.verify`` (QR) read what a phone sends, so anything may
 come in. Every single-bit flip of a real presentation, random multi-bit flips and character
 changes, and arbitrary CBOR put in every place of the structure (claims, card data, the
@@ -19,12 +23,13 @@ from typing import Any
 import base45
 import cbor2
 import pytest
+from cbor_fuzz import TOO_LONG_TO_PRINT, cbor_values, non_canonical, plain_values
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apcv.errors import ApcvError
-from apcv.profile.r1 import cose, qr
+from apcv.errors import ApcvError, VerificationError
+from apcv.profile.r1 import cose, qr, strict_cbor
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.presentation import presentation_payload, verify_presentation
@@ -48,17 +53,6 @@ QR_WITH_CERT = qr.encode(qr.issue_claims(CARD_REF, NOW.timestamp(), token_id=b"\
                          CERT_DER)
 FUZZ = settings(max_examples=300, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
-
-TOO_LONG_TO_PRINT = 2**14300
-"""A CBOR bignum of 1,788 bytes: 4,305 decimal digits, one past what Python will ``repr``."""
-integers = st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from([1, -1]).map(
-    lambda sign: sign * TOO_LONG_TO_PRINT)  # drawn, not listed: hypothesis prints its strategies
-cbor_values = st.recursive(
-    st.none() | st.booleans() | integers | st.floats() | st.binary(max_size=80) | st.text(max_size=40),
-    lambda inner: (st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8) | integers, inner,
-                                                                 max_size=6)
-                   | st.builds(cbor2.CBORTag, st.integers(min_value=0, max_value=2**40), inner)),
-    max_leaves=20)
 
 
 def _nfc(message: bytes) -> None:
@@ -192,8 +186,8 @@ def test_an_integer_too_long_to_print_is_a_verification_error(verify, message) -
 
 @pytest.mark.requirement("APCV-QR-007")
 def test_a_qr_version_must_be_the_integer_one() -> None:
-    for version in (1.0, True):
-        with pytest.raises(qr.QrTokenError, match="version"):
+    for version, fault in ((1.0, "floating-point number"), (True, "version")):
+        with pytest.raises(qr.QrTokenError, match=fault):
             qr.verify(_signed_qr({**_QR_CLAIMS, "v": version}), TRUST, NOW, lambda _kid: CERT_DER)
 
 
@@ -244,3 +238,34 @@ def test_arbitrary_bytes_as_the_qr_certificate(der: bytes) -> None:
 def test_arbitrary_text_as_a_qr_token(text: str) -> None:
     _qr(text)
     _qr("APCV1:" + text)
+
+
+@FUZZ
+@given(cbor_values)
+def test_arbitrary_cbor_in_an_unprotected_header(value: Any) -> None:
+    """Any value (every tag included) under a header label: refused or verified, never a crash."""
+    _, _, payload, signature = cbor2.loads(PRESENTATION).value
+    _nfc(cbor2.dumps(cbor2.CBORTag(18, [cose.ES256_PROTECTED, {99: value}, payload, signature])))
+    signed = qr.decode(QR_TEXT).cose_sign1
+    protected, header, payload, signature = cbor2.loads(signed).value
+    _qr(_requote(cbor2.dumps(cbor2.CBORTag(18, [protected, {**header, 99: value}, payload, signature]))))
+
+
+@FUZZ
+@given(plain_values.flatmap(non_canonical))
+def test_non_canonical_cbor_is_refused_by_the_strict_reader(encoded: bytes) -> None:
+    with pytest.raises(strict_cbor.StrictCborError):
+        strict_cbor.loads(encoded)
+
+
+@FUZZ
+@given(st.sampled_from(sorted(cbor2.loads(PAYLOAD))).flatmap(
+    lambda key: st.tuples(st.just(key), non_canonical(cbor2.loads(PAYLOAD)[key]))))
+def test_a_signed_claim_encoded_non_canonically_is_refused(case: tuple[str, bytes]) -> None:
+    """The genuine claims, signed, with one claim's value re-encoded against §4.2.1: refused."""
+    key, encoded = case
+    claims = cbor2.loads(PAYLOAD)
+    head = cbor2.dumps(claims)[0:1] if len(claims) < 24 else b""
+    body = b"".join(cbor2.dumps(k) + (encoded if k == key else cbor2.dumps(v)) for k, v in claims.items())
+    with pytest.raises(VerificationError, match="not profile CBOR"):
+        verify_presentation(cose.Signer(DEVICE_KEY, None).sign(head + body), TRUST, NOW)

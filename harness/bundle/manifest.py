@@ -3,8 +3,11 @@
 ``MANIFEST.json`` lists the files (POSIX paths relative to the bundle) and the signer's public
 key; ``MANIFEST.sig`` holds the base64 Ed25519 signature of the exact bytes of
 ``MANIFEST.json``. Both are written last, so a bundle without them is not complete.
-Checking names every file changed, added or removed, a signature that does not verify,
-and a key nobody trusts.
+Each file's permission bits are signed too. Checking names every file changed, added or
+removed, every entry the manifest does not list (an empty folder included), every entry that is
+not a plain regular file (a symbolic link, a FIFO, a device, a hard link), every entry it cannot
+read, a folder nested deeper than :data:`MAX_DEPTH`, a signature that does not verify and a key
+nobody trusts; names are shown escaped (a control character cannot forge an output line).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import binascii
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -31,6 +35,8 @@ SIGNATURE = "MANIFEST.sig"
 FORMAT = "apcv-hil-bundle/1"
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 1024
+MAX_DEPTH = 32
+"""Deepest folder nesting a bundle may have (a report needs 3)."""
 
 
 class FileEntry(BaseModel):
@@ -40,6 +46,8 @@ class FileEntry(BaseModel):
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0)
+    mode: int | None = Field(None, ge=0, le=0o7777)
+    """Permission bits (``stat.S_IMODE``); absent in bundles signed before they were recorded."""
 
 
 class Manifest(BaseModel):
@@ -90,25 +98,82 @@ def digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def bundle_files(directory: Path) -> dict[str, Path]:
-    """Every entry under ``directory`` but the manifest and signature, by POSIX relative path
-    (symbolic links and other non-regular files included, so a check can refuse them)."""
-    found: dict[str, Path] = {}
-    for root, dirs, names in os.walk(directory):
-        base = Path(root)
-        for name in names + [d for d in dirs if (base / d).is_symlink()]:
-            path = base / name
-            relative = path.relative_to(directory).as_posix()
-            if relative not in (MANIFEST, SIGNATURE):
-                found[relative] = path
-    return dict(sorted(found.items()))
+def shown(name: str) -> str:
+    """``name`` with every character that is not printable escaped (``\\n``, ``\\x1b``, ...), so
+    that a file name cannot end an output line or forge one."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
+
+
+@dataclass
+class Scan:
+    """What a bundle folder holds: its regular files, its folders, and the entries it refuses."""
+
+    files: dict[str, tuple[Path, os.stat_result]] = field(default_factory=dict)
+    folders: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    """Names of the entries a problem is about."""
+
+    def refuse(self, name: str, problem: str) -> None:
+        """Record ``problem`` about the entry ``name``."""
+        self.refused.add(name)
+        self.problems.append(problem)
+
+
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def scan(directory: Path) -> Scan:
+    """Every entry under ``directory`` but the manifest and signature, by POSIX relative path,
+    without following links: regular files with their ``lstat``, folders, and one problem for
+    each entry that cannot be read, is not a regular file or a folder, is a hard link, or lies
+    deeper than :data:`MAX_DEPTH` folders."""
+    found = Scan()
+    pending: list[tuple[Path, str, int]] = [(directory, "", 0)]
+    while pending:
+        folder, prefix, depth = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
+        except OSError as exc:
+            found.refuse(prefix.rstrip("/"), f"unreadable: {shown(prefix or '.')} ({exc.strerror or exc})")
+            continue
+        for entry in listed:
+            name = f"{prefix}{entry.name}"
+            if name in (MANIFEST, SIGNATURE):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                found.refuse(name, f"unreadable: {shown(name)} ({exc.strerror or exc})")
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if depth + 1 >= MAX_DEPTH:
+                    found.refuse(name, f"too deep: {shown(name)} (folders nest over {MAX_DEPTH} levels)")
+                    continue
+                found.folders.add(name)
+                pending.append((Path(entry.path), f"{name}/", depth + 1))
+            elif not stat.S_ISREG(info.st_mode):
+                kind = next((k for test, k in _KINDS if test(info.st_mode)), "not a regular file")
+                found.refuse(name, f"not a regular file: {shown(name)} ({kind})")
+            elif info.st_nlink > 1:
+                found.refuse(name, f"not a regular file: {shown(name)} (a hard link: {info.st_nlink} names)")
+            else:
+                found.files[name] = (Path(entry.path), info)
+    found.files = dict(sorted(found.files.items()))
+    return found
 
 
 def sign_directory(directory: Path, key: Ed25519PrivateKey) -> Manifest:
-    """Hash every file of ``directory``, write ``MANIFEST.json`` and its ``MANIFEST.sig``."""
+    """Hash every file of ``directory`` (with its size and permission bits), write
+    ``MANIFEST.json`` and its ``MANIFEST.sig``; BundleError if an entry cannot be signed."""
     public = key.public_key()
-    files = {name: FileEntry(sha256=digest(path), size=path.stat().st_size)
-             for name, path in bundle_files(directory).items()}
+    found = scan(directory)
+    if found.problems:
+        raise BundleError(f"cannot sign {directory}: {found.problems[0]}")
+    files = {name: FileEntry(sha256=digest(path), size=info.st_size, mode=stat.S_IMODE(info.st_mode))
+             for name, (path, info) in found.files.items()}
     manifest = Manifest(format=FORMAT, created=datetime.now(UTC).isoformat(timespec="seconds"),
                         algorithm="Ed25519", public_key=base64.b64encode(raw_public(public)).decode("ascii"),
                         fingerprint=fingerprint(public), files=files)
@@ -177,21 +242,36 @@ def _signature(directory: Path) -> bytes:
 
 
 def _compare(check: Check, manifest: Manifest) -> None:
-    present = bundle_files(check.directory)
+    found = scan(check.directory)
+    check.problems.extend(found.problems)
     for name, entry in manifest.files.items():
-        path = present.get(name)
-        if path is None:
-            check.problems.append(f"removed: {name}")
-        elif path.is_symlink() or not path.is_file():
-            check.problems.append(f"changed: {name} is no longer a regular file")
-        elif (size := path.stat().st_size) != entry.size:
-            how = "truncated" if size < entry.size else "grown"
-            check.problems.append(f"changed: {name} ({how}: {size} bytes, signed with {entry.size})")
-        elif digest(path) != entry.sha256:
-            check.problems.append(f"changed: {name} (content differs from its signed SHA-256)")
-    for name in present:
+        if name not in found.files:
+            if name not in found.refused and not any(name.startswith(f"{r}/") for r in found.refused):
+                check.problems.append(f"removed: {shown(name)}")
+            continue
+        path, info = found.files[name]
+        if info.st_size != entry.size:
+            how = "truncated" if info.st_size < entry.size else "grown"
+            check.problems.append(f"changed: {shown(name)} ({how}: {info.st_size} bytes, "
+                                  f"signed with {entry.size})")
+            continue
+        if entry.mode is not None and stat.S_IMODE(info.st_mode) != entry.mode:
+            check.problems.append(f"changed: {shown(name)} (mode {stat.S_IMODE(info.st_mode):04o}, "
+                                  f"signed with {entry.mode:04o})")
+        try:
+            same = digest(path) == entry.sha256
+        except OSError as exc:
+            check.problems.append(f"unreadable: {shown(name)} ({exc.strerror or exc})")
+            continue
+        if not same:
+            check.problems.append(f"changed: {shown(name)} (content differs from its signed SHA-256)")
+    listed_folders = {str(parent) for name in manifest.files for parent in PurePosixPath(name).parents
+                      if str(parent) != "."}
+    for name in found.files:
         if name not in manifest.files:
-            check.problems.append(f"added: {name}")
+            check.problems.append(f"added: {shown(name)}")
+    for name in sorted(found.folders - listed_folders):
+        check.problems.append(f"added: {shown(name)}/ (a folder the manifest does not list)")
 
 
 def check_bundle(directory: str | Path, trusted: set[str]) -> Check:

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 
 from harness.bundle.keys import trusted_fingerprint
-from harness.bundle.manifest import check_bundle
+from harness.bundle.manifest import check_bundle, shown
 from harness.cli import cli
 
 
 def _verdict_line(directory: Path) -> str:
     try:
         verdict = json.loads((directory / "verdict.json").read_text(encoding="utf-8"))
-        return f"{verdict['role']} on rig {verdict['rig']}: {verdict['summary']}"
+        return shown(f"{verdict['role']} on rig {verdict['rig']}: {verdict['summary']}")
     except (OSError, ValueError, KeyError, TypeError):
         return "verdict.json unreadable"
 
@@ -34,11 +34,12 @@ def verify_bundle(directory: Path, trusted: tuple[str, ...]) -> None:
     """
     fingerprints = {trusted_fingerprint(value) for value in trusted}
     check = check_bundle(directory, fingerprints)
+    where = shown(str(directory))
     if check.intact:
-        click.echo(f"bundle {directory}: intact, {check.files} files, "
+        click.echo(f"bundle {where}: intact, {check.files} files, "
                    f"signed by trusted key {check.fingerprint}")
         click.echo(_verdict_line(directory))
         return
     for problem in check.problems:
-        click.echo(f"apcv-hil: error: bundle {directory}: {problem}", err=True)
+        click.echo(f"apcv-hil: error: bundle {where}: {problem}", err=True)
     sys.exit(1)

@@ -17,6 +17,7 @@ from apcv.errors import ApcvError
 from apcv.imaging.decoders import DECODERS, DecoderError, make_decoder
 from apcv.imaging.files import read_gray, write_gray
 from apcv.imaging.qr_render import render_qr
+from apcv.input_files import MAX_PEM_BYTES, read_bytes
 from apcv.links.display_base import DisplayLink
 from apcv.links.registry import open_display
 from apcv.profile.r1 import qr as r1_qr
@@ -77,10 +78,9 @@ def encode(rig_file: str | None, beneficiary: int, scale: int, out: Path) -> Non
 def _trust(config: RigConfig, trust_file: Path | None) -> TrustAnchor:
     if trust_file is None:
         return synthetic_insurer(config.seed).trust_anchor
+    pem = read_bytes(trust_file, limit=MAX_PEM_BYTES, what="--trust")
     try:
-        return TrustAnchor.from_pem(trust_file.read_bytes())
-    except OSError as exc:
-        raise ApcvError(f"--trust {trust_file}: cannot be read: {exc.strerror or exc}") from None
+        return TrustAnchor.from_pem(pem)
     except ValueError as exc:
         raise ApcvError(f"--trust {trust_file}: not a PEM certificate: {exc}") from None
 

@@ -96,6 +96,9 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     if detailed and realtime is not None:
         raise ModelError("--detailed and --realtime do not go together (on a rig, the rig reads)")
     if realtime is not None and rig is not None:
+        from harness.rig import load_rig
+
+        load_rig(rig)  # a rig file that cannot be read is one line before a day is simulated
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
     console = Console(stderr=True)

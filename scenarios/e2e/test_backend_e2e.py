@@ -74,7 +74,8 @@ def test_tap_verify_claim_receipt_and_expiry(frozen_bench, insurer_backend: Back
     new = store.sync(lambda: insurer_backend.receipts(phone.wallet.device_key))
     assert [r["receipt_id"] for r in new] == [ack["receipt_id"]]
 
-    insurer_backend.submit_claim(doctor, "e2e-claim-2", verified["token_id"], acts)
+    next_visit = insurer_backend.verify(doctor, bench.reader.read(beneficiary=selected).presentation)
+    insurer_backend.submit_claim(doctor, "e2e-claim-2", next_visit["token_id"], acts)  # one claim per visit
     clock.advance(WEEK_AND_A_SECOND)
     assert store.sync(lambda: insurer_backend.receipts(phone.wallet.device_key)) == []
     assert store.claim_ids() == ["e2e-claim-1"]  # the downloaded one stays on the phone

@@ -3,7 +3,7 @@
 ``apcv-hil load`` runs this file (with ``shapefile.py``) and prepares everything first. It
 also runs under plain Locust against any served backend, for example::
 
-    apcv-hil backend serve --port 8600 &
+    apcv-hil backend serve --seed 0 --port 8600 &
     locust -f scenarios/load/locustfile.py,scenarios/load/shapefile.py --headless \\
         --host http://127.0.0.1:8600 --apcv-shape step --users 20 --run-time 60s
 

@@ -28,6 +28,7 @@ from scenarios.load.summary import EndpointFigures, Summary
 
 ENDPOINTS = (
     "/v1/verifications", "/v1/verifications/qr", "/v1/rights/[nir]", "/v1/claims", "/v1/receipts",
+    "/v1/receipts/ack",
     "/v1/delegations", "/v1/delegations [list]", "/v1/delegations/[id]", "/v1/activations [france_identite]",
     "/v1/activations [video]", "/v1/activations/[id]", "/v1/review/activations",
     "/v1/review/activations/[id]/approve", "/v1/review/activations/[id]/reject",

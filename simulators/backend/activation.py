@@ -100,6 +100,16 @@ def _view(row: Row) -> Activation:
         reason=row.reason)
 
 
+def _check_rules(conn: Connection, ctx: BackendContext, nir: str) -> None:
+    """Refuse a person too young or under guardianship today: checked when an enrolment is made
+    and again when a video enrolment is approved (the records may have changed in between)."""
+    person = require_person(conn, nir)
+    if age_on(person.birth_date, ctx.today()) < ctx.policy.minimum_age:
+        raise ApiError(403, "too_young", f"the apCV needs age {ctx.policy.minimum_age} or more")
+    if person.under_guardianship:
+        raise ApiError(403, "under_guardianship", "a person under guardianship cannot activate the apCV")
+
+
 def _complete(conn: Connection, ctx: BackendContext, row: Row) -> None:
     """Certify the device, sign its card data from the records, make it the person's only active one.
 
@@ -181,11 +191,7 @@ def _enrol(ctx: BackendContext, body: Enrolment, device_key: ec.EllipticCurvePub
         if (answer := previous_answer(conn, key_id, key, request_hash, ctx.now())) is not None:
             return answer
         _check_identity_proof(ctx, body, ident)  # first: who cannot prove a NIR learns nothing about it
-        person = require_person(conn, body.nir)
-        if age_on(person.birth_date, ctx.today()) < ctx.policy.minimum_age:
-            raise ApiError(403, "too_young", f"the apCV needs age {ctx.policy.minimum_age} or more")
-        if person.under_guardianship:
-            raise ApiError(403, "under_guardianship", "a person under guardianship cannot activate the apCV")
+        _check_rules(conn, ctx, body.nir)
         if conn.execute(select(db.device.c.device_id).where(db.device.c.device_id == ident)).first():
             raise ApiError(409, "key_already_enrolled", f"device key {ident} is already enrolled")
         activation_id = secrets.token_hex(16)
@@ -232,9 +238,12 @@ def _pending(conn: Connection, activation_id: str) -> Row:
 @router.post("/v1/review/activations/{activation_id}/approve", response_model=Activation)
 async def approve(activation_id: str, _: Caller = Depends(operator),
             ctx: BackendContext = Depends(backend_context)) -> Activation:
-    """Approve a video enrolment: the device is certified and becomes the active one."""
+    """Approve a video enrolment: the device is certified and becomes the active one, if the person
+    may still activate the apCV today (age, guardianship)."""
     with ctx.engine.begin() as conn:
-        _complete(conn, ctx, _pending(conn, activation_id))
+        row = _pending(conn, activation_id)
+        _check_rules(conn, ctx, row.nir)
+        _complete(conn, ctx, row)
         return _view(_load(conn, activation_id))
 
 

@@ -11,12 +11,11 @@ import base64
 import binascii
 import secrets
 
-import cbor2
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from apcv.errors import ApcvError
-from apcv.profile.r1 import cose
+from apcv.profile.r1 import cose, strict_cbor
 from apcv.profile.r1.constants import PRESENTATION_LIFETIME_S
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
@@ -42,13 +41,15 @@ def _card_people(ctx: BackendContext, encoded: str) -> tuple[str, str, list[str]
     except (binascii.Error, ValueError):
         raise ApiError(422, "bad_card", "card data is not base64") from None
     try:
-        data = cbor2.loads(cose.verify(signed, ctx.trust.public_key))
+        data = strict_cbor.loads(cose.verify(signed, ctx.trust.public_key))
         holder = str(data["holder"]["nir"])
         listed = [str(b["identity"]["nir"]) for b in data["ben"]]
         return str(data["serial"]), holder, listed
     except ApcvError as exc:
         raise ApiError(422, "invalid_card", f"card data does not verify: {exc}") from None
-    except (cbor2.CBORError, KeyError, TypeError, ValueError, EOFError) as exc:
+    except strict_cbor.StrictCborError as exc:
+        raise ApiError(422, "invalid_card", f"card data is not profile CBOR: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
         raise ApiError(422, "invalid_card", f"card data is malformed: {type(exc).__name__}") from None
 
 

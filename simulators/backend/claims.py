@@ -1,9 +1,15 @@
 """Claims (FSE) and receipts.
 
-A claim is idempotent by claim id: the same content again gets the same acknowledgement
-(200), other content under a used id gets 409. The claim and its receipt are committed
-before the acknowledgement is sent. The card holder's phone fetches receipts; a receipt
-not downloaded within :data:`RECEIPT_TTL_S` of its claim is purged.
+A claim is idempotent by claim id, and claim ids are each practitioner's own: the same content
+again gets the same acknowledgement (200), other content under a used id gets 409. One visit,
+one claim: a verification is billed once (a second claim id on its token gets 409
+``token_already_billed``), only by the practitioner who verified it, within
+:data:`~apcv.profile.r1.constants.CLAIM_WINDOW_S` of the verification and for at most
+:data:`~apcv.profile.r1.constants.CLAIM_CEILING_CENTS`. The claim and its receipt are committed
+before the acknowledgement is sent. The card holder's phone fetches its receipts and then
+acknowledges those it stored (``POST /v1/receipts/ack``): a receipt is handed over until it is
+acknowledged, so an answer lost on the way (a crash, a dropped connection) is fetched again;
+a receipt not acknowledged within :data:`RECEIPT_TTL_S` of its claim is purged.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from apcv.profile.r1.constants import CLAIM_CEILING_CENTS, CLAIM_WINDOW_S
 from simulators.backend import db
 from simulators.backend.auth import Caller, active_device, practitioner
 from simulators.backend.context import BackendContext, backend_context
@@ -67,17 +74,18 @@ def _content_hash(body: ClaimRequest) -> str:
 
 
 def _ack(conn: Connection, row: Row) -> ClaimAck:
-    receipt_id = conn.execute(select(db.receipt.c.receipt_id)
-                              .where(db.receipt.c.claim_id == row.claim_id)).scalar_one()
+    receipt_id = conn.execute(select(db.receipt.c.receipt_id).where(
+        db.receipt.c.rpps == row.rpps, db.receipt.c.claim_id == row.claim_id)).scalar_one()
     return ClaimAck(claim_id=row.claim_id, receipt_id=receipt_id, total_cents=row.total_cents,
                     acknowledged_at=row.acknowledged_at)
 
 
 def _existing(conn: Connection, body: ClaimRequest, content_hash: str, rpps: str) -> ClaimAck | None:
-    row = conn.execute(select(db.claim).where(db.claim.c.claim_id == body.claim_id)).first()
+    row = conn.execute(select(db.claim).where(db.claim.c.rpps == rpps,
+                                              db.claim.c.claim_id == body.claim_id)).first()
     if row is None:
         return None
-    if row.content_hash != content_hash or row.rpps != rpps:
+    if row.content_hash != content_hash:
         raise ApiError(409, "claim_id_reused", f"claim {body.claim_id} exists with other content")
     return _ack(conn, row)
 
@@ -88,16 +96,30 @@ async def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner
                  ctx: BackendContext = Depends(backend_context)) -> ClaimAck | JSONResponse:
     """Store a claim and its receipt (committed before the answer)."""
     content_hash = _content_hash(body)
+    total = sum(a.amount_cents for a in body.acts)
     with ctx.engine.begin() as conn:
         if (ack := _existing(conn, body, content_hash, caller.ident)) is not None:
             return JSONResponse(ack.model_dump(), status_code=200)
+        if total > CLAIM_CEILING_CENTS:
+            raise ApiError(422, "over_ceiling", f"claim total {total} cents exceeds the ceiling of "
+                           f"{CLAIM_CEILING_CENTS} cents per visit")
         token = conn.execute(select(db.used_token).where(db.used_token.c.token_id == body.token_id)).first()
         if token is None or token.rpps != caller.ident:
             raise ApiError(404, "unknown_token", f"token {body.token_id} not verified by this practitioner")
-        total = sum(a.amount_cents for a in body.acts)
         now = ctx.now()
+        if ctx.policy.claim_window_closes and now > token.used_at + CLAIM_WINDOW_S:
+            raise ApiError(410, "claim_window_closed", f"token {body.token_id} was verified "
+                           f"{int(now - token.used_at)} s ago; a visit is billed within {CLAIM_WINDOW_S} s")
         try:
             with conn.begin_nested():
+                if ctx.policy.one_claim_per_visit and conn.execute(
+                        update(db.used_token).where(  # its own retry, racing on another worker, may pass
+                            db.used_token.c.token_id == body.token_id,
+                            db.used_token.c.billed_claim_id.is_(None)
+                            | (db.used_token.c.billed_claim_id == body.claim_id))
+                        .values(billed_claim_id=body.claim_id)).rowcount != 1:
+                    raise ApiError(409, "token_already_billed",
+                                   f"token {body.token_id} is billed by another claim: one claim per visit")
                 conn.execute(insert(db.claim).values(
                     claim_id=body.claim_id, rpps=caller.ident, token_id=body.token_id,
                     holder_nir=token.holder_nir, beneficiary_nir=token.selected_nir, total_cents=total,
@@ -110,7 +132,8 @@ async def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner
             ack = _existing(conn, body, content_hash, caller.ident)  # a concurrent twin won the race
             assert ack is not None
             return JSONResponse(ack.model_dump(), status_code=200)
-        row = conn.execute(select(db.claim).where(db.claim.c.claim_id == body.claim_id)).one()
+        row = conn.execute(select(db.claim).where(db.claim.c.rpps == caller.ident,
+                                                  db.claim.c.claim_id == body.claim_id)).one()
         return _ack(conn, row)
 
 
@@ -120,19 +143,43 @@ def purge_receipts(conn: Connection, now: float) -> int:
         db.receipt.c.downloaded_at.is_(None), db.receipt.c.created_at < now - RECEIPT_TTL_S)).rowcount
 
 
+class ReceiptAck(BaseModel):
+    """The receipts a phone has stored: they are not handed over again."""
+
+    receipt_ids: list[str] = Field(max_length=500, description="receipt ids from GET /v1/receipts")
+
+
+class AckedReceipts(BaseModel):
+    """Which of the given receipts this acknowledgement delivered (not acknowledged before)."""
+
+    acknowledged: list[str]
+
+
 @router.get("/v1/receipts", response_model=list[Receipt])
 async def fetch_receipts(caller: Caller = Depends(active_device),
                    ctx: BackendContext = Depends(backend_context)) -> list[Receipt]:
-    """New receipts of the device owner; each is handed over once and then lives on the phone."""
+    """Receipts of the device owner not acknowledged yet (a lost answer is fetched again)."""
     now = ctx.now()
     with ctx.engine.begin() as conn:
         if ctx.policy.receipts_expire:
             purge_receipts(conn, now)
         rows = conn.execute(select(db.receipt).where(db.receipt.c.holder_nir == caller.nir,
                                                      db.receipt.c.downloaded_at.is_(None))
-                            .order_by(db.receipt.c.created_at)).all()
-        if rows:
-            conn.execute(update(db.receipt).where(db.receipt.c.receipt_id.in_([r.receipt_id for r in rows]))
-                         .values(downloaded_at=now))
+                            .order_by(db.receipt.c.created_at).limit(500)).all()
     return [Receipt(receipt_id=r.receipt_id, claim_id=r.claim_id, beneficiary_nir=r.beneficiary_nir,
                     rpps=r.rpps, total_cents=r.total_cents, created_at=r.created_at) for r in rows]
+
+
+@router.post("/v1/receipts/ack", response_model=AckedReceipts)
+async def acknowledge_receipts(body: ReceiptAck, caller: Caller = Depends(active_device),
+                               ctx: BackendContext = Depends(backend_context)) -> AckedReceipts:
+    """Mark the owner's receipts stored on the phone as delivered; the answer names those this call
+    delivered (an acknowledgement sent again delivers nothing more)."""
+    if not body.receipt_ids:
+        return AckedReceipts(acknowledged=[])
+    with ctx.engine.begin() as conn:
+        done = conn.execute(update(db.receipt).where(
+            db.receipt.c.receipt_id.in_(body.receipt_ids), db.receipt.c.holder_nir == caller.nir,
+            db.receipt.c.downloaded_at.is_(None)).values(downloaded_at=ctx.now())
+            .returning(db.receipt.c.receipt_id)).scalars().all()
+    return AckedReceipts(acknowledged=sorted(done))

@@ -161,8 +161,21 @@ class BackendClient:
         return self.call("POST", "/v1/activations", body, Signer.device(key), _idempotent(idempotency_key))
 
     def receipts(self, key: ec.EllipticCurvePrivateKey) -> list[dict[str, Any]]:
-        """Download the device owner's new receipts."""
+        """Download the device owner's new receipts and acknowledge them, as the phone does once it
+        has stored them (:meth:`fetch_receipts` and :meth:`acknowledge_receipts` one at a time)."""
+        fetched = self.fetch_receipts(key)
+        if fetched:
+            self.acknowledge_receipts(key, [r["receipt_id"] for r in fetched])
+        return fetched
+
+    def fetch_receipts(self, key: ec.EllipticCurvePrivateKey) -> list[dict[str, Any]]:
+        """The device owner's receipts not acknowledged yet."""
         return self.call("GET", "/v1/receipts", None, Signer.device(key))
+
+    def acknowledge_receipts(self, key: ec.EllipticCurvePrivateKey, receipt_ids: list[str]) -> list[str]:
+        """Acknowledge receipts stored on the phone; the ids this call delivered."""
+        return self.call("POST", "/v1/receipts/ack", {"receipt_ids": receipt_ids}, Signer.device(key))[
+            "acknowledged"]
 
     def delegate(self, key: ec.EllipticCurvePrivateKey, delegate_nir: str, beneficiaries: list[str],
                  valid_from: float, valid_until: float, *,

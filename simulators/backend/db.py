@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     inspect,
@@ -100,6 +101,7 @@ used_token = Table(
     Column("selected_nir", String(15), nullable=False),
     Column("used_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("billed_claim_id", String(64)),  # the one claim billed on this verification (set once)
 )
 
 replay = Table(
@@ -116,10 +118,10 @@ service_clock = Table(
     Column("offset_s", Float, nullable=False),
 )
 
-claim = Table(
+claim = Table(  # claim ids are the practitioner's own: one namespace per RPPS
     "claim", metadata,
+    Column("rpps", String(11), primary_key=True),
     Column("claim_id", String(64), primary_key=True),
-    Column("rpps", String(11), nullable=False),
     Column("token_id", String(64), nullable=False),
     Column("holder_nir", String(15), nullable=False),
     Column("beneficiary_nir", String(15), nullable=False),
@@ -132,13 +134,14 @@ claim = Table(
 receipt = Table(
     "receipt", metadata,
     Column("receipt_id", String(32), primary_key=True),
-    Column("claim_id", String(64), nullable=False, unique=True),
+    Column("claim_id", String(64), nullable=False),
     Column("holder_nir", String(15), nullable=False),
     Column("beneficiary_nir", String(15), nullable=False),
     Column("rpps", String(11), nullable=False),
     Column("total_cents", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("downloaded_at", Float),
+    UniqueConstraint("rpps", "claim_id"),
 )
 
 delegation = Table(

@@ -91,10 +91,18 @@ def delegation_covers(conn: Connection, holder: str, delegate: str, selected: st
                and selected in json.loads(d.beneficiaries) for d in rows)
 
 
+def holder_card_current(conn: Connection, holder: str, card_reference: str) -> bool:
+    """Whether ``card_reference`` is the holder's active digital card now (a re-enrolment replaces it)."""
+    return conn.execute(select(db.device.c.device_id).where(
+        db.device.c.nir == holder, db.device.c.status == "active",
+        db.device.c.card_reference == card_reference)).first() is not None
+
+
 def presenting_device_delegated(status: str, owner_nir: str, holder: str,
-                                covered: Callable[[], bool]) -> bool:
+                                covered: Callable[[], bool], card_current: Callable[[], bool]) -> bool:
     """Refuse a device that is not active, and a presentation made on someone else's device
-    unless ``covered()`` (a delegation for the selected beneficiary, now); True when delegated."""
+    unless ``covered()`` (a delegation for the selected beneficiary, now) and ``card_current()``
+    (the delegated card is still the holder's active one); True when delegated."""
     if status == "revoked":
         raise ApiError(403, "device_revoked", "the presenting device was revoked by a newer activation")
     if status != "active":
@@ -102,6 +110,9 @@ def presenting_device_delegated(status: str, owner_nir: str, holder: str,
     if owner_nir == holder:
         return False
     if covered():
+        if not card_current():
+            raise ApiError(403, "card_replaced", "the card holder re-enrolled: this delegated card is "
+                           "revoked (the delegate fetches the delegation's card again)")
         return True
     raise ApiError(403, "not_delegated", "the presenting device's owner holds no delegation of this card "
                    "for this beneficiary at this time")
@@ -179,7 +190,8 @@ async def delegated_card(delegation_id: str, caller: Caller = Depends(active_dev
     assert isinstance(key, ec.EllipticCurvePublicKey)
     start = datetime.fromtimestamp(row.valid_from, UTC)
     days = (row.valid_until - row.valid_from) / 86400
-    signed = ctx.insurer.issue_card_data(insured, card.card_reference, key, not_before=start, days=days)
+    signed = ctx.insurer.issue_card_data(insured, card.card_reference, key, not_before=start, days=days,
+                                         delegated=True)
     return DelegatedCard(delegation_id=delegation_id, card_reference=card.card_reference,
                          card_data=base64.b64encode(signed.to_bytes()).decode(), valid_from=row.valid_from,
                          valid_until=row.valid_until)

@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apcv.redact import spells_a_nir
+
 MAX_BODY_BYTES = 64 * 1024
 BODY_TIMEOUT_S = 10.0
 
@@ -69,8 +71,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodyLimits:
-    """ASGI middleware: 413 for a request body over ``limit`` bytes, whether it declares its
-    length or comes chunked, and 408 for a body not fully received within ``timeout`` seconds.
+    """ASGI middleware: 400 for a path or query spelling a NIR otherwise than as its 15 characters
+    (never decoded into a lookup), 413 for a request body over ``limit`` bytes, whether it declares
+    its length or comes chunked, and 408 for a body not fully received within ``timeout`` seconds.
 
     The body (at most ``limit`` bytes) is read here, then handed to the app whole: an error
     raised while the app itself reads would be taken by FastAPI for a malformed body (400),
@@ -85,6 +88,11 @@ class BodyLimits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if spells_a_nir(target.decode("latin-1")):
+            await _refuse(send, 400, "non_canonical_nir", "the path or query spells a NIR with separators or "
+                          "percent-encoding: send its 15 characters as they are")
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):

@@ -1,6 +1,8 @@
 """A backend server in a child process (``python -m simulators.backend.serve``) on a free loopback port.
 
-Used by the live-server tests and the throughput benchmark. mirakuru starts it in its own
+Used by the live-server tests, the rigs and the throughput benchmark, which need the same keys in
+every process: it serves the test keys of ``seed`` (0 unless told), or with ``seed=None`` the
+backend's secret keys (:mod:`.keys`). mirakuru starts it in its own
 process group, waits until ``/v1/health`` answers 200 (or the child exits, or time runs out), and
 stops or kills the whole group, workers included.
 """
@@ -80,17 +82,19 @@ class ServerProcess:
     """The backend served by a child process; its output (warnings and errors) in a log file."""
 
     def __init__(self, db_url: str, *, workers: int = 1, seed_population: int = 0, port: int | None = None,
-                 seed: int = 0, variant: str | None = None, test_clock: bool = False,
+                 seed: int | None = 0, keys: str = "", variant: str | None = None, test_clock: bool = False,
                  startup_timeout: float = 180.0, log_level: str = "warning", population_seed: int = 0,
-                 fault_file: str = "", audit: bool = False, access_log: bool = False) -> None:
+                 fault_file: str = "", audit: bool = False, access_log: bool = False,
+                 allowed_hosts: tuple[str, ...] = ()) -> None:
         policy_of(variant)  # an unknown variant is refused here, naming the known ones
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed=seed,
+        options = ServeOptions(db_url=db_url, port=self.port, workers=workers, seed=seed, keys=keys,
                                seed_population=seed_population, population_seed=population_seed,
                                log_level=log_level, access_log=access_log, variant=variant,
-                               test_clock=test_clock, fault_file=fault_file, audit=audit)
+                               test_clock=test_clock, fault_file=fault_file, audit=audit,
+                               allowed_hosts=allowed_hosts)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
         self._executor = HTTPExecutor([sys.executable, "-m", "simulators.backend.serve", options.to_json()],

@@ -21,7 +21,7 @@ from apcv.profile.r1.constants import QR_MAX_TEXT
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.delegations import delegation_covers, presenting_device_delegated
+from simulators.backend.delegations import delegation_covers, holder_card_current, presenting_device_delegated
 from simulators.backend.errors import ApiError
 from simulators.backend.people import beneficiary_nirs, require_person
 from simulators.backend.verification import Verification, answer_once
@@ -81,7 +81,8 @@ def _check_signer(conn: Connection, ctx: BackendContext, verified: qr.VerifiedQr
     delegated = presenting_device_delegated(
         device.status, device.nir, holder,
         lambda: delegation_covers(conn, holder, device.nir, selected, ctx.now(),
-                                  ends=ctx.policy.delegation_ends))
+                                  ends=ctx.policy.delegation_ends),
+        lambda: holder_card_current(conn, holder, card))
     if not delegated and device.card_reference != card:
         raise ApiError(403, "card_mismatch", f"the signing device holds card {device.card_reference!r}, "
                        f"not {card[:32]!r}")

@@ -159,5 +159,15 @@ def seed_directory(engine: Engine, seed: int = 0, practitioners: int = DIRECTORY
         conn.execute(insert(db.principal), rows)
 
 
+def directory_matches(engine: Engine, seed: int) -> bool:
+    """Whether the registered review operators hold the keys of ``seed`` (a database set up with
+    public test keys must not be served with secret ones, nor the other way round)."""
+    with engine.connect() as conn:
+        registered = dict(conn.execute(select(db.principal.c.key_id, db.principal.c.public_key)
+                                       .where(db.principal.c.kind == "operator")).all())
+    return all(registered.get(f"operator:{name}") == public_key_der(operator_key(name, seed).public_key())
+               for name in OPERATORS)
+
+
 if __name__ == "__main__":
     _write_batches(int(sys.argv[1]), int(sys.argv[2]))

@@ -23,12 +23,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from apcv.errors import ApcvError
+from simulators.backend.keys import BackendKeys, resolve
 from simulators.backend.logs import LOG_LEVELS, log_config
 from simulators.backend.settings import (
     DEFAULT_DB,
+    ENV_ALLOWED_HOSTS,
     ENV_AUDIT,
     ENV_DB,
     ENV_FAULTS,
+    ENV_KEYS,
     ENV_SEED,
     ENV_TEST_CLOCK,
     ENV_VARIANT,
@@ -52,7 +55,10 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8600
     workers: int = 1
-    seed: int = 0
+    seed: int | None = None
+    """Serve test keys derived from this public seed; None: the backend's secret keys (:mod:`.keys`)."""
+    keys: str = ""
+    """The folder of the secret keys ('': ``<database file>.keys`` beside a SQLite database)."""
     seed_population: int = 0
     population_seed: int = 0
     log_level: str = "info"
@@ -65,6 +71,8 @@ class ServeOptions:
     """A fault file of injected outages (:mod:`simulators.backend.faults`), for load tests."""
     audit: bool = False
     """Keep the audit log of every request (:mod:`simulators.backend.audit`): one worker only."""
+    allowed_hosts: tuple[str, ...] = ()
+    """The only ``Host`` headers served (``*.example.org`` wildcards allowed); empty: any."""
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
@@ -108,8 +116,9 @@ def shown_db(db_url: str) -> str:
     return make_url(db_url).render_as_string(hide_password=True)
 
 
-def prepare_database(options: ServeOptions) -> None:
-    """Create the schema and the caller directory, seeding the population when asked."""
+def prepare_database(options: ServeOptions) -> BackendKeys:
+    """Create the schema and the caller directory of the backend's keys (secret, or a public test
+    seed's), seeding the population when asked; the keys."""
     from simulators.backend import seeding
     from simulators.backend.db import create_schema, make_engine
 
@@ -122,7 +131,12 @@ def prepare_database(options: ServeOptions) -> None:
             print(f"seeded {options.seed_population} insured ({added} people) in "
                   f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
         create_schema(engine)
-        seeding.seed_directory(engine, options.seed)
+        keys = resolve(options.db_url, options.seed, options.keys)
+        seeding.seed_directory(engine, keys.seed)
+        if not seeding.directory_matches(engine, keys.seed):
+            raise ServeError(f"the database {shown_db(options.db_url)} was set up with other keys than "
+                             f"these ({keys.describe()}): serve it with its own keys, or use a new database")
+        return keys
     except DBAPIError as exc:
         said = str(exc.orig or exc).strip()
         reason = said.splitlines()[0] if said else type(exc.orig or exc).__name__
@@ -138,16 +152,21 @@ def serve(options: ServeOptions) -> None:
     from simulators.backend.http_limits import UVICORN_LIMITS
 
     host, port = check_address(options.host, options.port)
-    prepare_database(options)
+    keys = prepare_database(options)
     os.environ[ENV_DB] = options.db_url
-    os.environ[ENV_SEED] = str(options.seed)
+    if keys.folder is None:
+        os.environ[ENV_SEED] = str(keys.seed)
+    else:  # the workers read the secret from its file, never from the environment
+        os.environ[ENV_KEYS] = str(keys.folder)
     os.environ[ENV_VARIANT] = options.variant or ""
     os.environ[ENV_TEST_CLOCK] = "1" if options.test_clock else ""
     os.environ[ENV_AUDIT] = "1" if options.audit else "0"
+    os.environ[ENV_ALLOWED_HOSTS] = ",".join(options.allowed_hosts)
     if options.fault_file:
         os.environ[ENV_FAULTS] = options.fault_file
     print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
-          f"worker{'s' if options.workers > 1 else ''}); Ctrl-C to stop", file=sys.stderr, flush=True)
+          f"worker{'s' if options.workers > 1 else ''}); {keys.describe()}; Ctrl-C to stop", file=sys.stderr,
+          flush=True)
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
                 workers=options.workers, log_level=options.log_level, access_log=options.access_log,
@@ -157,7 +176,8 @@ def serve(options: ServeOptions) -> None:
 def main(argv: list[str]) -> int:
     """Serve with the options given as one JSON argument; a ServeError is one line, exit 2."""
     try:
-        serve(ServeOptions(**json.loads(argv[1])))
+        options = json.loads(argv[1])
+        serve(ServeOptions(**{**options, "allowed_hosts": tuple(options.get("allowed_hosts", ()))}))
     except ApcvError as exc:
         print(f"apcv-hil backend: error: {exc}", file=sys.stderr)
         return 2

@@ -37,6 +37,10 @@ class BackendPolicy:
     """A France Identité enrolment needs a valid provider assertion for that NIR and key."""
     nonces_spent: bool = True
     """A signed request's nonce is accepted once (an exact replay gets 409)."""
+    one_claim_per_visit: bool = True
+    """A verification is billed by one claim; a second claim id on its token gets 409."""
+    claim_window_closes: bool = True
+    """A verification may be billed only within the profile's claim window."""
 
 
 REFERENCE = BackendPolicy()
@@ -69,6 +73,12 @@ _FAULTY: tuple[tuple[Variant, BackendPolicy], ...] = (
     (Variant("replayed-request-accepted", ROLE, "accepts the same signed request again",
              ("APCV-BE-072",)),
      replace(REFERENCE, nonces_spent=False)),
+    (Variant("visit-billed-twice", ROLE, "bills one verification under any number of claim ids",
+             ("APCV-BE-034",)),
+     replace(REFERENCE, one_claim_per_visit=False)),
+    (Variant("late-claim-accepted", ROLE, "bills a verification long after the claim window",
+             ("APCV-BE-035",)),
+     replace(REFERENCE, claim_window_closes=False)),
 )
 
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant, _ in _FAULTY}

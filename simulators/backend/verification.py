@@ -28,7 +28,7 @@ from apcv.profile.r1.qr import QrClaims
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.card_window import outside_window_refusal
 from simulators.backend.context import BackendContext, backend_context
-from simulators.backend.delegations import delegation_covers, presenting_device_delegated
+from simulators.backend.delegations import delegation_covers, holder_card_current, presenting_device_delegated
 from simulators.backend.errors import ApiError
 from simulators.backend.lookups import DeviceRow, PersonRow
 from simulators.backend.people import identity_json, rights_json, unknown_nir
@@ -113,7 +113,12 @@ def _check_device(ctx: BackendContext, claims: PresentationClaims, device: Devic
             return delegation_covers(conn, claims.holder.nir, device.nir, claims.selected_identity.nir,
                                      ctx.now(), ends=ctx.policy.delegation_ends)
 
-    delegated = presenting_device_delegated(device.status, device.nir, claims.holder.nir, covered)
+    def card_current() -> bool:
+        with ctx.engine.connect() as conn:
+            return holder_card_current(conn, claims.holder.nir, claims.card_reference)
+
+    delegated = presenting_device_delegated(device.status, device.nir, claims.holder.nir, covered,
+                                            card_current)
     if not delegated and device.card_reference != claims.card_reference:
         raise ApiError(403, "card_mismatch", f"the presenting device holds card {device.card_reference!r}, "
                        f"not {claims.card_reference!r}")

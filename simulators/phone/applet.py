@@ -10,7 +10,7 @@ from __future__ import annotations
 import cbor2
 
 from apcv.clock import Clock
-from apcv.profile.r1 import cose
+from apcv.profile.r1 import cose, strict_cbor
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.constants import (
     AID_APCV,
@@ -150,7 +150,7 @@ class HceApplet(ApduResponder):
     def _read_request(self, sealed: bytes) -> tuple[bytes, int]:
         assert self._channel is not None
         try:
-            request = cbor2.loads(self._channel.open(sealed))
+            request = strict_cbor.loads(self._channel.open(sealed), max_depth=2)
             challenge, selected = request[1], request[2]
         except (SessionError, cbor2.CBORDecodeError, KeyError, TypeError, IndexError,
                 ValueError, EOFError) as exc:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from apcv.errors import ApcvError, ProtocolError, VerificationError
+from apcv.input_files import MAX_PEM_BYTES, read_bytes
 from apcv.links.base import LinkError
 from apcv.nir import mask_nir
 from apcv.profile.r1.credentials import TrustAnchor
@@ -101,12 +102,14 @@ class ReferenceBilling:
     def __init__(self, order: BillingOrder, log: Log) -> None:
         self.order = order
         self.log = log
+        trust_pem = read_bytes(order.trust, limit=MAX_PEM_BYTES, what="--trust")
+        key_pem = read_bytes(order.key, limit=MAX_PEM_BYTES, what="--key")
         try:
-            self.trust = TrustAnchor.from_pem(order.trust.read_bytes())
+            self.trust = TrustAnchor.from_pem(trust_pem)
         except ValueError as exc:
             raise ApcvError(f"--trust {order.trust}: not a PEM certificate ({exc})") from None
         try:
-            key = load_pem_private_key(order.key.read_bytes(), password=None)
+            key = load_pem_private_key(key_pem, password=None)
         except (ValueError, TypeError) as exc:
             raise ApcvError(f"--key {order.key}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(key, ec.EllipticCurvePrivateKey):

@@ -15,7 +15,7 @@ from apcv.clock import Clock, WallClock, to_datetime
 from apcv.errors import ProtocolError, VerificationError
 from apcv.links.base import ReaderLink
 from apcv.people import Beneficiary, Coverage, Identity
-from apcv.profile.r1 import cose
+from apcv.profile.r1 import cose, strict_cbor
 from apcv.profile.r1.apdu import ApduFormatError, CommandApdu, ResponseApdu, parse_response
 from apcv.profile.r1.constants import (
     AID_APCV,
@@ -255,7 +255,7 @@ def _card_claims(
     """Verify the card's signed data and decode holder, rights, beneficiaries, serial."""
     payload = cose.verify(content, trust.public_key)
     try:
-        data = cbor2.loads(payload)
+        data = strict_cbor.loads(payload)
         return (
             Identity.from_dict(data["holder"]),
             Coverage.from_dict(data["cov"]),

@@ -99,7 +99,8 @@ def test_claims_are_idempotent_and_receipts_expire(backend, adult, wallet_for, d
     receipts = backend.receipts(wallet.device_key)
     assert [r["claim_id"] for r in receipts] == ["fse-1"] and receipts[0]["total_cents"] == 3000
     assert backend.receipts(wallet.device_key) == []  # handed over once
-    backend.submit_claim(doctor, "fse-3", token, acts)
+    later_visit = backend.verify(doctor, wallet_presentation(wallet, clock.now()))["token_id"]
+    backend.submit_claim(doctor, "fse-3", later_visit, acts)
     clock.advance(7 * 24 * 3600 + 1)
     assert backend.receipts(wallet.device_key) == []  # not downloaded in 7 days: purged
 
@@ -161,7 +162,7 @@ def test_delegated_presentation_window_and_beneficiaries(backend, people, delega
     assert (early.value.status, early.value.code) == (403, "not_delegated")
     clock.advance(3601)
     assert backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))["delegated"] is True
-    with pytest.raises(BackendRefused, match="delegation"):  # the holder was not delegated
+    with pytest.raises(BackendRefused, match="delegated beneficiaries only"):  # the holder was not delegated
         backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=0))
     listed = backend.call("GET", "/v1/delegations", None, Signer.device(delegate_wallet.device_key))
     assert [d["delegation_id"] for d in listed] == [made["delegation_id"]]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -21,9 +22,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from harness.cli import cli
+from simulators.backend.client import Signer, open_backend
 from simulators.backend.db import make_engine
 from simulators.backend.logs import log_config, mask_nirs
-from simulators.population.generator import generate_population
+from simulators.population.generator import generate_population, generate_practitioners
 
 NIR = next(iter(generate_population(1, 11))).identity.nir
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
@@ -137,3 +139,38 @@ def test_a_bad_log_level_is_a_usage_error(level):
     result = CliRunner().invoke(cli, ["backend", "serve", "--log-level", level])
     assert result.exit_code == 2
     assert result.stderr.startswith("apcv-hil: error: Invalid value for '--log-level'")
+
+
+def _spellings(nir: str) -> dict[str, str]:
+    return {"percent-encoded": "".join(f"%{ord(c):02X}" for c in nir),
+            "spaced": " ".join([nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]]),
+            "spaced, encoded": "%20".join(nir[i:i + 5] for i in range(0, 15, 5)),
+            "dotted": ".".join(nir[i:i + 3] for i in range(0, 15, 3)),
+            "dashed": "-".join(nir[i:i + 3] for i in range(0, 15, 3))}
+
+
+@pytest.mark.requirement("APCV-BE-074")
+def test_a_nir_in_any_spelling_is_masked_in_the_log():
+    for what, spelled in _spellings(NIR).items():
+        line = mask_nirs(f'127.0.0.1:5000 - "GET /v1/rights/{spelled}?q={spelled} HTTP/1.1" 400')
+        digits = "".join(c for c in unquote(line) if c.isdigit())
+        assert NIR[5:] not in digits and NIR not in unquote(line).replace(" ", ""), (what, line)
+    plain = "2026-01-01 12:00:00.123456 from 10.0.0.1:8600"
+    assert mask_nirs(plain) == plain
+
+
+@pytest.mark.requirement("APCV-BE-074", "APCV-BE-073")
+def test_a_nir_spelled_otherwise_is_refused_before_any_lookup(tmp_path):
+    with served(tmp_path, "--seed", "0") as server:
+        signer = Signer.practitioner(next(iter(generate_practitioners(1, 0))).rpps)
+        client = open_backend(server.url)
+        for what, spelled in _spellings(NIR).items():
+            for target in (f"/v1/rights/{spelled}", f"/v1/rights/{NIR}?nir={spelled}"):
+                answer = client.send("GET", target, None, signer)
+                assert answer.status_code == 400, (what, target, answer.text)
+                assert answer.json()["error"] == "non_canonical_nir"
+                assert NIR not in answer.text
+        assert client.send("GET", f"/v1/rights/{NIR}", None, signer).status_code == 404  # looked up
+        server.wait_for(lambda: server.log().count("non_canonical") or server.log().count(" 400"))
+    log = server.log()
+    assert NIR not in log and NIR not in unquote(log).replace(" ", "").replace(".", "").replace("-", ""), log

@@ -63,7 +63,7 @@ def caller_role(method: str, path: str) -> str:
     """Who calls an operation: ``practitioner``, ``operator`` or ``device``."""
     if path.startswith("/v1/review") or path == "/v1/insured" or path.startswith("/v1/activations/"):
         return "operator"
-    if path in ("/v1/activations", "/v1/receipts") or path.startswith("/v1/delegations"):
+    if path in ("/v1/activations", "/v1/receipts", "/v1/receipts/ack") or path.startswith("/v1/delegations"):
         return "device"
     return "practitioner"
 

@@ -36,6 +36,11 @@ PRESENTATION_LIFETIME_S = 120
 PRESENTATION_CLOCK_SKEW_S = 300
 """How far in the future a verifier lets an NFC presentation's ``iat`` be (phone clock ahead)."""
 
+CLAIM_WINDOW_S = 24 * 3600
+"""A verification may be billed within this time of the verification (docs/backend.md, APCV-BE-035)."""
+CLAIM_CEILING_CENTS = 150_000
+"""Largest total of one claim, in euro cents (1,500 EUR; APCV-BE-036)."""
+
 QR_PREFIX = "APCV1:"
 QR_ROTATION_S = 30
 """The phone shows a new QR token every 30 s (reported; a profile parameter)."""

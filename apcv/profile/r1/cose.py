@@ -6,7 +6,6 @@ a key identifier, when given, in the unprotected ``kid`` header (label 4).
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +15,7 @@ from cwt import COSE, COSEKey
 from cwt.exceptions import CWTError
 
 from apcv.errors import VerificationError
+from apcv.profile.r1.fields import decode_exact
 
 X5CHAIN = 33
 KID = 4
@@ -62,18 +62,8 @@ class Signer:
 
 
 def _decode_exact(message: bytes) -> Any:
-    """Decode one CBOR item that must fill ``message`` exactly (no trailing bytes)."""
-    if not isinstance(message, bytes):
-        raise VerificationError(f"presentation is a {type(message).__name__}, not bytes")
-    stream = io.BytesIO(message)
-    try:
-        obj = cbor2.CBORDecoder(stream).decode()
-    except (cbor2.CBORError, ValueError, TypeError, EOFError, RecursionError, OverflowError, LookupError,
-            MemoryError) as exc:
-        raise VerificationError(f"presentation is not CBOR: {exc}") from exc
-    if stream.tell() != len(message):
-        raise VerificationError(f"{len(message) - stream.tell()} unexpected byte(s) after the COSE_Sign1")
-    return obj
+    """Decode one strict CBOR item that must fill ``message`` exactly (no trailing bytes)."""
+    return decode_exact(message, "presentation")
 
 
 def peek(message: bytes) -> tuple[dict[int, Any], bytes]:

@@ -108,13 +108,16 @@ class Insurer:
         not_before: datetime = _EPOCH,
         days: float = 365 * 5,
         random: Callable[[int], bytes] = os.urandom,
+        *,
+        delegated: bool = False,
     ) -> IssuerSigned:
         """Sign ``insured``'s card data for ``card_reference`` on ``device_key`` (done at activation,
-        for as long as the device certificate)."""
+        for as long as the device certificate; for a delegate's device, ``delegated``)."""
         from apcv.profile.r1.issuer_signed import issue_card  # the card data verifier imports this module
 
         start, until = (int(t.timestamp()) for t in (not_before, not_before + timedelta(days=days)))
-        return issue_card(self.key, insured, card_reference, device_key, start, until, random)
+        return issue_card(self.key, insured, card_reference, device_key, start, until, random,
+                          delegated=delegated)
 
     @property
     def trust_anchor(self) -> TrustAnchor:

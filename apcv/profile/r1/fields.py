@@ -8,13 +8,11 @@ wrong shape.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
-import cbor2
-
 from apcv.errors import VerificationError
+from apcv.profile.r1 import strict_cbor
 
 POSIX_MAX = 2**40
 """Upper bound of a POSIX-seconds claim (year ~36,800): far past any real date, far below
@@ -24,32 +22,14 @@ MAX_NESTING = 16
 
 
 def decode_exact(data: bytes, what: str, error: type[VerificationError] = VerificationError) -> Any:
-    """One CBOR item filling ``data`` exactly (no trailing bytes, no absurd nesting)."""
+    """One item of the profile's strict CBOR (:mod:`apcv.profile.r1.strict_cbor`) filling ``data``
+    exactly: deterministic, profile tags only, no trailing bytes, no absurd nesting."""
     if not isinstance(data, bytes):
         raise error(f"{what} is a {type(data).__name__}, not CBOR bytes")
-    stream = io.BytesIO(data)
     try:
-        obj = cbor2.CBORDecoder(stream).decode()
-    except (cbor2.CBORError, ValueError, TypeError, EOFError, RecursionError, OverflowError,
-            LookupError, MemoryError) as exc:
-        raise error(f"{what} is not CBOR: {exc}") from None
-    if stream.tell() != len(data):
-        raise error(f"{what} has {len(data) - stream.tell()} unexpected byte(s) after its CBOR item")
-    if _depth(obj) > MAX_NESTING:
-        raise error(f"{what} nests deeper than {MAX_NESTING} levels")
-    return obj
-
-
-def _depth(obj: Any, level: int = 0) -> int:
-    if level > MAX_NESTING:
-        return level
-    if isinstance(obj, Mapping):
-        return max((_depth(v, level + 1) for v in obj.values()), default=level + 1)
-    if isinstance(obj, list | tuple):
-        return max((_depth(v, level + 1) for v in obj), default=level + 1)
-    if isinstance(obj, cbor2.CBORTag):
-        return _depth(obj.value, level + 1)
-    return level
+        return strict_cbor.loads(data, MAX_NESTING)
+    except strict_cbor.StrictCborError as exc:
+        raise error(f"{what} is not profile CBOR: {exc}") from None
 
 
 def shown(value: Any, limit: int) -> str:

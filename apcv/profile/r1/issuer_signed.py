@@ -48,6 +48,8 @@ MAX_ITEMS = 32
 CARD_REFERENCE_MAX = 32
 HOLDER, RIGHTS, BENEFICIARY = "holder", "cov", "ben"
 _SO_KEYS = {"v", "card", "dk", "from", "until", "dig"}
+_SO_OPTIONAL = frozenset({"dlg"})
+"""``dlg: true`` marks card data signed for a delegate's device (§5.4)."""
 _ITEM_KEYS = {"id", "salt", "name", "value"}
 _IDENTITY_KEYS = {"nir", "birth_name", "first_names", "birth_date", "sex", "birthplace"}
 _COVERAGE_KEYS = {"regime_code", "regime_name", "fund_code", "fund_name", "rights_from", "rights_until"}
@@ -109,6 +111,8 @@ class VerifiedCard:
     beneficiaries: tuple[Beneficiary, ...]
     holder_id: int
     beneficiary_ids: tuple[int, ...]
+    delegated: bool = False
+    """Card data the insurer signed for a delegate's device (§5.4): it presents beneficiaries only."""
 
     def index_of(self, digest_id: int) -> int | None:
         """0 for the holder's item, i for the i-th disclosed beneficiary, None for anything else."""
@@ -127,6 +131,7 @@ class _SecurityObject:
     valid_from: int
     valid_until: int
     digests: tuple[bytes, ...]
+    delegated: bool
 
 
 @dataclass(frozen=True)
@@ -149,8 +154,11 @@ def issue_card(
     valid_from: int,
     valid_until: int,
     random: Callable[[int], bytes] = os.urandom,
+    *,
+    delegated: bool = False,
 ) -> IssuerSigned:
-    """Sign ``insured``'s card data for ``card_reference`` on the device holding ``device_key``.
+    """Sign ``insured``'s card data for ``card_reference`` on the device holding ``device_key``
+    (a delegate's device when ``delegated``: marked ``dlg``, it presents beneficiaries only).
 
     Items: 0 the holder, 1 the rights, then one per beneficiary in order.
     """
@@ -161,9 +169,12 @@ def issue_card(
     values = [(HOLDER, insured.identity.to_dict()), (RIGHTS, insured.coverage.to_dict())]
     values += [(BENEFICIARY, b.to_dict()) for b in insured.beneficiaries]
     items = tuple(_encode_item(i, random(SALT_LEN), name, value) for i, (name, value) in enumerate(values))
-    payload = cbor2.dumps({"v": PROFILE_VERSION, "card": card_reference, "dk": encode_point(device_key),
-                           "from": valid_from, "until": valid_until,
-                           "dig": [hashlib.sha256(item).digest() for item in items]})
+    digests = [hashlib.sha256(item).digest() for item in items]
+    claims = {"v": PROFILE_VERSION, "card": card_reference, "dk": encode_point(device_key),
+              "from": valid_from, "until": valid_until, "dig": digests}
+    if delegated:
+        claims["dlg"] = True
+    payload = cbor2.dumps(claims)
     return IssuerSigned(cose.Signer(insurer_key, None).sign(payload), items)
 
 
@@ -204,7 +215,8 @@ def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> Verifi
         card_reference=so.card_reference, device_key=so.device_key, valid_until=so.valid_until,
         holder=_as(holders[0].value, Identity), coverage=_as(rights[0].value, Coverage),
         beneficiaries=tuple(_as(b.value, Beneficiary) for b in beneficiaries),
-        holder_id=holders[0].digest_id, beneficiary_ids=tuple(b.digest_id for b in beneficiaries))
+        holder_id=holders[0].digest_id, beneficiary_ids=tuple(b.digest_id for b in beneficiaries),
+        delegated=so.delegated)
 
 
 def _as(value: object, kind: type) -> Any:
@@ -237,7 +249,9 @@ def _verified_security_object(root_der: bytes, message: bytes) -> _SecurityObjec
         raise VerificationError(f"the card data security object is not signed by the insurer: {exc}") \
             from None
     what = "card data security object"
-    raw = text_map(decode_exact(payload, what), what, _SO_KEYS)
+    raw = text_map(decode_exact(payload, what), what, _SO_KEYS, _SO_OPTIONAL)
+    if raw.get("dlg", True) is not True:
+        raise VerificationError(f"{what} 'dlg' is not true (it is left out on a holder's own card)")
     if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
         raise VerificationError(f"{what} version {shown(raw['v'], 20)} is not R1 ({PROFILE_VERSION})")
     try:
@@ -252,7 +266,7 @@ def _verified_security_object(root_der: bytes, message: bytes) -> _SecurityObjec
     if valid_until < valid_from:
         raise VerificationError(f"{what} ends before it starts")
     return _SecurityObject(short_text(raw, "card", CARD_REFERENCE_MAX, what), device_key, valid_from,
-                           valid_until, tuple(digests))
+                           valid_until, tuple(digests), "dlg" in raw)
 
 
 @lru_cache(maxsize=16384)

@@ -140,6 +140,9 @@ def claims_from(raw: dict[str, Any], card: VerifiedCard) -> PresentationClaims:
     if selected is None:
         raise VerificationError(f"selected person (item {sel}) is not a person the insurer signed "
                                 "on this card")
+    if selected == 0 and card.delegated:
+        raise VerificationError("delegated card data presents the delegated beneficiaries only, "
+                                "not the card holder")
     return PresentationClaims(
         token_id=byte_string(raw, "tid", TOKEN_ID_LEN, _WHAT),
         issued_at=posix_time(raw, "iat", _WHAT),

@@ -13,7 +13,6 @@ three times the size. Single use is enforced by the backend, not here.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import zlib
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from apcv.errors import VerificationError
-from apcv.profile.r1 import cose
+from apcv.profile.r1 import cose, strict_cbor
 from apcv.profile.r1.constants import (
     PROFILE_VERSION,
     QR_CLOCK_SKEW_S,
@@ -128,14 +127,10 @@ def _time_field(raw: dict, name: str) -> int:
 
 
 def _decode_exact(data: bytes, what: str) -> object:
-    stream = io.BytesIO(data)
     try:
-        obj = cbor2.CBORDecoder(stream).decode()
-    except (cbor2.CBORError, ValueError, TypeError, EOFError, RecursionError, OverflowError) as exc:
-        raise QrTokenError(f"QR token {what} are not CBOR: {exc}") from None
-    if stream.tell() != len(data):
-        raise QrTokenError(f"QR token {what} have {len(data) - stream.tell()} trailing byte(s)")
-    return obj
+        return strict_cbor.loads(data)
+    except strict_cbor.StrictCborError as exc:
+        raise QrTokenError(f"QR token {what} are not profile CBOR: {exc}") from None
 
 
 def issue_claims(card_reference: str, now: float, *, token_id: bytes, unlocked_at: float | None = None,

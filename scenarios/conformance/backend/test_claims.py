@@ -6,6 +6,7 @@ import secrets
 
 import pytest
 
+from apcv.profile.r1.constants import CLAIM_CEILING_CENTS, CLAIM_WINDOW_S
 from scenarios.conformance.backend.actors import refusal, service_now
 from simulators.phone.offline import wallet_presentation
 
@@ -95,3 +96,70 @@ def test_a_receipt_not_downloaded_within_7_days_is_gone(backend, people, activat
     fresh = _claim_id()
     assert _submit(backend, doctor, fresh, _verified_token(backend, wallet, doctor)).status_code == 201
     assert _receipt_claims(backend, wallet) == [fresh]
+
+
+@pytest.mark.requirement("APCV-BE-034")
+def test_one_visit_is_billed_once(backend, people, activated, doctor):
+    """A second claim id on a verified token is refused: one verification, one claim."""
+    wallet = activated(people.adult())
+    token, first_id = _verified_token(backend, wallet, doctor), _claim_id()
+    assert _submit(backend, doctor, first_id, token).status_code == 201
+    for acts in (ACTS, [{"code": "C", "amount_cents": 2500}]):
+        assert refusal(_submit(backend, doctor, _claim_id(), token, acts)) == (409, "token_already_billed")
+    assert _submit(backend, doctor, first_id, token).status_code == 200  # its own retry still acknowledged
+    assert _receipt_claims(backend, wallet) == [first_id]
+
+
+@pytest.mark.requirement("APCV-BE-035")
+@pytest.mark.rig_feature("test-clock")
+def test_a_visit_is_billed_within_the_claim_window(backend, people, activated, doctor, advance_clock):
+    wallet = activated(people.adult())
+    on_time, late = _verified_token(backend, wallet, doctor), _verified_token(backend, wallet, doctor)
+    advance_clock(CLAIM_WINDOW_S - 60)
+    on_time_id = _claim_id()
+    assert _submit(backend, doctor, on_time_id, on_time).status_code == 201
+    advance_clock(120)
+    assert refusal(_submit(backend, doctor, _claim_id(), late)) == (410, "claim_window_closed")
+    assert _submit(backend, doctor, on_time_id, on_time).status_code == 200  # acknowledged claims stay so
+
+
+@pytest.mark.requirement("APCV-BE-036")
+def test_a_claim_over_the_ceiling_is_refused(backend, people, activated, doctor):
+    wallet = activated(people.adult())
+    token = _verified_token(backend, wallet, doctor)
+    over = [{"code": "CCAM", "amount_cents": CLAIM_CEILING_CENTS // 2}, {"code": "G", "amount_cents": 1 +
+                                                                         CLAIM_CEILING_CENTS // 2}]
+    assert refusal(_submit(backend, doctor, _claim_id(), token, over)) == (422, "over_ceiling")
+    at_ceiling = [{"code": "CCAM", "amount_cents": CLAIM_CEILING_CENTS}]
+    assert _submit(backend, doctor, _claim_id(), token, at_ceiling).status_code == 201
+
+
+@pytest.mark.requirement("APCV-BE-037")
+def test_claim_ids_are_each_practitioners_own(backend, people, activated, doctor, pharmacist):
+    """The pharmacist taking the doctor's next claim id neither blocks nor reads the doctor's claim."""
+    wallet = activated(people.adult())
+    shared_id = _claim_id()
+    pharmacy = _submit(backend, pharmacist, shared_id, _verified_token(backend, wallet, pharmacist),
+                       [{"code": "PHMAC", "amount_cents": 1250}])
+    assert pharmacy.status_code == 201, pharmacy.text
+    visit = _submit(backend, doctor, shared_id, _verified_token(backend, wallet, doctor))
+    assert visit.status_code == 201, visit.text
+    assert visit.json()["receipt_id"] != pharmacy.json()["receipt_id"] and visit.json()["total_cents"] == 3000
+    receipts = backend.receipts(wallet.device_key)
+    assert sorted((r["rpps"], r["total_cents"]) for r in receipts) == sorted(
+        [(doctor.key_id.removeprefix("rpps:"), 3000), (pharmacist.key_id.removeprefix("rpps:"), 1250)])
+
+
+@pytest.mark.requirement("APCV-BE-032")
+def test_a_receipt_not_acknowledged_is_fetched_again(backend, people, activated, doctor):
+    """A fetch whose answer never reached the phone loses nothing: until the phone acknowledges a
+    receipt it gets it again; acknowledged, never again."""
+    wallet = activated(people.adult())
+    claim_id = _claim_id()
+    ack = _submit(backend, doctor, claim_id, _verified_token(backend, wallet, doctor))
+    receipt = ack.json()["receipt_id"]
+    for _ in range(2):  # answers "lost"
+        assert [r["receipt_id"] for r in backend.fetch_receipts(wallet.device_key)] == [receipt]
+    assert backend.acknowledge_receipts(wallet.device_key, [receipt]) == [receipt]
+    assert backend.acknowledge_receipts(wallet.device_key, [receipt]) == []
+    assert backend.fetch_receipts(wallet.device_key) == []

@@ -14,18 +14,27 @@ import json
 import re
 import socket
 import time
+import zlib
 
+import base45
 import cbor2
 import pytest
 
 from apcv.profile.r1 import cose
 from apcv.profile.r1.issuer_signed import IssuerSigned
+from apcv.profile.r1.qr import decode as qr_decode
 from apcv.redact import is_nir
 from apcv.seeded_keys import synthetic_insurer
-from scenarios.conformance.backend.actors import new_device_key, refusal, send_presentation, service_now
+from scenarios.conformance.backend.actors import (
+    new_device_key,
+    refusal,
+    send_presentation,
+    send_qr,
+    service_now,
+)
 from simulators.backend.client import Signer
 from simulators.backend.signing import sign_request
-from simulators.phone.offline import wallet_presentation
+from simulators.phone.offline import wallet_presentation, wallet_qr_token
 from simulators.phone.wallet import Wallet
 
 NIR_SHAPED = re.compile(r"(?<![0-9])[1278][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{8}(?![0-9])")
@@ -76,7 +85,7 @@ def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, pe
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"iat": -30 * 86400, "exp": 10 * 365 * 86400}, "lifetime"),
     ({"tid": 2**50}, "tid"),
-    ({"exp": 2**64}, "exp"),
+    ({"exp": 2**64}, "CBOR tag 2"),
     ({"card": "APCV-SOMEONE-ELSE"}, "card"),
 ], ids=["month-old, 10-year exp", "integer tid", "exp 2**64", "another card"])
 def test_claims_of_the_wrong_shape_or_lifetime_are_refused_422(backend, family, doctor, change, fragment):
@@ -164,3 +173,50 @@ def test_the_backend_log_holds_no_nir(backend, backend_log, family, doctor):
     leaked = [n for n in NIR_SHAPED.findall(backend_log()) if is_nir(n)]
     assert not leaked, "a NIR is in clear in the backend's log"
 
+
+
+HOSTILE_HEADER_ITEMS = {
+    "bigfloat": bytes.fromhex("c5821a000f424001"),
+    "self-referencing shared value": bytes.fromhex("d81c81d81d00"),
+    "UUID on a text string": bytes.fromhex("d8256178"),
+}
+
+
+def _with_header_item(signed: bytes, item: bytes) -> bytes:
+    """``signed`` (a tagged COSE_Sign1 with an empty unprotected header) with label 99 -> ``item``."""
+    protected, header, payload, signature = cbor2.loads(signed).value
+    assert header == {}
+    return b"\xd2\x84" + cbor2.dumps(protected) + b"\xa1\x18\x63" + item + cbor2.dumps(payload) + cbor2.dumps(
+        signature)
+
+
+@pytest.mark.requirement("APCV-NFC-032")
+def test_cbor_outside_the_profile_is_422_and_spends_nothing(backend, family, doctor):
+    """Hostile tags in an unprotected header, and genuine claims signed in a non-canonical encoding
+    (an indefinite-length map, a key twice): 422 naming the fault; the genuine token stays unspent."""
+    now = service_now(backend)
+    genuine = wallet_presentation(family, now)
+    claims = cose.peek(genuine)[1]
+    pairs, count = claims[1:], claims[0] & 0x1F
+    hostile = [_with_header_item(genuine, item) for item in HOSTILE_HEADER_ITEMS.values()]
+    indefinite, duplicate = b"\xbf" + pairs + b"\xff", bytes([0xA0 | (count + 1)]) + pairs + b"\x61v\x01"
+    hostile += [cose.Signer(family.device_key, None).sign(payload) for payload in (indefinite, duplicate)]
+    for message in hostile:
+        answer = send_presentation(backend, doctor, message)
+        assert refusal(answer) == (422, "invalid_presentation"), answer.text
+    qr_text = wallet_qr_token(family, now)
+    signed = qr_decode(qr_text).cose_sign1
+    for item in HOSTILE_HEADER_ITEMS.values():
+        answer = send_qr(backend, doctor, "APCV1:" + base45.b45encode(zlib.compress(
+            _with_header_item_qr(signed, item))).decode())
+        assert refusal(answer)[0] == 422, answer.text
+    assert backend.verify(doctor, genuine)["identity"]["nir"] == family.insured.identity.nir
+    assert backend.verify_qr(doctor, qr_text)["identity"]["nir"] == family.insured.identity.nir
+
+
+def _with_header_item_qr(signed: bytes, item: bytes) -> bytes:
+    """A QR token's COSE_Sign1 (its header holds the kid) with label 99 -> ``item`` added."""
+    protected, header, payload, signature = cbor2.loads(signed).value
+    entries = b"".join(cbor2.dumps(k) + cbor2.dumps(v) for k, v in header.items())
+    return (b"\xd2\x84" + cbor2.dumps(protected) + bytes([0xA0 | (len(header) + 1)]) + entries + b"\x18\x63"
+            + item + cbor2.dumps(payload) + cbor2.dumps(signature))

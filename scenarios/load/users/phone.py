@@ -27,11 +27,14 @@ class PhoneApp(ApcvUser):
     def sync(self) -> None:
         """Download the receipts of the visits billed since the last sync."""
         reply = self.call("GET", "/v1/receipts", signer=self.signer)
-        if reply.status == 200 and isinstance(reply.data, list):
-            now = time.time()
-            for receipt in reply.data:
-                self.run.recorder.record("delivered", str(receipt.get("receipt_id")),
-                                         str(receipt.get("claim_id")), now)
+        if reply.status == 200 and isinstance(reply.data, list) and reply.data:
+            claims = {str(r.get("receipt_id")): str(r.get("claim_id")) for r in reply.data}
+            ack = self.call("POST", "/v1/receipts/ack", body={"receipt_ids": list(claims)},
+                            signer=self.signer)
+            if ack.status == 200 and isinstance(ack.data, dict):
+                now = time.time()
+                for receipt_id in ack.data.get("acknowledged", []):  # delivered by this very call
+                    self.run.recorder.record("delivered", receipt_id, claims.get(receipt_id, ""), now)
         if self.rng.random() < self.run.plan.mix.delegation_chance:
             self.delegate()
 
