@@ -17,7 +17,11 @@ from apcv.profile.r1 import cose
 from apcv.profile.r1.issuer_signed import OutsideValidity, verify_issuer_signed
 from apcv.profile.r1.presentation import claims_from, claims_map
 from simulators.backend.context import BackendContext
-from simulators.backend.delegations import delegation_covers, presenting_device_delegated
+from simulators.backend.delegations import (
+    delegation_covers,
+    holder_card_current,
+    presenting_device_delegated,
+)
 from simulators.backend.errors import ApiError
 from simulators.backend.signing import device_id
 
@@ -46,8 +50,12 @@ def outside_window_refusal(ctx: BackendContext, message: bytes, error: OutsideVa
             return delegation_covers(conn, holder, device.nir, selected, ctx.now(),
                                      ends=ctx.policy.delegation_ends)
 
+    def card_current() -> bool:
+        with ctx.engine.connect() as conn:
+            return holder_card_current(conn, holder, claims.card_reference)
+
     try:
-        presenting_device_delegated(device.status, device.nir, holder, covered)
+        presenting_device_delegated(device.status, device.nir, holder, covered, card_current)
     except ApiError as refusal:
         return refusal
     return invalid
