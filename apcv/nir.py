@@ -156,6 +156,20 @@ def is_valid_nir(nir: str) -> bool:
     return True
 
 
+def is_nir_body(body: str) -> bool:
+    """True when ``body`` is the first 13 characters of a NIR (characters and fields valid, key
+    not written); never raises."""
+    text = normalise_nir(body) if isinstance(body, str) else ""
+    if len(text) != NIR_LENGTH - 2:
+        return False
+    try:
+        _check_characters(text)
+        _check_fields(_split(text + "00"))
+    except InvalidNir:
+        return False
+    return True
+
+
 def make_nir(
     sex: int | str, year: int, month: int, department: str, commune: str | int, order: int
 ) -> str:

@@ -6,14 +6,16 @@ commune, three of order number, and a two-digit key
 ``97 - (first 13 as a number mod 97)``, with ``2A`` read as ``19`` and ``2B`` as ``18``.
 A run counts only if its key is right and it is not part of a longer digit run; it
 keeps its first 5 characters and the rest become ``*``, so lengths (in APDUs, CBOR)
-never change.
+never change. Text is masked in every spelling :mod:`apcv.nir_spellings` knows (grouped,
+without its key, percent-encoded), lengths kept too.
 """
 
 from __future__ import annotations
 
 import re
 from typing import overload
-from urllib.parse import unquote
+
+from apcv.nir_spellings import find_nirs, mask_nirs
 
 KEPT = 5
 """Characters of a NIR left readable: sex, year and month of birth."""
@@ -52,44 +54,22 @@ def redact_nirs(data: str) -> str: ...
 
 
 def redact_nirs(data: bytes | str) -> bytes | str:
-    """``data`` with every valid NIR masked after its first 5 characters, same length."""
+    """``data`` with every valid NIR masked after its first 5 characters, same length: packed in
+    bytes (APDU data), in any spelling in text."""
     if isinstance(data, str):
-        return _TEXT_NIR.sub(lambda m: _masked(m.group()), data)
+        return mask_nirs(data, strict=True)
     return NIR_SHAPE_BYTES.sub(lambda m: _masked(m.group().decode("ascii")).encode("ascii"), bytes(data))
-
-
-_DIGIT = r"(?:[0-9]|%3[0-9])"
-_CHAR = r"(?:[0-9ABab]|%3[0-9]|%4[12]|%6[12])"
-_SEP = r"(?:[ .\-_+/]|%2[0BDEFbdef]|%5[Ff])"
-_SPELLED = re.compile(rf"(?<![0-9A-Za-z%]){_DIGIT}(?:{_SEP}*{_CHAR}){{12,16}}(?![0-9A-Za-z])")
-"""A run that may spell a NIR: digits (2A/2B allowed) written plainly or percent-encoded, with
-spaces, dots, dashes, underscores, plus signs or slashes (plain or encoded) between them."""
-_SEPARATORS = re.compile(r"[ .\-_+/]")
-_NIR_SHAPED_13_15 = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{6,8}")
-
-
-def _compact(spelled: str) -> str:
-    return _SEPARATORS.sub("", unquote(spelled)).upper()
 
 
 def spells_a_nir(text: str) -> bool:
     """True if ``text`` holds a valid NIR spelled otherwise than as its 15 characters: percent-
-    encoded, or with spaces, dots, dashes (...) between them (``1 84 12 75 112 034 16``, ``%31%38...``)."""
-    for match in _SPELLED.finditer(text):
-        compact = _compact(match.group())
-        if match.group().upper() != compact and any(is_nir(compact[i:i + 15])
-                                                    for i in range(len(compact) - 14)):
-            return True
-    return False
+    encoded, or with spaces, dots, dashes (...) between any of them (``1 84 12 75 112 034 16``,
+    ``%31%38...``), as :mod:`apcv.nir_spellings` finds them."""
+    return any(len(found.nir) == 15 and found.text.upper() != found.nir
+               for found in find_nirs(text, strict=True, anywhere=True))
 
 
 def mask_nir_spellings(text: str) -> str:
-    """``text`` with every run spelling a NIR-shaped number (13 to 15 characters once decoded and
-    rid of separators) masked after its first five characters, same length."""
-    def mask(match: re.Match[str]) -> str:
-        found = match.group()
-        if _NIR_SHAPED_13_15.search(_compact(found)) is None:
-            return found
-        return found[:KEPT] + "*" * (len(found) - KEPT)
-
-    return _SPELLED.sub(mask, text)
+    """``text`` with every spelling of a NIR (:mod:`apcv.nir_spellings`, separators between any
+    characters, whatever its key) masked after its first five characters, same length."""
+    return mask_nirs(text, strict=False, anywhere=True)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from scenarios.conformance.matrix import run_matrix, variant_rig
-from scenarios.conformance.plans import run_plan
+from scenarios.conformance.runner import PlanRequest, run_plan
 
 MATRIX_TARGET_S = 90.0
 
@@ -29,7 +29,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="apcv-backend-plan-") as folder:
         root = Path(folder)
         print(f"load average before: {os.getloadavg()[0]:.1f}")
-        alone = run_plan("backend", variant_rig("software", "backend", None, root), root / "alone")
+        reference = variant_rig("software", "backend", None, root)
+        alone = run_plan(PlanRequest(reference, root / "alone", "backend"), separate_process=True)
         passed = list(alone.verdicts.values()).count("passed")
         print(f"backend plan, software rig, one run: {alone.duration_s:5.1f} s wall  "
               f"(exit {alone.exit_code}, {passed} requirements passed)")

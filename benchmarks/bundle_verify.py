@@ -82,7 +82,7 @@ def main() -> None:
             report = str(Path(tmp) / f"plan{turn}")
             plans.append(timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                 "-o", "addopts=", "scenarios/conformance", "scenarios/e2e",
-                                "--rig", "software", "--apcv-role", args.role, "--apcv-report", report]))
+                                "--apcv-rig", "software", "--apcv-role", args.role, "--apcv-report", report]))
             certifies.append(timed([str(BIN / "apcv-hil"), "certify", "--rig", "software",
                                     "--role", args.role, "--out", str(Path(tmp) / f"certified{turn}")]))
         plan, certify = statistics.median(plans), statistics.median(certifies)

@@ -3,7 +3,7 @@ of the reference (a small AST mutator, benchmarks/mutation/mutants.py) that the 
 
 For each role, every single-point mutant of its modules is listed; a seeded sample of them is
 run, each as the role's plan on the software rig (``pytest scenarios/conformance/<role>
---rig software -x``, in a child process) with the mutated module loaded in its place in every
+--apcv-rig software -x``, in a child process) with the mutated module loaded in its place in every
 Python process of the run (the plan's, and the backend server or phone process it starts). A
 mutant is killed when the plan fails (or errors, or passes its time limit). Target: 90 %
 killed per role; the survivors are printed, to be killed by a new check or listed in
@@ -48,7 +48,7 @@ the reader kernel, the backend's verification and delegation rules."""
 def plan_command(role: str) -> list[str]:
     return [sys.executable, "-m", "pytest", f"scenarios/conformance/{role}", "-q", "-x",
             "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "harness.pytest_plugin.plugin",
-            "-o", "addopts=", "--rig", "software", "--operator", "skip"]
+            "-o", "addopts=", "--apcv-rig", "software", "--apcv-operator", "skip"]
 
 
 def run_plan(role: str, mutant: Mutant | None, folder: Path, limit_s: float) -> tuple[str, float, str]:

@@ -15,16 +15,15 @@ from apcv.links.registry import open_scanner
 from apcv.links.tracing import TracingReaderLink
 from apcv.seeded_keys import synthetic_insurer
 from apcv.trace import TraceRecorder
-from harness.dut.trust import dut_trust_anchor
 from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
+from harness.trust import dut_trust_anchor
 from simulators.card.card import VitaleCard
 from simulators.card.variants import card_class
 from simulators.factory import synthetic_insured, synthetic_phone
 from simulators.phone.phone import Phone
 from simulators.phone.variants import make_faulty_phone
 from simulators.reader.kernel import ReaderKernel
-from simulators.reader.variants import faulty_kernel_class
 
 
 class RoleUnavailable(ApcvError):
@@ -52,10 +51,10 @@ class Bench:
                                                                self.insurer)
         reader = config.roles.reader
         self.reader_link = TracingReaderLink(open_reader(reader.link), self.recorder)
-        variant = config.dut_variant("reader")
-        kernel = faulty_kernel_class(variant) if variant else ReaderKernel
-        self.reader = kernel(self.reader_link, self.trust, clock=self.clock,
-                             extended_length=reader.extended_length, max_le=reader.max_le)
+        self.reader = ReaderKernel(self.reader_link, self.trust, clock=self.clock,
+                                   extended_length=reader.extended_length, max_le=reader.max_le)
+        """Our reference kernel on the reader link: the faulty readers are terminal programs of their own
+        (:mod:`simulators.reader.terminal`), run by the rig's ``read`` command."""
 
     def make_phone(self, *, variant: str | None = None, locked: bool | None = None) -> Phone:
         """A simulated phone of the rig's phone role (its seed and code), or a faulty variant of

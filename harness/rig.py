@@ -18,6 +18,7 @@ from apcv.errors import ApcvError
 from apcv.input_files import load_yaml, read_text
 from apcv.links.base import LinkUrl
 from apcv.links.registry import known_display_schemes, known_scanner_schemes, known_schemes
+from apcv.profile.catalogue import Role
 
 RIGS_DIR = Path(str(files("rigs")))
 """The built-in rigs, shipped as package data."""
@@ -142,9 +143,11 @@ class Roles(_Strict):
     display: DisplayRole | None = None
 
 
-DUT_ROLES = ("phone", "card", "reader", "practice-software", "scanner", "backend")
 CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "enter_code", "biometric", "reactivate",
-                   "bill")
+                   "bill", "read")
+
+
+PCSC_SCHEMES = ("vpcd", "pcsc")
 
 
 class DutIdentity(_Strict):
@@ -185,19 +188,39 @@ class DutControlConfig(_Strict):
         return self.kind == "api" or (self.kind == "command" and action in self.actions)
 
 
+class TerminalOutput(_Strict):
+    """Where a reader terminal under test reports what it read (docs/reader-terminal.md): the standard
+    output of its ``read`` command, lines on a serial port, an HTTP callback the harness serves, or a
+    person typing what the terminal's screen shows."""
+
+    kind: Literal["command", "serial", "http", "prompt"]
+    port: str = Field("", description=(
+        "serial: the port the terminal writes its reports to (default: a pseudo-terminal the harness "
+        "makes and names in the read command's {output})"))
+    timeout: float = Field(30, gt=0, le=3600, description="seconds to wait for a report once the read began")
+
+
 class DutConfig(_Strict):
     """The device under test: its role, identity, control, and (for our own reference
     implementations) the faulty variant to run instead, to prove the plan can fail."""
 
-    role: Literal["phone", "card", "reader", "practice-software", "scanner", "backend"]
+    role: Role
     identity: DutIdentity = Field(default_factory=DutIdentity)
     control: DutControlConfig = Field(default_factory=DutControlConfig)
     variant: str | None = Field(None, description="a named faulty variant of our reference implementation")
     launch: tuple[str, ...] = Field((), description=(
         "command started for the session and stopped after it (a simulator process standing in "
         "for the device), e.g. [apcv-hil, simulate, phone, --control, tcp://127.0.0.1:35990]"))
+    ready_line: str = Field("ready:", min_length=1, description=(
+        "the launched process is ready once it prints a line starting with this"))
+    ready_port: str = Field("", pattern=r"^(tcp://[^:/\s]+:[0-9]{1,5})?$", description=(
+        "or once this tcp://HOST:PORT accepts a connection (for a device that logs elsewhere)"))
+    ready_timeout: float = Field(60, gt=0, le=3600, description="seconds the process has to be ready")
     trust_anchor: str = Field("", description=(
         "PEM file of the insurer root the DUT's keys chain to (default: the rig seed's synthetic insurer)"))
+    output: TerminalOutput | None = Field(None, description=(
+        "reader: the output channel of a reader terminal with its own verification logic; none for a "
+        "transport-only reader"))
     qr_input: Literal["serial", "stdin", "keyboard", "none"] = Field("none", description=(
         "how a billing program under test receives scanned QR codes: a serial port the harness gives it "
         "({scanner}), typed on its standard input, typed by a virtual keyboard (windowed), or none"))
@@ -221,6 +244,12 @@ class RigConfig(_Strict):
         is then our simulated scanner device, which the harness runs as a process of its own."""
         scanner = self.roles.scanner
         return scanner is not None and LinkUrl.parse(scanner.link).scheme in IN_PROCESS_SCANNER_SCHEMES
+
+    def uses_pcsc(self) -> bool:
+        """True when a role goes through the OS's PC/SC stack (vpcd: or pcsc:): pcscd must run, and
+        plans on such rigs share its one virtual reader."""
+        roles = (self.roles.phone, self.roles.card, self.roles.reader)
+        return any(r is not None and LinkUrl.parse(r.link).scheme in PCSC_SCHEMES for r in roles)
 
     def dut_variant(self, role: str) -> str | None:
         """The faulty variant the rig names for ``role`` when ``role`` is its DUT, else None."""

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(python3-venv python3-dev build-essential tshark pcscd vsmartcard-vpcd pcsc-tools
                  opensc libpcsclite-dev swig libzbar0 postgresql python3-tk xvfb imagemagick
-                 chromium chromium-driver)
+                 chromium chromium-driver openssh-client)
 PYTHON=${PYTHON:-/usr/bin/python3}
 VENV=.venv
 STAMP=$VENV/.setup-stamp
@@ -33,7 +33,7 @@ fi
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
     echo "setup: installing apcv-hil and its Python dependencies into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[dev,keyboard]"
+    "$VENV/bin/python" -m pip install -q -e ".[all,dev,keyboard]"
     touch "$STAMP"
 fi
 echo "setup: ready ($($VENV/bin/python --version), $(tshark --version 2>/dev/null | head -1 || echo 'no tshark'))"

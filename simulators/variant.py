@@ -27,3 +27,7 @@ class Variant:
 
 class UnknownVariant(ApcvError):
     """A rig or a command named a variant that its role does not have."""
+
+    def __init__(self, role: str, name: object, known: list[str] | tuple[str, ...]) -> None:
+        listed = ", ".join(sorted(known)) or "none"
+        super().__init__(f"unknown {role} variant '{name}'; the {role} variants are: {listed}")

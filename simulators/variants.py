@@ -23,6 +23,5 @@ def find_variant(role: str, name: str) -> Variant:
     """The variant ``name`` of ``role``; UnknownVariant names the role's variants otherwise."""
     variant = ALL_VARIANTS.get(name)
     if variant is None or variant.role != role:
-        known = ", ".join(v.name for v in variants_of(role)) or "none"
-        raise UnknownVariant(f"unknown {role} variant '{name}'; the {role} variants are: {known}")
+        raise UnknownVariant(role, name, [v.name for v in variants_of(role)])
     return variant

@@ -19,27 +19,27 @@ import time
 import pytest
 
 
-@pytest.mark.requirement("APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-RDR-005")
 def test_read_within_limits(bench, phone, reader, measure):
     result = reader.read()
     measure("total_ms", result.timings_ms["total"], unit="ms", low=0, high=60_000)
     time.sleep(0.05)
 
 
-@pytest.mark.requirement("APCV-NFC-002")
+@pytest.mark.apcv_requirement("APCV-NFC-002")
 def test_out_of_limits(measure):
     measure("turnaround_ms", 72, unit="ms", high=50)
     measure("kept_after", 1, low=0)
 
 
-@pytest.mark.requirement("APCV-QR-001")
+@pytest.mark.apcv_requirement("APCV-QR-001")
 def test_failed_scan(bench, scanner):
     phone = bench.require("phone")
     phone.unlock()
     scanner.read(timeout=0.3)
 
 
-@pytest.mark.requirement("APCV-CARD-001")
+@pytest.mark.apcv_requirement("APCV-CARD-001")
 def test_card_tagged():
     pass
 '''
@@ -50,7 +50,7 @@ def run_plugin(tmp_path: Path, rig: dict, *options: str) -> dict:
     (tmp_path / "rig.yaml").write_text(yaml.safe_dump(rig))
     out = tmp_path / "report"
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                    "test_scenarios.py", "--rig", "rig.yaml", "--apcv-report", str(out), *options],
+                    "test_scenarios.py", "--apcv-rig", "rig.yaml", "--apcv-report", str(out), *options],
                    cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     results = json.loads((out / "results.json").read_text())
     results["report_dir"] = str(out)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from apcv.profile.catalogue import load_catalogue
-from scenarios.conformance.plans import PlanRunError, run_plan
+from scenarios.conformance.runner import PlanRequest, PlanRunError, run_plan
 from simulators.backend.process import ServerProcess
 
 CLOCK_TESTS = ("test_a_receipt_not_downloaded_within_7_days_is_gone", "test_a_delegation_ends",
@@ -48,8 +48,10 @@ def test_the_plan_against_backends_at_http_links_and_a_rig_without_one(tmp_path)
             "no-backend": _rig(tmp_path, "no-backend", None, []),
         }
         with ThreadPoolExecutor(2) as pool:
-            runs = dict(zip(rigs, pool.map(lambda item: run_plan("backend", item[1], tmp_path / item[0]),
-                                           rigs.items()), strict=True))
+            def run(item):
+                return run_plan(PlanRequest(item[1], tmp_path / item[0], "backend"), separate_process=True)
+
+            runs = dict(zip(rigs, pool.map(run, rigs.items()), strict=True))
 
     full = runs["remote-with-clock"]
     assert full.exit_code == 0, full.output
@@ -61,17 +63,18 @@ def test_the_plan_against_backends_at_http_links_and_a_rig_without_one(tmp_path)
     for name in CLOCK_TESTS:
         assert results[name]["outcome"] == "skipped", name
         assert "lacks feature test-clock" in results[name]["message"], results[name]["message"]
-    assert remote.verdicts["APCV-BE-033"] == "skipped" and remote.verdicts["APCV-BE-011"] == "passed"
+    assert remote.verdicts["APCV-BE-033"] == "not_judged" and remote.verdicts["APCV-BE-011"] == "passed"
 
-    bare = runs["no-backend"]
-    assert bare.exit_code == 0, bare.output
-    outcomes = {(r["outcome"], r["message"]) for r in _results(tmp_path / "no-backend").values()}
-    assert outcomes == {("skipped", "rig 'no-backend' has no backend role"),
-                        ("skipped", "rig 'no-backend' lacks feature test-clock (has: none)")}
+    bare = runs["no-backend"]  # nothing to reach: the run stops at once, every requirement not judged
+    unreachable = ("rig 'no-backend': the backend under test cannot be reached on (none): "
+                   "the rig has no backend role")
+    assert bare.exit_code == 1 and bare.record.stopped == unreachable, bare.output
+    assert set(bare.verdict.mandatory.values()) == {"not_judged"} and bare.verdict.exit_status == 1
+    assert len(bare.record.results) == 1 and bare.record.results[0].outcome == "error"
 
 
 def test_a_variant_for_a_remote_backend_is_refused(tmp_path):
     rig = _rig(tmp_path, "remote", {"link": "http://127.0.0.1:9"}, [],
                dut={"role": "backend", "variant": "replay-accepted"})
-    with pytest.raises(PlanRunError, match=r"(?s)exit 4\): .*a variant runs our own simulator"):
-        run_plan("backend", rig, tmp_path / "report")
+    with pytest.raises(PlanRunError, match=r"(?s)exit code 4\): .*a variant runs our own simulator"):
+        run_plan(PlanRequest(rig, tmp_path / "report", "backend"), separate_process=True)

@@ -255,7 +255,7 @@ def certified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
 def test_certify_writes_a_verified_bundle(certified: tuple[Path, Result]) -> None:
     out, result = certified
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("certified: all ")
+    assert result.stdout.startswith("verdict: PASSED (certified: all ")
     assert f"signed by {fingerprint(KEY.public_key())}" in result.stdout
     for name in ("verdict.json", "dut.json", "environment.json", "rig/software.yaml",
                  "catalogue/requirements.yaml", "report/index.html", "report/junit.xml",

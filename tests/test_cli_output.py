@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -64,3 +65,32 @@ def test_a_narrow_terminal_folds_long_values_instead_of_cutting_them() -> None:
     body = [line for line in text.splitlines() if line.startswith("│")]
     cells = ["".join(line.split("│")[1 + i].strip() for line in body) for i in range(8)]
     assert cells == values
+
+
+def test_the_load_summary_folds_endpoint_names_and_says_fault_errors_in_words(monkeypatch) -> None:
+    """The load table went through a plain 80-column console that cut names
+    ("POST /v1/review/activat…"); a fault's errors printed as a Python dict."""
+    from types import SimpleNamespace
+
+    from scenarios.cli import load as load_cli
+
+    name = "POST /v1/review/activations/{id}/decision"
+    figures = SimpleNamespace(method="", name=name, requests=10, failures=1, p50_ms=2.0, p95_ms=3.0,
+                              p99_ms=4.0, rps=1.5)
+    effect = SimpleNamespace(fault="kill-worker", failures=4, requests=40, errors={"timeout": 1, "503": 3},
+                             p95_before_ms=2.0, p95_during_ms=30.0)
+    summary = SimpleNamespace(endpoints=[figures], total=figures, wall_s=60.0, server_cpu_s=None,
+                              server_cpu_share=None, generator_cpu_s=1.0, generator_cpu_share=0.1, cores=2,
+                              faults=[effect])
+    plan = SimpleNamespace(run_id="r", shape=SimpleNamespace(name="s"))
+    result = SimpleNamespace(summary=summary, plan=plan, fault_error=None,
+                             audit=SimpleNamespace(clean=True, accepted_tokens=1))
+    screen = io.StringIO()
+    monkeypatch.setattr(load_cli, "make_console",
+                        lambda: Console(file=screen, force_terminal=True, width=60, color_system=None))
+    with contextlib.suppress(AttributeError):  # the audit lines need more of a real result
+        load_cli._print(result)
+    text = screen.getvalue()
+    first_cells = "".join(line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│"))
+    assert "…" not in text and first_cells.count(name.replace(" ", "")) == 2  # folded, never cut
+    assert "fault kill-worker: 4 of 40 requests failed (503 ×3, timeout ×1)" in " ".join(text.split())

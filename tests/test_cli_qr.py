@@ -29,8 +29,9 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
 
 
-def one_line_error(result: Result) -> str:
-    assert result.exit_code == 2, result.output
+def one_line_error(result: Result, code: int = 2) -> str:
+    """The one error line; exit ``code``: 2 for bad input, 1 for a token that is not valid."""
+    assert result.exit_code == code, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and ERROR.match(lines[0]), result.stderr
     assert "Traceback" not in result.output
@@ -78,18 +79,27 @@ def test_beneficiary_token(tmp_path: Path):
 
 def test_expired_and_future_tokens(code: Path):
     later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    line = one_line_error(invoke("qr", "decode", str(code), "--at", later))
+    line = one_line_error(invoke("qr", "decode", str(code), "--at", later), code=1)
     assert re.search(r"QR token expired \d+ s ago", line)
     earlier = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    assert "not yet valid" in one_line_error(invoke("qr", "decode", str(code), "--at", earlier))
+    assert "not yet valid" in one_line_error(invoke("qr", "decode", str(code), "--at", earlier), code=1)
     assert "--at 'yesterday' is not an ISO date" in one_line_error(
         invoke("qr", "decode", str(code), "--at", "yesterday"))
+
+
+def test_a_token_within_the_skew_allowance_says_it_expired_and_was_accepted(code: Path):
+    [decoded] = json.loads(invoke("qr", "decode", "--json", str(code)).stdout)
+    expires = datetime.fromisoformat(decoded["expires_at"])
+    done = invoke("qr", "decode", str(code), "--at", (expires + timedelta(seconds=30)).isoformat())
+    assert done.exit_code == 0, done.output
+    assert re.search(r"valid APCV1 token .*, expired 30 s ago \(.* UTC\), accepted within the 60 s "
+                     r"clock skew allowance$", done.stdout.strip()), done.stdout
 
 
 def test_unknown_device_and_wrong_trust_anchor(code: Path, tmp_path: Path):
     rig = tmp_path / "other.yaml"
     rig.write_text("name: other\nseed: 7\nroles:\n  reader: {link: 'sim:x'}\n")
-    line = one_line_error(invoke("qr", "decode", str(code), "--rig", str(rig)))
+    line = one_line_error(invoke("qr", "decode", str(code), "--rig", str(rig)), code=1)
     assert "is not a registered device and the token carries no certificate" in line
     pem = tmp_path / "root.pem"
     pem.write_text("not a certificate")
@@ -104,12 +114,12 @@ def test_bad_signature_is_named(code: Path, tmp_path: Path):
     forged = "APCV1:" + base45.b45encode(zlib.compress(cbor2.dumps(cbor2.CBORTag(18, body)))).decode()
     path = write_gray(tmp_path / "forged.png", render_qr(forged, scale=6))
     assert "QR token signature does not verify with the device key" in one_line_error(
-        invoke("qr", "decode", str(path)))
+        invoke("qr", "decode", str(path)), code=1)
 
 
 def test_a_code_that_is_not_an_apcv1_token(tmp_path: Path):
     path = write_gray(tmp_path / "url.png", render_qr("https://example.org/menu", scale=6))
-    line = one_line_error(invoke("qr", "decode", str(path)))
+    line = one_line_error(invoke("qr", "decode", str(path)), code=1)
     assert "does not start with 'APCV1:' (starts 'https:')" in line
 
 
@@ -142,10 +152,9 @@ def test_an_image_with_too_many_pixels(tmp_path: Path):
 def test_several_images_one_line_each(code: Path, tmp_path: Path):
     junk = write_bytes(tmp_path / "junk.jpg", b"\xff\xd8 not really")
     result = invoke("qr", "decode", str(code), str(junk))
-    assert result.exit_code == 2
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2 and "valid APCV1 token" in lines[0] and "junk.jpg: not an image" in lines[1]
-    assert "1 of 2 image(s) or code(s) did not give a valid APCV1 token" in one_line_error(result)
+    assert "1 of 2 image(s) or code(s) did not give a valid APCV1 token" in one_line_error(result, code=1)
     data = json.loads(invoke("qr", "decode", "--json", str(code), str(junk)).stdout)
     assert [entry["valid"] for entry in data] == [True, False]
 
@@ -175,9 +184,9 @@ def test_verify_scanned_texts_from_arguments_and_stdin(code: Path):
     lines = piped.stdout.strip().splitlines()
     assert lines[0].startswith("token 1: valid")
     assert "token 2: QR token has a non-base45 character" in lines[1]
-    assert "1 of 2 token(s) are not valid" in one_line_error(piped)
+    assert "1 of 2 token(s) are not valid" in one_line_error(piped, code=1)
     assert "no token text given" in one_line_error(CliRunner().invoke(cli, ["qr", "verify"], input=""))
-    assert "does not start with 'APCV1:'" in one_line_error(invoke("qr", "verify", "QPCV&M:NCF"))
+    assert "does not start with 'APCV1:'" in one_line_error(invoke("qr", "verify", "QPCV&M:NCF"), code=1)
 
 
 def test_verify_a_line_past_the_longest_token():

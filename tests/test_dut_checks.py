@@ -25,7 +25,6 @@ def rig_with(dut: dict, **roles) -> object:
 def test_reference_and_variants_pass_the_checks() -> None:
     check_dut(rig_with({"role": "phone"}))
     check_dut(rig_with({"role": "phone", "variant": "phone-miscounts-61xx"}))
-    check_dut(rig_with({"role": "reader", "variant": "reader-no-card-fallback"}))
     check_dut(rig_with({"role": "scanner", "variant": "scanner-wrong-terminator"}))
     check_dut(rig_with({"role": "scanner", "control": {"kind": "command"}},
                        scanner={"link": "serial:///dev/ttyACM0"}, display={"link": "screen:"}))
@@ -34,6 +33,8 @@ def test_reference_and_variants_pass_the_checks() -> None:
 @pytest.mark.parametrize(("dut", "roles", "message"), [
     ({"role": "phone", "variant": "phone-flies"}, {}, "unknown phone variant 'phone-flies'"),
     ({"role": "reader", "variant": "phone-miscounts-61xx"}, {}, "unknown reader variant"),
+    ({"role": "reader", "variant": "reader-no-card-fallback"}, {},
+     "the reader's variants are terminal programs"),
     ({"role": "phone"}, {"phone": None}, "role 'phone' cannot be reached"),
     ({"role": "backend"}, {"backend": None}, "needs roles.backend"),
     ({"role": "reader"}, {"phone": {"link": "sim:bench", "simulated": False}}, "simulated: true"),
@@ -78,9 +79,9 @@ def test_run_refuses_an_unknown_variant_before_running(tmp_path: Path) -> None:
 
 
 def test_launch_failures_carry_the_output() -> None:
-    with pytest.raises(LaunchError, match="exited with 3: boom"):
+    with pytest.raises(LaunchError, match=r"exited with 3; its last lines: boom$"):
         LaunchedDut((sys.executable, "-c", "print('boom'); raise SystemExit(3)"))
-    with pytest.raises(LaunchError, match=r"printed no 'ready:' line within 0\.5 s"):
+    with pytest.raises(LaunchError, match=r"gave no 'ready:' line within 0\.5 s; its last lines: nothing$"):
         LaunchedDut((sys.executable, "-c", "import time; time.sleep(30)"), timeout=0.5)
     with pytest.raises(LaunchError, match="cannot start '/no/such'"):
         LaunchedDut(("/no/such",))
@@ -125,3 +126,23 @@ def test_a_billing_program_that_cannot_run_is_named(dut: dict, roles: dict, mess
 def test_qr_input_is_one_of_the_known_ways() -> None:
     with pytest.raises(RigError, match="qr_input"):
         practice_rig({"qr_input": "telepathy"})
+
+
+def test_a_launched_dut_is_ready_when_its_port_answers_and_its_exit_is_noticed(tmp_path) -> None:
+    """A device that logs elsewhere is ready once its readiness port accepts a connection; once it
+    exits the harness says so at once, with its code."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (f"import socket, time; s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); "
+              "time.sleep(1.5); raise SystemExit(7)")
+    launched = LaunchedDut((sys.executable, "-c", script), timeout=20, ready_port=f"tcp://127.0.0.1:{port}")
+    assert launched.exit_problem() is None
+    launched.process.wait(10)
+    assert launched.exit_problem() == "device process exited with code 7"
+    launched.stop()
+    never = (sys.executable, "-c", "import time; time.sleep(30)")
+    with pytest.raises(LaunchError, match=rf"no 'ready:' line and tcp://127.0.0.1:{port} did not accept"):
+        LaunchedDut(never, timeout=0.5, ready_port=f"tcp://127.0.0.1:{port}")

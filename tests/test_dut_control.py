@@ -114,3 +114,31 @@ def test_api_control_reports_an_absent_channel() -> None:
         ApiControl(f"tcp://127.0.0.1:{port}", 1).perform("tap")
     with pytest.raises(ControlError, match="must be tcp://HOST:PORT"):
         ApiControl("http://x", 1)
+
+
+def test_a_state_a_test_changed_is_restored_after_it() -> None:
+    """A lock (or a removal) still standing when the test ends is undone; one undone by the test
+    itself is not done twice; an undo that fails is the reason the run stops."""
+    from harness.dut.control import ControlError
+    from harness.pytest_plugin.fixtures import DutActions
+
+    done: list[str] = []
+
+    class Recording:
+        def perform(self, action: str, **placeholders: str) -> None:
+            if action == "tap" and "remove" in done and "fail" in done:
+                raise ControlError("nobody put the phone back")
+            done.append(action)
+
+    actions = DutActions(Recording())
+    actions("lock")
+    actions("remove")
+    assert actions.restore() is None and done[2:] == ["unlock", "tap"]
+    done.clear()
+    actions("lock")
+    actions("unlock")
+    assert actions.restore() is None and done == ["lock", "unlock"]
+    done[:] = ["fail"]
+    actions("remove")
+    assert actions.restore() == ("the device could not be put back in its state (tap): "
+                                 "nobody put the phone back")

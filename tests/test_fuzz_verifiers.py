@@ -78,7 +78,7 @@ def test_the_fuzzed_inputs_verify_unchanged() -> None:
     qr.verify(QR_WITH_CERT, TRUST, NOW)
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-029")
 def test_every_single_bit_flip_of_a_presentation() -> None:
     for bit in range(len(PRESENTATION) * 8):
         _nfc(_flip(PRESENTATION, [bit]))
@@ -170,7 +170,7 @@ _CLAIMS = cbor2.loads(PAYLOAD)
 _QR_CLAIMS = cbor2.loads(qr.decode(QR_TEXT).claims.to_cbor())
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-QR-007")
 @pytest.mark.parametrize("verify, message", [
     (_nfc, lambda: _signed_claims({**_CLAIMS, "v": TOO_LONG_TO_PRINT})),
     (_nfc, lambda: _signed_claims({**_CLAIMS, TOO_LONG_TO_PRINT: 0})),
@@ -184,14 +184,14 @@ def test_an_integer_too_long_to_print_is_a_verification_error(verify, message) -
     verify(message())
 
 
-@pytest.mark.requirement("APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-007")
 def test_a_qr_version_must_be_the_integer_one() -> None:
     for version, fault in ((1.0, "floating-point number"), (True, "version")):
         with pytest.raises(qr.QrTokenError, match=fault):
             qr.verify(_signed_qr({**_QR_CLAIMS, "v": version}), TRUST, NOW, lambda _kid: CERT_DER)
 
 
-@pytest.mark.requirement("APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-007")
 def test_every_single_bit_flip_of_a_qr_tokens_cose() -> None:
     signed = qr.decode(QR_TEXT).cose_sign1
     for bit in range(len(signed) * 8):

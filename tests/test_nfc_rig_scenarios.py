@@ -28,7 +28,7 @@ def test_scenarios_pass_over_nfc_udp(tmp_path: Path) -> None:
     rig_file = tmp_path / "nfc-udp.yaml"
     rig_file.write_text(yaml.safe_dump(rig), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "scenarios", "--rig", str(rig_file), "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "scenarios", "--apcv-rig", str(rig_file), "-p", "no:cacheprovider"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr

@@ -30,7 +30,7 @@ def usb_path(variable: str) -> str:
     return path
 
 
-@pytest.mark.rig
+@pytest.mark.apcv_hardware
 def test_presentation_between_two_usb_frontends() -> None:
     card_path, reader_path = usb_path("APCV_NFC_USB_CARD"), usb_path("APCV_NFC_USB_READER")
     insurer = synthetic_insurer(0)

@@ -206,7 +206,7 @@ def test_pyscard_reads_simulated_phone_and_sigterm_stops_it(simulated_phone):
     assert result.holder.nir not in log
 
 
-@pytest.mark.requirement("APCV-NFC-050")
+@pytest.mark.apcv_requirement("APCV-NFC-050")
 @pytest.mark.parametrize("command", [0x05, 0x00, 0x02], ids=["05", "00 (reads as power off)", "02 (reset)"])
 def test_a_one_byte_apdu_through_pcscd_gets_an_answer_not_a_hang(command):
     """pcscd hands the 1-byte command to vpcd, which waits for an answer holding the reader."""

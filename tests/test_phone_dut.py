@@ -1,7 +1,7 @@
 """The phone as a device under test on rigs/phone-dut.yaml: our phone simulator as a process of
 its own, its lock driven through its control channel (enter_code, biometric, reactivate), its
-QR screen kept in a picture file that a ``frames:`` camera films. ``certify`` certifies it
-with every mandatory requirement judged on the process, and a faulty one is refused."""
+QR screen kept in a picture file that a ``frames:`` camera films. ``certify`` passes it on
+every mandatory requirement a PC/SC link can judge, and a faulty one is refused."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from harness.rig import RIGS_DIR
 pytestmark = pytest.mark.skipif(shutil.which("pcscd") is None, reason="pcscd is not installed")
 LOCK_AND_SCREEN = ("APCV-NFC-031", "APCV-QR-001", "APCV-QR-002", "APCV-QR-003", "APCV-QR-004",
                    "APCV-QR-008")
+TINY_APDUS = ("APCV-NFC-050", "APCV-NFC-055")
+"""Judged in part by framing errors of 0 and 1 byte, which PC/SC and vpcd cannot carry."""
 
 
 def certify(rig: Path, out: Path) -> subprocess.CompletedProcess:
@@ -37,11 +39,15 @@ def judged_on_the_dut(report: Path) -> dict[str, list[str]]:
     return outcomes
 
 
-def test_the_phone_process_is_certified_with_its_lock_and_screen_judged(tmp_path: Path) -> None:
+def test_the_phone_process_has_its_lock_and_screen_judged(tmp_path: Path) -> None:
+    """Every mandatory requirement passes on the process but the two whose framing cases of 0 and
+    1 byte a PC/SC link cannot carry: those stay not judged (tiny-apdus), never passed."""
     done = certify(RIGS_DIR / "phone-dut.yaml", tmp_path / "bundle")
-    assert done.returncode == 0, done.stdout + done.stderr
     verdict = json.loads((tmp_path / "bundle" / "verdict.json").read_text())
-    assert verdict["certified"] and set(verdict["mandatory"].values()) == {"passed"}
+    assert done.returncode == 1 and not verdict["certified"], done.stdout + done.stderr
+    assert verdict["blocking"] == {ident: "not_judged" for ident in TINY_APDUS}
+    assert all("lacks feature tiny-apdus" in verdict["reasons"][ident] for ident in TINY_APDUS)
+    assert {v for k, v in verdict["mandatory"].items() if k not in TINY_APDUS} == {"passed"}
     outcomes = judged_on_the_dut(tmp_path / "bundle" / "report")
     for ident in LOCK_AND_SCREEN:
         assert "passed" in outcomes[ident] and "failed" not in outcomes[ident], (ident, outcomes[ident])
@@ -62,8 +68,8 @@ def run_plan_file(rig: Path, plan_file: str, report: Path) -> dict[str, str]:
     """Run one file of the phone plan on ``rig`` (a separate pytest, as the plan runs); the
     verdict of each requirement it touches (passed, failed, skipped)."""
     command = [sys.executable, "-m", "pytest", f"scenarios/conformance/phone/{plan_file}", "-q", "-p",
-               "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "--rig", str(rig),
-               "--operator", "skip", "--apcv-report", str(report)]
+               "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "--apcv-rig", str(rig),
+               "--apcv-operator", "skip", "--apcv-report", str(report)]
     subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     verdicts: dict[str, str] = {}
     for ident, outcomes in judged_on_the_dut(report).items():

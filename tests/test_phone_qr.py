@@ -33,7 +33,7 @@ def verified(phone, insurer, clock) -> qr.VerifiedQr:
                      certificate_for=lambda kid: phone.wallet.device_certificate_der)
 
 
-@pytest.mark.requirement("APCV-QR-001", "APCV-QR-004")
+@pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-004")
 def test_unlocked_phone_shows_a_signed_token(phone, insurer, clock):
     unlocked_at = int(clock.now())
     claims = verified(phone, insurer, clock).claims
@@ -67,7 +67,7 @@ def test_no_qr_when_locked_and_a_new_one_after_unlock(phone, clock):
     assert after is not None and after != before
 
 
-@pytest.mark.requirement("APCV-QR-004")
+@pytest.mark.apcv_requirement("APCV-QR-004")
 def test_no_qr_after_the_15_minute_session(phone, insurer, clock):
     start = int(clock.now())
     clock.advance(899)
@@ -83,7 +83,7 @@ def test_locked_phone_shows_nothing(insurer, clock):
     assert synthetic_phone(2, insurer, clock, locked=True).qr_payload() is None
 
 
-@pytest.mark.requirement("APCV-QR-008")
+@pytest.mark.apcv_requirement("APCV-QR-008")
 def test_token_for_a_beneficiary(phone, insurer, clock):
     child = phone.wallet.insured.beneficiaries[0].identity
     holder_token = phone.qr_payload()

@@ -17,7 +17,8 @@ from harness.practice.dut import BillingDut
 from harness.practice.runner import RunningBilling, fill_template
 from harness.practice.world import PracticeWorld
 from harness.rig import load_rig
-from scenarios.conformance.plans import PLUGIN, plan_dir
+from scenarios.conformance.plans import plan_dir
+from scenarios.conformance.runner import PLUGIN
 from simulators.practice.contract import ContractError
 
 PY = sys.executable
@@ -80,7 +81,7 @@ def test_the_report_says_why_and_the_bench_is_torn_down(tmp_path):
     base = tmp_path / "base"
     done = subprocess.run(
         [PY, "-m", "pytest", str(plan_dir("practice-software")), "-q", "-p", "no:cacheprovider", "-p", PLUGIN,
-         "-o", "addopts=", "--rig", str(rig), "--apcv-report", str(tmp_path / "report"),
+         "-o", "addopts=", "--apcv-rig", str(rig), "--apcv-report", str(tmp_path / "report"),
          "--basetemp", str(base), "-k", "test_phone_tap_is_billed or test_card_is_read"],
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
@@ -132,7 +133,7 @@ def test_a_person_operating_the_program_is_asked_and_judged_by_the_audit_log(wor
             absent.bill()
     finally:
         world.remove()
-    assert any("bill 1234 cents for the card holder" in line for line in person.said)
+    assert any("bill act G for 1234 cents for the card holder" in line for line in person.said)
     assert billing.result is None and billing.run is None
     assert [e["operation"] for e in billing.audit] == ["verify-nfc", "rights", "claim"]
     assert billing.presented_at is not None and billing.claim_acknowledged_at() >= billing.presented_at

@@ -67,7 +67,7 @@ def _rewrite(message: bytes, index: int, value: Any, tag: int = cose.COSE_SIGN1_
     return cbor2.dumps(cbor2.CBORTag(tag, fields))
 
 
-@pytest.mark.requirement("APCV-NFC-021", "APCV-NFC-022", "APCV-NFC-028")
+@pytest.mark.apcv_requirement("APCV-NFC-021", "APCV-NFC-022", "APCV-NFC-028")
 def test_valid_presentation_verifies() -> None:
     claims, key = verify_presentation(_sign(_payload()), TRUST, NOW, transcript_hash=TH, challenge=CHALLENGE)
     assert key.public_numbers() == DEVICE_KEY.public_key().public_numbers()
@@ -87,7 +87,7 @@ def test_a_beneficiary_beyond_the_card_cannot_be_selected() -> None:
         _payload(selected=len(INSURED.beneficiaries) + 1)
 
 
-@pytest.mark.requirement("APCV-NFC-021")
+@pytest.mark.apcv_requirement("APCV-NFC-021")
 def test_presentation_is_a_tagged_es256_cose_sign1_without_certificate() -> None:
     obj = cbor2.loads(_sign(_payload()))
     assert obj.tag == 18
@@ -101,7 +101,7 @@ def test_binding_is_optional_for_the_verifier() -> None:
     assert claims.transcript_hash == TH
 
 
-@pytest.mark.requirement("APCV-NFC-028")
+@pytest.mark.apcv_requirement("APCV-NFC-028")
 def test_a_forged_beneficiary_is_refused() -> None:
     """The phone adds a stranger's child to its card: the insurer never signed that item."""
     stranger = synthetic_insured(9).beneficiaries or (Beneficiary(synthetic_insured(9).identity),)
@@ -112,7 +112,7 @@ def test_a_forged_beneficiary_is_refused() -> None:
         _verify(_sign(_payload(card=forged)))
 
 
-@pytest.mark.requirement("APCV-NFC-028")
+@pytest.mark.apcv_requirement("APCV-NFC-028")
 def test_an_altered_item_is_refused() -> None:
     raw = cbor2.loads(CARD.items[0])
     raw["value"]["birth_name"] = "SOMEONE-ELSE"
@@ -121,7 +121,7 @@ def test_an_altered_item_is_refused() -> None:
         _verify(_sign(_payload(card=altered)))
 
 
-@pytest.mark.requirement("APCV-NFC-028")
+@pytest.mark.apcv_requirement("APCV-NFC-028")
 def test_selection_must_name_a_signed_person() -> None:
     with pytest.raises(VerificationError, match=r"selected person \(item 1\)"):  # item 1 is the rights
         _verify(_sign(_claims(sel=1)))
@@ -144,14 +144,14 @@ def test_holder_and_rights_disclosed_exactly_once(items: tuple[int, ...]) -> Non
         _verify(_sign(cbor2.dumps(raw)))
 
 
-@pytest.mark.requirement("APCV-NFC-022")
+@pytest.mark.apcv_requirement("APCV-NFC-022")
 def test_card_data_for_another_device_is_refused() -> None:
     """A card copied to another phone: the insurer named the first phone's key."""
     with pytest.raises(VerificationError, match="signature does not verify"):
         _verify(_sign(_payload(), key_from_scalar(0xD6)))
 
 
-@pytest.mark.requirement("APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-029")
 def test_card_reference_is_bound_to_the_card_data() -> None:
     with pytest.raises(VerificationError, match=r"names card 'APCV-OTHER'.*signed the data of card"):
         _verify(_sign(_payload(card_ref="APCV-OTHER")))
@@ -168,13 +168,13 @@ def _other_root() -> x509.Certificate:
     )
 
 
-@pytest.mark.requirement("APCV-NFC-022")
+@pytest.mark.apcv_requirement("APCV-NFC-022")
 def test_other_insurer_root_rejected() -> None:
     with pytest.raises(VerificationError, match="not signed by the insurer"):
         _verify(_sign(_payload()), trust=TrustAnchor(_other_root()))
 
 
-@pytest.mark.requirement("APCV-NFC-022")
+@pytest.mark.apcv_requirement("APCV-NFC-022")
 def test_card_data_of_an_impostor_insurer_rejected() -> None:
     impostor = Insurer.create(key_from_scalar(4242))
     card = impostor.issue_card_data(INSURED, CARD_REF, DEVICE_KEY.public_key())
@@ -198,7 +198,7 @@ def test_tampered_signature_rejected() -> None:
         _verify(_rewrite(message, 3, bytes(signature)))
 
 
-@pytest.mark.requirement("APCV-NFC-024", "APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-024", "APCV-NFC-029")
 def test_expired_presentation_rejected() -> None:
     message = _sign(_payload())
     assert _verify(message, NOW + timedelta(seconds=120))
@@ -206,21 +206,21 @@ def test_expired_presentation_rejected() -> None:
         _verify(message, NOW + timedelta(seconds=121))
 
 
-@pytest.mark.requirement("APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-029")
 def test_presentation_from_the_future_rejected() -> None:
     assert _verify(_sign(_payload(now=NOW + timedelta(seconds=300))))  # 5 minutes of skew are tolerated
     with pytest.raises(VerificationError, match="issued 301 s in the future"):
         _verify(_sign(_payload(now=NOW + timedelta(seconds=301))))
 
 
-@pytest.mark.requirement("APCV-NFC-024", "APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-024", "APCV-NFC-029")
 def test_a_month_old_presentation_with_a_ten_year_expiry_is_refused() -> None:
     old = int((NOW - timedelta(days=30)).timestamp())
     with pytest.raises(VerificationError, match=r"lifetime is \d+ s; the profile allows 1 to 120 s"):
         _verify(_sign(_claims(iat=old, exp=old + 10 * 365 * 86400)))
 
 
-@pytest.mark.requirement("APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-029")
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"tid": 2**50}, "'tid' is not a 16-byte string"),
     ({"tid": b"\x01" * (2 << 20)}, "'tid' is not a 16-byte string"),
@@ -292,7 +292,7 @@ def test_protected_header_must_be_es256() -> None:
         _verify(_rewrite(message, 0, cbor2.dumps({1: -35})))
 
 
-@pytest.mark.requirement("APCV-NFC-022")
+@pytest.mark.apcv_requirement("APCV-NFC-022")
 def test_card_data_outside_its_validity() -> None:
     card = INSURER.issue_card_data(INSURED, CARD_REF, DEVICE_KEY.public_key(),
                                    not_before=NOW - timedelta(days=10), days=5)
@@ -330,7 +330,7 @@ def test_trailing_bytes_after_cose_are_rejected():
         cose.verify(signed + b"\x00", TRUST.public_key)
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-BE-042")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-BE-042")
 def test_delegated_card_data_never_presents_the_holder() -> None:
     """The reference reader, offline, accepted a delegate's card data selecting the holder (the
     backend refused it): the insurer marks delegated card data (``dlg``) and a verifier refuses

@@ -57,7 +57,7 @@ def _wrap(cose_bytes: bytes, *, extra: bytes = b"") -> str:
     return "APCV1:" + base45.b45encode(zlib.compress(cose_bytes) + extra).decode()
 
 
-@pytest.mark.requirement("APCV-QR-001", "APCV-QR-003")
+@pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-003")
 def test_round_trip_with_registered_device_is_small(insurer, device):
     key, _ = device
     claims = _claims(beneficiary_nir=CHILD)
@@ -69,7 +69,7 @@ def test_round_trip_with_registered_device_is_small(insurer, device):
     assert qr.key_id(verified.device_key).hex() == device_id(key.public_key())  # APCV-SIG-1 device id
 
 
-@pytest.mark.requirement("APCV-QR-003")
+@pytest.mark.apcv_requirement("APCV-QR-003")
 def test_certificate_carried_needs_no_registry_but_triples_the_size(insurer, device):
     key, der = device
     claims = _claims()
@@ -78,7 +78,7 @@ def test_certificate_carried_needs_no_registry_but_triples_the_size(insurer, dev
     assert qr.verify(carrying, insurer.trust_anchor, NOW).claims.beneficiary is None
 
 
-@pytest.mark.requirement("APCV-QR-003")
+@pytest.mark.apcv_requirement("APCV-QR-003")
 def test_chain_and_key_are_checked(insurer, device):
     key, der = device
     with pytest.raises(qr.QrTokenError, match="not a registered device"):
@@ -95,7 +95,7 @@ def test_chain_and_key_are_checked(insurer, device):
                   _registry(device))
 
 
-@pytest.mark.requirement("APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-007")
 def test_bad_signature_is_named(insurer, device):
     key, _ = device
     signed = bytearray(qr.decode(qr.encode(_claims(), key)).cose_sign1)
@@ -104,7 +104,7 @@ def test_bad_signature_is_named(insurer, device):
         qr.verify(_wrap(bytes(signed)), insurer.trust_anchor, NOW, _registry(device))
 
 
-@pytest.mark.requirement("APCV-QR-004", "APCV-QR-005")
+@pytest.mark.apcv_requirement("APCV-QR-004", "APCV-QR-005")
 def test_lifetime_unlock_cap_and_clock_skew(insurer, device):
     key, _ = device
     claims = _claims()
@@ -134,7 +134,7 @@ def _signed(payload: bytes, key, kid: bytes | None = None) -> bytes:
     return cose.Signer(key, None, kid=kid or qr.key_id(key.public_key())).sign(payload)
 
 
-@pytest.mark.requirement("APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-007")
 @pytest.mark.parametrize(
     ("text", "fault"),
     [
@@ -158,7 +158,7 @@ def test_malformed_text_is_named(text, fault):
         qr.decode(text)
 
 
-@pytest.mark.requirement("APCV-QR-002", "APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-002", "APCV-QR-007")
 def test_malformed_cose_and_claims_are_named(device):
     key, _ = device
     good = _claims().to_cbor()
@@ -187,7 +187,7 @@ def test_malformed_cose_and_claims_are_named(device):
             qr.decode(_wrap(_signed(payload, key)))
 
 
-@pytest.mark.requirement("APCV-QR-008")
+@pytest.mark.apcv_requirement("APCV-QR-008")
 def test_token_holds_no_nir(device):
     key, _ = device
     claims = _claims(beneficiary_nir=CHILD)
@@ -207,7 +207,7 @@ def sample_token(device) -> str:
     return qr.encode(_claims(), device[0])
 
 
-@pytest.mark.requirement("APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-007")
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(
     st.text(max_size=300),

@@ -100,3 +100,21 @@ def test_frames_that_are_not_a_number():
     result = invoke("qr-bench", "--frames", "many")
     assert result.exit_code == 2 and "'many' is not a valid integer" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_table_is_colour_blind_safe_and_its_text_always_readable() -> None:
+    from matplotlib.colors import to_hex
+
+    from harness.qr_bench.plot import COLOURMAP, fill, ink
+
+    assert COLOURMAP == "cividis"  # no red-green scale: readable with a red-green deficiency
+
+    def luminance(colour: str) -> float:
+        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    for rate in [i / 20 for i in range(21)]:
+        back, text = luminance(to_hex(fill(rate))), luminance(ink(rate))
+        contrast = (max(back, text) + 0.05) / (min(back, text) + 0.05)
+        assert contrast >= 4.5, (rate, contrast)  # WCAG AA for normal text

@@ -21,7 +21,7 @@ def _registry(kid: bytes) -> bytes | None:
     return DEVICE_DER if kid.hex() == VECTOR["kid"] else None
 
 
-@pytest.mark.requirement("APCV-QR-001", "APCV-QR-002")
+@pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-002")
 def test_code_gives_the_recorded_claims_and_kid():
     assert vector_claims().to_cbor().hex() == VECTOR["claims_cbor"]
     device = key_from_scalar(int(VECTOR["device_scalar"], 16))
@@ -31,7 +31,7 @@ def test_code_gives_the_recorded_claims_and_kid():
     assert x509.load_der_x509_certificate(DEVICE_DER).public_key() == device.public_key()
 
 
-@pytest.mark.requirement("APCV-QR-001", "APCV-QR-003")
+@pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-003")
 def test_recorded_token_verifies_from_the_registry_and_from_its_certificate():
     token = qr.decode(VECTOR["token"])
     assert token.cose_sign1.hex() == VECTOR["cose_sign1"]

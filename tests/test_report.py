@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,7 +64,8 @@ def sample_results() -> list[TestResult]:
             requirement_ids=["APCV-NFC-001"],
             traces=["traces/test_aid.pcapng"],
             properties={"step.select_s": 0.0123456789, "reader": "sim"},
-            measurements=[Measurement("apdu_turnaround_ms", 3.25, "ms", high=50)],
+            measurements=[Measurement("apdu_turnaround_ms", 3.25, "ms", high=50,
+                                      samples=[3.0 + i / 10 for i in range(12)])],
             trace=trace_rows([
                 TraceEvent(1000.0, "field_on"),
                 TraceEvent(1000.001, "command", bytes.fromhex("80500000510400")),
@@ -122,17 +124,50 @@ def test_by_requirement_verdicts_and_order() -> None:
     assert groups["APCV-NFC-001"].verdict == "failed"
     assert [r.name for r in groups["APCV-NFC-001"].results] == ["test_aid", "test_locked"]
     assert groups["APCV-NFC-002"].verdict == "failed"
-    assert groups["APCV-QR-001"].verdict == "skipped"
-    assert groups["APCV-QR-009"] == ("skipped", [])
-    assert groups["(none)"].verdict == "failed"
+    assert groups["APCV-QR-001"] == ("not_judged", groups["APCV-QR-001"].results,
+                                     "test_single_use[nfc] skipped: rig lacks feature nfc-hce")
+    assert groups["APCV-QR-009"] == ("not_judged", [], "no test checked it")
+    assert groups["(none)"].verdict == "not_judged"
+    assert groups["(none)"].reason.startswith("set-up error in test_backend: fixture 'backend' failed")
 
 
-def test_requirement_passes_when_one_passed_and_none_failed() -> None:
-    results = [
-        TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"]),
-        TestResult("a.py::t2", "t2", "skipped", requirement_ids=["R-1"]),
-    ]
-    assert make_record(results).by_requirement()["R-1"].verdict == "passed"
+def _verdict(*results: TestResult, stopped: str = "") -> tuple[str, str]:
+    record = make_record(list(results))
+    record.stopped = stopped
+    group = record.by_requirement().get("R-1")
+    return (group.verdict, group.reason) if group else ("", "")
+
+
+def test_a_requirement_passes_only_when_every_test_of_the_device_passed() -> None:
+    passed = TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"])
+    skipped = TestResult("a.py::t2", "t2", "skipped", requirement_ids=["R-1"], message="no screen")
+    failed = TestResult("a.py::t3", "t3", "failed", requirement_ids=["R-1"],
+                        message="assert 0x6A82 == 0x9000")
+    error = TestResult("a.py::t4", "t4", "error", requirement_ids=["R-1"], message="device gone")
+    assert _verdict(passed) == ("passed", "")
+    assert _verdict(passed, skipped) == ("not_judged", "t2 skipped: no screen")
+    assert _verdict(passed, error) == ("not_judged", "set-up error in t4: device gone")
+    assert _verdict(passed, skipped, failed) == ("failed", "t3: assert 0x6A82 == 0x9000")
+
+
+def test_a_test_of_a_simulator_never_judges_the_device() -> None:
+    on_dut = TestResult("a.py::t1", "t1", "passed", requirement_ids=["R-1"])
+    on_simulator = TestResult("a.py::t2", "t2", "passed", requirement_ids=["R-1"], counts_for_dut=False)
+    assert _verdict(on_dut, on_simulator) == (
+        "not_judged", "t2 only exercises a simulator, not the device under test")
+    failed_on_simulator = TestResult("a.py::t3", "t3", "failed", requirement_ids=["R-1"],
+                                     counts_for_dut=False)
+    assert _verdict(on_dut, failed_on_simulator)[0] == "not_judged"
+
+
+def test_not_applicable_and_a_stopped_run() -> None:
+    na = TestResult("a.py::t1", "t1", "skipped", requirement_ids=["R-1"], message="not applicable: no QR")
+    assert _verdict(na) == ("not_applicable", "no QR")
+    passed = TestResult("a.py::t2", "t2", "passed", requirement_ids=["R-1"])
+    assert _verdict(na, passed) == ("passed", "")
+    record = make_record([])
+    record.stopped = "interrupted before its end"
+    assert record.by_requirement()["APCV-NFC-001"][::2] == ("not_judged", "interrupted before its end")
 
 
 def test_dict_round_trip() -> None:
@@ -394,15 +429,32 @@ def test_plan_is_certified_only_when_every_mandatory_requirement_passed() -> Non
     assert plan_verdict(plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed"})).certified
     verdict = plan_verdict(plan_record({"APCV-NFC-001": "failed", "APCV-QR-001": "passed"}))
     assert not verdict.certified
-    assert verdict.blocking() == {"APCV-NFC-001": "failed", "APCV-NFC-002": "skipped"}
+    assert verdict.blocking() == {"APCV-NFC-001": "failed", "APCV-NFC-002": "not_judged"}
     assert verdict.summary() == ("not certified: 1 mandatory requirement failed (APCV-NFC-001); "
-                                 "1 mandatory requirement skipped (APCV-NFC-002)")
+                                 "1 mandatory requirement not judged (APCV-NFC-002)")
+    assert verdict.exit_status == 1
+    assert verdict.lines()[0].startswith("verdict: NOT PASSED (not certified: ")
+    assert verdict.lines()[2] == "  APCV-NFC-002 not judged: no test checked it"
     optional_failed = plan_verdict(plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed",
                                                 "APCV-QR-001": "failed"}))
     assert optional_failed.certified and optional_failed.optional == {"APCV-QR-001": "failed"}
+    assert optional_failed.exit_status == 0 and optional_failed.lines()[0].startswith("verdict: PASSED")
+    interrupted = plan_record({"APCV-NFC-001": "passed", "APCV-NFC-002": "passed"})
+    interrupted.interrupted = True
+    assert plan_verdict(interrupted).exit_status == 130 and not plan_verdict(interrupted).certified
     empty = plan_record({})
     empty.requirements = {}
     assert not plan_verdict(empty).certified
+
+
+def test_a_run_without_a_role_judges_the_requirements_its_tests_named() -> None:
+    record = make_record([TestResult("t.py::a", "a", "passed", requirement_ids=["APCV-NFC-001"]),
+                          TestResult("t.py::b", "b", "failed", message="boom")])
+    record.requirements["APCV-NFC-001"] = RequirementInfo("a", "mandatory", "functional", ["phone"])
+    verdict = plan_verdict(record)
+    assert verdict.mandatory == {"APCV-NFC-001": "passed"}
+    assert verdict.untagged_failures == ("t.py::b",) and verdict.exit_status == 1
+    assert verdict.lines()[-1] == "  t.py::b failed (no requirement)"
 
 
 def test_html_puts_failures_first_and_shows_what_a_person_needs(tmp_path: Path) -> None:
@@ -413,11 +465,11 @@ def test_html_puts_failures_first_and_shows_what_a_person_needs(tmp_path: Path) 
     html = render_html(make_record(results), tmp_path)
     order = [html.index(f'data-outcome="{o}"') for o in ("failed", "error", "skipped", "passed")]
     assert order == sorted(order)
-    for element in ('id="filter-failed"', 'id="filter-role"', 'id="filter-requirement"',
-                    '<svg class="chart"', 'class="bar', 'table class="apdu"',
+    for element in ('id="filter-failed"', 'id="filter-role"', 'id="filter-text"',
+                    '<svg class="chart"', 'class="bar', 'class="mark"', 'table class="apdu"',
                     "ESTABLISH SESSION (APCV-R1)", "success", "Faults active: rf-drop", "Faults active: none",
-                    "apdu_turnaround_ms", "≤ 50 ms", "1 out of limits", "data:image/png;base64,iVBORw0KGgo",
-                    'href="traceability.csv"', "125.0 ms"):
+                    "apdu_turnaround_ms", "≤ 50 ms", "p50 3.5 ms · p95 4.1 ms · max 4.1 ms (12 samples)",
+                    "data:image/png;base64,iVBORw0KGgo", 'href="traceability.csv"', "125.0 ms"):
         assert element in html, element
     assert "http" not in html.replace("http-equiv", "")
 
@@ -454,3 +506,66 @@ def test_junit_carries_measurements(written: dict[str, Path]) -> None:
     root = ET.parse(written["junit"]).getroot()
     props = [(p.get("name"), p.get("value")) for p in root.iterfind(".//testcase/properties/property")]
     assert ("measurement.apdu_turnaround_ms", "apdu_turnaround_ms = 72 ms (limit ≤ 50 ms): FAILED") in props
+
+
+def test_catalogue_backticks_read_as_code_and_markup_stays_escaped() -> None:
+    from harness.report.html import inline_code
+
+    assert inline_code("refused 403 `too_young` <b>") == "refused 403 <code>too_young</code> &lt;b&gt;"
+
+
+def test_the_first_screen_groups_blocking_requirements_by_reason() -> None:
+    html = render_html(plan_record({"APCV-NFC-001": "failed", "APCV-CARD-001": "passed"}))
+    first = html[html.index('id="verdict"'):html.index("</section>")]
+    assert "NOT CERTIFIED" in first and "Device under test:" in first
+    assert "mandatory requirements not passed" in first and 'href="#req-APCV-NFC-002"' in first
+
+
+@pytest.mark.parametrize(("measurement", "scale"), [
+    (Measurement("t", 25.0, "ms", high=50), (50.0, 100.0)),
+    (Measurement("t", 80.0, "ms", high=50), (100.0, 62.5)),
+    (Measurement("rate", 80.0, "%", low=50), (80.0, 50.0)),
+    (Measurement("t", 3.0, "ms", low=0), None),
+    (Measurement("t", 3.0, "ms"), None),
+])
+def test_a_value_is_drawn_to_scale_against_its_limit(measurement: Measurement,
+                                                     scale: tuple[float, float] | None) -> None:
+    from harness.report.html import _to_scale
+
+    assert _to_scale(measurement) == scale
+
+
+def test_distributions_only_from_enough_samples() -> None:
+    from harness.report.charts import MIN_DISTRIBUTION, distribution_svg, spread
+
+    assert distribution_svg([1.0] * (MIN_DISTRIBUTION - 1), label="few") is None
+    svg = distribution_svg([float(i) for i in range(40)], label="many", unit="ms", high=50)
+    assert svg is not None and svg.startswith('<svg class="chart"') and "p95 37" in svg and "http" not in svg
+    assert spread([1.0, 2.0, 3.0, 4.0]) == spread([4.0, 3.0, 2.0, 1.0, math.nan])
+    assert spread([]) is None
+
+
+def test_a_failure_blamed_on_one_requirement_is_only_that_ones() -> None:
+    both = ["APCV-NFC-001", "APCV-NFC-002"]
+    failed = TestResult("t.py::t", "t", "failed", requirement_ids=both, message="assert SW 6985 == SW 9000",
+                        blamed="APCV-NFC-002")
+    groups = make_record([failed]).by_requirement()
+    assert groups["APCV-NFC-002"][::2] == ("failed", "t: assert SW 6985 == SW 9000")
+    assert groups["APCV-NFC-001"][::2] == (
+        "not_judged", "t failed on the check of APCV-NFC-002 before judging it")
+    unblamed = TestResult("t.py::u", "u", "failed", requirement_ids=both, message="boom")
+    assert {g.verdict for g in make_record([unblamed]).by_requirement().values()} >= {"failed"}
+
+
+def test_a_run_without_a_role_leaves_out_what_does_not_apply_to_its_rig() -> None:
+    record = make_record([
+        TestResult("t.py::a", "a", "passed", requirement_ids=["APCV-NFC-001"]),
+        TestResult("t.py::b", "b", "skipped", requirement_ids=["APCV-NFC-002"],
+                   message="not applicable: rig 'software' has no billing program under test"),
+    ])
+    for rid in ("APCV-NFC-001", "APCV-NFC-002"):
+        record.requirements[rid] = RequirementInfo(rid, "mandatory", "functional", ["phone"])
+    assert plan_verdict(record).mandatory == {"APCV-NFC-001": "passed"}
+    assert plan_verdict(record).exit_status == 0
+    record.role = "phone"  # a role's plan keeps every requirement: not applicable is not passed
+    assert plan_verdict(record).blocking()["APCV-NFC-002"] == "not_applicable"

@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from harness.cli import cli
-from scenarios.conformance.plans import run_plan
+from scenarios.conformance.runner import PlanRequest, run_plan
 
 SOFTWARE = yaml.safe_load((Path(__file__).resolve().parents[1] / "rigs" / "software.yaml").read_text())
 MANDATORY = ("APCV-SCN-001", "APCV-SCN-002", "APCV-SCN-003", "APCV-SCN-004", "APCV-SCN-005")
@@ -37,7 +37,7 @@ def test_a_wedge_scanner_with_zbar_passes_all_but_the_mild_read_rate(tmp_path):
            "launch": ["apcv-hil", "simulate", "scanner", "--look-at", f"frames:{screen}", "--port", str(port),
                       "--decoder", "zbar"]}
     rig = write_rig(tmp_path, "zbar-wedge", roles=roles, dut=dut)
-    outcome = run_plan("scanner", rig, tmp_path / "report")
+    outcome = run_plan(PlanRequest(rig, tmp_path / "report", "scanner"), separate_process=True)
     verdicts = {ident: outcome.verdicts.get(ident) for ident in MANDATORY}
     assert verdicts == dict.fromkeys(MANDATORY, "passed"), outcome.output
     assert outcome.verdicts["APCV-SCN-006"] == "failed"  # ZBar reads no perspective: the read rate can fail

@@ -139,7 +139,7 @@ def test_scanner_fixture_skips_or_fails_with_the_reason(tmp_path, scanner_yaml, 
     test = tmp_path / "test_needs_scanner.py"
     test.write_text("def test_scan(scanner):\n    scanner.read()\n")
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rsf", "-p", "no:cacheprovider",
-                          "--rig", str(rig), str(test)], capture_output=True, text=True, timeout=120,
+                          "--apcv-rig", str(rig), str(test)], capture_output=True, text=True, timeout=120,
                          cwd=tmp_path)
     assert reason in run.stdout and outcome in run.stdout, run.stdout + run.stderr
     assert "Traceback" not in run.stdout and "During handling" not in run.stdout

@@ -155,7 +155,7 @@ def test_no_port():
         open_scanner("serial:")
 
 
-@pytest.mark.rig
+@pytest.mark.apcv_hardware
 def test_real_scanner_on_ttyacm0():
     """On a bench with a USB scanner in CDC mode: scan any apCV QR within 30 s."""
     if not os.path.exists("/dev/ttyACM0"):

@@ -125,5 +125,6 @@ def test_repeating_scanner_sends_the_previous_code_again(phone):
 def test_every_variant_is_registered_and_unknown_ones_named():
     assert {v.name for v in variants_of("scanner")} == set(VARIANTS) and len(VARIANTS) == 5
     assert scanner_class(None) is SimulatedScanner
-    with pytest.raises(UnknownVariant, match="unknown scanner variant 'scanner-x'; known: scanner-drops"):
+    with pytest.raises(UnknownVariant,
+                       match="unknown scanner variant 'scanner-x'; the scanner variants are: scanner-drops"):
         scanner_class("scanner-x")

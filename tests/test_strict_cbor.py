@@ -106,7 +106,7 @@ def test_what_the_profile_encodes_passes() -> None:
         assert strict_cbor.loads(data) == cbor2.loads(data)
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-032")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-032")
 @pytest.mark.parametrize("item", HOSTILE_TAGS.values(), ids=HOSTILE_TAGS.keys())
 def test_a_hostile_tag_in_an_unprotected_header_is_a_verification_error(item: bytes) -> None:
     with pytest.raises(VerificationError, match="not profile CBOR"):
@@ -116,7 +116,7 @@ def test_a_hostile_tag_in_an_unprotected_header_is_a_verification_error(item: by
         qr.decode(text)
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-032")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-032")
 @pytest.mark.parametrize("item", [bytes.fromhex(h) for h in ("c24101", "1801", "1b0000000000000001")],
                          ids=["bignum", "one-byte head", "eight-byte head"])
 def test_signed_claims_with_a_non_canonical_integer_are_refused(item: bytes) -> None:
@@ -125,7 +125,7 @@ def test_signed_claims_with_a_non_canonical_integer_are_refused(item: bytes) -> 
         verify_presentation(_claims_with_v(item), INSURER.trust_anchor, NOW)
 
 
-@pytest.mark.requirement("APCV-RDR-004", "APCV-NFC-032")
+@pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-032")
 def test_signed_claims_with_a_duplicate_key_or_an_indefinite_map_are_refused() -> None:
     claims = PAYLOAD[1:]  # the pairs, after the map head
     count = PAYLOAD[0] & 0x1F

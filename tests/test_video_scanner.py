@@ -111,7 +111,7 @@ def test_a_file_that_is_not_a_video(tmp_path):
         open_scanner(f"camera://{junk}")
 
 
-@pytest.mark.rig
+@pytest.mark.apcv_hardware
 def test_real_camera_sees_a_qr():
     """On a bench with a camera at /dev/video0: hold an apCV QR in front of it within 30 s."""
     if not os.path.exists("/dev/video0"):

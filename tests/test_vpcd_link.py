@@ -155,7 +155,7 @@ def test_fault_description():
     assert parse_card_faults({}, "vpcd:").describe() == "none"
 
 
-@pytest.mark.requirement("APCV-NFC-050")
+@pytest.mark.apcv_requirement("APCV-NFC-050")
 def test_one_byte_command_that_is_no_control_code_is_answered(server):
     slot, _, conn = attach_to(server)
     send_message(conn, b"\x05")  # vpcd never sends 05 as control: a reader's 1-byte command
@@ -163,7 +163,7 @@ def test_one_byte_command_that_is_no_control_code_is_answered(server):
     slot.close()
 
 
-@pytest.mark.requirement("APCV-NFC-050")
+@pytest.mark.apcv_requirement("APCV-NFC-050")
 def test_power_payload_followed_by_silence_was_a_command(server):
     """vpcd follows a real power off/on/reset at once; silence means it waits for an answer."""
     import time

@@ -1,11 +1,12 @@
-"""docs/wireshark/apcv_r1.lua: tshark names the R1 commands of a real presentation's trace,
-with the ISO 14443 dissector alone and with the ISO 7816 one, and the pcapng comments name
-every APDU even without the script."""
+"""The packaged dissector (`apcv-hil path dissector`): tshark names the R1 commands of a real
+presentation's trace, with the ISO 14443 dissector alone and with the ISO 7816 one, and the
+pcapng comments name every APDU even without the script."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from apcv.trace import TraceRecorder
 from harness.bench import Bench
 from harness.rig import load_rig
 
-SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "wireshark" / "apcv_r1.lua"
+SCRIPT = Path(str(files("apcv.trace"))) / "wireshark" / "apcv_r1.lua"
 TSHARK = shutil.which("tshark")
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed (scripts/setup.sh)")
 

@@ -7,7 +7,7 @@ pseudo-header: version ``0``, an event byte, and the big-endian length of what f
 APDUs travel inside ISO 14443-4 I-blocks (PCB ``0x02``/``0x03``, no CID, no NAD), the
 CRC dropped. Each APDU packet carries its name as a comment (``SELECT CLA=00 INS=A4 ...``, or
 ``ESTABLISH SESSION (APCV-R1) answer: 9000 success``), so a capture names R1's commands even
-without ``docs/wireshark/apcv_r1.lua``. Notes become packet comments on the next packet (see
+without ``apcv/trace/wireshark/apcv_r1.lua``. Notes become packet comments on the next packet (see
 :class:`PcapngWriter`); the detail of a field change (a tap, a removal) is its own packet's comment.
 """
 

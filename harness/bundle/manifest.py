@@ -27,11 +27,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.bundle import sshsig
 from harness.bundle.errors import BundleError
 from harness.bundle.keys import fingerprint, raw_public
 
 MANIFEST = "MANIFEST.json"
 SIGNATURE = "MANIFEST.sig"
+SSH_SIGNATURE = "MANIFEST.json.sshsig"
+"""The same signature in OpenSSH's format, for ``ssh-keygen -Y verify`` (:mod:`harness.bundle.sshsig`)."""
 FORMAT = "apcv-hil-bundle/1"
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 1024
@@ -141,7 +144,7 @@ def scan(directory: Path) -> Scan:
             continue
         for entry in listed:
             name = f"{prefix}{entry.name}"
-            if name in (MANIFEST, SIGNATURE):
+            if name in (MANIFEST, SIGNATURE, SSH_SIGNATURE):
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
@@ -167,7 +170,8 @@ def scan(directory: Path) -> Scan:
 
 def sign_directory(directory: Path, key: Ed25519PrivateKey) -> Manifest:
     """Hash every file of ``directory`` (with its size and permission bits), write
-    ``MANIFEST.json`` and its ``MANIFEST.sig``; BundleError if an entry cannot be signed."""
+    ``MANIFEST.json``, its ``MANIFEST.sig`` and the same signature for ``ssh-keygen -Y verify``
+    (``MANIFEST.json.sshsig``); BundleError if an entry cannot be signed."""
     public = key.public_key()
     found = scan(directory)
     if found.problems:
@@ -181,6 +185,7 @@ def sign_directory(directory: Path, key: Ed25519PrivateKey) -> Manifest:
     (directory / MANIFEST).write_bytes(body)
     (directory / SIGNATURE).write_text(base64.b64encode(key.sign(body)).decode("ascii") + "\n",
                                        encoding="ascii")
+    (directory / SSH_SIGNATURE).write_text(sshsig.sign(body, key), encoding="ascii")
     return manifest
 
 

@@ -13,17 +13,23 @@ included), 1 for a failed check (scenarios that failed, an internal error), 130 
 from __future__ import annotations
 
 import sys
-from importlib.metadata import entry_points
 from typing import IO, Any
 
 import click
 
 from apcv.errors import ApcvError
+from harness.cli.lazy import LazyCommand
 
 COMMANDS_GROUP = "apcv_hil.commands"
 ERROR_PREFIX = "apcv-hil: error: "
 USAGE_EXIT = 2
 FAILED_EXIT = 1
+OPTIONAL_MODULES = {
+    "nfc": "hardware", "smartcard": "hardware",
+    "locust": "load", "psycopg": "load",
+    "simpy": "models", "ciw": "models", "distributed": "models", "dask": "models", "matplotlib": "models",
+}
+"""Top-level modules of the optional dependency groups (pyproject.toml), and their group."""
 
 
 class OneLineError(click.ClickException):
@@ -51,34 +57,51 @@ def _usage(exc: click.ClickException) -> OneLineError:
 class _Main(click.Group):
     """Root group that turns known errors into one line instead of a traceback.
 
-    Its commands are loaded on first use: the harness's own modules, then the entry points.
+    Its commands load when called (:mod:`harness.cli.lazy`): the harness's own table first, then
+    the entry points; ``--help`` lists them all from their one-line help, importing none.
     """
 
-    _loaded = False
+    def _listed(self) -> dict[str, click.Command]:
+        """Every command by name, loaded or not: the group's own, the table, the entry points."""
+        from importlib.metadata import entry_points
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        from harness.cli import commands  # noqa: F401  (each module registers its commands)
+        from harness.cli.commands import BUILTIN
 
+        listed: dict[str, click.Command] = {command.name: command for command in BUILTIN if command.name}
         for ep in entry_points(group=COMMANDS_GROUP):
-            if ep.name not in self.commands:
-                self.add_command(ep.load(), ep.name)
+            listed.setdefault(ep.name, ep.load())
+        listed.update(self.commands)
+        return listed
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load()
-        return super().list_commands(ctx)
+        return sorted(self._listed())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and not self._loaded:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        from harness.cli.commands import BUILTIN
+
+        found = next((command for command in BUILTIN if command.name == cmd_name), None)
+        if found is None:
+            from importlib.metadata import entry_points
+
             # a command of the layer above loads alone: a billing program under test started per
             # billing, for one, does not pay for every other command's imports
-            for ep in entry_points(group=COMMANDS_GROUP, name=cmd_name):
-                self.add_command(ep.load(), ep.name)
-        if cmd_name not in self.commands:
-            self._load()
-        return super().get_command(ctx, cmd_name)
+            found = next((ep.load() for ep in entry_points(group=COMMANDS_GROUP, name=cmd_name)), None)
+        if found is None:
+            return None
+        command = found.load() if isinstance(found, LazyCommand) else found
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands with their one-line help, none of them imported."""
+        listed = sorted((name, command) for name, command in self._listed().items() if not command.hidden)
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in listed])
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
@@ -95,10 +118,14 @@ class _Main(click.Group):
         except click.ClickException as exc:
             raise _usage(exc) from None
         except ApcvError as exc:
-            _fail(ctx, str(exc))
+            _fail(ctx, str(exc), code=getattr(exc, "exit_code", USAGE_EXIT))
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", code=130)
         except Exception as exc:  # a bug of ours: still one line, traceback with --debug
+            if isinstance(exc, ModuleNotFoundError) and (group := OPTIONAL_MODULES.get(
+                    (exc.name or "").split(".")[0])):
+                _fail(ctx, f"this needs {exc.name}, of the optional group [{group}]: "
+                           f"pip install 'apcv-hil[{group}]'", code=USAGE_EXIT)
             _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
                   code=FAILED_EXIT)
 

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import click
 
-from harness.cli import cli
 from simulators.backend.logs import LOG_LEVELS
-from simulators.backend.settings import DEFAULT_DB
+from simulators.backend.settings import DB_FILE, default_db
 
 
-@cli.group()
+@click.group()
 def backend() -> None:
     """The insurer backend simulator (activation, verification, rights, claims, receipts)."""
 
 
 @backend.command()
-@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-              help="sqlite:///path (WAL mode) or postgresql://user@host/dbname.")
+@click.option("--db", "db_url", default=None,
+              help="sqlite:///path (WAL mode) or postgresql://user@host/dbname. Default: "
+                   f"{DB_FILE} in $XDG_DATA_HOME/apcv-hil (~/.local/share/apcv-hil).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8600, show_default=True,
               help="TCP port (0: any free port, printed at start).")
@@ -48,7 +48,7 @@ def backend() -> None:
 @click.option("--audit", is_flag=True,
               help="Keep the audit log of every request (operation, caller, token id, outcome, time; "
                    "NIRs masked), served to operators at GET /v1/test/audit (one worker).")
-def serve(db_url: str, host: str, port: int, workers: int, seed: int | None, keys_dir: str,
+def serve(db_url: str | None, host: str, port: int, workers: int, seed: int | None, keys_dir: str,
           seed_population: int, population_seed: int, log_level: str, access_log: bool, variant: str | None,
           test_clock: bool, allowed_hosts: str, audit: bool) -> None:
     """Serve the backend over HTTP; stop with Ctrl-C.
@@ -60,7 +60,8 @@ def serve(db_url: str, host: str, port: int, workers: int, seed: int | None, key
     from simulators.backend.serve import ServeOptions
     from simulators.backend.serve import serve as serve_backend
 
-    serve_backend(ServeOptions(db_url=db_url, host=host, port=port, workers=workers, seed=seed, keys=keys_dir,
+    serve_backend(ServeOptions(db_url=db_url or default_db(), host=host, port=port, workers=workers,
+                               seed=seed, keys=keys_dir,
                                seed_population=seed_population, population_seed=population_seed,
                                log_level=log_level, access_log=access_log, variant=variant,
                                test_clock=test_clock, audit=audit,
@@ -73,19 +74,39 @@ def keys() -> None:
 
 
 @keys.command("export")
-@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-              help="The backend's database: its secret keys are in <database file>.keys.")
+@click.option("--db", "db_url", default=None,
+              help="The backend's database: its secret keys are in <database file>.keys (default: "
+                   "backend serve's default database).")
 @click.option("--keys", "keys_dir", default="", metavar="DIR", help="The backend's key folder, if named.")
 @click.option("--seed", type=int, default=None, help="A backend serving the test keys of this public seed.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write insurer-root.pem and france-identite.pub.pem into.")
-def export(db_url: str, keys_dir: str, seed: int | None, out_dir: Path) -> None:
+def export(db_url: str | None, keys_dir: str, seed: int | None, out_dir: Path) -> None:
     """Write the backend's public trust anchors: the insurer root certificate (what verifiers take
     with --trust) and the France Identité provider's public key. No private key leaves the folder."""
     from simulators.backend.keys import export_anchors, resolve
 
-    backend_keys = resolve(db_url, seed, keys_dir, create=False)
+    backend_keys = resolve(db_url or default_db(), seed, keys_dir, create=False)
     for path in export_anchors(backend_keys, out_dir):
         click.echo(str(path))
     if backend_keys.folder is None:
         click.echo(f"warning: {backend_keys.describe()}", err=True)
+
+
+@backend.command()
+@click.argument("url")
+@click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds to wait before giving up.")
+def wait(url: str, timeout: float) -> None:
+    """Wait until the backend at URL answers its health check, for scripts that start one.
+
+    apcv-hil backend serve --port 8600 & apcv-hil backend wait http://127.0.0.1:8600 && locust ...
+    Exit 0 once GET URL/v1/health answers 200, 1 when TIMEOUT passes first.
+    """
+    from harness.cli import FAILED_EXIT, OneLineError
+    from simulators.backend.readiness import wait_ready
+
+    waited = wait_ready(url, timeout)
+    if waited is None:
+        raise OneLineError(f"no answer from {url}/v1/health within {timeout:g} s", FAILED_EXIT)
+    click.echo(f"backend at {url} ready after {waited:.1f} s")

@@ -10,7 +10,6 @@ import click
 
 from harness.bundle.keys import trusted_fingerprint
 from harness.bundle.manifest import check_bundle, shown
-from harness.cli import cli
 
 
 def _verdict_line(directory: Path) -> str:
@@ -21,14 +20,16 @@ def _verdict_line(directory: Path) -> str:
         return "verdict.json unreadable"
 
 
-@cli.command("verify-bundle")
+@click.command("verify-bundle")
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--trust", "trusted", multiple=True, metavar="PUBKEY",
               help="A trusted signer: public key file (PEM or ssh-ed25519), or its SHA256: fingerprint "
                    "(repeatable).")
 def verify_bundle(directory: Path, trusted: tuple[str, ...]) -> None:
-    """Check a certification bundle: the manifest's signature, the signer against --trust, and
-    every file against the manifest (each file changed, added or removed is named).
+    """Check a certification bundle's signature, signer and files.
+
+    Checks the manifest's signature, the signer against --trust, and every file against the
+    manifest (each file changed, added or removed is named).
 
     Exit 0 only for an intact bundle signed by a trusted key; 1 otherwise.
     """

@@ -8,12 +8,11 @@ import click
 from rich.table import Table
 
 from apcv.profile.catalogue import ROLES, load_catalogue
-from harness.cli import cli
 from harness.cli.output import make_console, print_table
 from simulators.variants import variants_of
 
 
-@cli.command()
+@click.command()
 @click.argument("role", type=click.Choice(ROLES))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plan(role: str, as_json: bool) -> None:

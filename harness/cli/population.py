@@ -1,4 +1,4 @@
-"""``apcv-hil population`` (synthetic people) and ``apcv-hil nir`` (NIR check and key)."""
+"""``apcv-hil population``: synthetic insured people or practitioners, as JSON lines or CSV."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from typing import IO, Any
 
 import click
 
-from apcv.errors import InvalidNir
-from apcv.nir import check_nir, mask_nir, nir_key
+from apcv.nir import mask_nir
 from apcv.people import Insured
-from harness.cli import cli
 from simulators.population.generator import generate_population, generate_practitioners
 
 CSV_INSURED_COLUMNS = (
@@ -25,7 +23,7 @@ CSV_INSURED_COLUMNS = (
 CSV_PRACTITIONER_COLUMNS = ("rpps", "first_name", "last_name", "profession", "department")
 
 
-@cli.command()
+@click.command()
 @click.option("--count", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many insured (or practitioners) to generate.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -89,30 +87,3 @@ def _write(stream: IO[str], rows: Iterable[dict[str, Any]], fmt: str,
     writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-
-
-@cli.group()
-def nir() -> None:
-    """Check NIRs and compute their keys."""
-
-
-@nir.command("check")
-@click.argument("number", nargs=-1, required=True, metavar="NIR")
-def nir_check(number: tuple[str, ...]) -> None:
-    """Print "valid" (exit 0) or "invalid: <reason>" (exit 1). Spaces are allowed."""
-    try:
-        check_nir("".join(number))
-    except InvalidNir as exc:
-        click.echo(f"invalid: {exc}")
-        sys.exit(1)
-    click.echo("valid")
-
-
-@nir.command("key")
-@click.argument("first13", nargs=-1, required=True, metavar="FIRST13")
-def nir_key_command(first13: tuple[str, ...]) -> None:
-    """Print the 2-digit key of the first 13 characters of a NIR (2A/2B allowed).
-
-    A malformed FIRST13 is an error naming what is wrong (exit 2).
-    """
-    click.echo(f"{nir_key(''.join(first13)):02d}")

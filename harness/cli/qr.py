@@ -21,10 +21,10 @@ from apcv.input_files import MAX_PEM_BYTES, read_bytes
 from apcv.links.display_base import DisplayLink
 from apcv.links.registry import open_display
 from apcv.profile.r1 import qr as r1_qr
-from apcv.profile.r1.constants import QR_MAX_TEXT
+from apcv.profile.r1.constants import QR_CLOCK_SKEW_S, QR_MAX_TEXT
 from apcv.profile.r1.credentials import TrustAnchor
 from apcv.seeded_keys import synthetic_insurer
-from harness.cli import cli
+from harness.cli import FAILED_EXIT, OneLineError
 from harness.qr_check import TokenCheck, check_token
 from harness.rig import RigConfig, load_rig
 from simulators.factory import synthetic_phone
@@ -50,7 +50,7 @@ def rig_phone(config: RigConfig, clock: Clock, beneficiary: int = 0) -> Phone:
     return phone
 
 
-@cli.group()
+@click.group()
 def qr() -> None:
     """The phone's QR code: write it, decode and verify images of it, show it to a real scanner."""
 
@@ -120,14 +120,22 @@ def _decode_image(path: Path, decoder_name: str) -> list[str]:
     return texts
 
 
-def _line(path: Path, check: TokenCheck) -> str:
+def _line(path: Path, check: TokenCheck, at: datetime) -> str:
     if check.problem is not None:
         return f"{path}: {check.problem}"
     claims = check.claims
     assert claims is not None
+    late = int(at.timestamp()) - claims.expires_at
+    until = f"{datetime.fromtimestamp(claims.expires_at, UTC):%Y-%m-%d %H:%M:%S} UTC"
+    when = (f"expired {late} s ago ({until}), accepted within the {QR_CLOCK_SKEW_S} s clock skew allowance"
+            if late > 0 else f"valid until {until}")
     return (f"{path}: valid APCV1 token for the {check.person}, card {claims.card_reference}, "
-            f"token {claims.token_id.hex()[:8]}…, valid until "
-            f"{datetime.fromtimestamp(claims.expires_at, UTC):%Y-%m-%d %H:%M:%S} UTC")
+            f"token {claims.token_id.hex()[:8]}…, {when}")
+
+
+def _failed_check(message: str) -> OneLineError:
+    """A token that is not valid is a failed check (exit 1), not bad input (exit 2)."""
+    return OneLineError(message, FAILED_EXIT)
 
 
 @qr.command()
@@ -168,12 +176,13 @@ def decode(images: tuple[Path, ...], decoder: str, rig_file: str | None, trust_f
             if as_json:
                 continue
             if len(images) == 1 and len(texts) == 1 and not check.valid:
-                raise ApcvError(_line(path, check))
-            click.echo(_line(path, check))
+                raise _failed_check(_line(path, check, moment))
+            click.echo(_line(path, check, moment))
     if as_json:
         click.echo(json.dumps(results, indent=2))
     if failures:
-        raise ApcvError(f"{failures} of {len(results)} image(s) or code(s) did not give a valid APCV1 token")
+        raise _failed_check(f"{failures} of {len(results)} image(s) or code(s) did not give a valid "
+                            "APCV1 token")
 
 
 @qr.command()
@@ -195,15 +204,15 @@ def verify(texts: tuple[str, ...], rig_file: str | None, trust_file: Path | None
             continue
         checked += 1
         check = check_token(text, trust, moment, devices, people)
-        line = _line(Path(f"token {checked}"), check)
+        line = _line(Path(f"token {checked}"), check, moment)
         if len(texts) == 1 and not check.valid:
-            raise ApcvError(line)
+            raise _failed_check(line)
         failed += not check.valid
         click.echo(line)
     if not checked:
         raise ApcvError("no token text given (as arguments or on stdin)")
     if failed:
-        raise ApcvError(f"{failed} of {checked} token(s) are not valid")
+        raise _failed_check(f"{failed} of {checked} token(s) are not valid")
 
 
 def _stdin_texts() -> Iterator[str]:

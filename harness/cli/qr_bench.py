@@ -13,7 +13,7 @@ from rich.table import Table
 from apcv.errors import ApcvError
 from apcv.imaging.conditions import CONDITIONS
 from apcv.imaging.decoders import DECODERS
-from harness.cli import cli
+from harness.cli.output import make_console, print_table
 from harness.qr_bench.matrix import Matrix, check_arguments, default_jobs, run_matrix
 from harness.qr_bench.page import write_report
 from harness.qr_bench.plot import write_heat_map
@@ -50,7 +50,7 @@ def _print_targets(targets: list[Target], console: Console) -> None:
         console.print(f"{mark} {target.title} ({target.detail})")
 
 
-@cli.command("qr-bench")
+@click.command("qr-bench")
 @click.option("--frames", type=int, default=40, show_default=True, help="Frames per condition.")
 @click.option("--condition", "conditions", multiple=True, metavar="NAME",
               help=f"Only these conditions (repeat); default all: {', '.join(CONDITIONS)}.")
@@ -84,8 +84,8 @@ def qr_bench(frames: int, conditions: tuple[str, ...], decoders: tuple[str, ...]
     if as_json:
         click.echo(json.dumps({**matrix.to_json(), "targets": [t.__dict__ for t in targets]}, indent=2))
     else:
-        console = Console()
-        console.print(_table(matrix))
+        console = make_console()
+        print_table(_table(matrix), console)
         _print_targets(targets, console)
         console.print(f"{len(chosen)} conditions in {matrix.wall_s:.1f} s on {min(jobs, len(chosen))} "
                       "worker process(es)")

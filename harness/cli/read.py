@@ -14,7 +14,6 @@ from rich.table import Table
 from apcv.nir import mask_nir
 from apcv.trace.files import TraceFiles
 from harness.bench import Bench
-from harness.cli import cli
 from harness.cli.output import make_console, print_table
 from harness.rig import load_rig
 from simulators.reader.result import ReadResult
@@ -23,7 +22,7 @@ MAX_READS = 100_000
 """Presentations one command makes at most (their timings are kept to summarise)."""
 
 
-@cli.command()
+@click.command()
 @click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
 @click.option("--device", type=click.Choice(["phone", "card"]), default="phone", show_default=True,
               help="Which role to present to the reader (simulated devices).")
@@ -77,14 +76,16 @@ def _read_many(bench: Bench, beneficiary: int, count: int,
 
 
 def _timing_stats(timings: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per step: mean, p50, p95 and max (budgets are maxima), nearest-rank as the report's."""
+    from harness.report.charts import spread
+
     stats = {}
     for step in timings[0]:
-        values = sorted(t[step] for t in timings)
-        stats[step] = {
-            "mean_ms": round(statistics.fmean(values), 3),
-            "p50_ms": round(values[len(values) // 2], 3),
-            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3),
-        }
+        values = [t[step] for t in timings]
+        figures = spread(values)
+        assert figures is not None
+        stats[step] = {"mean_ms": round(statistics.fmean(values), 3), "p50_ms": round(figures.p50, 3),
+                       "p95_ms": round(figures.p95, 3), "max_ms": round(figures.max, 3)}
     return {"count": len(timings), "timings": stats}
 
 
@@ -105,7 +106,10 @@ def _print_table(summary: dict, rig_name: str) -> None:
         steps.add_row(step, f"{ms:.3f}")
     print_table(steps, console)
     if "runs" in summary:
-        console.print(f"{summary['runs']['count']} presentations: " + ", ".join(
-            f"{k} p50 {v['p50_ms']} ms" for k, v in summary["runs"]["timings"].items()))
+        runs = Table("step", "p50 (ms)", "p95 (ms)", "max (ms)",
+                     title=f"{summary['runs']['count']} presentations")
+        for step, figures in summary["runs"]["timings"].items():
+            runs.add_row(step, *(f"{figures[key]:.3f}" for key in ("p50_ms", "p95_ms", "max_ms")))
+        print_table(runs, console)
 
 

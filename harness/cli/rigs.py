@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -14,13 +16,16 @@ from apcv.errors import ApcvError
 from apcv.links.registry import open_display
 from apcv.nir import mask_nir
 from harness.bench import Bench
-from harness.cli import cli
+from harness.bundle.identity import UNREACHABLE, dut_identity
+from harness.cli import FAILED_EXIT, OneLineError
 from harness.cli.output import print_table
 from harness.dut.checks import check_dut
-from harness.rig import RIGS_DIR, RigError, load_rig
+from harness.dut.launch import LaunchedDut
+from harness.pcsc import ensure_pcscd
+from harness.rig import RIGS_DIR, RigConfig, RigError, load_rig
 
 
-@cli.group()
+@click.group()
 def rigs() -> None:
     """Rig files: list, check, probe."""
 
@@ -47,12 +52,45 @@ def list_rigs(directory: Path) -> None:
 @rigs.command("check")
 @click.argument("rig_file")
 def check(rig_file: str) -> None:
-    """Validate a rig file, open its links, read each simulated device once, scan its QR and open
-    its display."""
+    """Validate a rig file and do what ``run`` would before its first test: start pcscd if the rig
+    needs it, launch and probe its DUT, open its links, read each simulated device once, scan its
+    QR and open its display."""
     rig = load_rig(rig_file)
     check_dut(rig)
     dut = f", device under test: {rig.dut.role}" if rig.dut is not None else ""
     click.echo(f"{rig.path}: valid (rig '{rig.name}', profile {rig.profile}{dut})")
+    with ensure_pcscd() if rig.uses_pcsc() else contextlib.nullcontext(), _launched(rig):
+        _check_devices(rig)
+    click.echo("ok")
+
+
+@contextlib.contextmanager
+def _launched(rig: RigConfig) -> Iterator[None]:
+    """The rig's DUT launched as ``run`` launches it, and probed through its role, as ``run`` does
+    before its first test; stopped afterwards."""
+    if rig.dut is None:
+        yield
+        return
+    launched = None
+    if rig.dut.launch:
+        launched = LaunchedDut(rig.dut.launch, rig.dut.ready_timeout, ready_line=rig.dut.ready_line,
+                               ready_port=rig.dut.ready_port)
+        click.echo(f"dut.launch: ready ({' '.join(rig.dut.launch)})")
+    try:
+        identity = dut_identity(rig, rig.dut.role)
+        if UNREACHABLE in identity:
+            raise OneLineError(identity[UNREACHABLE], FAILED_EXIT)
+        found = ", ".join(f"{key.removeprefix('link.')} {value}" for key, value in identity.items()
+                          if key.startswith("link."))
+        click.echo(f"{rig.dut.role} under test: reached ({found or 'nothing to probe'})")
+        yield
+    finally:
+        if launched is not None:
+            launched.stop()
+
+
+def _check_devices(rig: RigConfig) -> None:
+    """Read each simulated device once, scan the QR, open the display."""
     with Bench(rig) as bench:
         devices = [r for r in ("phone", "card") if getattr(bench, r) is not None]
         if not devices:
@@ -69,7 +107,6 @@ def check(rig_file: str) -> None:
             _check_scanner(bench)
     if rig.roles.display is not None:
         _check_display(rig.roles.display.link)
-    click.echo("ok")
 
 
 def _check_display(url: str) -> None:

@@ -24,7 +24,6 @@ from apcv.links import CardSlot, LinkError, open_card_slot
 from apcv.links.base import CardResponder, LinkUrl
 from apcv.links.registry import open_display
 from apcv.seeded_keys import synthetic_insurer
-from harness.cli import cli
 from harness.cli.simulate_scanner import simulate_scanner
 from harness.dut.control_server import ControlServer
 from harness.dut.devices import DeviceSet, load_spec
@@ -38,7 +37,7 @@ DEFAULT_LINK = "vpcd://127.0.0.1:35963"
 WATCH_INTERVAL_S = 0.5
 
 
-@cli.group()
+@click.group()
 def simulate() -> None:
     """Keep a simulated phone or card on a link, or a scanner on a port, until interrupted."""
 

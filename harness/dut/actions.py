@@ -77,5 +77,5 @@ class _TerminalPrompt:
         with self._suspend(), _terminal() as streams:
             present = self._operator != "skip" and streams is not None
             stdin, stdout = streams if streams is not None else (None, None)
-            PromptControl(self._timeout, present=present, stdin=stdin, stdout=stdout).perform(action,
-                                                                                             **placeholders)
+            prompt = PromptControl(self._timeout, present=present, stdin=stdin, stdout=stdout)
+            prompt.perform(action, **placeholders)

@@ -39,8 +39,9 @@ PROMPTS = {
     "reactivate": "Re-activate the apCV app (blocked after wrong codes), set the secret code {code} and "
                   "lock it",
     "scan_ready": "Start a billing in the billing program and give its window the focus, ready for a scan",
-    "bill": "In the billing program, bill {amount} cents for {who} ({how}) and wait until it shows the claim "
-            "acknowledged or its refusal",
+    "bill": "In the billing program, bill act {act} for {amount} cents for {who} ({how}) and wait until it "
+            "shows the claim acknowledged or its refusal",
+    "read": "On the reader terminal, choose {who} as the patient and read the phone or card on the reader",
 }
 MAX_REPLY = 64 * 1024
 

@@ -47,5 +47,5 @@ def judge(requirement_id: str, measured_ms: Sequence[float], rig: RigConfig | No
     value = {"max": ordered[-1], "median": statistics.median(ordered),
              "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]}[statistic]
     budget = budget_ms(requirement_id, rig)
-    measure(f"{requirement_id} {statistic}", round(value, 3), unit="ms", high=budget)
+    measure(f"{requirement_id} {statistic}", round(value, 3), unit="ms", high=budget, samples=measured_ms)
     return value, budget

@@ -22,6 +22,7 @@ from harness.practice.world import PracticeWorld
 from simulators.practice.contract import ContractError, Result
 
 DEFAULT_AMOUNT_CENTS = 2500
+DEFAULT_ACT = "G"
 ACKNOWLEDGED = (200, 201)
 SCANNER_OPEN_TIMEOUT_S = 15.0
 OUTPUT_IN_MESSAGE = 400
@@ -41,6 +42,8 @@ class Billing:
     audit: list[dict[str, Any]]
     presented_at: float | None
     run: DutRun | None = None
+    asked: tuple[int, str] = (DEFAULT_AMOUNT_CENTS, DEFAULT_ACT)
+    """The amount (cents) and act code the program was asked to bill."""
 
     def operations(self, *names: str) -> list[dict[str, Any]]:
         """Audit entries of these operations (all of them when none is named)."""
@@ -108,8 +111,9 @@ class BillingDut:
             return f"no virtual keyboard to type QR codes with: {problem}" if problem else None
         return None
 
-    def bill(self, *, beneficiary: int = 0, amount: int = DEFAULT_AMOUNT_CENTS, qr: str | None = None,
-             during: Callable[[], None] | None = None, who: str = "the patient") -> Billing:
+    def bill(self, *, beneficiary: int = 0, amount: int = DEFAULT_AMOUNT_CENTS, act: str = DEFAULT_ACT,
+             qr: str | None = None, during: Callable[[], None] | None = None,
+             who: str = "the patient") -> Billing:
         """One identification and billing. The phone or card must be on the reader already, unless
         ``qr`` is given: then it is handed to the program through its scanner. ``during`` runs while
         the program works (e.g. unlocking a locked phone once the program met the lock)."""
@@ -119,27 +123,29 @@ class BillingDut:
         control = self.config.dut.control if self.config.dut is not None else None
         if control is not None and control.kind == "command":
             run, presented_at = self._run_command(control.actions["bill"], control.timeout, beneficiary,
-                                                  amount, qr, during)
+                                                  amount, act, qr, during)
             result = self._judged(run)
         else:
-            presented_at = self._run_by_hand(beneficiary, amount, qr, during, who)
+            presented_at = self._run_by_hand(beneficiary, amount, act, qr, during, who)
             run, result = None, None
         audit = self.world.audit_since(mark)
         if qr is None:
             on_reader = self.world.act("status")["on_reader"]
             presented_at = self.world.device_state(on_reader)["first_apdu_at"] if on_reader else None
-        return Billing(result, audit, presented_at, run)
+        return Billing(result, audit, presented_at, run, (amount, act))
 
-    def _run_command(self, template: str, timeout: float, beneficiary: int, amount: int, qr: str | None,
-                     during: Callable[[], None] | None) -> tuple[DutRun, float | None]:
-        argv = fill_template(template, self.world.placeholders(beneficiary, amount, qr_input=self.qr_input))
+    def _run_command(self, template: str, timeout: float, beneficiary: int, amount: int, act: str,
+                     qr: str | None, during: Callable[[], None] | None) -> tuple[DutRun, float | None]:
+        placeholders = self.world.placeholders(beneficiary, amount, act, qr_input=self.qr_input)
+        argv = fill_template(template, placeholders)
         variant = self.config.dut.variant if self.config.dut is not None else None
         if variant:
             argv += ["--variant", variant]
         scanner = self.world.scanner
         if qr is not None and scanner is not None:
             scanner.discard_pending()
-        running = RunningBilling(argv, timeout, self._workdir, with_stdin=self.qr_input == "stdin")
+        running = RunningBilling(argv, timeout, self._workdir, with_stdin=self.qr_input == "stdin",
+                                 sandbox=self.world.sandbox)
         presented_at = None
         try:
             if qr is not None:
@@ -172,8 +178,8 @@ class BillingDut:
             keyboard.close()
         return presented_at
 
-    def _run_by_hand(self, beneficiary: int, amount: int, qr: str | None, during: Callable[[], None] | None,
-                     who: str) -> float | None:
+    def _run_by_hand(self, beneficiary: int, amount: int, act: str, qr: str | None,
+                     during: Callable[[], None] | None, who: str) -> float | None:
         assert self._prompt is not None
         presented_at = None
         if qr is not None:
@@ -183,7 +189,7 @@ class BillingDut:
                else f"the phone or card on the reader, beneficiary {beneficiary}")
         if during is not None:
             during()
-        self._prompt.perform("bill", amount=str(amount), who=who, how=how)
+        self._prompt.perform("bill", amount=str(amount), act=act, who=who, how=how)
         return presented_at
 
     def _judged(self, run: DutRun) -> Result:

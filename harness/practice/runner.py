@@ -1,7 +1,8 @@
 """Running the rig's ``bill`` command template once: one identification and billing.
 
 The template's ``{placeholders}`` are filled in, the program runs in its own process group
-(in the bench's working folder) with a timeout, and its output is kept whole (bounded). A
+(in the bench's working folder, in its sandbox when given: :mod:`harness.dut.sandbox`) with a
+timeout, and its output is kept whole (bounded). A
 program that is not there, hangs, exits with a status the contract does not know or prints
 something other than its JSON is a :class:`~simulators.practice.contract.ContractError` that
 says which, the output at hand.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
@@ -22,21 +24,22 @@ from pathlib import Path
 from typing import IO
 
 from harness.dut.launch import command_argv
+from harness.dut.sandbox import Sandbox
 from simulators.practice.contract import ContractError, Result, parse_result
 
 MAX_KEPT_BYTES = 256 * 1024
 STOP_GRACE_S = 2.0
 
 
-def fill_template(template: str, placeholders: Mapping[str, str]) -> list[str]:
+def fill_template(template: str, placeholders: Mapping[str, str], action: str = "bill") -> list[str]:
     """The arguments of ``template``, placeholders filled in (ContractError for an unknown one)."""
     try:
         return [part.format_map(placeholders) for part in shlex.split(template)]
     except KeyError as exc:
-        raise ContractError(f"the bill command has an unknown placeholder {{{exc.args[0]}}} (known: "
+        raise ContractError(f"the {action} command has an unknown placeholder {{{exc.args[0]}}} (known: "
                             f"{', '.join('{' + p + '}' for p in placeholders)})") from None
     except (IndexError, ValueError) as exc:
-        raise ContractError(f"the bill command {template!r} cannot be filled in: {exc}") from None
+        raise ContractError(f"the {action} command {template!r} cannot be filled in: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -81,25 +84,40 @@ class _Collector:
         return b"".join(list(self._chunks)).decode("utf-8", errors="replace")
 
 
+def _check_program(program: str, action: str) -> None:
+    if shutil.which(program) is not None:
+        return
+    if os.path.sep in program and os.path.isfile(program):
+        raise ContractError(f"the {action} command's program {program!r} cannot be run (permission "
+                            "denied: not executable?)")
+    raise ContractError(f"the {action} command's program {program!r} was not found")
+
+
 class RunningBilling:
     """A run of the program that has started; :meth:`finish` waits for its end."""
 
-    def __init__(self, argv: list[str], timeout: float, cwd: Path, with_stdin: bool) -> None:
+    def __init__(self, argv: list[str], timeout: float, cwd: Path, with_stdin: bool, *, action: str = "bill",
+                 sandbox: Sandbox | None = None) -> None:
         self.argv = tuple(argv)
         self.timeout = timeout
         self.started_at = time.time()
         self._deadline = time.monotonic() + timeout
+        full, env = command_argv(argv), None
+        if sandbox is not None:
+            _check_program(full[0], action)  # the sandbox's shell would only say 127
+            full, env = sandbox.wrap(full), sandbox.wrap_env(sandbox.env())
         try:
             self.process = subprocess.Popen(
-                command_argv(argv), cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL)
+                full, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL, env=env)
         except FileNotFoundError:
-            raise ContractError(f"the bill command's program {argv[0]!r} was not found") from None
+            raise ContractError(f"the {action} command's program {argv[0]!r} was not found") from None
         except PermissionError:
-            raise ContractError(f"the bill command's program {argv[0]!r} cannot be run (permission "
+            raise ContractError(f"the {action} command's program {argv[0]!r} cannot be run (permission "
                                 "denied: not executable?)") from None
         except OSError as exc:
-            raise ContractError(f"the bill command {argv[0]!r} cannot be started: {exc.strerror}") from None
+            raise ContractError(f"the {action} command {argv[0]!r} cannot be started: {exc.strerror}") \
+                from None
         assert self.process.stdout is not None and self.process.stderr is not None
         self._stdout = _Collector(self.process.stdout)
         self._stderr = _Collector(self.process.stderr)

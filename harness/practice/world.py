@@ -28,12 +28,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from apcv.errors import ApcvError
 from apcv.links import open_reader
 from apcv.links.base import LinkUrl
-from apcv.links.pcsc import PcscReaderLink
 from apcv.people import Insured
 from apcv.profile.r1.credentials import key_from_scalar
 from apcv.seeded_keys import seeded_scalar, synthetic_insurer
 from harness.dut.control import ApiControl
 from harness.dut.launch import LaunchedDut
+from harness.dut.sandbox import Sandbox
 from harness.practice.cast import Cast, choose_cast
 from harness.practice.network import LossyNetwork
 from harness.practice.scanner_input import PtyScanner
@@ -83,8 +83,9 @@ class PracticeWorld:
         self.config = config
         self.folder = folder
         self.dut_folder = folder / "dut"
-        """The program's working folder (what it writes there is read for whole NIRs)."""
-        self.dut_folder.mkdir(exist_ok=True)
+        """Everywhere the program may write (its sandbox: working folder, HOME, TMPDIR, its own /tmp),
+        read for NIRs after its runs."""
+        self.sandbox = Sandbox(self.dut_folder, keep_visible=folder)
         self.cast: Cast = choose_cast(config.seed)
         self.insurer = synthetic_insurer(config.seed)
         self._stack = contextlib.ExitStack()
@@ -118,6 +119,8 @@ class PracticeWorld:
         self.trust_file.write_bytes(self.insurer.trust_anchor.to_pem())
         self.wallets = self._register()
         self.control = self._start_devices()
+        from apcv.links.pcsc import PcscReaderLink  # pyscard, of the [hardware] group: loaded here
+
         reader = open_reader(self.config.roles.reader.link)
         assert isinstance(reader, PcscReaderLink)  # checked by the rig checks
         self.reader = reader

@@ -1,5 +1,7 @@
 """Collects test outcomes into one RunRecord and writes the reports at the end.
 
+The report is built in a staging folder and put in place at the end (:mod:`harness.report.place`):
+an interrupted run is marked so and goes beside the last complete report, never over it.
 A test's duration is the sum of its set-up, call and tear-down (the bench opens its links
 and presents the devices in the set-up); its measurements, active faults, trace (as rows and
 as files) and attachments are taken from the item's stash when it is torn down.
@@ -15,9 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from harness.pytest_plugin.keys import FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY
+from harness.pytest_plugin.keys import (
+    BLAME_KEY,
+    DUT_IDENTITY_KEY,
+    FAULTS_KEY,
+    MEASUREMENTS_KEY,
+    TRACE_KEY,
+    exercises_dut,
+)
 from harness.pytest_plugin.requirements import requirement_infos
 from harness.report import RunRecord, TestResult, build_environment, write_all
+from harness.report.place import begin, discard, publish
 from harness.report.trace_rows import trace_rows
 from harness.rig import RigConfig
 
@@ -28,7 +38,10 @@ class ReportCollector:
     """A pytest plugin object: one per run that writes a report directory."""
 
     def __init__(self, directory: Path, rig: RigConfig, role: str = "") -> None:
-        self.directory = directory
+        self.final = directory
+        self.directory = begin(directory)
+        self.where = directory
+        """Where the report went once the session ended (beside ``final`` when interrupted)."""
         self.rig = rig
         self.role = role
         self.started = datetime.now(UTC)
@@ -57,7 +70,7 @@ class ReportCollector:
             message = _first_line(report)
         else:
             outcome, message = "passed", ""
-        ids = [i for m in item.iter_markers("requirement") for i in m.args]
+        ids = [i for m in item.iter_markers("apcv_requirement") for i in m.args]
         self.results[item.nodeid] = TestResult(
             nodeid=item.nodeid,
             name=item.name,
@@ -67,6 +80,8 @@ class ReportCollector:
             longrepr=report.longreprtext or None,
             properties={str(k): v if isinstance(v, float | int) else str(v)
                         for k, v in item.user_properties},
+            counts_for_dut=exercises_dut(item, self.role),
+            blamed=item.stash.get(BLAME_KEY, "") if outcome == "failed" else "",
         )
 
     def _finish(self, item: pytest.Item) -> None:
@@ -88,8 +103,17 @@ class ReportCollector:
         result.attachments = list(relative.values())
         result.trace = trace_rows(recorder.events)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         results = list(self.results.values())
+        if exitstatus in (pytest.ExitCode.NO_TESTS_COLLECTED, pytest.ExitCode.USAGE_ERROR):
+            discard(self.final)  # nothing ran: the last report stays as it was
+            return
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        # a run stopped by the plugin (the device gone, unreachable) or by -x: the rest is not judged
+        reasons = (session.shouldfail, session.shouldstop)
+        stopped = next((str(why) for why in reasons if isinstance(why, str)), "")
+        if interrupted:
+            stopped = "interrupted before its end"
         record = RunRecord(
             run_id=uuid.uuid4().hex[:12],
             rig_name=self.rig.name,
@@ -102,8 +126,12 @@ class ReportCollector:
             requirements=requirement_infos(self.role or None),
             faults_active=list(dict.fromkeys(f for result in results for f in result.faults)),
             role=self.role,
+            dut=dict(session.config.stash.get(DUT_IDENTITY_KEY, {})),
+            interrupted=interrupted,
+            stopped=stopped,
         )
         write_all(record, self.directory)
+        self.where = publish(self.final, complete=not interrupted)
 
 
 def _links(rig: RigConfig) -> dict[str, str]:

@@ -7,13 +7,14 @@ that uses none of them pays nothing for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from apcv.links.base import LinkError, LinkUrl
-from harness.pytest_plugin.keys import FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY, rig_of
+from harness.pytest_plugin.keys import DUT_IDENTITY_KEY, FAULTS_KEY, MEASUREMENTS_KEY, TRACE_KEY, rig_of
 from harness.report.record import Measurement
 from harness.rig import IN_PROCESS_SCANNER_SCHEMES, RigConfig
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from apcv.profile.r1.apdu import ResponseApdu
     from harness.bench import Bench
     from harness.dut.control import DutControl
+    from harness.dut.launch import LaunchedDut
     from harness.pcsc import PcscDaemon
     from harness.scanner import QrScanner
     from simulators.reader.kernel import ReaderKernel
@@ -30,15 +32,6 @@ if TYPE_CHECKING:
 def rig(request: pytest.FixtureRequest) -> RigConfig:
     """The rig chosen with ``--rig`` or ``$APCV_RIG`` (the built-in ``software`` rig by default)."""
     return rig_of(request.config)
-
-
-PCSC_SCHEMES = ("vpcd", "pcsc")
-
-
-def uses_pcsc(config: RigConfig) -> bool:
-    """True when a role of the rig goes through the OS's PC/SC stack (vpcd: or pcsc:)."""
-    roles = (config.roles.phone, config.roles.card, config.roles.reader)
-    return any(r is not None and LinkUrl.parse(r.link).scheme in PCSC_SCHEMES for r in roles)
 
 
 @pytest.fixture(scope="session")
@@ -57,49 +50,115 @@ def pcscd() -> Iterator[PcscDaemon]:
 @pytest.fixture(scope="session")
 def pcsc_stack(rig: RigConfig, request: pytest.FixtureRequest) -> PcscDaemon | None:
     """pcscd when the rig uses vpcd: or pcsc: links, else None."""
-    return request.getfixturevalue("pcscd") if uses_pcsc(rig) else None
+    return request.getfixturevalue("pcscd") if rig.uses_pcsc() else None
 
 
 @pytest.fixture(scope="session")
-def dut_process(rig: RigConfig, pcsc_stack: PcscDaemon | None) -> Iterator[None]:
-    """The process the rig launches for its DUT (``dut.launch``), for the whole session."""
+def dut_process(rig: RigConfig, pcsc_stack: PcscDaemon | None,
+                tmp_path_factory: pytest.TempPathFactory,
+                request: pytest.FixtureRequest) -> Iterator[LaunchedDut | None]:
+    """The process the rig launches for its DUT (``dut.launch``), for the whole session, with its own
+    HOME and TMPDIR (:mod:`harness.dut.sandbox`; the rig's command may name files in /tmp, so it keeps
+    the machine's /tmp). One that does not become ready stops the run (every requirement not judged,
+    with the reason)."""
     if rig.dut is None or not rig.dut.launch:
-        yield
+        yield None
         return
     from harness.dut.launch import LaunchedDut, LaunchError
+    from harness.dut.sandbox import Sandbox
 
     try:
-        launched = LaunchedDut(rig.dut.launch)
+        launched = LaunchedDut(rig.dut.launch, rig.dut.ready_timeout, ready_line=rig.dut.ready_line,
+                               ready_port=rig.dut.ready_port,
+                               env=Sandbox(tmp_path_factory.mktemp("dut-process")).env())
     except LaunchError as exc:
+        request.session.shouldfail = str(exc)
         pytest.fail(str(exc), pytrace=False)
-    yield
+    yield launched
     launched.stop()
 
 
+def stop_if_gone(launched: LaunchedDut | None, request: pytest.FixtureRequest) -> None:
+    """A launched DUT that exited stops the run at once: this test and the rest are not judged."""
+    problem = launched.exit_problem() if launched is not None else None
+    if problem:
+        request.session.shouldfail = problem
+        pytest.skip(problem)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _apcv_dut_identity(request: pytest.FixtureRequest) -> None:
+    """In a plan run (``--apcv-role``): launch the DUT, then probe it once, before the first test.
+    Its identity goes into every report; a DUT that does not answer stops the run, every
+    requirement not judged with the reason. Nothing happens in any other session."""
+    role = request.config.getoption("--apcv-role")
+    if not role:
+        return
+    from harness.bundle.identity import UNREACHABLE, dut_identity
+
+    rig = rig_of(request.config)
+    request.getfixturevalue("dut_process")
+    identity = dut_identity(rig, role)
+    request.config.stash[DUT_IDENTITY_KEY] = identity
+    if UNREACHABLE in identity:
+        request.session.shouldfail = identity[UNREACHABLE]
+        pytest.fail(identity[UNREACHABLE], pytrace=False)
+
+
 @pytest.fixture
-def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: None,
+def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: LaunchedDut | None,
           request: pytest.FixtureRequest) -> Iterator[Bench]:
-    """Live roles of the rig for one test; its trace is kept with the test's report."""
+    """Live roles of the rig for one test; its trace is kept with the test's report. A launched
+    DUT that exited (before or during the test) stops the run."""
     from apcv.trace import TraceRecorder
     from harness.bench import Bench
 
+    stop_if_gone(dut_process, request)
     recorder = TraceRecorder()
     request.node.stash[TRACE_KEY] = recorder
     with Bench(rig, recorder=recorder) as live:
         yield live
         request.node.stash[FAULTS_KEY] = live.faults_active()
+    problem = dut_process.exit_problem() if dut_process is not None else None
+    if problem:
+        request.session.shouldfail = problem
+
+
+@pytest.fixture
+def blame(request: pytest.FixtureRequest) -> Callable[[str], contextlib.AbstractContextManager[None]]:
+    """One id per check: ``with blame("APCV-NFC-054"): assert ...`` makes a failure inside the
+    block that requirement's; the test's other requirements are then not judged by it, instead
+    of all failing. The id must be one of the test's ``apcv_requirement`` ids."""
+    from harness.pytest_plugin.keys import BLAME_KEY
+
+    ids = {i for marker in request.node.iter_markers("apcv_requirement") for i in marker.args}
+
+    @contextlib.contextmanager
+    def checking(requirement: str) -> Iterator[None]:
+        if requirement not in ids:
+            pytest.fail(f"blame({requirement!r}): not one of the test's requirement ids "
+                        f"({', '.join(sorted(ids)) or 'none'})", pytrace=False)
+        try:
+            yield
+        except BaseException:
+            request.node.stash[BLAME_KEY] = requirement
+            raise
+
+    return checking
 
 
 @pytest.fixture
 def measure(request: pytest.FixtureRequest) -> Callable[..., Measurement]:
     """Record a measurement with its unit and limits, as OpenHTF's measurements:
     ``measure("apdu_turnaround_ms", 3.2, unit="ms", high=50)``. Every writer shows it; a value
-    outside its limits fails the test once the test body ends (all its measurements kept)."""
+    outside its limits fails the test once the test body ends (all its measurements kept).
+    ``samples=`` keeps the readings a median or maximum was drawn from, for ``apcv-hil compare``
+    and the report's distributions."""
     taken = request.node.stash.setdefault(MEASUREMENTS_KEY, [])
 
     def record(name: str, value: float, *, unit: str = "", low: float | None = None,
-               high: float | None = None) -> Measurement:
-        measurement = Measurement(name, value, unit, low, high)
+               high: float | None = None, samples: Iterable[float] = ()) -> Measurement:
+        measurement = Measurement(name, value, unit, low, high, [float(x) for x in samples])
         taken.append(measurement)
         return measurement
 
@@ -114,13 +173,21 @@ def _presented(bench: Bench, role: str):
     return device
 
 
+UNDO = {"lock": "unlock", "remove": "tap"}
+"""The act that puts the device back in its known state after a state-changing act."""
+
+
 class DutActions:
     """Physical acts on a device under test (tap, remove, lock, unlock, show_qr): done on the
     simulator when the bench holds it, else through the rig's DUT control. An act that needs
-    a person nobody is there for skips the test with the reason; one that fails fails it."""
+    a person nobody is there for skips the test with the reason; one that fails fails it.
+
+    The state a test changed is restored after it, whatever happened (:meth:`restore`): a
+    failed lock test leaves no locked phone to the tests after it."""
 
     def __init__(self, control: DutControl) -> None:
         self._control = control
+        self._pending: dict[str, str] = {}
 
     def __call__(self, action: str, **placeholders: str) -> None:
         from harness.dut.control import ControlError, OperatorAbsent
@@ -131,17 +198,40 @@ class DutActions:
             pytest.skip(str(exc))
         except ControlError as exc:
             pytest.fail(str(exc), pytrace=False)
+        for changed, undo in UNDO.items():
+            if action == changed:
+                self._pending[changed] = undo
+            elif action == undo:
+                self._pending.pop(changed, None)
+
+    def restore(self) -> str | None:
+        """Undo the state changes still standing (unlock a locked app, put back a removed phone);
+        the reason it could not, else None."""
+        from harness.dut.control import ControlError
+
+        pending, self._pending = list(self._pending.values()), {}
+        for undo in pending:
+            try:
+                self._control.perform(undo)
+            except ControlError as exc:
+                return f"the device could not be put back in its state ({undo}): {exc}"
+        return None
 
 
 @pytest.fixture
-def dut_act(bench: Bench, request: pytest.FixtureRequest) -> DutActions:
-    """Carries out physical acts on the phone role: ``dut_act("lock")``."""
+def dut_act(bench: Bench, request: pytest.FixtureRequest) -> Iterator[DutActions]:
+    """Carries out physical acts on the phone role: ``dut_act("lock")``. What the test changed is
+    undone after it; a device that cannot be put back stops the run (the rest not judged)."""
     from harness.dut.actions import in_process_control, rig_control
 
     capture = request.config.pluginmanager.getplugin("capturemanager")
     control = in_process_control(bench) or rig_control(
-        bench.config, request.config.getoption("--operator"), capture.global_and_fixture_disabled)
-    return DutActions(control)
+        bench.config, request.config.getoption("apcv_operator"), capture.global_and_fixture_disabled)
+    actions = DutActions(control)
+    yield actions
+    problem = actions.restore()
+    if problem:
+        request.session.shouldfail = problem
 
 
 @pytest.fixture
@@ -187,36 +277,72 @@ def scanner(bench: Bench) -> QrScanner:
     pytest.skip(message)
 
 
-class ApduSession:
-    """Raw APDU access through the rig's reader link, for conformance scenarios."""
+SILENCES_KEY = pytest.StashKey[int]()
+"""Times in a row the device under test stopped answering (reset by an answer)."""
 
-    def __init__(self, bench: Bench) -> None:
+
+class ApduSession:
+    """Raw APDU access through the rig's reader link, for conformance scenarios.
+
+    A device that stops answering gets one recovery through its control (taken away and
+    presented again) and the test is not judged; a second silence stops the run, the remaining
+    requirements not judged, instead of every later test waiting out its timeout."""
+
+    def __init__(self, bench: Bench, request: pytest.FixtureRequest, recover: Callable[[], None]) -> None:
         self._link = bench.reader_link
+        self._request = request
+        self._recover = recover
         self.atr = self._link.connect()
 
     def send(self, apdu: bytes | str) -> ResponseApdu:
         """Send ``apdu`` (bytes or hex with optional spaces); return the parsed response."""
+        from apcv.links.base import NoCardPresent
         from apcv.profile.r1.apdu import parse_response
 
         raw = bytes.fromhex(apdu.replace(" ", "")) if isinstance(apdu, str) else apdu
-        return parse_response(self._link.transceive(raw))
+        stash = self._request.config.stash
+        try:
+            answer = self._link.transceive(raw)
+        except NoCardPresent:
+            raise
+        except LinkError as exc:
+            stash[SILENCES_KEY] = silences = stash.get(SILENCES_KEY, 0) + 1
+            if silences >= 2:
+                self._request.session.shouldfail = f"the device under test stopped answering again: {exc}"
+                pytest.skip(self._request.session.shouldfail)
+            self._recover()
+            pytest.skip(f"the device under test stopped answering ({exc}); it was taken away and presented "
+                        "again")
+        stash[SILENCES_KEY] = 0
+        return parse_response(answer)
 
     def close(self) -> None:
         self._link.disconnect()
 
 
 @pytest.fixture
-def apdu(bench: Bench, tapped_phone: None) -> Iterator[ApduSession]:
+def apdu(bench: Bench, tapped_phone: None, dut_act: DutActions,
+         request: pytest.FixtureRequest) -> Iterator[ApduSession]:
     """A connected raw APDU session with the phone role on the reader."""
-    session = ApduSession(bench)
+
+    def recover() -> None:
+        dut_act("remove")
+        dut_act("tap")
+
+    session = ApduSession(bench, request, recover)
     yield session
     session.close()
 
 
 @pytest.fixture
-def card_apdu(bench: Bench, card) -> Iterator[ApduSession]:
+def card_apdu(bench: Bench, card, request: pytest.FixtureRequest) -> Iterator[ApduSession]:
     """A connected raw APDU session with the card role on the reader."""
-    session = ApduSession(bench)
+
+    def recover() -> None:
+        bench.withdraw("card")
+        bench.present("card")
+
+    session = ApduSession(bench, request, recover)
     yield session
     session.close()
 

@@ -16,7 +16,22 @@ RIG_KEY = pytest.StashKey[RigConfig]()
 TRACE_KEY = pytest.StashKey[TraceRecorder]()
 MEASUREMENTS_KEY = pytest.StashKey[list[Measurement]]()
 FAULTS_KEY = pytest.StashKey[list[str]]()
+BLAME_KEY = pytest.StashKey[str]()
+"""The requirement id of the check a test failed on (the ``blame`` fixture)."""
+DUT_IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
+"""The device under test's identity (declared by the rig, reported by its link), once probed."""
 RIG_ENV = "APCV_RIG"
+EXERCISES_MARKER = "apcv_exercises"
+
+
+def exercises_dut(item: pytest.Item, role: str) -> bool:
+    """True when ``item`` counts towards the verdict of the ``role`` under test: a test of the
+    role's plan does, unless it declares (``@pytest.mark.apcv_exercises("simulator")``) that it
+    acts on something else. In a run without a role every test counts."""
+    marker = item.get_closest_marker(EXERCISES_MARKER)
+    if not role or marker is None:
+        return True
+    return role in marker.args
 
 
 def rig_of(config: pytest.Config) -> RigConfig:
@@ -25,7 +40,7 @@ def rig_of(config: pytest.Config) -> RigConfig:
     (and no traceback); see :func:`checked_rig` for the start of a session."""
     if RIG_KEY not in config.stash:
         try:
-            rig = load_rig(config.getoption("--rig") or os.environ.get(RIG_ENV))
+            rig = load_rig(config.getoption("apcv_rig") or os.environ.get(RIG_ENV))
             check_dut(rig)
             config.stash[RIG_KEY] = rig
         except ApcvError as exc:

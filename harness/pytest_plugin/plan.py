@@ -1,7 +1,7 @@
 """A role's plan: the catalogue's requirements binding the role, and the tests that check them.
 
 This is the one place that decides which tests a plan runs: a test belongs to the plan of
-``role`` when one of its ``@pytest.mark.requirement`` ids is a requirement of that role.
+``role`` when one of its ``@pytest.mark.apcv_requirement`` ids is a requirement of that role.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def select_plan_items(items: list[pytest.Item], role: str) -> tuple[list[pytest.
     wanted = {requirement.id for requirement in plan_requirements(role)}
     selected, deselected = [], []
     for item in items:
-        ids = {ident for marker in item.iter_markers("requirement") for ident in marker.args}
+        ids = {ident for marker in item.iter_markers("apcv_requirement") for ident in marker.args}
         (selected if ids & wanted else deselected).append(item)
     return selected, deselected
 

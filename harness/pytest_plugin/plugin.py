@@ -5,9 +5,11 @@ its fixtures it prints no header, loads no rig and ignores ``APCV_RIG``. The rig
 when a test needs it (a fixture, a ``rig``/``rig_feature`` marker, a report).
 
 - ``--rig FILE|NAME`` (or ``APCV_RIG``) picks the rig; default: the built-in ``software`` rig.
-- ``@pytest.mark.rig_feature("nfc-hce")`` skips, with the reason, when the rig lacks it.
-- ``@pytest.mark.rig`` marks hardware tests: skipped unless the rig declares ``hardware``.
-- ``@pytest.mark.requirement("APCV-NFC-001", ...)`` ties a test to the profile; an id the
+- ``@pytest.mark.apcv_rig_feature("nfc-hce")`` skips, with the reason, when the rig lacks it.
+- ``@pytest.mark.apcv_hardware`` marks hardware tests: skipped unless the rig declares ``hardware``.
+- ``@pytest.mark.apcv_element("phone.sw.class", ...)`` names the profile elements a test checks
+  (apcv/profile/r1/elements.py, docs/profile-coverage.md).
+- ``@pytest.mark.apcv_requirement("APCV-NFC-001", ...)`` ties a test to the profile; an id the
   catalogue does not know is a usage error naming it.
 - ``--apcv-report DIR`` writes index.html, junit.xml, results.json, traceability.csv and traces there.
 - ``--apcv-role ROLE`` runs the role's plan: only the tests tied to a requirement of the role
@@ -22,19 +24,26 @@ import pytest
 
 from harness.pytest_plugin.keys import checked_rig, rig_of
 
+REQUIREMENT_MARKER = "apcv_requirement"
+FEATURE_MARKER = "apcv_rig_feature"
+HARDWARE_MARKER = "apcv_hardware"
+ELEMENT_MARKER = "apcv_element"
 MARKERS = (
-    "rig: needs real hardware described by the rig file",
-    "rig_feature(name): needs the rig to provide a feature; skipped with the reason otherwise",
-    "requirement(*ids): APCV-R1 requirement ids this test checks",
-    "element(*ids): profile elements this test checks (docs/profile-coverage.md)",
+    f"{HARDWARE_MARKER}: needs real hardware described by the rig file",
+    f"{FEATURE_MARKER}(name): needs the rig to provide a feature; skipped with the reason otherwise",
+    f"{REQUIREMENT_MARKER}(*ids): APCV-R1 requirement ids this test checks",
+    "apcv_exercises(*roles): the roles this test acts on; 'simulator' for a test that only exercises "
+    "a simulator, which never counts towards a device under test's verdict",
+    f"{ELEMENT_MARKER}(*ids): profile elements this test checks (docs/profile-coverage.md)",
 )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apcv-hil")
-    group.addoption("--rig", default=None,
+    group.addoption("--apcv-rig", dest="apcv_rig", default=None,
                     help="rig file, or the name of a built-in rig (default: $APCV_RIG, else 'software')")
-    group.addoption("--operator", default="auto", choices=("prompt", "auto", "skip"),
+    group.addoption("--apcv-operator", dest="apcv_operator", default="auto",
+                    choices=("prompt", "auto", "skip"),
                     help="who does the physical acts a prompt control asks for: prompt (a person at "
                          "the terminal), skip (tests needing one skip), auto (prompt when there is a "
                          "terminal; default)")
@@ -47,17 +56,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    from harness.pytest_plugin import fixtures, practice
+    from harness.pytest_plugin import fixtures, practice, terminal
 
     config.pluginmanager.register(fixtures, "apcv-hil-fixtures")
     config.pluginmanager.register(practice, "apcv-hil-practice")
+    config.pluginmanager.register(terminal, "apcv-hil-terminal")
     report_dir = config.getoption("--apcv-report")
     role = config.getoption("--apcv-role")
     if role:
         from harness.pytest_plugin.plan import plan_requirements
 
         plan_requirements(role)  # an unknown role is a usage error before anything runs
-    if config.getoption("--rig") or report_dir:
+    if config.getoption("apcv_rig") or report_dir:
         rig_config = checked_rig(config)  # an explicit rig is checked before anything runs
         if report_dir:
             from harness.pytest_plugin.collector import ReportCollector
@@ -67,17 +77,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    if not config.getoption("--rig"):
+    if not config.getoption("apcv_rig"):
         return None
     rig_config = rig_of(config)
     return f"apcv-hil rig: {rig_config.name} ({rig_config.path}), profile {rig_config.profile}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    unknown = [(item.nodeid, ident) for item in items for marker in item.iter_markers("requirement")
+    unknown = [(item.nodeid, ident) for item in items for marker in item.iter_markers(REQUIREMENT_MARKER)
                for ident in marker.args if not _known_requirement(ident)]
     if unknown:
-        lines = [f"{nodeid}: unknown requirement id {ident!r} in @pytest.mark.requirement"
+        lines = [f"{nodeid}: unknown requirement id {ident!r} in @pytest.mark.apcv_requirement"
                  for nodeid, ident in unknown]
         raise pytest.UsageError("\n".join(lines))
     role = config.getoption("--apcv-role")
@@ -88,6 +98,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
+
+
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    """A comparison involving a status word (our :class:`StatusWord`) prints both sides in hex,
+    as ``SW 9000 == SW 6A82``, tuples element by element, bytes as hex; other comparisons are
+    left to pytest (and to other plugins)."""
+    from apcv.profile.r1.apdu import StatusWord
+
+    tuples = isinstance(left, tuple) and isinstance(right, tuple) and len(left) == len(right)
+    pairs = list(zip(left, right, strict=True)) if tuples else [(left, right)]  # type: ignore[arg-type]
+    if not any(isinstance(value, StatusWord) for pair in pairs for value in pair):
+        return None
+    as_status = [isinstance(a, StatusWord) or isinstance(b, StatusWord) for a, b in pairs]
+
+    def shown(value: object, status: bool) -> str:
+        if status and isinstance(value, int) and not isinstance(value, bool):
+            return f"SW {value:04X}"
+        if isinstance(value, bytes | bytearray):
+            return f"'{bytes(value).hex(' ').upper()}'"
+        return repr(value)
+
+    if not tuples:
+        return [f"{shown(left, True)} {op} {shown(right, True)}"]
+    sides = [", ".join(shown(v, s) for v, s in zip(side, as_status, strict=True))  # type: ignore[call-overload]
+             for side in (left, right)]
+    return [f"({sides[0]}) {op} ({sides[1]})"]
 
 
 def _known_requirement(ident: object) -> bool:
@@ -109,8 +145,8 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    needs_hardware = item.get_closest_marker("rig") is not None
-    feature_markers = list(item.iter_markers("rig_feature"))
+    needs_hardware = item.get_closest_marker(HARDWARE_MARKER) is not None
+    feature_markers = list(item.iter_markers(FEATURE_MARKER))
     if not needs_hardware and not feature_markers:
         return
     rig_config = rig_of(item.config)

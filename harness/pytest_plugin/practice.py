@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from harness.report.record import NOT_APPLICABLE
 from harness.rig import RigConfig
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ def practice_world(rig: RigConfig, pcsc_stack: PcscDaemon | None,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[PracticeWorld]:
     """The backend, phones, cards and scanner around the rig's billing program, for the session."""
     if rig.dut is None or rig.dut.role != "practice-software":
-        pytest.skip(f"rig '{rig.name}' has no billing program under test (dut.role: practice-software)")
+        pytest.skip(f"{NOT_APPLICABLE}rig '{rig.name}' has no billing program under test "
+                    "(dut.role: practice-software)")
     from apcv.errors import ApcvError
     from harness.practice.world import PracticeWorld
 
@@ -69,8 +71,8 @@ def _judged_dut(world: PracticeWorld, request: pytest.FixtureRequest, record) ->
     capture = request.config.pluginmanager.getplugin("capturemanager")
     control = world.config.dut.control  # type: ignore[union-attr]
     prompt = None if control.kind == "command" else rig_control(
-        world.config, request.config.getoption("--operator"), capture.global_and_fixture_disabled)
-    return JudgedBillingDut(BillingDut(world, prompt, record, world.dut_folder))
+        world.config, request.config.getoption("apcv_operator"), capture.global_and_fixture_disabled)
+    return JudgedBillingDut(BillingDut(world, prompt, record, world.sandbox.workdir))
 
 
 @pytest.fixture

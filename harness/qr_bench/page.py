@@ -12,18 +12,17 @@ import json
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from harness.qr_bench.matrix import Matrix
-from harness.qr_bench.plot import heat_map_png
+from harness.qr_bench.plot import fill, heat_map_png, ink
 from harness.qr_bench.targets import Target
 from harness.qr_bench.versions import library_versions
 
 
 def _colour(rate: float) -> str:
-    """Cell background: the heat map's colour for ``rate`` (red 0 %, yellow 50 %, green 100 %)."""
-    return to_hex(colormaps["RdYlGn"](rate))
+    """Cell background: the heat map's colour for ``rate`` (colour-blind safe, see ``plot``)."""
+    return to_hex(fill(rate))
 
 
 def render_page(matrix: Matrix, targets: list[Target], png: bytes) -> str:
@@ -31,6 +30,7 @@ def render_page(matrix: Matrix, targets: list[Target], png: bytes) -> str:
     env = Environment(loader=PackageLoader("harness.qr_bench", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["colour"] = _colour
+    env.filters["ink"] = ink
     return env.get_template("qr_bench.html.j2").render(
         matrix=matrix, targets=targets, versions=library_versions(),
         heat_map=base64.b64encode(png).decode("ascii"))

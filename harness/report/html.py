@@ -1,12 +1,15 @@
-"""HTML writer (``index.html``): one self-contained page a person reads, organised by requirement.
+"""HTML writer (``index.html``): one self-contained page a person reads in a minute.
 
-Failures come first; a filter bar narrows tests and requirements by verdict, role and
-requirement; the requirement matrix splits the plan into mandatory and optional requirements,
-each with a histogram of its APDU turnarounds; every measurement is charted with its limits;
-every test shows its faults, measurements and trace as an APDU table (command names, status
-word meanings, times) beside the pcapng and JSON-lines files; a failed scan's captured frame
-is embedded. CSS, script and charts (inline SVG) are in the page, nothing is fetched, so the
-file can be mailed or archived as is. Trace links are relative to the report directory.
+The first screen holds the verdict (of the plan, or of the run's mandatory requirements), the
+device under test and the mandatory requirements not passed with their reason. Then the
+requirement table — one line each, sortable by clicking a heading, filtered by verdict, role
+and a search box, its tests and APDU timings folded under each line; then every measurement
+as its value against its limit, in words and as a bar to scale, with a distribution chart
+(matplotlib SVG) where it kept enough samples; then the tests, failures open and the rest
+folded, each with its faults, measurements and trace as an APDU table beside the pcapng and
+JSON-lines files (a failed scan's captured frame embedded). CSS, script and charts are in the
+page, nothing is fetched, so the file can be mailed or archived as is. Trace links are
+relative to the report directory.
 
 :func:`page_environment` gives every apcv-hil page (the models' reports too) the same look:
 their templates extend ``base.html.j2``.
@@ -15,18 +18,19 @@ their templates extend ``base.html.j2``.
 from __future__ import annotations
 
 import base64
-import statistics
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from harness.report.charts import histogram_svg, measurement_svg
+from harness.report.charts import distribution_svg, spread
 from harness.report.files import write_atomic
 from harness.report.masking import mask_record
-from harness.report.record import NO_REQUIREMENT, RequirementInfo, RunRecord, TestResult
+from harness.report.record import NO_REQUIREMENT, Measurement, RequirementInfo, RunRecord, TestResult
 from harness.report.trace_rows import turnarounds_ms
 from harness.report.verdict import plan_verdict
 
@@ -51,6 +55,11 @@ def duration(seconds: float) -> str:
     return f"{seconds:.3f} s"
 
 
+def inline_code(text: str) -> Markup:
+    """Escape ``text`` and show its `backticked` words as code, as the catalogue writes them."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 def page_environment(*loaders: BaseLoader) -> Environment:
     """The Jinja environment of apcv-hil pages: the harness's templates (``base.html.j2``)
     and ``loaders`` (a package's own templates extending it), autoescaped."""
@@ -64,6 +73,7 @@ def page_environment(*loaders: BaseLoader) -> Environment:
     env.filters["number"] = _number
     env.filters["duration"] = duration
     env.filters["href"] = lambda path: quote(path, safe="/")
+    env.filters["inline_code"] = inline_code
     return env
 
 
@@ -80,26 +90,58 @@ class TestView:
 
 @dataclass
 class RequirementRow:
-    """A line of the requirement matrix."""
+    """A line of the requirement table, and its folded detail."""
 
     rid: str
     info: RequirementInfo
     verdict: str
     tests: list[TestView]
-    chart: Markup | None
+    reason: str = ""
+    """Why it did not pass (the first failure's message, the skip reason), empty when it passed."""
     timing: str = ""
-    """The median of what the chart shows, in words."""
+    """APDU turnarounds of its tests as p50/p95/max, in words."""
 
 
 @dataclass
-class MeasurementChart:
-    """Every value of one measurement name across tests."""
+class MeasurementRow:
+    """One measurement of one test: its value against its limit, as text and as a bar to scale."""
 
-    name: str
-    unit: str
-    limits: str
-    chart: Markup | None
-    failed: int
+    measurement: Measurement
+    test: TestView
+    scale: tuple[float, float] | None
+    """(value, limit) in percent of a scale holding both, for a bar and its limit mark."""
+    spread: str = ""
+    chart: Markup | None = None
+
+
+@dataclass
+class Headline:
+    """The first screen: the verdict in one word, its sentence, and what blocks it."""
+
+    word: str
+    tone: str
+    sentence: str
+    blocking: list[RequirementRow]
+    dut: str
+
+    def blocking_by_reason(self) -> list[tuple[str, str, list[RequirementRow]]]:
+        """(verdict, reason, requirements) with one line per reason: eight requirements not
+        judged because the rig has no billing program are one line, not eight (the reason is
+        grouped without the name of the test that gave it)."""
+        grouped: dict[tuple[str, str], list[RequirementRow]] = {}
+        for row in self.blocking:
+            grouped.setdefault((row.verdict, _without_test(row)), []).append(row)
+        return [(verdict, reason, rows) for (verdict, reason), rows in grouped.items()]
+
+
+def _without_test(row: RequirementRow) -> str:
+    """``test_x skipped: no billing program`` → ``skipped: no billing program``."""
+    for view in row.tests:
+        if row.reason.startswith(view.result.name + " "):
+            return row.reason.removeprefix(view.result.name + " ")
+        if row.reason.startswith(view.result.name + ": "):
+            return row.reason.removeprefix(view.result.name + ": ")
+    return row.reason
 
 
 def _data_uri(directory: Path | None, path: str) -> str | None:
@@ -133,35 +175,63 @@ def _matrix(record: RunRecord, tests: list[TestView]) -> dict[str, list[Requirem
     for rid, group in record.by_requirement().items():
         info = record.requirements.get(rid) or RequirementInfo(title="")
         views = [by_nodeid[result.nodeid] for result in group.results]
-        times = [t for view in views for t in turnarounds_ms(view.result.trace)]
-        what = "APDU turnaround"
-        if not times:
-            times, what = [view.result.duration_s * 1000 for view in views], "test duration"
-        chart = histogram_svg(times, label=f"{rid}: {what}", budget=info.budget_ms)
-        timing = f"{what} median {statistics.median(times):.3g} ms ({len(times)})" if times else ""
+        turnarounds = spread([t for view in views for t in turnarounds_ms(view.result.trace)])
+        timing = f"APDU turnaround {turnarounds.describe('ms')}" if turnarounds else ""
         if rid == NO_REQUIREMENT:
             level = "untagged"
         elif rid not in record.requirements:
             level = "outside"  # named by a test, not in this run's plan
         else:
             level = "optional" if info.level == "optional" else "mandatory"
-        levels[level].append(RequirementRow(rid, info, group.verdict, views, chart, timing))
+        levels[level].append(RequirementRow(rid, info, group.verdict, views, group.reason, timing))
     return levels
 
 
-def _measurement_charts(tests: list[TestView]) -> list[MeasurementChart]:
-    named: dict[str, list] = {}
+def _to_scale(m: Measurement) -> tuple[float, float | None] | None:
+    """(bar, mark) in percent of a scale holding the value and its limit: the upper limit at the
+    right end when it is the larger, a lower limit with room past it. None without a limit to
+    draw against (no limit, or only ``≥ 0``)."""
+    limit = m.high if m.high is not None else m.low
+    if limit is None or (m.high is None and limit == 0):
+        return None
+    value = abs(m.value) if math.isfinite(m.value) else 0.0
+    scale = max(value, abs(limit)) * (1.0 if m.high is not None else 1.25) or 1.0
+    return 100 * value / scale, 100 * abs(limit) / scale
+
+
+def _measurements(tests: list[TestView]) -> list[MeasurementRow]:
+    rows = []
     for view in tests:
-        for measurement in view.result.measurements:
-            named.setdefault(measurement.name, []).append((view.result.name, measurement))
-    charts = []
-    for name, pairs in sorted(named.items()):
-        first = pairs[-1][1]
-        chart = measurement_svg([(test, m.value, m.passed) for test, m in pairs], label=name,
-                                unit=first.unit, low=first.low, high=first.high)
-        charts.append(MeasurementChart(name, first.unit, first.limits(), chart,
-                                       sum(not m.passed for _, m in pairs)))
-    return charts
+        for m in view.result.measurements:
+            stats = spread(m.samples) if len(m.samples) > 1 else None
+            chart = distribution_svg(m.samples, label=f"{m.name} ({view.result.name})", unit=m.unit,
+                                     low=m.low, high=m.high)
+            rows.append(MeasurementRow(m, view, _to_scale(m), stats.describe(m.unit) if stats else "", chart))
+    return sorted(rows, key=lambda row: (row.measurement.passed, row.measurement.name))
+
+
+def _headline(record: RunRecord, matrix: dict[str, list[RequirementRow]]) -> Headline:
+    """The verdict of the plan (:func:`plan_verdict`: the role's, or the requirements a run
+    without one named) in one word, counted in a sentence, with what blocks it."""
+    rows = {row.rid: row for level in matrix.values() for row in level}
+    dut = ", ".join(f"{key} {value}" for key, value in sorted(record.dut.items())) or \
+        f"not declared (rig {record.rig_name})"
+    plan = plan_verdict(record)
+    blocking = [rows[rid] for rid in plan.blocking() if rid in rows]
+    failed = sum(verdict == "failed" for verdict in plan.mandatory.values())
+    passed = len(plan.mandatory) - len(plan.blocking())
+    whose = f"of the {record.role} plan" if record.role else "checked by this run"
+    sentence = (f"{passed} of {len(plan.mandatory)} mandatory requirements {whose} passed, "
+                f"{failed} failed, {len(plan.blocking()) - failed} not judged or not applicable")
+    if plan.untagged_failures:
+        sentence += f"; {len(plan.untagged_failures)} test(s) tied to no requirement failed"
+    if plan.interrupted:
+        word, tone = "INTERRUPTED", "failed"
+    elif record.role:
+        word, tone = ("CERTIFIED", "passed") if plan.certified else ("NOT CERTIFIED", "failed")
+    else:
+        word, tone = ("PASSED", "passed") if plan.certified else ("NOT PASSED", "failed")
+    return Headline(word, tone, sentence, blocking, dut)
 
 
 def render_html(record: RunRecord, directory: Path | None = None) -> str:
@@ -170,13 +240,14 @@ def render_html(record: RunRecord, directory: Path | None = None) -> str:
     record = mask_record(record)
     tests = _tests(record, directory)
     roles = sorted({role for info in record.requirements.values() for role in info.roles})
+    matrix = _matrix(record, tests)
     return page_environment().get_template(TEMPLATE).render(
         record=record,
         counts=record.counts(),
         tests=tests,
-        matrix=_matrix(record, tests),
-        measurements=_measurement_charts(tests),
-        plan=plan_verdict(record) if record.role else None,
+        matrix=matrix,
+        measurements=_measurements(tests),
+        headline=_headline(record, matrix),
         roles=roles,
     )
 

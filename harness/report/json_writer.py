@@ -12,19 +12,23 @@ from typing import Any
 from harness.report.files import write_atomic
 from harness.report.masking import mask_record
 from harness.report.record import RunRecord
+from harness.report.verdict import plan_verdict
 
 FILENAME = "results.json"
 
 
 def summarize(record: RunRecord) -> dict[str, Any]:
-    """Counts per outcome, total, duration and the verdict of every requirement."""
+    """Counts per outcome, total, duration, the verdict of every requirement (and the reason of
+    each that did not pass), and the run's verdict with its exit status."""
+    groups = record.by_requirement()
     return {
         "total": len(record.results),
         **record.counts(),
         "duration_s": record.duration_s,
-        "requirements": {
-            rid: group.verdict for rid, group in record.by_requirement().items()
-        },
+        "interrupted": record.interrupted,
+        "requirements": {rid: group.verdict for rid, group in groups.items()},
+        "reasons": {rid: group.reason for rid, group in groups.items() if group.reason},
+        "verdict": plan_verdict(record).to_dict(),
     }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.report.files import write_atomic
 from harness.report.masking import mask_record
 from harness.report.record import RunRecord, TestResult
+from harness.report.verdict import plan_verdict
 
 FILENAME = "junit.xml"
 
@@ -88,7 +89,10 @@ def render_junit(record: RunRecord) -> str:
     _properties(
         suite,
         [("run_id", record.run_id), ("rig", record.rig_name), ("rig_file", record.rig_file),
-         ("profile", record.profile)]
+         ("profile", record.profile), ("interrupted", str(record.interrupted).lower()),
+         ("verdict", plan_verdict(record).summary())]
+        + ([("stopped", record.stopped)] if record.stopped else [])
+        + [(f"dut.{key}", value) for key, value in sorted(record.dut.items())]
         + sorted(record.environment.items())
         + [("fault_active", fault) for fault in record.faults_active],
     )

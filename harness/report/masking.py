@@ -1,46 +1,23 @@
 """NIR masking: no report, log line or trace name written by the harness holds a whole NIR.
 
-A NIR is 15 characters: sex (1, 2, 7 or 8), year, month, department (2 digits, or 2A /
-2B for Corsica), commune and order numbers (13 characters so far), then a 2-digit key.
-It is written packed (``184127512345678``) or spaced (``1 84 12 75 123 456 78``).
-
-The pattern is deliberately loose: the key is not checked and the month is not checked,
-so any run of 15 digits starting with 1, 2, 7 or 8 is masked too. A run only starts
-where no digit (nor a decimal fraction's ``0.``) precedes it, so float timings such as
+Every spelling :mod:`apcv.nir_spellings` knows (packed, grouped with spaces, dots or dashes,
+without its key, percent-encoded) is masked, whatever its key (a NIR with a typo in its key must
+not show either), keeping its first 5 characters and its separators. A run only starts where no
+digit (nor a decimal fraction's ``0.``) precedes it, so float timings such as
 ``0.1234567890123456`` stay readable.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
+from apcv.nir_spellings import mask_nirs
 from harness.report.record import Measurement, RequirementInfo, RunRecord, TestResult, TraceRow
-
-_SEP = r"[ \u00a0\u202f]?"
-_NIR = re.compile(
-    r"(?<!\d)(?<!\d[.,])"
-    rf"[1278]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[AaBb]){_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d\d"
-)
-_KEEP = 5  # significant characters left visible: sex, year, month
-_MASK = "*"
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    kept = 0
-    out = []
-    for char in match.group():
-        if char.isalnum():
-            kept += 1
-            out.append(char if kept <= _KEEP else _MASK)
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def mask_text(text: str) -> str:
-    """Mask every NIR-looking run in ``text``, keeping its first 5 characters and spaces."""
-    return _NIR.sub(_mask_match, text)
+    """Mask every NIR spelling in ``text``, keeping its first 5 characters and its separators."""
+    return mask_nirs(text, strict=False)
 
 
 def mask_value(value: str | float) -> str | float:
@@ -70,7 +47,7 @@ def _mask_result(result: TestResult) -> TestResult:
 
 def _mask_measurement(measurement: Measurement) -> Measurement:
     return Measurement(mask_text(measurement.name), measurement.value, mask_text(measurement.unit),
-                       measurement.low, measurement.high)
+                       measurement.low, measurement.high, list(measurement.samples))
 
 
 def _mask_row(row: TraceRow) -> TraceRow:
@@ -96,4 +73,5 @@ def mask_record(record: RunRecord) -> RunRecord:
         faults_active=[mask_text(fault) for fault in record.faults_active],
         role=mask_text(record.role),
         dut={mask_text(k): mask_text(v) for k, v in record.dut.items()},
+        stopped=mask_text(record.stopped),
     )

@@ -18,10 +18,16 @@ from typing import Any, Literal, NamedTuple, get_args
 from apcv.errors import ApcvError
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
-Verdict = Literal["passed", "failed", "skipped"]
+Verdict = Literal["passed", "failed", "not_judged", "not_applicable"]
+"""How a requirement ends: passed, failed, not judged (skipped, set-up error, device gone,
+interrupted, no test: the reason says which) or not applicable (the reason says why)."""
 
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 NO_REQUIREMENT = "(none)"
+MAX_SAMPLES = 100_000
+NOT_APPLICABLE = "not applicable: "
+"""A skip whose reason starts with this makes its requirement not applicable, not unjudged."""
 
 
 class RecordError(ApcvError, ValueError):
@@ -33,7 +39,9 @@ class Measurement:
     """A value a test measured, with its unit and limits, as OpenHTF measurements carry.
 
     ``passed`` is computed: the value is a finite number within ``[low, high]`` (either limit
-    may be absent). A measurement out of its limits fails its test.
+    may be absent). A measurement out of its limits fails its test. ``samples`` keeps the
+    values the judged one was drawn from (a median or p95 of many timings), so two runs can be
+    compared as distributions (``apcv-hil compare``); empty for a single reading.
     """
 
     name: str
@@ -41,6 +49,7 @@ class Measurement:
     unit: str = ""
     low: float | None = None
     high: float | None = None
+    samples: list[float] = field(default_factory=list)
     passed: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -50,6 +59,11 @@ class Measurement:
             number = getattr(self, label)
             if number is not None and (isinstance(number, bool) or not isinstance(number, int | float)):
                 raise RecordError(f"measurement {self.name!r}: {label} {number!r} is not a number")
+        if not isinstance(self.samples, list) or len(self.samples) > MAX_SAMPLES:
+            raise RecordError(f"measurement {self.name!r}: samples must be a list of at most "
+                              f"{MAX_SAMPLES} numbers")
+        if any(isinstance(x, bool) or not isinstance(x, int | float) for x in self.samples):
+            raise RecordError(f"measurement {self.name!r}: samples must be numbers")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise RecordError(f"measurement {self.name!r}: low {self.low:g} is above high {self.high:g}")
         value = float(self.value)
@@ -129,6 +143,12 @@ class TestResult:
     measurements: list[Measurement] = field(default_factory=list)
     trace: list[TraceRow] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
+    counts_for_dut: bool = True
+    """False when the test did not act on the device under test (it only exercised a simulator):
+    its outcome is kept in the report but never decides a requirement of the DUT."""
+    blamed: str = ""
+    """The requirement id of the check that failed, when the test named it (``blame``): the
+    failure is that requirement's; the test's other requirements are not judged by it."""
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -139,20 +159,45 @@ class TestResult:
 
 
 class RequirementVerdict(NamedTuple):
-    """The verdict of one requirement and the results that decided it."""
+    """The verdict of one requirement, the results that decided it, and the reason of a verdict
+    other than passed (the first failure, skip or set-up error; why nothing judged it)."""
 
     verdict: Verdict
     results: list[TestResult]
+    reason: str = ""
 
 
-def requirement_verdict(results: list[TestResult]) -> Verdict:
-    """Failed if any result failed or errored, passed if one passed, skipped otherwise."""
-    outcomes = {result.outcome for result in results}
-    if outcomes & {"failed", "error"}:
-        return "failed"
-    if "passed" in outcomes:
-        return "passed"
-    return "skipped"
+def requirement_verdict(results: list[TestResult], *, stopped: str = "",
+                        requirement: str = "") -> tuple[Verdict, str]:
+    """The one rule that turns a requirement's test results into its verdict and reason.
+
+    Failed when a test that acted on the device under test failed. Passed only when every one
+    of its tests acted on the device and passed (a test saying "not applicable" aside). Not
+    applicable when every test said so. Not judged otherwise, the reason naming the first test
+    that did not decide it: a test that only exercised a simulator, a set-up error, a skip, a
+    test that failed on another ``requirement``'s check; or why nothing ran (``stopped``:
+    interrupted, the device gone), or that no test checked it."""
+    for result in results:
+        if result.counts_for_dut and result.outcome == "failed" and result.blamed in ("", requirement):
+            return "failed", f"{result.name}: {result.message}"
+    for result in results:
+        if result.outcome == "failed" and result.blamed not in ("", requirement):
+            return "not_judged", f"{result.name} failed on the check of {result.blamed} before judging it"
+    for result in results:
+        if not result.counts_for_dut:
+            return "not_judged", f"{result.name} only exercises a simulator, not the device under test"
+    applicable = [r for r in results if not (r.outcome == "skipped" and r.message.startswith(NOT_APPLICABLE))]
+    if applicable and all(result.outcome == "passed" for result in applicable):
+        return "passed", ""
+    if results and not applicable:
+        return "not_applicable", results[0].message.removeprefix(NOT_APPLICABLE)
+    for result in applicable:
+        if result.outcome == "error":
+            return "not_judged", f"set-up error in {result.name}: {result.message}"
+    for result in applicable:
+        if result.outcome == "skipped":
+            return "not_judged", f"{result.name} skipped: {result.message}"
+    return "not_judged", stopped or "no test checked it"
 
 
 @dataclass
@@ -171,6 +216,10 @@ class RunRecord:
     faults_active: list[str] = field(default_factory=list)
     role: str = ""
     dut: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+    """The run was stopped (Ctrl-C) before its end: the record holds only what ran."""
+    stopped: str = ""
+    """Why the run ended before its last test (interrupted, the device gone); empty otherwise."""
 
     def __post_init__(self) -> None:
         for name in ("started_at", "finished_at"):
@@ -194,7 +243,7 @@ class RunRecord:
         """Results grouped by requirement id, ids sorted, ``(none)`` last.
 
         Requirements listed in :attr:`requirements` but checked by no test appear with
-        verdict ``skipped`` and no results, so coverage gaps show in the report.
+        verdict ``not_judged`` and no results, so coverage gaps show in the report.
         """
         groups: dict[str, list[TestResult]] = {rid: [] for rid in self.requirements}
         untagged: list[TestResult] = []
@@ -206,10 +255,10 @@ class RunRecord:
         ordered = {rid: groups[rid] for rid in sorted(groups)}
         if untagged:
             ordered[NO_REQUIREMENT] = untagged
-        return {
-            rid: RequirementVerdict(requirement_verdict(results), results)
-            for rid, results in ordered.items()
-        }
+        judged = {rid: requirement_verdict(results, stopped=self.stopped, requirement=rid)
+                  for rid, results in ordered.items()}
+        return {rid: RequirementVerdict(judged[rid][0], results, judged[rid][1])
+                for rid, results in ordered.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible dict; datetimes become ISO 8601 strings."""

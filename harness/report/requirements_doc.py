@@ -21,7 +21,7 @@ def render(catalogue: Catalogue) -> str:
         "Generated from `apcv/profile/r1/requirements.yaml` by",
         "`python -m harness.report.requirements_doc docs/requirements.md`; a test fails when it drifts.",
         "A role's plan is its requirements here (`apcv-hil plan ROLE`); the tests carry the ids with",
-        "`@pytest.mark.requirement(...)`.",
+        "`@pytest.mark.apcv_requirement(...)`.",
     ]
     for role in ROLES:
         plan = catalogue.plan(role)

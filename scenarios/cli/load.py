@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.cli.output import make_console, print_table
 from scenarios.load.errors import LoadError
 
 
@@ -31,7 +31,7 @@ def _date(text: str) -> dt.date:
 @click.option("--workers", type=int, default=0, show_default=True,
               help="Locust workers on this machine under a master (0: a single Locust process).")
 @click.option("--slo", "slo_file", type=click.Path(dir_okay=False),
-              help="Objectives (YAML): the verdict and the exit code.")
+              help="Objectives (YAML file, or a built-in by name: default): the verdict and the exit code.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/load"), show_default=True, help="Report folder.")
 @click.option("--date", "day", default="2026-12-31", show_default=True,
@@ -97,6 +97,12 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
     raise SystemExit(0 if result.passed else 1)
 
 
+def _errors(errors: dict[str, int]) -> str:
+    """`` (503 ×3, timeout ×1)`` for people, most frequent first; empty without errors."""
+    ranked = sorted(dict(errors).items(), key=lambda item: (-item[1], item[0]))
+    return f" ({', '.join(f'{kind} ×{count}' for kind, count in ranked)})" if ranked else ""
+
+
 def _print(result) -> None:
     summary = result.summary
     table = Table("endpoint", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "req/s",
@@ -108,15 +114,15 @@ def _print(result) -> None:
     for f in [*summary.endpoints, summary.total]:
         table.add_row(escape(f"{f.method} {f.name}".strip()), str(f.requests), str(f.failures), ms(f.p50_ms),
                       ms(f.p95_ms), ms(f.p99_ms), f"{f.rps:.1f}")
-    console = Console()
-    console.print(table)
+    console = make_console()
+    print_table(table, console)
     server = (f"; embedded server {summary.server_cpu_s:.1f} CPU s ({summary.server_cpu_share:.0%})"
               if summary.server_cpu_s is not None and summary.server_cpu_share is not None else "")
     console.print(f"load generator: {summary.generator_cpu_s:.1f} CPU s "
                   f"({summary.generator_cpu_share:.0%} of {summary.cores} cores){server}", highlight=False)
     for effect in summary.faults:
-        console.print(escape(f"fault {effect.fault}: {effect.failures} of {effect.requests} requests failed "
-                             f"{dict(effect.errors)}; p95 {ms(effect.p95_before_ms)} ms before, "
+        console.print(escape(f"fault {effect.fault}: {effect.failures} of {effect.requests} requests failed"
+                             f"{_errors(effect.errors)}; p95 {ms(effect.p95_before_ms)} ms before, "
                              f"{ms(effect.p95_during_ms)} ms during"), highlight=False)
     if result.fault_error:
         console.print(f"[red]{escape(result.fault_error)}[/]")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -12,16 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from apcv.profile.catalogue import ROLES
-from harness.cli import FAILED_EXIT, OneLineError
+from harness.cli import OneLineError
 from harness.cli.output import make_console, print_table
 from harness.dut.actions import OPERATOR_MODES
 from harness.dut.checks import check_dut
 from harness.rig import load_rig
-from scenarios.cli.inner_pytest import SCENARIOS_DIR, run_pytest
-from scenarios.conformance.plans import plan_dir
-
-"""The installed scenarios package: its suites are what `run` runs."""
-DEFAULT_SUITES = ("conformance", "e2e")
+from scenarios.conformance.runner import PlanRequest, PlanRun, PlanRunError, run_plan
 
 
 class ProgressPlugin:
@@ -55,7 +50,9 @@ class ProgressPlugin:
 @click.command()
 @click.option("--rig", "rig_file", default=None, help="Rig file or name (default: rigs/software.yaml).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("reports/latest"), show_default=True, help="Where the report is written.")
+              default=Path("reports/latest"), show_default=True,
+              help="Where the report is written (an interrupted run's goes beside it: "
+                   "REPORT.interrupted).")
 @click.option("--suite", "suites", multiple=True, type=click.Choice(["conformance", "e2e"]),
               help="Suites to run (default: all of them).")
 @click.option("--role", default=None, type=click.Choice(ROLES),
@@ -70,45 +67,34 @@ def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: s
         keyword: str | None, exitfirst: bool) -> None:
     """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces.
 
-    With a device under test (the rig's ``dut``, or ``--role``) only that role's plan runs."""
+    With a device under test (the rig's ``dut``, or ``--role``) only that role's plan runs. The
+    exit status is the verdict: 0 when every mandatory requirement passed, 1 otherwise, 2 for a
+    usage error, 130 when interrupted; the verdict line ends the output, on stdout."""
     config = load_rig(rig_file)  # fail early with a clear message
     check_dut(config)
     role = role or (config.dut.role if config.dut is not None else None)
-    if report_dir.exists():
-        shutil.rmtree(report_dir)
     console = make_console(stderr=True)
-    if role is not None and not suites:
-        args = [str(plan_dir(role)), "--apcv-role", role]
-    else:
-        args = [str(SCENARIOS_DIR / s) for s in (suites or DEFAULT_SUITES)]
-    args += ["--rig", config.path, "--operator", operator, "--apcv-report", str(report_dir),
-             "-p", "no:asyncio"]
-    if keyword:
-        args += ["-k", keyword]
-    if exitfirst:
-        args.append("-x")
     plugin = ProgressPlugin(console)
-    code = run_pytest(args, plugins=[plugin])
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        shutil.rmtree(report_dir, ignore_errors=True)
-        raise OneLineError(f"no scenario matches -k {keyword!r}" if keyword
-                           else f"no scenario found in {', '.join(suites or DEFAULT_SUITES)}")
-    if code == pytest.ExitCode.USAGE_ERROR and keyword:
-        raise OneLineError(f"-k {keyword!r} is not a valid pytest -k expression")
-    _summary(console, plugin, config.name, report_dir)
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise OneLineError(f"the scenarios could not run (pytest exit code {int(code)})", FAILED_EXIT)
-    if code == pytest.ExitCode.TESTS_FAILED:
-        failed = plugin.counts["failed"] + plugin.counts["error"]
-        raise OneLineError(f"{failed} of {sum(plugin.counts.values())} scenarios failed on rig {config.name} "
-                           f"(report: {report_dir / 'index.html'})", FAILED_EXIT)
+    request = PlanRequest(config.path, report_dir, role, suites, operator, keyword, exitfirst)
+    try:
+        done = run_plan(request, plugins=[plugin])
+    except PlanRunError as exc:
+        raise OneLineError(str(exc)) from None
+    _summary(console, plugin, config.name, done)
+    for line in done.verdict.lines():
+        click.echo(line)
+    raise SystemExit(done.verdict.exit_status)
 
 
-def _summary(console: Console, plugin: ProgressPlugin, rig_name: str, report_dir: Path) -> None:
+def _summary(console: Console, plugin: ProgressPlugin, rig_name: str, done: PlanRun) -> None:
     table = Table("outcome", "count", title=f"rig {rig_name}")
     for outcome, n in plugin.counts.items():
         table.add_row(outcome, str(n))
     print_table(table, console)
     for nodeid, message in plugin.failures:
         console.print(f"[red]FAILED[/] {nodeid}: {message}")
-    console.print(f"report: {report_dir / 'index.html'}")
+    if done.record.interrupted:
+        console.print(f"interrupted: partial report {done.report / 'index.html'} "
+                      f"(the last complete report, if any, is kept)")
+    else:
+        console.print(f"report: {done.report / 'index.html'}")

@@ -10,17 +10,18 @@ from rich.table import Table
 
 from harness.cli import FAILED_EXIT
 from harness.cli.output import print_table
+from harness.dut.roles import registered
 from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 
-ROLES_WITH_VARIANTS = ("phone", "card", "reader", "backend", "scanner", "practice-software")
+ROLES_WITH_VARIANTS = tuple(role.id for role in registered() if role.variants())
 
 
 @click.command()
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES_WITH_VARIANTS),
               help="Roles whose variants to run (default: all).")
 @click.option("--rig", "rig_file", default=None,
-              help="Base rig file or name (default: each role's software rig: software, practice-software).")
+              help="Base rig file or name (default: each role's own rig).")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Plans run at once.")
 @click.option("--markdown", "markdown", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the table (variant → requirements that caught it) to this file.")

@@ -1,5 +1,5 @@
 """The profile coverage table: every element of a device's answers (apcv/profile/r1/elements.py),
-the conformance tests that check it (``@pytest.mark.element``), and the faulty variant that
+the conformance tests that check it (``@pytest.mark.apcv_element``), and the faulty variant that
 only that check catches, where there is one.
 
     python -m scenarios.conformance.coverage --markdown docs/profile-coverage.md
@@ -43,7 +43,7 @@ def element_checks(plans: Iterable[str] = PLANS) -> dict[str, list[str]]:
                 if not name.startswith("test_") or not callable(function):
                     continue
                 for mark in getattr(function, "pytestmark", []):
-                    if mark.name == "element":
+                    if mark.name == "apcv_element":
                         for ident in mark.args:
                             checks.setdefault(ident, []).append(f"{plan}/{info.name}.py::{name}")
     return checks
@@ -75,8 +75,9 @@ def markdown(rows: list[Coverage]) -> str:
              "from `apcv/profile/r1/elements.py` (tags of the FCI and FCP, keys of the claims and of the",
              "card file, read from the profile's own code; status words per error case, the state after",
              "each error, the pieces of a long answer and other fields from `elements.yaml`) and the",
-             "`@pytest.mark.element` markers of the phone and card plans. `tests/test_profile_coverage.py`",
-             "fails when an element has no check, or when this file is not what the command writes.",
+             "`@pytest.mark.apcv_element` markers of the phone and card plans.",
+             "`tests/test_profile_coverage.py` fails when an element has no check, or when this file is",
+             "not what the command writes.",
              "\"Proved by\" names the faulty variant that only that check catches (docs/variants.md).", "",
              f"{checked} of {len(rows)} elements checked.", "",
              "| element | requirement | what | checked by | proved by |", "|---|---|---|---|---|"]

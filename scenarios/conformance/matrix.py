@@ -10,11 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from apcv.links.base import LinkUrl
-from harness.rig import RigConfig, find_rig, load_rig
-from scenarios.conformance.plans import PlanOutcome, run_plan
+from harness.dut.roles import get_role
+from harness.rig import find_rig, load_rig
+from scenarios.conformance.runner import PlanRequest, PlanRun, run_plan
 from simulators.variant import Variant
-from simulators.variants import variants_of
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,7 @@ class VariantVerdict:
 
     variant: Variant
     exit_code: int
+    """The verdict's exit status: 0 when the plan passed the variant."""
     caught_by: tuple[str, ...]
     """Requirement ids whose tests failed against the variant."""
     failed_tests: tuple[str, ...] = ()
@@ -38,7 +38,7 @@ class VariantVerdict:
 class MatrixResult:
     """Reference runs per role, and one verdict per variant."""
 
-    references: dict[str, PlanOutcome]
+    references: dict[str, PlanRun]
     verdicts: list[VariantVerdict]
 
     def table(self) -> str:
@@ -49,17 +49,6 @@ class MatrixResult:
                          f"{', '.join(v.variant.breaks)} | {', '.join(v.caught_by) or '—'} | "
                          f"{'yes' if v.caught else 'NO'} |")
         return "\n".join(lines) + "\n"
-
-
-ROLE_RIGS = {"practice-software": "practice-software"}
-"""The built-in rig a role's plan runs on when no base rig is given (default: ``software``)."""
-PCSC_SCHEMES = ("vpcd", "pcsc")
-
-
-def uses_pcsc(rig: RigConfig) -> bool:
-    """True when the rig goes through pcscd: such plans run one at a time (one virtual reader)."""
-    roles = (rig.roles.phone, rig.roles.card, rig.roles.reader)
-    return any(r is not None and LinkUrl.parse(r.link).scheme in PCSC_SCHEMES for r in roles)
 
 
 def variant_rig(base_rig: str | Path | None, role: str, variant: str | None, folder: Path) -> Path:
@@ -79,21 +68,23 @@ def variant_rig(base_rig: str | Path | None, role: str, variant: str | None, fol
 def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: int = 2,
                workdir: Path | None = None) -> MatrixResult:
     """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time, on
-    ``base_rig`` or else the role's own rig (:data:`ROLE_RIGS`). Plans going through pcscd share its
+    ``base_rig`` or else the role's own built-in rig (``default_rig`` of its module in
+    :mod:`harness.dut.roles`). Plans going through pcscd share its
     one virtual reader: they run one after another, in one lane, beside the others."""
     with tempfile.TemporaryDirectory(prefix="apcv-matrix-") as scratch:
         folder = Path(workdir or scratch)
         runs: list[tuple[str, Variant | None]] = [(role, None) for role in roles]
-        runs += [(role, variant) for role in roles for variant in variants_of(role)]
-        rigs = [variant_rig(base_rig or ROLE_RIGS.get(role), role, variant.name if variant else None, folder)
-                for role, variant in runs]
+        runs += [(role, variant) for role in roles for variant in get_role(role).variants()]
+        rigs = [variant_rig(base_rig or get_role(role).default_rig, role, variant.name if variant else None,
+                            folder) for role, variant in runs]
 
-        def run(index: int) -> PlanOutcome:
+        def run(index: int) -> PlanRun:
             role, variant = runs[index]
-            return run_plan(role, rigs[index], folder / (variant.name if variant else f"{role}-reference"))
+            report = folder / (variant.name if variant else f"{role}-reference")
+            return run_plan(PlanRequest(rigs[index], report, role), separate_process=True)
 
-        one_reader = [i for i, rig in enumerate(rigs) if uses_pcsc(load_rig(rig))]
-        outcomes: dict[int, PlanOutcome] = {}
+        one_reader = [i for i, rig in enumerate(rigs) if load_rig(rig).uses_pcsc()]
+        outcomes: dict[int, PlanRun] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             lane = pool.submit(lambda: {i: run(i) for i in one_reader})
             others = {i: pool.submit(run, i) for i in range(len(runs)) if i not in one_reader}
@@ -102,7 +93,7 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
     ordered = [outcomes[i] for i in range(len(runs))]
     references = {role: outcome for (role, variant), outcome in zip(runs, ordered, strict=True)
                   if variant is None}
-    verdicts = [VariantVerdict(variant, outcome.exit_code, tuple(sorted(outcome.failed)),
+    verdicts = [VariantVerdict(variant, outcome.verdict.exit_status, tuple(sorted(outcome.failed)),
                                outcome.failed_tests)
                 for (_, variant), outcome in zip(runs, ordered, strict=True) if variant is not None]
     return MatrixResult(references, verdicts)

@@ -41,7 +41,7 @@ def insurer_backend(frozen_bench, rig: RigConfig) -> Iterator[BackendClient]:
     client.close()
 
 
-@pytest.mark.requirement("APCV-NFC-031", "APCV-RDR-005")
+@pytest.mark.apcv_requirement("APCV-NFC-031", "APCV-RDR-005")
 def test_tap_verify_claim_receipt_and_expiry(frozen_bench, insurer_backend: BackendClient):
     bench, clock = frozen_bench
     phone = bench.phone

@@ -5,8 +5,8 @@ import pytest
 from apcv.nir import mask_nir
 
 
-@pytest.mark.requirement("APCV-NFC-031", "APCV-RDR-005")
-@pytest.mark.rig_feature("sim-phone")
+@pytest.mark.apcv_requirement("APCV-NFC-031", "APCV-RDR-005")
+@pytest.mark.apcv_rig_feature("sim-phone")
 def test_unlock_tap_read(bench, phone, reader, measure):
     phone.lock.lock()
     phone.unlock()
@@ -22,8 +22,8 @@ def test_unlock_tap_read(bench, phone, reader, measure):
     assert kinds.count("command") == kinds.count("response") >= 3
 
 
-@pytest.mark.requirement("APCV-NFC-031")
-@pytest.mark.rig_feature("sim-phone")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
+@pytest.mark.apcv_rig_feature("sim-phone")
 def test_wrong_codes_block_the_app(phone):
     from simulators.phone.unlock import UnlockError
 

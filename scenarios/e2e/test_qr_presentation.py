@@ -21,16 +21,16 @@ from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
 
 
-@pytest.mark.requirement("APCV-QR-001", "APCV-QR-002")
-@pytest.mark.rig_feature("qr-scanner")
+@pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-002")
+@pytest.mark.apcv_rig_feature("qr-scanner")
 def test_scanned_text_is_an_r1_token(scanner):
     token = qr.decode(scanner.read())
     assert len(token.claims.token_id) == qr.TOKEN_ID_LEN
     assert token.claims.issued_at <= token.claims.expires_at
 
 
-@pytest.mark.requirement("APCV-QR-001", "APCV-QR-003", "APCV-QR-004")
-@pytest.mark.rig_feature("qr-scanner", "sim-phone")
+@pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-003", "APCV-QR-004")
+@pytest.mark.apcv_rig_feature("qr-scanner", "sim-phone")
 def test_unlock_then_scan(bench, scanner):
     phone = bench.require("phone")
     phone.lock.lock()
@@ -42,8 +42,8 @@ def test_unlock_then_scan(bench, scanner):
     assert any("scanned APCV1:" in e.detail for e in bench.recorder.events)
 
 
-@pytest.mark.requirement("APCV-QR-004")
-@pytest.mark.rig_feature("qr-scanner", "sim-phone")
+@pytest.mark.apcv_requirement("APCV-QR-004")
+@pytest.mark.apcv_rig_feature("qr-scanner", "sim-phone")
 def test_locked_phone_shows_nothing_to_scan(bench, scanner):
     bench.require("phone").lock.lock()
     with pytest.raises(ScanTimeout, match="no QR payload within"):
@@ -80,7 +80,7 @@ def activated_phone(bench: Bench, backend: BackendClient, clock: FrozenClock) ->
     return Phone(Wallet.from_activation(wallet.insured, key, done), clock=clock)
 
 
-@pytest.mark.requirement("APCV-QR-003", "APCV-QR-004", "APCV-QR-006", "APCV-QR-008")
+@pytest.mark.apcv_requirement("APCV-QR-003", "APCV-QR-004", "APCV-QR-006", "APCV-QR-008")
 def test_unlock_scan_verify_once_rotate(qr_desk):
     bench, clock, backend = qr_desk
     insured = bench.require("phone").wallet.insured

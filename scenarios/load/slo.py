@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -67,8 +68,24 @@ class Slo(_Strict):
         return endpoints
 
 
+def builtin_slos() -> dict[str, Traversable]:
+    """The SLO files shipped in the package, by name (``default``)."""
+    folder = files("scenarios.load") / "slo"
+    return {entry.name.removesuffix(".yaml"): entry for entry in folder.iterdir()
+            if entry.name.endswith(".yaml")}
+
+
 def read_slo(path: str | Path) -> Slo:
-    """Read and check an SLO file; :class:`LoadError` naming the key and the problem."""
+    """Read and check an SLO file, or a built-in one by name (``default``), or by its path in a
+    checkout (``scenarios/load/slo/default.yaml``) where that file is not there, as from a wheel;
+    :class:`LoadError` naming the key and the problem."""
+    builtin, given = builtin_slos(), Path(path)
+    name = given.name.removesuffix(".yaml")
+    if not given.is_file() and name in builtin and (str(path) == name or given.parent.name == "slo"):
+        return parse_slo(builtin[name].read_text(encoding="utf-8"), f"the built-in SLO {name!r}")
+    if not given.exists() and str(path) == name:
+        raise LoadError(f"no SLO file {path!r}, and no built-in SLO of that name (built-in: "
+                        f"{', '.join(sorted(builtin))})")
     text = read_text(path, limit=MAX_SLO_BYTES, what="SLO file", error=LoadError)
     return parse_slo(text, f"SLO file {path}")
 
@@ -89,8 +106,7 @@ def parse_slo(text: str, source: str) -> Slo:
 
 def default_slo() -> Slo:
     """The built-in objectives (``slo/default.yaml``), used by the capacity benchmark."""
-    text = (files("scenarios.load") / "slo" / "default.yaml").read_text(encoding="utf-8")
-    return parse_slo(text, "the default SLO")
+    return parse_slo(builtin_slos()["default"].read_text(encoding="utf-8"), "the default SLO")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 An ASGI middleware notes, per request, the operation (``verify-nfc``, ``rights``, ``claim``...),
 the caller's key id, the token and claim ids it concerned, the person concerned (NIR
-masked), the outcome (HTTP status and error code) and the service clock's time. Entries are
+masked), for a claim what the insurer stored (the person billed for, each act's code and amount,
+the total), the outcome (HTTP status and error code) and the service clock's time. Entries are
 kept in memory, numbered, the oldest dropped past :data:`MAX_ENTRIES`; the operators' route
 ``GET /v1/test/audit`` (:mod:`.audit_routes`) hands them out. Enabled with ``serve --audit``:
 the log lives in the serving process, so an audited backend runs one worker.
@@ -87,15 +88,20 @@ def _text(value: object, limit: int = 64) -> str | None:
 
 
 def describe(method: str, path: str, caller: str, request: bytes, status: int,
-             response: bytes) -> dict[str, Any]:
-    """The entry of one request: what was asked, by whom, about which token and person, and how it ended."""
+             response: bytes, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The entry of one request: what was asked, by whom, about which token and person, and how it ended;
+    for a claim, what the insurer stored (``stored``: the person billed for, the acts, the total)."""
     operation = operation_of(method, path)
     asked, answered = _json(request), _json(response)
     identity = answered.get("identity")
     person = identity.get("nir") if isinstance(identity, dict) else None
     if operation == "rights":
         person = path.rsplit("/", 1)[-1]
-    return {
+    billed = {}
+    if stored:
+        person = stored.get("person")
+        billed = {"acts": stored.get("acts"), "total_cents": stored.get("total_cents")}
+    return {**billed,
         "operation": operation,
         "caller": caller[:80],
         "status": status,
@@ -141,5 +147,6 @@ class AuditMiddleware:
             await self.app(scope, noting_receive, noting_send)
         finally:
             caller = dict(scope["headers"]).get(KEY_ID_HEADER.encode(), b"").decode("latin-1")
+            stored = scope.get("state", {}).get("audit")  # what a claim stored, noted by its route
             self.log.add({"at": self.now(), **describe(scope["method"], path, caller, b"".join(request),
-                                                        status[0], b"".join(response))})
+                                                        status[0], b"".join(response), stored)})

@@ -18,7 +18,7 @@ import hashlib
 import json
 import secrets
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, delete, insert, select, update
@@ -92,13 +92,14 @@ def _existing(conn: Connection, body: ClaimRequest, content_hash: str, rpps: str
 
 @router.post("/v1/claims", status_code=201, response_model=ClaimAck,
              responses={200: {"model": ClaimAck, "description": "the same claim again: same ack"}})
-async def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner),
+async def submit_claim(body: ClaimRequest, request: Request, caller: Caller = Depends(practitioner),
                  ctx: BackendContext = Depends(backend_context)) -> ClaimAck | JSONResponse:
     """Store a claim and its receipt (committed before the answer)."""
     content_hash = _content_hash(body)
     total = sum(a.amount_cents for a in body.acts)
     with ctx.engine.begin() as conn:
         if (ack := _existing(conn, body, content_hash, caller.ident)) is not None:
+            note_stored(request, conn, caller.ident, body.claim_id)
             return JSONResponse(ack.model_dump(), status_code=200)
         if total > CLAIM_CEILING_CENTS:
             raise ApiError(422, "over_ceiling", f"claim total {total} cents exceeds the ceiling of "
@@ -131,10 +132,20 @@ async def submit_claim(body: ClaimRequest, caller: Caller = Depends(practitioner
         except IntegrityError:
             ack = _existing(conn, body, content_hash, caller.ident)  # a concurrent twin won the race
             assert ack is not None
+            note_stored(request, conn, caller.ident, body.claim_id)
             return JSONResponse(ack.model_dump(), status_code=200)
         row = conn.execute(select(db.claim).where(db.claim.c.rpps == caller.ident,
                                                   db.claim.c.claim_id == body.claim_id)).one()
+        note_stored(request, conn, caller.ident, body.claim_id)
         return _ack(conn, row)
+
+
+def note_stored(request: Request, conn: Connection, rpps: str, claim_id: str) -> None:
+    """Tell the audit log (:mod:`.audit`) what the claim stored says: the person billed for (masked),
+    the acts and the total, as the insurer keeps them."""
+    row = conn.execute(select(db.claim).where(db.claim.c.rpps == rpps, db.claim.c.claim_id == claim_id)).one()
+    request.state.audit = {"person": row.beneficiary_nir, "acts": json.loads(row.acts),
+                           "total_cents": row.total_cents}
 
 
 def purge_receipts(conn: Connection, now: float) -> int:

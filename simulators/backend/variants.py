@@ -93,4 +93,4 @@ def policy_of(variant: str | None) -> BackendPolicy:
     try:
         return _POLICIES[variant]
     except KeyError:
-        raise UnknownVariant(f"unknown backend variant {variant!r}; known: {', '.join(VARIANTS)}") from None
+        raise UnknownVariant("backend", variant, list(VARIANTS)) from None

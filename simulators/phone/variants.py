@@ -261,6 +261,6 @@ VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _MAKERS.
 def make_faulty_phone(name: str, phone: Phone, insurer: Insurer, seed: int) -> Phone:
     """``phone`` turned into the faulty variant ``name`` (same person, keys and clock)."""
     if name not in _MAKERS:
-        raise UnknownVariant(f"unknown phone variant '{name}'; known: {', '.join(sorted(_MAKERS))}")
+        raise UnknownVariant("phone", name, list(_MAKERS))
     return _MAKERS[name][1](phone, insurer, seed)
 

@@ -208,7 +208,7 @@ class ReferenceBilling:
         """Rights, then the claim (retried under the same id on a network failure)."""
         rights = self.rights(verified.nir)
         first = f"FSE-{secrets.token_hex(8)}"
-        acts = [{"code": self.order.act, "amount_cents": self.order.amount_cents}]
+        acts = self.acts()
         for attempt in range(CLAIM_ATTEMPTS):
             claim_id = self.claim_id(attempt, first)
             try:
@@ -224,10 +224,19 @@ class ReferenceBilling:
             time.sleep(RETRY_PAUSE_S * (attempt + 1))
         self.log_billed(verified, ack["claim_id"])
         return Billed(outcome="billed", source=verified.source, token_id=verified.token_id,
-                      claim_id=ack["claim_id"], receipt_id=ack["receipt_id"], total_cents=ack["total_cents"],
+                      claim_id=ack["claim_id"], receipt_id=ack["receipt_id"],
+                      total_cents=self.reported_total(ack),
                       beneficiary=mask_nir(verified.nir),
                       rights=RightsSeen(fund_code=rights["fund_code"], regime_code=rights["regime_code"],
                                         rights_open=rights["rights_open"]))
+
+    def acts(self) -> list[dict[str, Any]]:
+        """The acts of the claim: the one the practitioner asked for."""
+        return [{"code": self.order.act, "amount_cents": self.order.amount_cents}]
+
+    def reported_total(self, ack: dict[str, Any]) -> int:
+        """The total printed: the one the insurer acknowledged."""
+        return int(ack["total_cents"])
 
     def log_billed(self, verified: Verified, claim_id: str) -> None:
         """The log line of a billing (the NIR masked)."""

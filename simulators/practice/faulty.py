@@ -10,6 +10,7 @@ import json
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from apcv.errors import ApcvError
 from apcv.profile.r1 import qr
@@ -18,6 +19,8 @@ from simulators.practice.variants import VARIANTS
 from simulators.reader.result import ReadResult
 from simulators.variant import UnknownVariant
 
+REQUESTS_TRACE = "/tmp/apcv-practice-requests.log"
+"""Where the variant that keeps its requests writes them: the machine's /tmp, whatever TMPDIR says."""
 RIGHTS_CACHE = Path("rights-cache.json")
 """Where the cached-rights variant keeps rights between runs (in its working folder)."""
 
@@ -67,6 +70,27 @@ class _LogsFullNir(ReferenceBilling):
         self.log(f"billed claim {claim_id} for NIR {verified.nir} ({verified.source})")
 
 
+class _KeepsRequestsInTmp(ReferenceBilling):
+    def rights(self, nir: str) -> dict[str, Any]:
+        spaced = " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]))
+        with open(REQUESTS_TRACE, "a", encoding="utf-8") as trace:  # /tmp, not TMPDIR
+            trace.write(f"GET {self.order.backend}/v1/rights/{quote(spaced)}\n")
+        return super().rights(nir)
+
+
+class _AddsASupplement(ReferenceBilling):
+    def acts(self) -> list[dict[str, Any]]:
+        return [*super().acts(), {"code": "MCS", "amount_cents": 500}]
+
+    def reported_total(self, ack: dict[str, Any]) -> int:
+        return self.order.amount_cents
+
+
+class _BillsAnotherAct(ReferenceBilling):
+    def acts(self) -> list[dict[str, Any]]:
+        return [{"code": "C" if self.order.act != "C" else "G", "amount_cents": self.order.amount_cents}]
+
+
 _CLASSES: dict[str, type[ReferenceBilling]] = {
     "practice-trusts-qr-content": _TrustsQrContent,
     "practice-bills-without-verification": _BillsWithoutVerification,
@@ -74,6 +98,9 @@ _CLASSES: dict[str, type[ReferenceBilling]] = {
     "practice-new-claim-id-on-retry": _NewClaimIdOnRetry,
     "practice-ignores-lock": _IgnoresLock,
     "practice-logs-full-nir": _LogsFullNir,
+    "practice-keeps-requests-in-tmp": _KeepsRequestsInTmp,
+    "practice-adds-a-supplement": _AddsASupplement,
+    "practice-bills-another-act": _BillsAnotherAct,
 }
 assert set(_CLASSES) == set(VARIANTS), "every practice variant record has a behaviour"
 
@@ -83,6 +110,5 @@ def billing_program(variant: str | None, order: BillingOrder, log: Log) -> Refer
     if variant is None:
         return ReferenceBilling(order, log)
     if variant not in _CLASSES:
-        raise UnknownVariant(f"unknown practice-software variant '{variant}'; the practice-software "
-                             f"variants are: {', '.join(sorted(VARIANTS))}")
+        raise UnknownVariant("practice-software", variant, list(VARIANTS))
     return _CLASSES[variant](order, log)

@@ -28,4 +28,13 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             ("APCV-PS-004",)),
     Variant("practice-logs-full-nir", ROLE,
             "writes the whole NIR of the person billed for in its log", ("APCV-PS-009",)),
+    Variant("practice-keeps-requests-in-tmp", ROLE,
+            "keeps a trace of its insurer requests (NIRs percent-encoded in the URLs) in a file in /tmp",
+            ("APCV-PS-009",)),
+    Variant("practice-adds-a-supplement", ROLE,
+            "sends the insurer a supplement act on top of the one asked, and prints the amount asked",
+            ("APCV-PS-001",)),
+    Variant("practice-bills-another-act", ROLE,
+            "sends the insurer another act code than the one asked (its printout names no act)",
+            ("APCV-PS-001",)),
 )}

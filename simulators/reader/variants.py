@@ -1,10 +1,13 @@
 """Faulty reader kernels: the reference kernel with one check or step broken each.
 
-They prove the reader plan can fail: each must fail it on the requirement in ``breaks``.
+Each runs inside the reference reader terminal (:mod:`simulators.reader.terminal`, ``--variant``),
+a program of its own, and proves the reader plan can fail: each must fail it on the requirement
+in ``breaks``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +27,7 @@ from apcv.profile.r1.presentation import (
 )
 from simulators.reader.errors import NoApcvApplication
 from simulators.reader.kernel import ReaderKernel, _parse
+from simulators.reader.result import ReadResult
 from simulators.variant import UnknownVariant, Variant
 
 ROLE = "reader"
@@ -68,6 +72,13 @@ class _NoCardFallback(ReaderKernel):
         raise NoApcvApplication("the presented device has no apCV applet")
 
 
+class _ShowsTheHolder(ReaderKernel):
+    """Reads the beneficiary asked for, then shows the card holder as the patient."""
+
+    def read(self, beneficiary: int = 0) -> ReadResult:
+        return replace(super().read(beneficiary), selected=0)
+
+
 _CLASSES: dict[str, tuple[Variant, type[ReaderKernel]]] = {
     v.name: (v, cls) for v, cls in (
         (Variant("reader-accepts-expired-card-data", ROLE,
@@ -85,6 +96,9 @@ _CLASSES: dict[str, tuple[Variant, type[ReaderKernel]]] = {
         (Variant("reader-no-card-fallback", ROLE,
                  "does not fall back to the card application on 6A82", ("APCV-RDR-001",)),
          _NoCardFallback),
+        (Variant("reader-shows-holder-for-beneficiary", ROLE,
+                 "shows the card holder when a beneficiary was selected", ("APCV-RDR-005",)),
+         _ShowsTheHolder),
     )
 }
 
@@ -94,5 +108,5 @@ VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _CLASSES
 def faulty_kernel_class(name: str) -> type[ReaderKernel]:
     """The reader kernel class of the faulty variant ``name``."""
     if name not in _CLASSES:
-        raise UnknownVariant(f"unknown reader variant '{name}'; known: {', '.join(sorted(_CLASSES))}")
+        raise UnknownVariant("reader", name, list(_CLASSES))
     return _CLASSES[name][1]

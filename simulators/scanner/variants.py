@@ -84,5 +84,5 @@ def scanner_class(name: str | None) -> type[SimulatedScanner]:
     if name is None:
         return SimulatedScanner
     if name not in _CLASSES:
-        raise UnknownVariant(f"unknown scanner variant '{name}'; known: {', '.join(sorted(_CLASSES))}")
+        raise UnknownVariant("scanner", name, list(_CLASSES))
     return _CLASSES[name][1]

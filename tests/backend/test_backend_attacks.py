@@ -49,7 +49,7 @@ def _count(backend, table) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-@pytest.mark.requirement("APCV-NFC-028", "APCV-BE-070")
+@pytest.mark.apcv_requirement("APCV-NFC-028", "APCV-BE-070")
 def test_a_forged_beneficiary_gets_no_identity_and_no_claim(backend, people, adult, wallet_for, doctor,
                                                              operator, clock):
     """The phone owner lists a stranger's child on their card: refused, and nothing to bill."""
@@ -88,7 +88,7 @@ def _resigned(wallet: Wallet, **change) -> bytes:
     return cose.Signer(wallet.device_key, None).sign(cbor2.dumps(raw))
 
 
-@pytest.mark.requirement("APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-029")
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"iat": "month_old", "exp": "ten_years"}, "lifetime is"),
     ({"tid": 2**50}, "'tid' is not a 16-byte string"),
@@ -116,7 +116,7 @@ def test_a_two_megabyte_token_id_is_refused_before_reading(backend, adult, walle
     assert (refused.status, refused.code) == (413, "body_too_large")
 
 
-@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.apcv_requirement("APCV-BE-071")
 def test_nobody_enrols_a_stranger(backend, people, adult, wallet_for, france_identite, operator, clock):
     """A fresh key with the attacker's own France Identité proof cannot take the victim's NIR."""
     victim_wallet_owner = adult
@@ -156,7 +156,7 @@ def test_nobody_enrols_a_stranger(backend, people, adult, wallet_for, france_ide
     assert refused.status == 422
 
 
-@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.apcv_requirement("APCV-BE-071")
 def test_enrolment_without_proof_tells_nothing_about_a_nir(backend, people, operator, clock):
     """Unknown, minor, under guardianship or enrollable: without a proof, the same 403 for each."""
     parent = next(p for p in people if any(to_datetime(clock).year - b.identity.birth_date.year < 15
@@ -172,7 +172,7 @@ def test_enrolment_without_proof_tells_nothing_about_a_nir(backend, people, oper
         assert (refused.status, refused.code) == (403, "identity_not_proven"), nir[:5]
 
 
-@pytest.mark.requirement("APCV-BE-072")
+@pytest.mark.apcv_requirement("APCV-BE-072")
 def test_a_replayed_signed_request_is_refused(backend, delegation, clock):
     holder_key = delegation.holder_wallet.device_key
     body = json.dumps({"delegate_nir": delegation.delegate.identity.nir, "beneficiaries": [delegation.child],
@@ -186,7 +186,7 @@ def test_a_replayed_signed_request_is_refused(backend, delegation, clock):
     assert _count(backend, db.delegation) == 2  # the fixture's and this one
 
 
-@pytest.mark.requirement("APCV-BE-072")
+@pytest.mark.apcv_requirement("APCV-BE-072")
 def test_delegations_and_activations_are_idempotent(backend, delegation, people, france_identite, operator,
                                                     clock):
     holder_key = delegation.holder_wallet.device_key
@@ -213,7 +213,7 @@ def test_delegations_and_activations_are_idempotent(backend, delegation, people,
                     ).code == "key_already_enrolled"
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_records_that_crashed_provisioning_are_422(backend, adult, operator):
     record = adult.to_dict()
     child = record["beneficiaries"][0]
@@ -238,7 +238,7 @@ def test_records_that_crashed_provisioning_are_422(backend, adult, operator):
     assert _count(backend, db.person) == 0
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 @pytest.mark.parametrize("stamp", ["\u00b2", "1\u0663", "+1700000000", "1e9", " 17"])
 def test_a_timestamp_that_is_not_ascii_digits_is_401(backend, doctor, stamp):
     headers = sign_request(doctor.key, doctor.key_id, "GET", "/v1/rights/184127511203416", b"", 0)
@@ -266,7 +266,7 @@ def test_delegated_card_only_for_the_delegate(backend, delegation):
     assert len(data.items) == 3  # holder, rights, the one delegated child
 
 
-@pytest.mark.requirement("APCV-BE-073", "APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-BE-073", "APCV-QR-007")
 def test_bit_flipped_presentations_and_tokens_are_4xx(backend, adult, wallet_for, doctor, operator, clock):
     """Random single-bit flips of a real presentation and of a real QR token, through the service."""
     backend.provision(operator, adult)
@@ -289,7 +289,7 @@ def test_bit_flipped_presentations_and_tokens_are_4xx(backend, adult, wallet_for
     assert _count(backend, db.used_token) == 0
 
 
-@pytest.mark.requirement("APCV-BE-073", "APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-BE-073", "APCV-QR-007")
 def test_integers_too_long_to_print_are_422_not_500(backend, adult, wallet_for, doctor, operator, clock):
     """A CBOR bignum of 4,305 digits as the version or as a claim's key, signed by the phone: Python
     cannot ``repr`` it, and the message naming it used to end in a 500."""
@@ -310,7 +310,7 @@ def test_integers_too_long_to_print_are_422_not_500(backend, adult, wallet_for, 
         assert (refused.status, refused.code) == (422, "invalid_presentation"), refused.detail
 
 
-@pytest.mark.requirement("APCV-BE-070")
+@pytest.mark.apcv_requirement("APCV-BE-070")
 def test_an_enrolled_device_presents_only_the_card_it_holds(backend, adult, wallet_for, doctor, operator,
                                                             clock):
     """Card data the insurer signed for an enrolled key under another card reference (issued
@@ -323,7 +323,7 @@ def test_an_enrolled_device_presents_only_the_card_it_holds(backend, adult, wall
     assert _count(backend, db.used_token) == 0
 
 
-@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.apcv_requirement("APCV-BE-071")
 @pytest.mark.parametrize("age, accepted", [(300, True), (301, False), (359, False)])
 def test_an_assertion_is_accepted_at_most_300_s_after_its_issue(backend, adult, france_identite, operator,
                                                                 clock, age, accepted):
@@ -341,7 +341,7 @@ def test_an_assertion_is_accepted_at_most_300_s_after_its_issue(backend, adult, 
         assert "more than 300 s" in refused.detail
 
 
-@pytest.mark.requirement("APCV-BE-043", "APCV-BE-070")
+@pytest.mark.apcv_requirement("APCV-BE-043", "APCV-BE-070")
 def test_a_holders_re_enrolment_revokes_the_delegates_card_on_every_path(backend, delegation, doctor, clock,
                                                                         wallet_for):
     """The delegate's card named the holder's old card: after the holder re-enrols, NFC refused it
@@ -361,7 +361,7 @@ def test_a_holders_re_enrolment_revokes_the_delegates_card_on_every_path(backend
     assert backend.verify(doctor, wallet_presentation(renewed, clock.now(), selected=1))["delegated"] is True
 
 
-@pytest.mark.requirement("APCV-BE-003", "APCV-BE-005")
+@pytest.mark.apcv_requirement("APCV-BE-003", "APCV-BE-005")
 def test_guardianship_is_checked_again_when_a_video_enrolment_is_approved(backend, adult, operator):
     """A video enrolment submitted before the person was placed under guardianship was approved after."""
     backend.provision(operator, adult)

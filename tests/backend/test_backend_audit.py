@@ -55,11 +55,27 @@ def test_every_request_is_noted_with_nirs_masked(audited, adult, operator, docto
     assert rights["person"] == mask_nir(adult.identity.nir)
     assert (claim["claim_id"], claim["token_id"], claim["receipt_id"], claim["status"]) == (
         "audit-claim-1", reading["token_id"], ack["receipt_id"], 201)
+    assert (claim["person"], claim["acts"], claim["total_cents"]) == (mask_nir(child), acts, 2500), \
+        "the claim's entry says what the insurer stored: the person billed for, the acts, the total"
+    assert "acts" not in unsigned and unsigned["person"] is None
     assert (unsigned["status"], unsigned["error"], unsigned["caller"]) == (401, "unsigned", "")
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5] and page["last"] == 5 and page["dropped"] == 0
     text = json.dumps(page)
     assert adult.identity.nir not in text and child not in text
     assert audited.audit(operator, since=4)["entries"] == [unsigned]
+
+
+def test_a_claim_sent_again_notes_what_was_stored_the_first_time(audited, adult, operator, doctor):
+    audited.provision(operator, adult)
+    reading = audited.verify_card(doctor, _card_data(adult))
+    acts = [{"code": "G", "amount_cents": 2500}, {"code": "MCS", "amount_cents": 500}]
+    for _ in range(2):
+        audited.submit_claim(doctor, "twice", reading["token_id"], acts)
+    first, again = audited.audit(operator)["entries"][-2:]
+    assert (first["status"], again["status"]) == (201, 200)
+    for entry in (first, again):
+        stored = (entry["person"], entry["acts"], entry["total_cents"])
+        assert stored == (mask_nir(adult.identity.nir), acts, 3000)
 
 
 def test_only_operators_read_the_audit_log(audited, doctor):

@@ -26,7 +26,7 @@ def _carried(backend, delegation) -> Wallet:
     return Wallet.from_activation(delegation.holder, delegation.delegate_wallet.device_key, card)
 
 
-@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.apcv_requirement("APCV-BE-041")
 def test_a_delegate_after_the_window_is_not_delegated(backend, delegation, doctor, clock):
     carried = _carried(backend, delegation)
     clock.advance(3600 + 86400 + 1)

@@ -82,7 +82,7 @@ def test_acknowledged_claims_survive_sigkill(tmp_path):
     assert len(stored) == len(set(stored)) == receipts
 
 
-@pytest.mark.requirement("APCV-BE-032")
+@pytest.mark.apcv_requirement("APCV-BE-032")
 def test_a_receipt_whose_answer_was_lost_is_fetched_again(tmp_path):
     """``GET /v1/receipts`` used to mark its receipts downloaded before its answer left: a crash (or
     a dropped connection) between the two lost them for the phone. A receipt is now delivered when

@@ -36,7 +36,7 @@ def _export(*args: str) -> list[str]:
     return result.stdout.split()
 
 
-@pytest.mark.requirement("APCV-BE-071", "APCV-BE-051")
+@pytest.mark.apcv_requirement("APCV-BE-071", "APCV-BE-051")
 def test_a_served_backend_makes_and_keeps_its_own_secret_keys(tmp_path):
     url = f"sqlite:///{tmp_path / 'b.sqlite3'}"
     folder = tmp_path / "b.sqlite3.keys"

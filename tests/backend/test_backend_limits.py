@@ -65,7 +65,7 @@ def _status(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_oversized_headers_get_431_without_being_buffered(served):
     server = served[0]
     answer = _exchange(server.port, b"GET /v1/health HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * (64 << 10))
@@ -78,7 +78,7 @@ def test_oversized_headers_get_431_without_being_buffered(served):
     assert _status(fine) == 200
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_chunked_body_over_the_limit_gets_413(served):
     server = served[0]
     chunk = b"a" * 8192
@@ -89,7 +89,7 @@ def test_chunked_body_over_the_limit_gets_413(served):
     assert _status(answer) == 413 and b"body_too_large" in answer
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_slow_headers_slow_bodies_and_silent_connections_are_cut(served):
     """Sent in parallel: each waits for its deadline (10 s), together about as long as one."""
     server = served[0]
@@ -126,7 +126,7 @@ def test_slow_headers_slow_bodies_and_silent_connections_are_cut(served):
     assert nothing[0] == b"" and nothing[1] <= HEADER_TIMEOUT_S + SLACK_S
 
 
-@pytest.mark.requirement("APCV-BE-072")
+@pytest.mark.apcv_requirement("APCV-BE-072")
 def test_an_exact_replay_is_spent_once_across_two_workers(served):
     """The same signed POST /v1/delegations sent 12 times at once: one delegation, 11 x 409."""
     server, url, key, holder, delegate = served
@@ -148,7 +148,7 @@ def test_an_exact_replay_is_spent_once_across_two_workers(served):
     assert "Traceback" not in server.log()
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_the_header_limit_holds_for_a_pipelined_request(served):
     """A first small request, then in the same write a second one with 60 KB of headers: 431."""
     server, *_ = served
@@ -159,7 +159,7 @@ def test_the_header_limit_holds_for_a_pipelined_request(served):
     assert b"HTTP/1.1 431" in answer and b"headers_too_large" in answer, answer[-300:]
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_slow_sockets_do_not_starve_legitimate_requests(tmp_path):
     """1,100 sockets that never finish their headers turned away 86 of 98 requests (uvicorn's
     per-worker concurrency limit, 503). A worker now sheds its oldest connection without a request
@@ -186,7 +186,7 @@ def test_slow_sockets_do_not_starve_legitimate_requests(tmp_path):
     assert statuses.count(b"200") >= 95, statuses
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_no_redirect_reflects_the_host_and_an_allow_list_refuses_other_hosts(tmp_path):
     """``/v1/rights/`` was redirected (307) to a URL built from the Host header; there was no host
     allow-list, and no word on CORS. Now: no redirect, ``--allowed-hosts``, no CORS header."""

@@ -19,7 +19,7 @@ def _refused(call, *args) -> BackendRefused:
     return exc.value
 
 
-@pytest.mark.requirement("APCV-QR-003", "APCV-QR-006")
+@pytest.mark.apcv_requirement("APCV-QR-003", "APCV-QR-006")
 def test_qr_token_gives_identity_and_rights_once(backend, adult, wallet_for, doctor, operator, clock, caplog):
     backend.provision(operator, adult)
     wallet = wallet_for(adult)
@@ -53,7 +53,7 @@ def test_revoked_card_and_device(backend, adult, wallet_for, doctor, operator, c
     assert (refused.status, refused.code) == (403, "card_revoked")
 
 
-@pytest.mark.requirement("APCV-QR-006")
+@pytest.mark.apcv_requirement("APCV-QR-006")
 def test_delegated_qr_window_and_beneficiaries(backend, delegation, doctor, clock):
     holder, made = delegation.holder, delegation.made
     holder_wallet, delegate_wallet = delegation.holder_wallet, delegation.delegate_wallet

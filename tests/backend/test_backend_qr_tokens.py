@@ -21,7 +21,7 @@ def _refused(call, *args) -> BackendRefused:
     return exc.value
 
 
-@pytest.mark.requirement("APCV-QR-005")
+@pytest.mark.apcv_requirement("APCV-QR-005")
 def test_expired_and_future_tokens_are_refused(backend, adult, wallet_for, doctor, operator, clock):
     backend.provision(operator, adult)
     wallet = wallet_for(adult)
@@ -35,7 +35,7 @@ def test_expired_and_future_tokens_are_refused(backend, adult, wallet_for, docto
         wallet_qr_token(wallet, clock.now() + QR_UNLOCK_LIFETIME_S, unlocked_at=clock.now())
 
 
-@pytest.mark.requirement("APCV-QR-003", "APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-003", "APCV-QR-007")
 def test_bad_tokens_get_a_named_4xx(backend, adult, people, wallet_for, doctor, operator, insurer, clock):
     backend.provision(operator, adult)
     wallet = wallet_for(adult)
@@ -73,7 +73,7 @@ def test_bad_tokens_get_a_named_4xx(backend, adult, people, wallet_for, doctor, 
     assert unsigned.status_code == 401 and "identity" not in unsigned.text
 
 
-@pytest.mark.requirement("APCV-QR-006")
+@pytest.mark.apcv_requirement("APCV-QR-006")
 def test_a_token_is_used_once(backend, adult, wallet_for, doctor, operator, clock):
     backend.provision(operator, adult)
     text = wallet_qr_token(wallet_for(adult), clock.now(), unlocked_at=clock.now())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,13 +36,15 @@ BANNER = re.compile(r"^apcv-hil backend: serving on (http://127\.0\.0\.1:\d+) \(
 class Served:
     """The real command in a child process: its stderr (log) file, and a wait on it."""
 
-    def __init__(self, tmp_path: Path, args: tuple[str, ...]) -> None:
+    def __init__(self, tmp_path: Path, args: tuple[str, ...], env: dict[str, str] | None = None) -> None:
         self.stderr = tmp_path / "stderr.log"
+        db = [] if env is not None else ["--db", f"sqlite:///{tmp_path / 'b.sqlite3'}"]
         command = [sys.executable, "-c", "from harness.cli import main; main()", "backend", "serve",
-                   "--port", "0", "--db", f"sqlite:///{tmp_path / 'b.sqlite3'}", *args]
+                   "--port", "0", *db, *args]
         with self.stderr.open("wb") as sink:
             self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink,
-                                            start_new_session=True)
+                                            start_new_session=True, cwd=tmp_path,
+                                            env=None if env is None else {**os.environ, **env})
         self.url = self.wait_for(lambda: BANNER.search(self.log())).group(1)
         self.wait_for(self._answers)
 
@@ -65,9 +68,10 @@ class Served:
 
 
 @contextmanager
-def served(tmp_path: Path, *args: str) -> Iterator[Served]:
-    """``backend serve --port 0 ARGS`` until the block ends; then Ctrl-C, which must end it with 0."""
-    server = Served(tmp_path, args)
+def served(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """``backend serve --port 0 ARGS`` until the block ends; then Ctrl-C, which must end it with 0.
+    With ``env``, the server runs without ``--db`` in that environment."""
+    server = Served(tmp_path, args, env)
     try:
         yield server
         server.process.send_signal(signal.SIGINT)
@@ -87,6 +91,25 @@ def test_serve_says_where_logs_each_request_and_hides_nirs(tmp_path):
     assert re.search(r'127\.0\.0\.1:\d+ - "GET /v1/health HTTP/1\.1" 200', log), log
     assert f'"GET /v1/rights/{NIR[:5]}{"*" * 10} HTTP/1.1" 401' in log, log
     assert NIR not in log and NIR[5:] not in log
+
+
+def test_the_default_database_is_in_the_data_folder_and_wait_sees_the_server_up(tmp_path):
+    data = tmp_path / "xdg"
+    with served(tmp_path, env={"XDG_DATA_HOME": str(data)}) as server:
+        assert f"db sqlite:///{data / 'apcv-hil' / 'backend.sqlite3'}" in server.log()
+        waited = CliRunner().invoke(cli, ["backend", "wait", server.url, "--timeout", "10"])
+        assert waited.exit_code == 0 and waited.stdout.startswith(f"backend at {server.url} ready after ")
+    assert (data / "apcv-hil" / "backend.sqlite3").is_file()
+    assert not list(tmp_path.glob("*.sqlite3"))  # nothing left in the folder it was started from
+
+
+def test_wait_gives_up_on_a_backend_that_never_answers() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    done = CliRunner().invoke(cli, ["backend", "wait", f"http://127.0.0.1:{port}", "--timeout", "0.3"])
+    assert done.exit_code == 1
+    assert done.stderr == f"apcv-hil: error: no answer from http://127.0.0.1:{port}/v1/health within 0.3 s\n"
 
 
 def test_api_docs_pages_load_only_local_assets(tmp_path):
@@ -149,7 +172,7 @@ def _spellings(nir: str) -> dict[str, str]:
             "dashed": "-".join(nir[i:i + 3] for i in range(0, 15, 3))}
 
 
-@pytest.mark.requirement("APCV-BE-074")
+@pytest.mark.apcv_requirement("APCV-BE-074")
 def test_a_nir_in_any_spelling_is_masked_in_the_log():
     for what, spelled in _spellings(NIR).items():
         line = mask_nirs(f'127.0.0.1:5000 - "GET /v1/rights/{spelled}?q={spelled} HTTP/1.1" 400')
@@ -159,7 +182,7 @@ def test_a_nir_in_any_spelling_is_masked_in_the_log():
     assert mask_nirs(plain) == plain
 
 
-@pytest.mark.requirement("APCV-BE-074", "APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-074", "APCV-BE-073")
 def test_a_nir_spelled_otherwise_is_refused_before_any_lookup(tmp_path):
     with served(tmp_path, "--seed", "0") as server:
         signer = Signer.practitioner(next(iter(generate_practitioners(1, 0))).rpps)

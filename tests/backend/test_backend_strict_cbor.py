@@ -37,7 +37,7 @@ def _with_header_item(signed: bytes, item: bytes) -> bytes:
             + cbor2.dumps(signature))
 
 
-@pytest.mark.requirement("APCV-NFC-032", "APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-NFC-032", "APCV-BE-073")
 @pytest.mark.parametrize("item", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_cbor_in_a_cose_header_is_422_on_every_endpoint(backend, doctor, item, clock) -> None:
     key = key_from_scalar(0x51)

@@ -131,7 +131,7 @@ def _exercise(operation, mode: GenerationMode, auth: SignedAuth, base_url: str, 
             raise  # an operation without any negative input (e.g. no parameters) is fine
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_signed_generated_requests_reach_handlers_without_server_errors(live):
     server, signers = live
     session = requests.Session()
@@ -146,7 +146,7 @@ def test_signed_generated_requests_reach_handlers_without_server_errors(live):
     assert len(seen) == len(list(_operations()))  # every operation of docs/openapi.json but /v1/health
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_every_operation_signed_as_each_caller(live):
     """Practitioner, operator and device sign every operation: no 5xx, no way in for the wrong kind."""
     server, signers = live
@@ -161,7 +161,7 @@ def test_every_operation_signed_as_each_caller(live):
     assert "Traceback" not in server.log(), server.log()[-3000:]
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_stateful_chains_signed_by_their_callers(live):
     server, signers = live
     session = requests.Session()

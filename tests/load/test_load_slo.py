@@ -86,3 +86,15 @@ def test_the_default_slo_is_strict_on_errors_and_latency() -> None:
     assert not all(c.passed for c in judge(slo, _summary(QR, slow)))
     failing = EndpointFigures("POST", "/v1/verifications/qr", 1000, 5, 12, 80, 150, 16.0)
     assert not all(c.passed for c in judge(slo, _summary(failing, RIGHTS)))
+
+
+def test_the_built_in_slo_is_read_by_name_and_by_its_checkout_path_from_anywhere(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no checkout here, as after a wheel install
+    assert read_slo("default") == default_slo()
+    assert read_slo("scenarios/load/slo/default.yaml") == default_slo()
+    with pytest.raises(LoadError, match=r"no built-in SLO of that name \(built-in: default\)"):
+        read_slo("defualt")
+    mine = tmp_path / "default"
+    mine.write_text("error_rate: 0.5\n")
+    assert read_slo("default") != default_slo()  # a file of that name in the folder wins

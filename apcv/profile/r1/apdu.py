@@ -99,6 +99,10 @@ class ResponseApdu:
     data: bytes
     sw: int
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.sw, StatusWord):
+            object.__setattr__(self, "sw", StatusWord(self.sw))
+
     @property
     def sw1(self) -> int:
         return self.sw >> 8
@@ -109,6 +113,13 @@ class ResponseApdu:
 
     def encode(self) -> bytes:
         return self.data + self.sw.to_bytes(2, "big")
+
+
+class StatusWord(int):
+    """An ISO 7816-4 status word: an int that prints in hex (``SW 6A82``), as people read them."""
+
+    def __repr__(self) -> str:
+        return f"SW {int(self):04X}"
 
 
 def parse_response(raw: bytes) -> ResponseApdu:

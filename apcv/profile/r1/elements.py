@@ -4,7 +4,7 @@ Tags come from walking the profile's own templates (the phone's FCI, the card's 
 from the presentation's claims and the card file's map; status words per error case, the
 state after each error, the pieces of a long answer and the remaining fields from
 ``elements.yaml`` (package data). Each element names the requirement it belongs to; a
-conformance test names the elements it checks with ``@pytest.mark.element(id)``.
+conformance test names the elements it checks with ``@pytest.mark.apcv_element(id)``.
 """
 
 from __future__ import annotations

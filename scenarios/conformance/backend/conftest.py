@@ -101,7 +101,7 @@ def backend(backend_url: str, rig: RigConfig, operator: Signer) -> Iterator[Back
 @pytest.fixture
 def advance_clock(backend: BackendClient, operator: Signer, rig: RigConfig) -> Callable[[float], None]:
     """Move the backend's clock forward by some seconds (tests marked ``rig_feature("test-clock")``)."""
-    assert rig.has_feature("test-clock"), "mark the test @pytest.mark.rig_feature('test-clock')"
+    assert rig.has_feature("test-clock"), "mark the test @pytest.mark.apcv_rig_feature('test-clock')"
     clock = backend.clock
     assert isinstance(clock, OffsetClock)
 

@@ -23,7 +23,7 @@ from simulators.backend.signing import public_key_der
 from simulators.phone.offline import wallet_presentation, wallet_qr_token
 
 
-@pytest.mark.requirement("APCV-BE-001")
+@pytest.mark.apcv_requirement("APCV-BE-001")
 def test_france_identite_activates_at_once(backend, people, provision, enrol, insurer_root, doctor):
     person = people.adult()
     provision(person)
@@ -42,7 +42,7 @@ def test_france_identite_activates_at_once(backend, people, provision, enrol, in
         person.identity.nir
 
 
-@pytest.mark.requirement("APCV-BE-002")
+@pytest.mark.apcv_requirement("APCV-BE-002")
 def test_activation_needs_age_16(backend, people, provision, enrol):
     today = service_today(backend)
     fifteen = people.born_on(years_before(today + timedelta(days=1), 16))  # 16 tomorrow
@@ -54,7 +54,7 @@ def test_activation_needs_age_16(backend, people, provision, enrol):
     assert answer.status_code == 201 and answer.json()["status"] == "active", answer.text
 
 
-@pytest.mark.requirement("APCV-BE-003")
+@pytest.mark.apcv_requirement("APCV-BE-003")
 def test_activation_refused_under_guardianship(people, provision, enrol):
     person = people.adult(guardianship=True)
     provision(person)
@@ -62,7 +62,7 @@ def test_activation_refused_under_guardianship(people, provision, enrol):
     assert refusal(enrol(person, "video")) == (403, "under_guardianship")
 
 
-@pytest.mark.requirement("APCV-BE-004", "APCV-BE-014")
+@pytest.mark.apcv_requirement("APCV-BE-004", "APCV-BE-014")
 def test_a_new_activation_revokes_the_previous_device(backend, people, activated, enrol, doctor, operator):
     person = people.adult()
     first = activated(person)
@@ -82,7 +82,7 @@ def test_a_new_activation_revokes_the_previous_device(backend, people, activated
     assert backend.verify_qr(doctor, wallet_qr_token(second, now))["identity"]["nir"] == person.identity.nir
 
 
-@pytest.mark.requirement("APCV-BE-005")
+@pytest.mark.apcv_requirement("APCV-BE-005")
 def test_video_activation_waits_for_the_operator(backend, people, provision, enrol, operator):
     person = people.adult()
     provision(person)
@@ -111,7 +111,7 @@ def test_video_activation_waits_for_the_operator(backend, people, provision, enr
     assert again.value.status == 409
 
 
-@pytest.mark.requirement("APCV-BE-006")
+@pytest.mark.apcv_requirement("APCV-BE-006")
 def test_activation_needs_a_known_person_and_the_enrolled_key(people, provision, enrol):
     stranger = people.adult()  # never registered
     assert refusal(enrol(stranger))[0] == 404

@@ -32,7 +32,7 @@ def _receipt_claims(backend, wallet) -> list[str]:
     return [r["claim_id"] for r in backend.receipts(wallet.device_key)]
 
 
-@pytest.mark.requirement("APCV-BE-030")
+@pytest.mark.apcv_requirement("APCV-BE-030")
 def test_claims_are_idempotent_by_claim_id(backend, people, activated, doctor, pharmacist):
     wallet = activated(people.adult())
     token = _verified_token(backend, wallet, doctor)
@@ -46,7 +46,7 @@ def test_claims_are_idempotent_by_claim_id(backend, people, activated, doctor, p
     assert refusal(_submit(backend, pharmacist, _claim_id(), token))[0] == 404  # not verified by them
 
 
-@pytest.mark.requirement("APCV-BE-031")
+@pytest.mark.apcv_requirement("APCV-BE-031")
 def test_an_acknowledged_claim_is_stored_and_reaches_the_holder(backend, people, activated, doctor,
                                                                 pharmacist):
     wallet = activated(people.adult(children=1))
@@ -66,7 +66,7 @@ def test_an_acknowledged_claim_is_stored_and_reaches_the_holder(backend, people,
     assert receipts[other_id]["total_cents"] == 1250
 
 
-@pytest.mark.requirement("APCV-BE-032")
+@pytest.mark.apcv_requirement("APCV-BE-032")
 def test_each_receipt_is_downloaded_once(backend, people, activated, doctor):
     wallet = activated(people.adult())
     claim_id = _claim_id()
@@ -76,8 +76,8 @@ def test_each_receipt_is_downloaded_once(backend, people, activated, doctor):
     assert refusal(backend.send("GET", "/v1/receipts", None, doctor))[0] == 403  # the holder's device only
 
 
-@pytest.mark.requirement("APCV-BE-032")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-032")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_receipt_is_downloadable_until_the_seventh_day(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     claim_id = _claim_id()
@@ -86,8 +86,8 @@ def test_a_receipt_is_downloadable_until_the_seventh_day(backend, people, activa
     assert _receipt_claims(backend, wallet) == [claim_id]
 
 
-@pytest.mark.requirement("APCV-BE-033")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-033")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_receipt_not_downloaded_within_7_days_is_gone(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     forgotten = _claim_id()
@@ -98,7 +98,7 @@ def test_a_receipt_not_downloaded_within_7_days_is_gone(backend, people, activat
     assert _receipt_claims(backend, wallet) == [fresh]
 
 
-@pytest.mark.requirement("APCV-BE-034")
+@pytest.mark.apcv_requirement("APCV-BE-034")
 def test_one_visit_is_billed_once(backend, people, activated, doctor):
     """A second claim id on a verified token is refused: one verification, one claim."""
     wallet = activated(people.adult())
@@ -110,8 +110,8 @@ def test_one_visit_is_billed_once(backend, people, activated, doctor):
     assert _receipt_claims(backend, wallet) == [first_id]
 
 
-@pytest.mark.requirement("APCV-BE-035")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-035")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_visit_is_billed_within_the_claim_window(backend, people, activated, doctor, advance_clock):
     wallet = activated(people.adult())
     on_time, late = _verified_token(backend, wallet, doctor), _verified_token(backend, wallet, doctor)
@@ -123,7 +123,7 @@ def test_a_visit_is_billed_within_the_claim_window(backend, people, activated, d
     assert _submit(backend, doctor, on_time_id, on_time).status_code == 200  # acknowledged claims stay so
 
 
-@pytest.mark.requirement("APCV-BE-036")
+@pytest.mark.apcv_requirement("APCV-BE-036")
 def test_a_claim_over_the_ceiling_is_refused(backend, people, activated, doctor):
     wallet = activated(people.adult())
     token = _verified_token(backend, wallet, doctor)
@@ -134,7 +134,7 @@ def test_a_claim_over_the_ceiling_is_refused(backend, people, activated, doctor)
     assert _submit(backend, doctor, _claim_id(), token, at_ceiling).status_code == 201
 
 
-@pytest.mark.requirement("APCV-BE-037")
+@pytest.mark.apcv_requirement("APCV-BE-037")
 def test_claim_ids_are_each_practitioners_own(backend, people, activated, doctor, pharmacist):
     """The pharmacist taking the doctor's next claim id neither blocks nor reads the doctor's claim."""
     wallet = activated(people.adult())
@@ -150,7 +150,7 @@ def test_claim_ids_are_each_practitioners_own(backend, people, activated, doctor
         [(doctor.key_id.removeprefix("rpps:"), 3000), (pharmacist.key_id.removeprefix("rpps:"), 1250)])
 
 
-@pytest.mark.requirement("APCV-BE-032")
+@pytest.mark.apcv_requirement("APCV-BE-032")
 def test_a_receipt_not_acknowledged_is_fetched_again(backend, people, activated, doctor):
     """A fetch whose answer never reached the phone loses nothing: until the phone acknowledges a
     receipt it gets it again; acknowledged, never again."""

@@ -58,7 +58,7 @@ def _tap(backend, family: Family, made: dict, doctor, selected: int):
                                                                           selected=selected))
 
 
-@pytest.mark.requirement("APCV-BE-040")
+@pytest.mark.apcv_requirement("APCV-BE-040")
 def test_the_delegate_presents_the_chosen_beneficiary(backend, family, doctor):
     family.delegate_children(backend, -60, HOUR_S, 1)
     answer = _present(backend, family, doctor, 1)
@@ -68,14 +68,14 @@ def test_the_delegate_presents_the_chosen_beneficiary(backend, family, doctor):
     assert (body["identity"]["nir"], body["rights"]["nir"], body["delegated"]) == (child, child, True)
 
 
-@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.apcv_requirement("APCV-BE-041")
 def test_a_delegation_does_not_start_early(backend, family, doctor):
     family.delegate_children(backend, HOUR_S, 2 * HOUR_S, 1)
     assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-041")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-041")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_delegation_ends(backend, family, doctor, advance_clock):
     family.delegate_children(backend, -60, 600, 1)
     assert _present(backend, family, doctor, 1).status_code == 200
@@ -83,14 +83,14 @@ def test_a_delegation_ends(backend, family, doctor, advance_clock):
     assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.apcv_requirement("APCV-BE-041")
 def test_a_delegation_does_not_start_early_over_nfc(backend, family, doctor):
     tap = _tap(backend, family, family.delegate_children(backend, HOUR_S, 2 * HOUR_S, 1), doctor, 1)
     assert refusal(tap()) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-041")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-041")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_delegation_ends_over_nfc(backend, family, doctor, advance_clock):
     tap = _tap(backend, family, family.delegate_children(backend, -60, 600, 1), doctor, 1)
     assert tap().status_code == 200
@@ -98,7 +98,7 @@ def test_a_delegation_ends_over_nfc(backend, family, doctor, advance_clock):
     assert refusal(tap()) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-042")
+@pytest.mark.apcv_requirement("APCV-BE-042")
 def test_a_delegation_covers_only_the_chosen_beneficiaries(backend, people, family, doctor):
     family.delegate_children(backend, -60, HOUR_S, 1)
     assert refusal(_present(backend, family, doctor, 2)) == (403, "not_delegated")  # the other child
@@ -112,7 +112,7 @@ def test_a_delegation_covers_only_the_chosen_beneficiaries(backend, people, fami
     assert refusal(answer) == (422, "not_a_beneficiary"), answer.text
 
 
-@pytest.mark.requirement("APCV-BE-043")
+@pytest.mark.apcv_requirement("APCV-BE-043")
 def test_a_revoked_delegation_stops_at_once(backend, family, doctor):
     made = family.delegate_children(backend, -60, HOUR_S, 1)
     assert _present(backend, family, doctor, 1).status_code == 200
@@ -130,7 +130,7 @@ def _ask_delegation(backend, family: Family, start: float, end: float, delegate_
                         Signer.device(family.holder.device_key), {"Idempotency-Key": secrets.token_hex(8)})
 
 
-@pytest.mark.requirement("APCV-BE-041")
+@pytest.mark.apcv_requirement("APCV-BE-041")
 def test_a_delegation_window_is_checked_at_its_bounds(backend, family):
     now = int(service_now(backend))
     assert refusal(_ask_delegation(backend, family, now + 60, now + 60))[0] == 422  # ends as it starts
@@ -139,15 +139,15 @@ def test_a_delegation_window_is_checked_at_its_bounds(backend, family):
     assert _ask_delegation(backend, family, now, now + year).status_code == 201
 
 
-@pytest.mark.requirement("APCV-BE-041")
-@pytest.mark.rig_feature("test-clock")
+@pytest.mark.apcv_requirement("APCV-BE-041")
+@pytest.mark.apcv_rig_feature("test-clock")
 def test_a_delegation_is_over_at_its_end_second(backend, family, doctor, advance_clock):
     family.delegate_children(backend, -60, 600, 1)
     advance_clock(600)
     assert refusal(_present(backend, family, doctor, 1)) == (403, "not_delegated")
 
 
-@pytest.mark.requirement("APCV-BE-042")
+@pytest.mark.apcv_requirement("APCV-BE-042")
 def test_a_card_is_delegated_only_to_a_known_person(backend, family, people):
     now = service_now(backend)
     stranger = people.adult().identity.nir  # never registered at the insurer
@@ -155,7 +155,7 @@ def test_a_card_is_delegated_only_to_a_known_person(backend, family, people):
     assert refusal(answer)[0] == 404, answer.text
 
 
-@pytest.mark.requirement("APCV-BE-043")
+@pytest.mark.apcv_requirement("APCV-BE-043")
 def test_the_delegated_card_is_for_the_delegate_and_not_once_revoked(backend, family, people, activated):
     made = family.delegate_children(backend, -60, HOUR_S, 1)
     path = f"/v1/delegations/{made['delegation_id']}/card"

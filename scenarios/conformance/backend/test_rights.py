@@ -11,7 +11,7 @@ from scenarios.conformance.backend.actors import service_now, service_today
 from simulators.phone.offline import wallet_presentation
 
 
-@pytest.mark.requirement("APCV-BE-020")
+@pytest.mark.apcv_requirement("APCV-BE-020")
 def test_rights_are_current_right_after_a_change(backend, people, activated, provision, doctor):
     wallet = activated(people.adult())
     person = wallet.insured
@@ -49,7 +49,7 @@ BIRTHPLACES = {
 }
 
 
-@pytest.mark.requirement("APCV-BE-021")
+@pytest.mark.apcv_requirement("APCV-BE-021")
 def test_insi_answers_00_01_02(backend, people, provision, doctor):
     for where, born_in in BIRTHPLACES.items():
         one = people.adult(born_in=born_in)

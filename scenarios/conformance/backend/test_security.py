@@ -53,7 +53,7 @@ def _resigned(wallet: Wallet, now: float, **change) -> bytes:
     return cose.Signer(wallet.device_key, None).sign(cbor2.dumps(claims))
 
 
-@pytest.mark.requirement("APCV-NFC-028", "APCV-BE-070")
+@pytest.mark.apcv_requirement("APCV-NFC-028", "APCV-BE-070")
 def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, provision, family, doctor):
     stranger = people.adult(children=1)
     provision(stranger)
@@ -66,7 +66,7 @@ def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, prov
     assert child.identity.nir not in answer.text
 
 
-@pytest.mark.requirement("APCV-BE-070", "APCV-NFC-022")
+@pytest.mark.apcv_requirement("APCV-BE-070", "APCV-NFC-022")
 def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, people, provision, family,
                                                                       doctor, rig):
     """Card data the insurer signed elsewhere (a factory phone) listing a stranger's child as the
@@ -81,7 +81,7 @@ def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, pe
     assert stranger.beneficiaries[0].identity.nir not in answer.text
 
 
-@pytest.mark.requirement("APCV-NFC-029")
+@pytest.mark.apcv_requirement("APCV-NFC-029")
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"iat": -30 * 86400, "exp": 10 * 365 * 86400}, "lifetime"),
     ({"tid": 2**50}, "tid"),
@@ -96,7 +96,7 @@ def test_claims_of_the_wrong_shape_or_lifetime_are_refused_422(backend, family, 
     assert fragment in answer.json()["detail"]
 
 
-@pytest.mark.requirement("APCV-BE-071")
+@pytest.mark.apcv_requirement("APCV-BE-071")
 def test_only_a_proven_holder_is_enrolled(backend, people, provision, enrol, france_identite, family, doctor):
     """A fresh key cannot take the holder's NIR with no proof, the attacker's own proof, or a proof
     for another key; the holder's device stays active."""
@@ -110,7 +110,7 @@ def test_only_a_proven_holder_is_enrolled(backend, people, provision, enrol, fra
     assert send_presentation(backend, doctor, genuine).status_code == 200
 
 
-@pytest.mark.requirement("APCV-BE-072")
+@pytest.mark.apcv_requirement("APCV-BE-072")
 def test_a_signed_request_is_accepted_once(backend, family, people, provision):
     delegate = people.adult()
     provision(delegate)
@@ -147,7 +147,7 @@ def _raw(backend, data: bytes) -> bytes:
         return answer
 
 
-@pytest.mark.requirement("APCV-BE-073")
+@pytest.mark.apcv_requirement("APCV-BE-073")
 def test_oversized_headers_and_bodies_are_refused(backend, rig):
     if not str(backend.http.base_url).startswith("http"):
         pytest.skip("needs the backend over HTTP")
@@ -161,7 +161,7 @@ def test_oversized_headers_and_bodies_are_refused(backend, rig):
     assert oversized.startswith(b"HTTP/1.1 413"), oversized[:100]
 
 
-@pytest.mark.requirement("APCV-BE-074")
+@pytest.mark.apcv_requirement("APCV-BE-074")
 def test_the_backend_log_holds_no_nir(backend, backend_log, family, doctor):
     """After verifications, refusals and replays, our backend's log masks every NIR."""
     if backend_log is None:
@@ -190,7 +190,7 @@ def _with_header_item(signed: bytes, item: bytes) -> bytes:
         signature)
 
 
-@pytest.mark.requirement("APCV-NFC-032")
+@pytest.mark.apcv_requirement("APCV-NFC-032")
 def test_cbor_outside_the_profile_is_422_and_spends_nothing(backend, family, doctor):
     """Hostile tags in an unprotected header, and genuine claims signed in a non-canonical encoding
     (an indefinite-length map, a key twice): 422 naming the fault; the genuine token stays unspent."""

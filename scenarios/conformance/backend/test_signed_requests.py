@@ -13,7 +13,7 @@ def _reveals_nothing(text: str, *nirs: str) -> bool:
     return not any(nir in text for nir in nirs) and "regime_code" not in text and "birth_name" not in text
 
 
-@pytest.mark.requirement("APCV-BE-050")
+@pytest.mark.apcv_requirement("APCV-BE-050")
 def test_unsigned_requests_are_refused_401(backend, people, activated, provision):
     wallet = activated(people.adult(children=1))
     person = wallet.insured
@@ -42,7 +42,7 @@ def test_unsigned_requests_are_refused_401(backend, people, activated, provision
     assert backend.http.get("/v1/health").status_code == 200  # the one endpoint open to all
 
 
-@pytest.mark.requirement("APCV-BE-051")
+@pytest.mark.apcv_requirement("APCV-BE-051")
 def test_wrong_callers_and_bad_signatures_are_refused_403(backend, people, activated, doctor, operator):
     wallet = activated(people.adult())
     nir = wallet.insured.identity.nir

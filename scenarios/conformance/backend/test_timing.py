@@ -16,7 +16,7 @@ VERIFICATIONS = 40
 WARM_UP = 3
 
 
-@pytest.mark.requirement(REQUIREMENT)
+@pytest.mark.apcv_requirement(REQUIREMENT)
 def test_verification_p95_within_budget(backend, people, activated, doctor, rig, measure):
     wallet = activated(people.adult())
     now = service_now(backend)
@@ -29,6 +29,6 @@ def test_verification_p95_within_budget(backend, people, activated, doctor, rig,
         assert answer.status_code == 200, answer.text
         if index >= WARM_UP:  # the first requests open the connection
             elapsed_ms.append((finished - started) * 1000)
-    measure("verification median", round(statistics.median(elapsed_ms), 2), unit="ms")
+    measure("verification median", round(statistics.median(elapsed_ms), 2), unit="ms", samples=elapsed_ms)
     p95, budget_ms = judge(REQUIREMENT, elapsed_ms, rig, measure, statistic="p95")
     assert p95 <= budget_ms, f"p95 of {VERIFICATIONS} verifications {p95:.1f} ms, budget {budget_ms:.0f} ms"

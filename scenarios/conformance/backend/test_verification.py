@@ -30,7 +30,7 @@ def family(people, activated) -> Wallet:
     return activated(people.adult(children=2))
 
 
-@pytest.mark.requirement("APCV-BE-010")
+@pytest.mark.apcv_requirement("APCV-BE-010")
 def test_verification_returns_identity_and_rights_of_the_selected_person(backend, family, doctor):
     insured = family.insured
     now = service_now(backend)
@@ -46,7 +46,7 @@ def test_verification_returns_identity_and_rights_of_the_selected_person(backend
             assert rights["rights_open"] is True and answer["delegated"] is False
 
 
-@pytest.mark.requirement("APCV-BE-011")
+@pytest.mark.apcv_requirement("APCV-BE-011")
 def test_an_nfc_presentation_is_used_once(backend, family, doctor, pharmacist):
     presentation = wallet_presentation(family, service_now(backend), selected=1)
     assert send_presentation(backend, doctor, presentation).status_code == 200
@@ -54,7 +54,7 @@ def test_an_nfc_presentation_is_used_once(backend, family, doctor, pharmacist):
     assert refusal(send_presentation(backend, pharmacist, presentation)) == (409, "token_replayed")
 
 
-@pytest.mark.requirement("APCV-BE-011", "APCV-QR-006")
+@pytest.mark.apcv_requirement("APCV-BE-011", "APCV-QR-006")
 def test_a_qr_token_is_used_once(backend, family, doctor, pharmacist):
     token = wallet_qr_token(family, service_now(backend))
     assert send_qr(backend, doctor, token).status_code == 200
@@ -62,7 +62,7 @@ def test_a_qr_token_is_used_once(backend, family, doctor, pharmacist):
     assert refusal(send_qr(backend, pharmacist, token)) == (409, "token_replayed")
 
 
-@pytest.mark.requirement("APCV-BE-012")
+@pytest.mark.apcv_requirement("APCV-BE-012")
 def test_expired_and_future_nfc_presentations_are_refused(backend, family, doctor):
     now = service_now(backend)
     expired = wallet_presentation(family, now - 200)  # expired 80 s ago
@@ -77,7 +77,7 @@ def _token(wallet: Wallet, issued_at: int, expires_at: int) -> str:
     return qr.encode(claims, wallet.device_key)
 
 
-@pytest.mark.requirement("APCV-QR-005")
+@pytest.mark.apcv_requirement("APCV-QR-005")
 def test_qr_tokens_outside_their_validity_are_refused(backend, family, doctor):
     now = int(service_now(backend))
     for issued, expires in ((now - 200, now - 140),   # expired 140 s ago
@@ -96,7 +96,7 @@ def _cose(text: str) -> bytes:
     return zlib.decompress(base45.b45decode(text.removeprefix("APCV1:")))
 
 
-@pytest.mark.requirement("APCV-QR-007")
+@pytest.mark.apcv_requirement("APCV-QR-007")
 def test_malformed_qr_texts_are_refused_naming_the_fault(backend, family, doctor):
     genuine = wallet_qr_token(family, service_now(backend))
     signed = _cose(genuine)
@@ -120,7 +120,7 @@ def test_malformed_qr_texts_are_refused_naming_the_fault(backend, family, doctor
     assert send_qr(backend, doctor, genuine).status_code == 200  # none of them spent the genuine token
 
 
-@pytest.mark.requirement("APCV-BE-013")
+@pytest.mark.apcv_requirement("APCV-BE-013")
 def test_tampered_presentations_are_refused_and_spend_nothing(backend, family, doctor):
     now = service_now(backend)
     token_id = os.urandom(16)
@@ -138,7 +138,7 @@ def test_tampered_presentations_are_refused_and_spend_nothing(backend, family, d
     assert send_presentation(backend, doctor, genuine).status_code == 200
 
 
-@pytest.mark.requirement("APCV-BE-014")
+@pytest.mark.apcv_requirement("APCV-BE-014")
 def test_a_device_the_insurer_never_certified_is_refused(backend, family, doctor):
     unknown = Wallet(family.insured, family.card_reference, new_device_key(), b"")
     answer = send_qr(backend, doctor, wallet_qr_token(unknown, service_now(backend)))

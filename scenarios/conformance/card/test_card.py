@@ -32,30 +32,30 @@ def read_file(card_apdu, piece: int = 200) -> tuple[bytes, list[int]]:
     return content, sizes
 
 
-@pytest.mark.requirement("APCV-CARD-001")
-@pytest.mark.element("card.sw.apcv-aid")
+@pytest.mark.apcv_requirement("APCV-CARD-001")
+@pytest.mark.apcv_element("card.sw.apcv-aid")
 def test_select_card_application(card_apdu):
     assert card_apdu.send(SELECT_APCV).sw == 0x6A82
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
 
 
-@pytest.mark.requirement("APCV-CARD-001")
-@pytest.mark.element("card.sw.apcv-aid", "card.state.apcv-aid-deselects")
+@pytest.mark.apcv_requirement("APCV-CARD-001")
+@pytest.mark.apcv_element("card.sw.apcv-aid", "card.state.apcv-aid-deselects")
 def test_another_aid_deselects_the_card_application(card_apdu):
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
     assert card_apdu.send(SELECT_APCV).sw == 0x6A82
     assert card_apdu.send(SELECT_EF).sw == 0x6A82
 
 
-@pytest.mark.requirement("APCV-CARD-002", "APCV-CARD-003", "APCV-CARD-004")
-@pytest.mark.element("card.chunk.last")
+@pytest.mark.apcv_requirement("APCV-CARD-002", "APCV-CARD-003", "APCV-CARD-004")
+@pytest.mark.apcv_element("card.chunk.last")
 def test_read_signed_card_data(card_apdu, bench):
     content, _ = read_file(card_apdu)
     assert cose.verify(content, bench.insurer.trust_anchor.public_key)
 
 
-@pytest.mark.requirement("APCV-CARD-002")
-@pytest.mark.element("card.tag.62", "card.tag.62/80", "card.tag.62/82", "card.tag.62/83")
+@pytest.mark.apcv_requirement("APCV-CARD-002")
+@pytest.mark.apcv_element("card.tag.62", "card.tag.62/80", "card.tag.62/82", "card.tag.62/83")
 def test_fcp_describes_the_identity_file(card_apdu):
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
     answer = card_apdu.send(SELECT_EF)
@@ -67,16 +67,16 @@ def test_fcp_describes_the_identity_file(card_apdu):
     assert found["62/83"] == expected["62/83"], f"tag 83 names file {found['62/83'].hex().upper()}, not 0101"
 
 
-@pytest.mark.requirement("APCV-CARD-003")
-@pytest.mark.element("card.chunk.read", "card.chunk.last")
+@pytest.mark.apcv_requirement("APCV-CARD-003")
+@pytest.mark.apcv_element("card.chunk.read", "card.chunk.last")
 def test_each_read_answers_le_bytes(card_apdu):
     _, sizes = read_file(card_apdu, PIECE)
     assert sizes[:-1] == [PIECE] * (len(sizes) - 1), f"answers of {sizes} bytes to reads of {PIECE}"
     assert 0 < sizes[-1] <= PIECE
 
 
-@pytest.mark.requirement("APCV-CARD-004")
-@pytest.mark.element(*(f"card.key.{key}" for key in CARD_FILE_KEYS))
+@pytest.mark.apcv_requirement("APCV-CARD-004")
+@pytest.mark.apcv_element(*(f"card.key.{key}" for key in CARD_FILE_KEYS))
 def test_card_data_map_has_the_profile_keys(card_apdu, bench):
     content, _ = read_file(card_apdu)
     data = cbor2.loads(cose.verify(content, bench.insurer.trust_anchor.public_key))
@@ -87,8 +87,8 @@ def test_card_data_map_has_the_profile_keys(card_apdu, bench):
     assert isinstance(data["ben"], list)
 
 
-@pytest.mark.requirement("APCV-CARD-003")
-@pytest.mark.element("card.sw.no-current-ef", "card.sw.past-end", "card.sw.no-le", "card.sw.unknown-ef")
+@pytest.mark.apcv_requirement("APCV-CARD-003")
+@pytest.mark.apcv_element("card.sw.no-current-ef", "card.sw.past-end", "card.sw.no-le", "card.sw.unknown-ef")
 def test_read_errors(card_apdu):
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
     assert card_apdu.send("00B0000010").sw == 0x6986  # no current EF

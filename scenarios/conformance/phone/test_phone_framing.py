@@ -22,10 +22,11 @@ TINY = {"empty", "one byte"}
 control code, so only links declaring the ``tiny-apdus`` feature can carry them."""
 
 
-@pytest.mark.requirement("APCV-NFC-050", "APCV-NFC-055")
-@pytest.mark.element("phone.sw.framing", "phone.state.framing-keeps-answering")
+@pytest.mark.apcv_requirement("APCV-NFC-050", "APCV-NFC-055")
+@pytest.mark.apcv_element("phone.sw.framing", "phone.state.framing-keeps-answering")
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.rig_feature("tiny-apdus")) if n in TINY else n for n in FRAMING_ERRORS
+    pytest.param(n, marks=pytest.mark.apcv_rig_feature("tiny-apdus")) if n in TINY else n
+    for n in FRAMING_ERRORS
 ])
 def test_framing_errors_answer_6700(apdu, name):
     rsp = apdu.send(FRAMING_ERRORS[name])
@@ -33,36 +34,36 @@ def test_framing_errors_answer_6700(apdu, name):
     assert apdu.send(SELECT_APCV).sw == 0x9000  # the applet keeps answering
 
 
-@pytest.mark.requirement("APCV-NFC-051")
-@pytest.mark.element("phone.sw.class")
+@pytest.mark.apcv_requirement("APCV-NFC-051")
+@pytest.mark.apcv_element("phone.sw.class")
 @pytest.mark.parametrize("cla", ["01", "0C", "10", "84", "A0", "FF"])
 def test_unknown_class(apdu, cla):
     assert apdu.send(f"{cla}A4040006F0415043560100").sw == 0x6E00
 
 
-@pytest.mark.requirement("APCV-NFC-052")
-@pytest.mark.element("phone.sw.instruction")
+@pytest.mark.apcv_requirement("APCV-NFC-052")
+@pytest.mark.apcv_element("phone.sw.instruction")
 @pytest.mark.parametrize("command", ["00B0000000", "0084000008", "80CA000000", "8001000000", "0052000000"])
 def test_unknown_instruction(apdu, command):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send(command).sw == 0x6D00
 
 
-@pytest.mark.requirement("APCV-NFC-054")
-@pytest.mark.element("phone.sw.presentation-before-session")
+@pytest.mark.apcv_requirement("APCV-NFC-054")
+@pytest.mark.apcv_element("phone.sw.presentation-before-session")
 def test_presentation_before_session(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("80 52 00 00 10" + "00" * 16 + "00").sw == 0x6985
 
 
-@pytest.mark.requirement("APCV-NFC-054")
-@pytest.mark.element("phone.sw.session-before-select")
+@pytest.mark.apcv_requirement("APCV-NFC-054")
+@pytest.mark.apcv_element("phone.sw.session-before-select")
 def test_session_before_select(apdu):
     assert apdu.send("80 50 00 00 51" + "04" * 81 + "00").sw == 0x6985
 
 
-@pytest.mark.requirement("APCV-NFC-042")
-@pytest.mark.element("phone.sw.get-response-nothing")
+@pytest.mark.apcv_requirement("APCV-NFC-042")
+@pytest.mark.apcv_element("phone.sw.get-response-nothing")
 def test_get_response_with_nothing_pending(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("00C0000000").sw == 0x6985

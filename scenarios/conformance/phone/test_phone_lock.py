@@ -44,7 +44,7 @@ def locked(dut_act) -> Iterator[None]:
     dut_act("unlock")
 
 
-@pytest.mark.requirement("APCV-NFC-031")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
 def test_a_wrong_code_leaves_the_app_locked(apdu, dut_act, code, locked):
     dut_act("enter_code", code=wrong(code))
     assert refuses_sessions(apdu), "the app opened a session after a wrong code"
@@ -52,7 +52,7 @@ def test_a_wrong_code_leaves_the_app_locked(apdu, dut_act, code, locked):
     establish(apdu)
 
 
-@pytest.mark.requirement("APCV-NFC-031")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
 def test_a_right_code_gives_the_tries_back(apdu, dut_act, code, locked):
     for _ in range(2):
         dut_act("enter_code", code=wrong(code))
@@ -62,7 +62,7 @@ def test_a_right_code_gives_the_tries_back(apdu, dut_act, code, locked):
         dut_act("lock")
 
 
-@pytest.mark.requirement("APCV-NFC-031")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
 def test_three_wrong_codes_block_the_app(apdu, dut_act, code):
     dut_act("lock")
     try:
@@ -81,7 +81,7 @@ def test_three_wrong_codes_block_the_app(apdu, dut_act, code):
     establish(apdu)
 
 
-@pytest.mark.requirement("APCV-NFC-031")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
 def test_biometrics_unlock_only_with_the_enrolled_finger_or_face(apdu, dut_act, locked):
     dut_act("biometric", result="mismatch")
     assert refuses_sessions(apdu), "another finger or face unlocked the app"
@@ -94,7 +94,7 @@ def test_biometrics_unlock_only_with_the_enrolled_finger_or_face(apdu, dut_act, 
     establish(apdu)
 
 
-@pytest.mark.requirement("APCV-NFC-031")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
 def test_a_mismatch_does_not_count_against_the_code(apdu, dut_act, code, locked):
     for _ in range(3):
         dut_act("biometric", result="mismatch")
@@ -102,7 +102,7 @@ def test_a_mismatch_does_not_count_against_the_code(apdu, dut_act, code, locked)
     establish(apdu)
 
 
-@pytest.mark.requirement("APCV-NFC-031")
+@pytest.mark.apcv_requirement("APCV-NFC-031")
 def test_a_reactivated_app_is_locked(apdu, dut_act, code):
     dut_act("unlock")
     try:

@@ -20,7 +20,7 @@ from apcv.profile.r1 import qr
 from apcv.profile.r1.constants import QR_CLOCK_SKEW_S, QR_ROTATION_S, QR_TOKEN_LIFETIME_S
 from apcv.profile.r1.presentation import verify_presentation
 
-pytestmark = pytest.mark.rig_feature("qr-scanner")
+pytestmark = pytest.mark.apcv_rig_feature("qr-scanner")
 NIR_LIKE = re.compile(rb"[12378]\d{12}(\d{2})?")
 SCREEN_SETTLE_S = 2.0
 """How long a phone's screen may take to change once the app is locked (a camera films it)."""
@@ -43,14 +43,14 @@ def device_key(bench, tapped_phone) -> ec.EllipticCurvePublicKey:
     return key
 
 
-@pytest.mark.requirement("APCV-QR-001")
+@pytest.mark.apcv_requirement("APCV-QR-001")
 def test_token_format(shown_qr):
     assert shown_qr.startswith("APCV1:") and len(shown_qr) <= 4296
     token = qr.decode(shown_qr)
     assert token.kid
 
 
-@pytest.mark.requirement("APCV-QR-002", "APCV-QR-008")
+@pytest.mark.apcv_requirement("APCV-QR-002", "APCV-QR-008")
 def test_claims_are_exactly_the_profile_map(shown_qr):
     token = qr.decode(shown_qr)
     keys = set(cbor2.loads(token.claims.to_cbor()))
@@ -58,19 +58,19 @@ def test_claims_are_exactly_the_profile_map(shown_qr):
     assert not NIR_LIKE.search(token.claims.to_cbor()), "the token holds a NIR-like number"
 
 
-@pytest.mark.requirement("APCV-QR-003")
+@pytest.mark.apcv_requirement("APCV-QR-003")
 def test_token_verifies_with_the_certified_device_key(shown_qr, device_key):
     claims = qr.verify_signed_by(qr.decode(shown_qr), device_key, datetime.now(UTC))
     assert claims.card_reference
 
 
-@pytest.mark.requirement("APCV-QR-004")
+@pytest.mark.apcv_requirement("APCV-QR-004")
 def test_token_lifetime(shown_qr):
     claims = qr.decode(shown_qr).claims
     assert claims.expires_at - claims.issued_at == QR_TOKEN_LIFETIME_S
 
 
-@pytest.mark.requirement("APCV-QR-004")
+@pytest.mark.apcv_requirement("APCV-QR-004")
 def test_the_code_rotates_every_period_and_not_between(shown_qr, scanner):
     """The token on screen was issued at the start of the current rotation period, and the
     same token stays until the next period begins (looked at once the screen has settled)."""
@@ -88,7 +88,7 @@ def test_the_code_rotates_every_period_and_not_between(shown_qr, scanner):
             f"tokens issued {again.issued_at - first.issued_at} s apart, not one {QR_ROTATION_S} s period"
 
 
-@pytest.mark.requirement("APCV-QR-004")
+@pytest.mark.apcv_requirement("APCV-QR-004")
 def test_locked_phone_shows_no_token(dut_act, scanner):
     dut_act("lock")
     try:

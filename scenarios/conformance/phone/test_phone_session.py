@@ -39,14 +39,14 @@ def presented(apdu, session, challenge: bytes = b"Q" * 16) -> tuple[bytes, dict,
     return signed, header, payload
 
 
-@pytest.mark.requirement("APCV-NFC-010", "APCV-NFC-011", "APCV-NFC-012", "APCV-NFC-020")
-@pytest.mark.element("phone.field.session-key", "phone.field.session-nonce")
+@pytest.mark.apcv_requirement("APCV-NFC-010", "APCV-NFC-011", "APCV-NFC-012", "APCV-NFC-020")
+@pytest.mark.apcv_element("phone.field.session-key", "phone.field.session-nonce")
 def test_presentation_in_a_session(apdu, session):
     _, _, payload = presented(apdu, session)
     assert len(cbor2.loads(payload)["tid"]) == 16
 
 
-@pytest.mark.requirement("APCV-NFC-021")
+@pytest.mark.apcv_requirement("APCV-NFC-021")
 def test_presentation_is_signed_by_the_device_key_the_insurer_named(apdu, session, bench):
     signed, header, payload = presented(apdu, session)
     assert cbor2.loads(signed).tag == 18
@@ -55,8 +55,8 @@ def test_presentation_is_signed_by_the_device_key_the_insurer_named(apdu, sessio
     assert cose.verify(signed, card.device_key) == payload
 
 
-@pytest.mark.requirement("APCV-NFC-022", "APCV-NFC-028")
-@pytest.mark.element(*(f"phone.key.{key}" for key in sorted(CLAIM_KEYS)))
+@pytest.mark.apcv_requirement("APCV-NFC-022", "APCV-NFC-028")
+@pytest.mark.apcv_element(*(f"phone.key.{key}" for key in sorted(CLAIM_KEYS)))
 def test_card_data_is_signed_by_the_insurer_for_this_card(apdu, session, bench):
     signed, _, payload = presented(apdu, session)
     claims, _ = verify_presentation(signed, bench.trust, datetime.now(UTC))
@@ -65,7 +65,7 @@ def test_card_data_is_signed_by_the_insurer_for_this_card(apdu, session, bench):
     assert (card.holder, card.beneficiaries) == (claims.holder, claims.beneficiaries)
 
 
-@pytest.mark.requirement("APCV-NFC-023")
+@pytest.mark.apcv_requirement("APCV-NFC-023")
 def test_presentation_is_bound_to_the_session(apdu, session):
     presented(apdu, session)  # an earlier presentation must not leak into the next session
     fresh = establish(apdu)
@@ -75,23 +75,23 @@ def test_presentation_is_bound_to_the_session(apdu, session):
     assert claims["ch"] == b"Z" * 16
 
 
-@pytest.mark.requirement("APCV-NFC-024")
+@pytest.mark.apcv_requirement("APCV-NFC-024")
 def test_presentation_expires_120_s_after_issue(apdu, session):
     _, _, payload = presented(apdu, session)
     claims = cbor2.loads(payload)
     assert claims["exp"] - claims["iat"] == 120
 
 
-@pytest.mark.requirement("APCV-NFC-015")
-@pytest.mark.element("phone.field.session-key", "phone.field.session-nonce")
+@pytest.mark.apcv_requirement("APCV-NFC-015")
+@pytest.mark.apcv_element("phone.field.session-key", "phone.field.session-nonce")
 def test_each_session_has_a_fresh_key_and_nonce(apdu):
     first, second = establish(apdu), establish(apdu)
     assert first.phone_point != second.phone_point
     assert first.phone_nonce != second.phone_nonce
 
 
-@pytest.mark.requirement("APCV-NFC-040")
-@pytest.mark.element("phone.chunk.announced", "phone.chunk.announced-256", "phone.chunk.last")
+@pytest.mark.apcv_requirement("APCV-NFC-040")
+@pytest.mark.apcv_element("phone.chunk.announced", "phone.chunk.announced-256", "phone.chunk.last")
 @pytest.mark.parametrize("le", [256, 128, 17])
 def test_long_answer_is_chained_with_61xx(apdu, session, le):
     data, sw, chunks = get_presentation_chunks(apdu, session.request(), le=le)
@@ -104,8 +104,8 @@ def test_long_answer_is_chained_with_61xx(apdu, session, le):
     session.channel.open(data)
 
 
-@pytest.mark.requirement("APCV-NFC-040")
-@pytest.mark.element("phone.chunk.first", "phone.chunk.next")
+@pytest.mark.apcv_requirement("APCV-NFC-040")
+@pytest.mark.apcv_element("phone.chunk.first", "phone.chunk.next")
 @pytest.mark.parametrize("le", [256, 128, 17])
 def test_each_piece_but_the_last_is_le_bytes(apdu, session, le):
     _, sw, chunks = get_presentation_chunks(apdu, session.request(), le=le)
@@ -114,15 +114,15 @@ def test_each_piece_but_the_last_is_le_bytes(apdu, session, le):
     assert sizes[:-1] == [le] * (len(sizes) - 1), f"pieces of {sizes} bytes with Le {le}"
 
 
-@pytest.mark.requirement("APCV-NFC-041")
-@pytest.mark.element("phone.chunk.extended")
+@pytest.mark.apcv_requirement("APCV-NFC-041")
+@pytest.mark.apcv_element("phone.chunk.extended")
 def test_extended_length_answers_whole(apdu, session):
     rsp = apdu.send(CommandApdu(0x80, 0x52, 0, 0, session.request(), le=65536, extended=True).encode())
     assert rsp.sw == 0x9000 and len(rsp.data) > 256
     session.channel.open(rsp.data)
 
 
-@pytest.mark.requirement("APCV-NFC-041", "APCV-NFC-010")
+@pytest.mark.apcv_requirement("APCV-NFC-041", "APCV-NFC-010")
 def test_extended_length_session_command(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     from apcv.profile.r1.session import encode_point, new_ephemeral_key
@@ -132,15 +132,15 @@ def test_extended_length_session_command(apdu):
     assert rsp.sw == 0x9000 and len(rsp.data) == 81
 
 
-@pytest.mark.requirement("APCV-NFC-013")
-@pytest.mark.element("phone.sw.session-off-curve")
+@pytest.mark.apcv_requirement("APCV-NFC-013")
+@pytest.mark.apcv_element("phone.sw.session-off-curve")
 def test_reader_key_off_curve(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("80 50 00 00 51 04" + "01" * 64 + "00" * 16 + "00").sw == 0x6A80
 
 
-@pytest.mark.requirement("APCV-NFC-014")
-@pytest.mark.element("phone.sw.session-length", "phone.sw.session-no-le")
+@pytest.mark.apcv_requirement("APCV-NFC-014")
+@pytest.mark.apcv_element("phone.sw.session-length", "phone.sw.session-no-le")
 @pytest.mark.parametrize("command", ["80 50 00 00 10" + "04" * 16 + "00", "80 50 00 00 51" + "04" * 81],
                          ids=["16-byte data", "no Le"])
 def test_session_wrong_length_or_missing_le(apdu, command):
@@ -148,37 +148,37 @@ def test_session_wrong_length_or_missing_le(apdu, command):
     assert apdu.send(command).sw == 0x6700
 
 
-@pytest.mark.requirement("APCV-NFC-053")
-@pytest.mark.element("phone.sw.session-p1p2")
+@pytest.mark.apcv_requirement("APCV-NFC-053")
+@pytest.mark.apcv_element("phone.sw.session-p1p2")
 def test_session_wrong_p1p2(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("80 50 01 00 51" + "04" * 81 + "00").sw == 0x6A86
 
 
-@pytest.mark.requirement("APCV-NFC-053")
-@pytest.mark.element("phone.sw.presentation-p1p2")
+@pytest.mark.apcv_requirement("APCV-NFC-053")
+@pytest.mark.apcv_element("phone.sw.presentation-p1p2")
 @pytest.mark.parametrize(("p1", "p2"), [(1, 0), (0, 1)])
 def test_presentation_wrong_p1p2(apdu, session, p1, p2):
     rsp = apdu.send(CommandApdu(0x80, 0x52, p1, p2, session.request(), le=256).encode())
     assert rsp.sw == 0x6A86, f"GET PRESENTATION with P1/P2 {p1:02X}{p2:02X} answered {rsp.sw:04X}"
 
 
-@pytest.mark.requirement("APCV-NFC-026", "APCV-NFC-054")
-@pytest.mark.element("phone.sw.second-presentation", "phone.state.no-second-session")
+@pytest.mark.apcv_requirement("APCV-NFC-026", "APCV-NFC-054")
+@pytest.mark.apcv_element("phone.sw.second-presentation", "phone.state.no-second-session")
 def test_one_presentation_per_session(apdu, session):
     assert get_presentation(apdu, session.request())[1] == 0x9000
     assert get_presentation(apdu, session.request())[1] == 0x6985
     assert apdu.send("80 50 00 00 51" + "04" * 81 + "00").sw == 0x6985  # no second session
 
 
-@pytest.mark.requirement("APCV-NFC-025")
-@pytest.mark.element("phone.sw.beneficiary-beyond")
+@pytest.mark.apcv_requirement("APCV-NFC-025")
+@pytest.mark.apcv_element("phone.sw.beneficiary-beyond")
 def test_unknown_beneficiary(apdu, session):
     assert get_presentation(apdu, session.request(beneficiary=99))[1] == 0x6A88
 
 
-@pytest.mark.requirement("APCV-NFC-027")
-@pytest.mark.element("phone.sw.request-undecryptable", "phone.state.undecryptable-ends-session")
+@pytest.mark.apcv_requirement("APCV-NFC-027")
+@pytest.mark.apcv_element("phone.sw.request-undecryptable", "phone.state.undecryptable-ends-session")
 def test_tampered_request_ends_session(apdu, session):
     body = bytearray(session.request())
     body[3] ^= 0x01
@@ -186,8 +186,8 @@ def test_tampered_request_ends_session(apdu, session):
     assert get_presentation(apdu, session.request())[1] == 0x6985
 
 
-@pytest.mark.requirement("APCV-NFC-027")
-@pytest.mark.element("phone.sw.request-malformed")
+@pytest.mark.apcv_requirement("APCV-NFC-027")
+@pytest.mark.apcv_element("phone.sw.request-malformed")
 @pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
                                           cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
                          ids=["array", "short challenge", "negative index", "not CBOR"])
@@ -196,8 +196,8 @@ def test_malformed_request_content(apdu, session, request_body):
     assert get_presentation(apdu, sealed)[1] == 0x6A80
 
 
-@pytest.mark.requirement("APCV-NFC-027")
-@pytest.mark.element("phone.sw.request-malformed", "phone.state.malformed-ends-session")
+@pytest.mark.apcv_requirement("APCV-NFC-027")
+@pytest.mark.apcv_element("phone.sw.request-malformed", "phone.state.malformed-ends-session")
 @pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
                                           cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
                          ids=["array", "short challenge", "negative index", "not CBOR"])
@@ -207,20 +207,20 @@ def test_malformed_request_ends_session(apdu, session, request_body):
     assert sw == 0x6985, f"GET PRESENTATION after a malformed request answered {sw:04X}: the session went on"
 
 
-@pytest.mark.requirement("APCV-NFC-030")
-@pytest.mark.element("phone.sw.locked-presentation", "phone.state.locked-sends-nothing")
+@pytest.mark.apcv_requirement("APCV-NFC-030")
+@pytest.mark.apcv_element("phone.sw.locked-presentation", "phone.state.locked-sends-nothing")
 def test_lock_between_session_and_presentation(apdu, session, locked_app):
     data, sw, _ = get_presentation(apdu, session.request())
     assert (sw, data) == (0x6982, b"")
 
 
-@pytest.mark.requirement("APCV-NFC-001")
+@pytest.mark.apcv_requirement("APCV-NFC-001")
 def test_reselect_restarts(apdu):
     establish(apdu)
     establish(apdu)  # SELECT ends the previous session, a new one opens
 
 
-@pytest.mark.requirement("APCV-NFC-060")
+@pytest.mark.apcv_requirement("APCV-NFC-060")
 def test_presentation_within_budget(apdu, bench, rig, measure):
     durations = []
     for _ in range(3):

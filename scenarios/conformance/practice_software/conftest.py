@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from apcv.nir import format_nir, mask_nir
+from apcv.nir import mask_nir
+from apcv.nir_spellings import nirs_written
 from harness.practice.dut import Billing
 from simulators.practice.contract import Billed, Refused
 
@@ -21,10 +21,21 @@ def keep(billing: Billing, record_property, label: str = "dut run") -> None:
 
 
 def assert_billed(billing: Billing, *, source: str, person: str, amount: int) -> str:
-    """The program billed ``person`` (a NIR) from ``source``; the claim id the insurer acknowledged."""
+    """The program billed ``person`` (a NIR) from ``source``, judged first at the insurer (the claim it
+    stored: the person, each act and amount, as its audit log says) then on what the program printed;
+    the claim id the insurer acknowledged."""
     acknowledged = billing.acknowledged_claims()
     assert acknowledged, f"the insurer acknowledged no claim; what the program asked it: {billing.audit}"
-    claim_id = acknowledged[0]["claim_id"]
+    stored = acknowledged[0]
+    claim_id = stored["claim_id"]
+    asked_amount, act = billing.asked
+    assert asked_amount == amount
+    assert stored.get("person") == mask_nir(person), \
+        f"the insurer stored a claim for {stored.get('person')}, not for {mask_nir(person)}"
+    assert stored.get("acts") == [{"code": act, "amount_cents": amount}], \
+        f"the insurer stored the acts {stored.get('acts')}, not act {act} for {amount} cents"
+    assert stored.get("total_cents") == amount, \
+        f"the insurer stored {stored.get('total_cents')} cents, not {amount}"
     if billing.result is not None:
         assert isinstance(billing.result, Billed), f"the program refused: {billing.result}"
         assert billing.result.source == source
@@ -59,14 +70,10 @@ def assert_refused(billing: Billing) -> None:
 
 
 def whole_nirs(text: str, nirs: set[str]) -> list[str]:
-    """The NIRs of ``nirs`` written whole in ``text`` (masked, for the message)."""
-    return sorted(mask_nir(n) for n in nirs if n in text or format_nir(n) in text)
-
-
-def written_text(folder: Path) -> str:
-    """Everything the program left in its working folder (text files, bounded)."""
-    return "\n".join(p.read_bytes()[:1 << 20].decode("utf-8", errors="replace")
-                     for p in sorted(folder.rglob("*")) if p.is_file())
+    """The NIRs of ``nirs`` written in ``text`` in any spelling, with or without their key (masked,
+    for the message)."""
+    written = nirs_written(text)
+    return sorted(mask_nir(n) for n in nirs if n[:13] in written)
 
 
 def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:

@@ -20,7 +20,7 @@ def shared_child_visits(practice_world, shared_billing_dut):
     return from_parent, from_co_parent
 
 
-@pytest.mark.requirement("APCV-PS-010")
+@pytest.mark.apcv_requirement("APCV-PS-010")
 def test_child_billed_from_a_parent_phone(shared_child_visits, practice_world, record_property):
     from_parent, _ = shared_child_visits
     keep(from_parent, record_property)
@@ -28,7 +28,7 @@ def test_child_billed_from_a_parent_phone(shared_child_visits, practice_world, r
     assert_billed(from_parent, source="nfc", person=child.identity.nir, amount=2500)
 
 
-@pytest.mark.requirement("APCV-PS-011")
+@pytest.mark.apcv_requirement("APCV-PS-011")
 def test_divorced_parents_each_present_their_child(shared_child_visits, practice_world, record_property):
     from_parent, from_co_parent = shared_child_visits
     keep(from_parent, record_property, "parent's run")
@@ -39,7 +39,7 @@ def test_divorced_parents_each_present_their_child(shared_child_visits, practice
     assert first != second, "both parents' visits ended in one claim"
 
 
-@pytest.mark.requirement("APCV-PS-012")
+@pytest.mark.apcv_requirement("APCV-PS-012")
 def test_grandparent_billed_within_the_delegation(practice_world, billing_dut):
     cast = practice_world.cast
     practice_world.tap("grandparent")
@@ -48,7 +48,7 @@ def test_grandparent_billed_within_the_delegation(practice_world, billing_dut):
     assert_billed(billing, source="nfc", person=child, amount=2500)
 
 
-@pytest.mark.requirement("APCV-PS-012")
+@pytest.mark.apcv_requirement("APCV-PS-012")
 def test_grandparent_refused_after_the_delegation(practice_world, billing_dut):
     cast = practice_world.cast
     practice_world.tap("grandparent")

@@ -9,13 +9,13 @@ from harness.practice.hostile_qr import expired_qr, tampered_qr, untrusted_qr
 from scenarios.conformance.practice_software.conftest import assert_refused
 
 
-@pytest.mark.requirement("APCV-PS-006")
+@pytest.mark.apcv_requirement("APCV-PS-006")
 def test_untrusted_phone_is_refused(practice_world, billing_dut):
     practice_world.tap("parent-uncertified")
     assert_refused(billing_dut.bill(who="the patient (a phone the insurer never certified)"))
 
 
-@pytest.mark.requirement("APCV-PS-006")
+@pytest.mark.apcv_requirement("APCV-PS-006")
 @pytest.mark.parametrize("kind", ["expired", "tampered", "untrusted"])
 def test_bad_qr_is_refused(kind, practice_world, billing_dut):
     if problem := billing_dut.qr_problem():

@@ -13,7 +13,7 @@ from scenarios.conformance.practice_software.conftest import (
 )
 
 
-@pytest.mark.requirement("APCV-PS-004")
+@pytest.mark.apcv_requirement("APCV-PS-004")
 def test_locked_app_is_asked_to_unlock_then_billed(practice_world, billing_dut):
     parent = practice_world.cast.parent
 
@@ -33,7 +33,7 @@ def test_locked_app_is_asked_to_unlock_then_billed(practice_world, billing_dut):
     assert len(billing.verifications()) == 1
 
 
-@pytest.mark.requirement("APCV-PS-005", "APCV-PS-002")
+@pytest.mark.apcv_requirement("APCV-PS-005", "APCV-PS-002")
 def test_card_is_read_verified_once_and_billed(practice_world, billing_dut):
     practice_world.tap("parent-card")
     billing = billing_dut.bill(beneficiary=0, who="the card holder (physical card)")
@@ -41,7 +41,7 @@ def test_card_is_read_verified_once_and_billed(practice_world, billing_dut):
     assert_billed(billing, source="card", person=practice_world.cast.parent.identity.nir, amount=2500)
 
 
-@pytest.mark.requirement("APCV-PS-007")
+@pytest.mark.apcv_requirement("APCV-PS-007")
 def test_rights_are_fetched_at_every_billing(practice_world, billing_dut):
     co_parent = practice_world.cast.co_parent
     nir = co_parent.identity.nir
@@ -65,7 +65,7 @@ def test_rights_are_fetched_at_every_billing(practice_world, billing_dut):
         assert second.result.rights.fund_code == moved.coverage.fund_code, "billed with old rights"
 
 
-@pytest.mark.requirement("APCV-PS-008")
+@pytest.mark.apcv_requirement("APCV-PS-008")
 def test_claim_lost_on_the_network_is_resent_under_the_same_id(practice_world, billing_dut):
     parent = practice_world.cast.parent
     practice_world.network.lose_next_answer("POST", "/v1/claims")

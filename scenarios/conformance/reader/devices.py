@@ -43,3 +43,40 @@ class SlowDevice:
     def process_apdu(self, apdu: bytes) -> bytes:
         time.sleep(self._delay_s)
         return self._device.process_apdu(apdu)
+
+
+class ChainingDevice:
+    """Forwards to ``device``, but cuts every answer longer than ``chunk`` bytes into 61XX pieces of
+    ``chunk`` bytes, served by GET RESPONSE: a phone that chains whatever Le the reader asked for."""
+
+    def __init__(self, device: CardResponder, chunk: int) -> None:
+        self._device = device
+        self._chunk = chunk
+        self._pending = b""
+        self._last_sw = b"\x90\x00"
+        self.atr = device.atr
+        self.get_responses = 0
+
+    def reset(self) -> None:
+        self._pending = b""
+        self._device.reset()
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        if len(apdu) >= 4 and apdu[1] == 0xC0 and self._pending:
+            self.get_responses += 1
+            return self._next()
+        answer = self._device.process_apdu(apdu)
+        data, sw = answer[:-2], answer[-2:]
+        while sw[0] == 0x61:  # the phone chains itself: take its whole answer first
+            more = self._device.process_apdu(bytes((0x00, 0xC0, 0x00, 0x00, sw[1])))
+            data, sw = data + more[:-2], more[-2:]
+        if len(data) <= self._chunk:
+            return data + sw
+        self._pending, self._last_sw = data, sw
+        return self._next()
+
+    def _next(self) -> bytes:
+        piece, self._pending = self._pending[: self._chunk], self._pending[self._chunk:]
+        if not self._pending:
+            return piece + self._last_sw
+        return piece + bytes((0x61, min(len(self._pending), 0xFF) if len(self._pending) < 256 else 0x00))

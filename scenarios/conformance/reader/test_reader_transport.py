@@ -29,7 +29,7 @@ def probe(bench) -> ProbedDevice:
     return device
 
 
-@pytest.mark.requirement("APCV-RDR-010")
+@pytest.mark.apcv_requirement("APCV-RDR-010")
 @pytest.mark.parametrize("max_le", [256, 64, 17])
 def test_short_apdus_with_61xx_chaining(bench, reader, probe, max_le):
     kernel = type(reader)(bench.reader_link, bench.trust, max_le=max_le)
@@ -40,7 +40,7 @@ def test_short_apdus_with_61xx_chaining(bench, reader, probe, max_le):
     assert any(c[1] == 0xC0 for c in probe.received), "no GET RESPONSE reached the phone"
 
 
-@pytest.mark.requirement("APCV-RDR-011")
+@pytest.mark.apcv_requirement("APCV-RDR-011")
 def test_extended_length(bench, reader, probe):
     kernel = type(reader)(bench.reader_link, bench.trust, extended_length=True)
     assert kernel.read().kind == "phone"
@@ -55,7 +55,7 @@ def _frames() -> list[bytes]:
     return frames
 
 
-@pytest.mark.requirement("APCV-RDR-012")
+@pytest.mark.apcv_requirement("APCV-RDR-012")
 def test_frames_of_every_size_arrive_unchanged(bench, probe):
     link = bench.reader_link
     link.connect()
@@ -68,7 +68,7 @@ def test_frames_of_every_size_arrive_unchanged(bench, probe):
     assert probe.received == _frames()
 
 
-@pytest.mark.requirement("APCV-RDR-013")
+@pytest.mark.apcv_requirement("APCV-RDR-013")
 def test_a_slow_phone_is_waited_for(bench, reader):
     bench.present_device("phone", SlowDevice(bench.make_phone(), SLOW_PHONE_S))
     result = reader.read()
@@ -76,7 +76,7 @@ def test_a_slow_phone_is_waited_for(bench, reader):
     assert result.timings_ms["total"] >= 3 * SLOW_PHONE_S * 1000
 
 
-@pytest.mark.requirement("APCV-RDR-014")
+@pytest.mark.apcv_requirement("APCV-RDR-014")
 def test_removal_mid_exchange_is_reported_and_the_next_tap_read(bench, reader, probe):
     link = bench.reader_link
     link.connect()
@@ -91,7 +91,7 @@ def test_removal_mid_exchange_is_reported_and_the_next_tap_read(bench, reader, p
     assert reader.read().kind == "phone"
 
 
-@pytest.mark.requirement("APCV-RDR-015")
+@pytest.mark.apcv_requirement("APCV-RDR-015")
 def test_reader_turnaround_per_apdu(bench, rig, reader, probe, measure):
     for _ in range(5):
         reader.read()

@@ -21,8 +21,8 @@ from scenarios.conformance.scanner.conftest import watch
 from scenarios.conformance.scanner.screens import PictureScreen, PlanPhones
 
 CLASSES = [
-    pytest.param("mild", 0.95, marks=pytest.mark.requirement("APCV-SCN-006"), id="mild"),
-    pytest.param("hard", 0.50, marks=pytest.mark.requirement("APCV-SCN-007"), id="hard"),
+    pytest.param("mild", 0.95, marks=pytest.mark.apcv_requirement("APCV-SCN-006"), id="mild"),
+    pytest.param("hard", 0.50, marks=pytest.mark.apcv_requirement("APCV-SCN-007"), id="hard"),
 ]
 
 

@@ -42,7 +42,7 @@ def rotations(scanner_under_test: ScannerUnderTest, phones: PlanPhones,
     return reading, earlier
 
 
-@pytest.mark.requirement("APCV-SCN-004")
+@pytest.mark.apcv_requirement("APCV-SCN-004")
 def test_each_new_code_is_read_once_and_no_old_one_again(rotations: tuple[Reading, set[str]],
                                                          scanner_under_test: ScannerUnderTest,
                                                          trace: TraceRecorder) -> None:
@@ -65,7 +65,7 @@ def test_each_new_code_is_read_once_and_no_old_one_again(rotations: tuple[Readin
         newest = index
 
 
-@pytest.mark.requirement("APCV-SCN-005")
+@pytest.mark.apcv_requirement("APCV-SCN-005")
 def test_display_to_last_character_within_budget(rotations: tuple[Reading, set[str]], rig: RigConfig,
                                                  measure, trace: TraceRecorder) -> None:
     reading, _ = rotations

@@ -60,7 +60,7 @@ def _text(reading: Reading, under_test: ScannerUnderTest) -> str:
                 f"{under_test.timeout:g} s of showing it{sent}", pytrace=False)
 
 
-@pytest.mark.requirement("APCV-SCN-001")
+@pytest.mark.apcv_requirement("APCV-SCN-001")
 def test_the_longest_token_arrives_whole(longest: Reading, scanner_under_test: ScannerUnderTest,
                                          trace: TraceRecorder) -> None:
     longest.note_into(trace)
@@ -70,7 +70,7 @@ def test_the_longest_token_arrives_whole(longest: Reading, scanner_under_test: S
     assert text == form, f"the {len(code)}-character token did not arrive whole: {difference(text, form)}"
 
 
-@pytest.mark.requirement("APCV-SCN-002")
+@pytest.mark.apcv_requirement("APCV-SCN-002")
 def test_the_token_ends_with_the_configured_terminator(longest: Reading, scanner_under_test: ScannerUnderTest,
                                                        trace: TraceRecorder) -> None:
     longest.note_into(trace)
@@ -89,7 +89,7 @@ def test_the_token_ends_with_the_configured_terminator(longest: Reading, scanner
     assert not trailing, f"after the token and its {wanted} the scanner sent {trailing!r:.80}"
 
 
-@pytest.mark.requirement("APCV-SCN-003")
+@pytest.mark.apcv_requirement("APCV-SCN-003")
 def test_no_character_is_swapped_by_a_keyboard_layout(longest: Reading, scanner_under_test: ScannerUnderTest,
                                                       trace: TraceRecorder) -> None:
     longest.note_into(trace)
@@ -100,7 +100,7 @@ def test_no_character_is_swapped_by_a_keyboard_layout(longest: Reading, scanner_
         f"{layout_hint(text, TOKEN_PREFIX)}")
 
 
-@pytest.mark.requirement("APCV-SCN-008")
+@pytest.mark.apcv_requirement("APCV-SCN-008")
 def test_a_code_that_is_not_a_token_is_not_sent_as_one(scanner_under_test: ScannerUnderTest,
                                                        phones: PlanPhones, rig: RigConfig,
                                                        trace: TraceRecorder) -> None:
