@@ -17,7 +17,7 @@ PARALLEL = -p no:xdist
 QUICK_PARALLEL = -n $(WORKERS)
 endif
 
-.PHONY: setup demo check test lint bench vectors clean
+.PHONY: setup demo check test lint bench mutation vectors clean
 
 setup:
 	@bash scripts/setup.sh
@@ -48,6 +48,9 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/nfc_presentation.py
 	$(BIN)/python benchmarks/qr_decoders.py
+
+mutation: setup
+	$(BIN)/python benchmarks/mutation_score.py --sample 40 --seed 0
 
 vectors: setup
 	$(BIN)/python -m simulators.vectors docs/vectors/r1-presentation.json

@@ -19,7 +19,8 @@ from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
 from harness.trust import dut_trust_anchor
 from simulators.card.card import VitaleCard
-from simulators.factory import synthetic_card, synthetic_phone
+from simulators.card.variants import card_class
+from simulators.factory import synthetic_insured, synthetic_phone
 from simulators.phone.phone import Phone
 from simulators.phone.variants import make_faulty_phone
 from simulators.reader.kernel import ReaderKernel
@@ -46,7 +47,8 @@ class Bench:
         if config.roles.phone and config.roles.phone.simulated:
             self.phone = self.make_phone(variant=config.dut_variant("phone"))
         if config.roles.card and config.roles.card.simulated:
-            self.card = synthetic_card(config.roles.card.seed, self.insurer)
+            self.card = card_class(config.dut_variant("card"))(synthetic_insured(config.roles.card.seed),
+                                                               self.insurer)
         reader = config.roles.reader
         self.reader_link = TracingReaderLink(open_reader(reader.link), self.recorder)
         self.reader = ReaderKernel(self.reader_link, self.trust, clock=self.clock,
@@ -85,9 +87,14 @@ class Bench:
         slot = self._slots.get(role)
         if slot is None:
             slot = open_card_slot(cfg.link)
-            slot.record_notes(self.recorder.note)
+            slot.record_notes(lambda text, url=cfg.link: self._note_from(url, text))
         self._slots[role] = slot
         slot.attach(device)
+
+    def _note_from(self, url: str, text: str) -> None:
+        """Note ``text`` in the trace as coming from the link at ``url``."""
+        self.recorder.link = url
+        self.recorder.note(text)
 
     @property
     def scanner(self) -> QrScanner:

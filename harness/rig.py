@@ -103,7 +103,7 @@ def _scheme_check(kind: str, known_schemes: Callable[[], list[str]]) -> Callable
 _check_scanner_link = _scheme_check("scanner", known_scanner_schemes)
 
 
-CAMERA_SCHEMES = ("image", "camera")
+CAMERA_SCHEMES = ("image", "camera", "frames")
 
 
 class ScannerRole(_Strict):
@@ -143,7 +143,8 @@ class Roles(_Strict):
     display: DisplayRole | None = None
 
 
-CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "bill", "read")
+CONTROL_ACTIONS = ("tap", "remove", "lock", "unlock", "show_qr", "enter_code", "biometric", "reactivate",
+                   "bill", "read")
 
 
 PCSC_SCHEMES = ("vpcd", "pcsc")

@@ -12,7 +12,8 @@ from apcv.links.tracing import Recorder
 
 
 class QrScanner:
-    """A scanner link with the rig's timeout (else the link's); each read or failure is traced."""
+    """A scanner link with the rig's timeout (else the link's); each read or failure is traced,
+    stamped with the scanner link's URL."""
 
     def __init__(self, link: ScannerLink, recorder: Recorder, timeout: float | None = None) -> None:
         self.link = link
@@ -25,9 +26,11 @@ class QrScanner:
         try:
             payload = self.link.read_payload(self.timeout if timeout is None else timeout)
         except LinkError as exc:
+            self._recorder.link = self.url
             self._recorder.note(f"scan failed: {exc}")
             self._keep_last_frame()
             raise
+        self._recorder.link = self.url
         self._recorder.note(f"{self.url}: scanned {payload[:6]}... ({len(payload)} characters)")
         return payload
 

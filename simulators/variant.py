@@ -20,6 +20,9 @@ class Variant:
     description: str
     breaks: tuple[str, ...]
     """Requirement ids whose tests must fail against this variant (at least one of them)."""
+    elements: tuple[str, ...] = ()
+    """Profile elements (apcv/profile/r1/elements.py) whose check is the only one that catches
+    this variant: the proof that the check is needed (docs/profile-coverage.md)."""
 
 
 class UnknownVariant(ApcvError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulators.backend.variants import VARIANTS as BACKEND_VARIANTS
+from simulators.card.variants import VARIANTS as CARD_VARIANTS
 from simulators.phone.variants import VARIANTS as PHONE_VARIANTS
 from simulators.practice.variants import VARIANTS as PRACTICE_VARIANTS
 from simulators.reader.variants import VARIANTS as READER_VARIANTS
@@ -10,7 +11,7 @@ from simulators.scanner.variants import VARIANTS as SCANNER_VARIANTS
 from simulators.variant import UnknownVariant, Variant
 
 ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS, **BACKEND_VARIANTS,
-                                    **SCANNER_VARIANTS, **PRACTICE_VARIANTS}
+                                    **SCANNER_VARIANTS, **PRACTICE_VARIANTS, **CARD_VARIANTS}
 
 
 def variants_of(role: str) -> list[Variant]:

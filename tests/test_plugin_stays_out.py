@@ -152,7 +152,7 @@ def test_this_repository_uses_only_the_prefixed_markers() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    old = re.compile(r"mark\.(requirement|rig_feature|rig)\b(?!_)")
+    old = re.compile(r"mark\.(requirement|rig_feature|rig|element)\b(?!_)")
     folders = ("scenarios", "tests", "harness", "benchmarks")
     found = [f"{path.relative_to(root)}:{number}" for folder in folders
              for path in (root / folder).rglob("*.py") if path.name != Path(__file__).name

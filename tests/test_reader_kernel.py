@@ -20,6 +20,7 @@ from apcv.profile.r1.constants import (
     INS_SELECT,
     SW,
 )
+from apcv.profile.r1.files import fci
 from apcv.profile.r1.responder import ApduResponder, Rejected
 from apcv.profile.r1.session import (
     SecureChannel,
@@ -31,7 +32,7 @@ from apcv.profile.r1.session import (
 from apcv.seeded_keys import synthetic_insurer
 from simulators.card.card import VitaleCard
 from simulators.factory import synthetic_card, synthetic_phone
-from simulators.phone.applet import PHONE_ATR, fci
+from simulators.phone.applet import PHONE_ATR
 from simulators.phone.phone import Phone
 from simulators.reader.errors import AppLocked, CardError, NoApcvApplication
 from simulators.reader.kernel import MAX_CHAINED_RESPONSES, ReaderKernel

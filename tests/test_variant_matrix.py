@@ -58,3 +58,17 @@ def test_docs_and_report_carry_the_matrix(matrix: dict) -> None:
         assert all(ident in line.split("|")[3] for ident in row["breaks"]) and line.endswith("| yes |")
         assert row["variant"] in matrix["html"]
     assert set(rows) == {row["variant"] for row in matrix["variants"]}
+
+
+def test_a_variant_proving_an_element_is_caught_by_that_element_check_only(matrix: dict) -> None:
+    """A variant that breaks one element of the profile (docs/profile-coverage.md) fails the tests
+    that check that element and no other: the proof that the check is needed."""
+    from scenarios.conformance.coverage import element_checks
+
+    checks = element_checks()
+    proving = [row for row in matrix["variants"] if row["elements"]]
+    assert len(proving) >= 9
+    for row in proving:
+        expected = {test.split("::")[1] for ident in row["elements"] for test in checks[ident]}
+        failed = {nodeid.split("::")[1].split("[")[0] for nodeid in row["failed_tests"]}
+        assert failed and failed <= expected, (row["variant"], sorted(failed), sorted(expected))

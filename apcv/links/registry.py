@@ -31,6 +31,7 @@ SCANNER_SCHEMES = {
     "wedge": "apcv.links.wedge",
     "image": "apcv.links.image",
     "camera": "apcv.links.video",
+    "frames": "apcv.links.frames_camera",
 }
 DISPLAY_SCHEMES = {
     "screen": "apcv.links.screen",

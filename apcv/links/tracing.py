@@ -5,6 +5,8 @@ monitoring) also has its taps and removals traced: a tap is a field-on event who
 reads ``tap: ...`` (pcapng event 0xFC, the detail as the packet's comment), a removal a
 field-off event ``removal: ...`` (0xFD). A removal is traced only for a device the link saw
 arrive or connected to, not for the previous test's device leaving as the link opens.
+Every event carries the link's URL (the recorder's ``link`` is set to it before each one), so a
+trace says where it came from: the ``link`` field of each JSON line, the pcapng interface name.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from apcv.links.base import LinkError, ReaderLink
 
 class Recorder(Protocol):
     """What the wrapper needs from ``apcv.trace.TraceRecorder``."""
+
+    link: str
 
     def field(self, on: bool, detail: str = "") -> None: ...
 
@@ -44,35 +48,42 @@ class TracingReaderLink(ReaderLink):
         self.recorder = recorder
         self.url = inner.url
         self._device_known = False
+        if not recorder.link:
+            recorder.link = self.url  # what is noted before the first exchange comes from here too
         if isinstance(inner, PresenceEvents):
             inner.record_presence(self._presence)
+
+    def _here(self) -> Recorder:
+        """The recorder, set to stamp what follows with this link's URL."""
+        self.recorder.link = self.url
+        return self.recorder
 
     def _presence(self, present: bool, atr: bytes) -> None:
         if present:
             self._device_known = True
-            self.recorder.field(True, f"tap: a phone or card is on the reader (ATR {atr.hex().upper()})")
+            self._here().field(True, f"tap: a phone or card is on the reader (ATR {atr.hex().upper()})")
         elif self._device_known:
             self._device_known = False
-            self.recorder.field(False, "removal: the phone or card left the reader")
+            self._here().field(False, "removal: the phone or card left the reader")
 
     def connect(self) -> bytes:
-        self.recorder.field(True)
+        self._here().field(True)
         try:
             atr = self.inner.connect()
         except LinkError as exc:
-            self.recorder.note(f"connect failed: {exc}")
+            self._here().note(f"connect failed: {exc}")
             raise
         self._device_known = True
         return atr
 
     def transceive(self, apdu: bytes) -> bytes:
-        self.recorder.command(apdu)
+        self._here().command(apdu)
         try:
             rapdu = self.inner.transceive(apdu)
         except LinkError as exc:
-            self.recorder.note(f"exchange failed: {exc}")
+            self._here().note(f"exchange failed: {exc}")
             raise
-        self.recorder.response(rapdu)
+        self._here().response(rapdu)
         return rapdu
 
     def identity(self) -> dict[str, str]:
@@ -80,7 +91,7 @@ class TracingReaderLink(ReaderLink):
 
     def disconnect(self) -> None:
         self.inner.disconnect()
-        self.recorder.field(False)
+        self._here().field(False)
 
     def close(self) -> None:
         self.inner.close()

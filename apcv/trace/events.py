@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from apcv.trace.apdu import describe_command, describe_response
 
@@ -20,6 +21,19 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def micros(timestamp: float) -> int:
     """POSIX seconds as whole microseconds."""
     return round(timestamp * 1_000_000)
+
+
+def shown_url(url: str) -> str:
+    """``url`` as a trace may show it: a password in its user part is dropped
+    (``http://qa:secret@host/`` reads ``http://qa@host/``); anything else is kept as written."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
 
 
 def iso_time(timestamp: float) -> str:

@@ -18,7 +18,7 @@ class TraceFiles:
     :class:`~apcv.trace.pcapng.PcapngWriter`) and the files.
     """
 
-    def __init__(self, directory: str | Path, stem: str, if_name: str = "apcv-hil") -> None:
+    def __init__(self, directory: str | Path, stem: str, if_name: str = "") -> None:
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         self.paths = {"jsonl": folder / f"{stem}.jsonl", "pcapng": folder / f"{stem}.pcapng"}

@@ -144,9 +144,10 @@ class PcapngWriter:
     and the notes that follow it, however long the capture.
     """
 
-    def __init__(self, stream: BinaryIO, if_name: str = "apcv-hil") -> None:
+    def __init__(self, stream: BinaryIO, if_name: str = "") -> None:
         self._stream = stream
-        self._if_name = if_name
+        self._fallback_name = if_name
+        self._first_link = ""
         self._framer = _Framer()
         self._notes: list[str] = []
         self._held: tuple[int, bytes, list[str]] | None = None
@@ -162,6 +163,7 @@ class PcapngWriter:
             packet = self._framer.packet(event)
             if packet is None:
                 continue
+            self._first_link = self._first_link or event.link
             detail = self._comment(event)
             self._flush()
             self._held = (micros(event.timestamp), packet, self._notes + detail)
@@ -179,10 +181,16 @@ class PcapngWriter:
         meaning = f"{info['sw']} {info['meaning']}" if "sw" in info else info["error"]
         return [f"{self._command or 'response'} answer: {meaning}"]
 
+    @property
+    def if_name(self) -> str:
+        """The interface's name: the link URL of the first packet that has one, else the name
+        given, else ``apcv-hil``."""
+        return self._first_link or self._fallback_name or "apcv-hil"
+
     def close(self) -> None:
         """Write what is held back; the stream stays open (it is the caller's)."""
         if self._held is None and not self._started:
-            self._stream.write(section_header(self._notes) + interface_description(self._if_name))
+            self._stream.write(section_header(self._notes) + interface_description(self.if_name))
             self._started = True
         elif self._held is not None:
             self._held[2].extend(self._notes)
@@ -193,13 +201,13 @@ class PcapngWriter:
         if self._held is None:
             return
         if not self._started:
-            self._stream.write(section_header() + interface_description(self._if_name))
+            self._stream.write(section_header() + interface_description(self.if_name))
             self._started = True
         self._stream.write(enhanced_packet(*self._held))
         self._held = None
 
 
-def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> bytes:
+def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "") -> bytes:
     """The whole capture for ``events`` (see :class:`PcapngWriter` for where notes go)."""
     buffer = io.BytesIO()
     writer = PcapngWriter(buffer, if_name)
@@ -208,7 +216,7 @@ def pcapng_bytes(events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> byt
     return buffer.getvalue()
 
 
-def write_pcapng(path: str | Path, events: Iterable[TraceEvent], if_name: str = "apcv-hil") -> Path:
+def write_pcapng(path: str | Path, events: Iterable[TraceEvent], if_name: str = "") -> Path:
     """Write ``events`` as a pcapng file at ``path`` and return the path."""
     target = Path(path)
     target.write_bytes(pcapng_bytes(events, if_name))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from apcv.clock import Clock, WallClock
-from apcv.trace.events import EventKind, TraceEvent, micros
+from apcv.trace.events import EventKind, TraceEvent, micros, shown_url
 from apcv.trace.files import TraceFiles
 from apcv.trace.pcapng import write_pcapng
 from apcv.trace.redact import ResponseStream, redact_nirs
@@ -23,7 +23,9 @@ class TraceRecorder:
     is stored, so nothing written later can leak one; response data is masked as one stream
     per field session, so a NIR split across responses by a small ``Le`` (READ BINARY
     pieces, GET RESPONSE chaining) is masked in both. ``link`` is the URL of the link
-    the events travel on; it may be changed between events.
+    the events travel on (a reader or scanner wrapper sets it as it records); it may be
+    changed between events, and each event keeps the one it was recorded on, without a
+    password the URL may carry.
     """
 
     def __init__(self, clock: Clock | None = None, link: str = "", redact: bool = True) -> None:
@@ -94,7 +96,7 @@ class TraceRecorder:
             payload = redact_nirs(payload) if payload else payload
             detail = redact_nirs(detail) if detail else detail
         timestamp = micros(self.clock.now()) / 1_000_000
-        event = TraceEvent(timestamp, kind, payload, detail, self.link)
+        event = TraceEvent(timestamp, kind, payload, detail, shown_url(self.link))
         self.events.append(event)
         return event
 
@@ -109,8 +111,9 @@ class TraceRecorder:
         return target
 
     def write_pcapng(self, path: str | Path) -> Path:
-        """Write the events as a Wireshark-readable pcapng at ``path`` and return the path."""
-        return write_pcapng(path, self.events, self.link or "apcv-hil")
+        """Write the events as a Wireshark-readable pcapng at ``path`` and return the path;
+        its interface is named after the link of the first event that has one."""
+        return write_pcapng(path, self.events, shown_url(self.link))
 
     def save(self, directory: str | Path, stem: str) -> dict[str, Path]:
         """Write ``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory`` (created if needed),
@@ -126,4 +129,4 @@ class TraceRecorder:
 
     def open_files(self, directory: str | Path, stem: str) -> TraceFiles:
         """``<stem>.jsonl`` and ``<stem>.pcapng`` in ``directory``, open to be written in batches."""
-        return TraceFiles(directory, stem, self.link or "apcv-hil")
+        return TraceFiles(directory, stem, shown_url(self.link))

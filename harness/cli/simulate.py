@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -21,7 +21,8 @@ import click
 
 from apcv.clock import WallClock
 from apcv.links import CardSlot, LinkError, open_card_slot
-from apcv.links.base import CardResponder
+from apcv.links.base import CardResponder, LinkUrl
+from apcv.links.registry import open_display
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli.simulate_scanner import simulate_scanner
 from harness.dut.control_server import ControlServer
@@ -68,9 +69,13 @@ def _link_options(default_seed: int) -> Callable:
 @click.option("--variant", default=None,
               help="Run a named faulty variant of the phone (see apcv-hil plan phone).")
 @click.option("--control", "control_url", default=None, metavar="tcp://HOST:PORT",
-              help="Serve a control channel (tap, remove, lock, unlock, show_qr, status) for a test bench.")
-def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool,
-                   locked: bool, code: str, variant: str | None, control_url: str | None) -> None:
+              help="Serve a control channel (tap, remove, lock, unlock, show_qr, enter_code, biometric, "
+                   "reactivate, status) for a test bench.")
+@click.option("--screen", "screen_url", default=None, metavar="frames:PATH",
+              help="Show the phone's screen (its QR code while unlocked) where a camera can film it: "
+                   "a picture file (frames:PATH; its folder is made) or a window (screen:DISPLAY).")
+def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool, locked: bool, code: str,
+                   variant: str | None, control_url: str | None, screen_url: str | None) -> None:
     """A phone with the apCV, tapped on the reader until interrupted."""
     if not (len(code) == 4 and code.isascii() and code.isdigit()):
         raise click.BadParameter(f"{code!r} is not 4 digits", param_hint="--code")
@@ -80,7 +85,25 @@ def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool,
         find_variant("phone", variant)
         phone = make_faulty_phone(variant, phone, insurer, seed)
     what = f"phone (seed {seed}{', locked' if locked else ''}{', variant ' + variant if variant else ''})"
-    _serve(phone, what, link, start_pcscd, control_url)
+    with ExitStack() as stack:
+        if screen_url is not None:
+            stack.enter_context(_screen(phone, screen_url))
+        _serve(phone, what, link, start_pcscd, control_url)
+
+
+@contextmanager
+def _screen(phone: Phone, url: str) -> Iterator[None]:
+    """The phone's screen shown on the display ``url`` (it follows the screen) until the end."""
+    parsed = LinkUrl.parse(url)
+    if parsed.scheme == "frames" and parsed.target:
+        Path(parsed.target).parent.mkdir(parents=True, exist_ok=True)
+    display = open_display(url)
+    try:
+        display.show(phone)
+        click.echo(f"screen on {url}", err=True)
+        yield
+    finally:
+        display.close()
 
 
 @simulate.command("card")
@@ -116,16 +139,22 @@ Control = tuple[dict[str, Callable[..., object]], Callable[[], dict], Callable[[
 
 
 def _phone_control(phone: Phone, slot: CardSlot) -> Control:
-    return _phone_actions(phone, slot), lambda: {"unlocked": phone.lock.unlocked}, lambda: True
+    def status() -> dict:
+        return {"unlocked": phone.lock.unlocked, "blocked": phone.lock.blocked}
+
+    return _phone_actions(phone, slot), status, lambda: True
 
 
-def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[[], object]]:
+def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[..., object]]:
     return {
         "tap": lambda: slot.attach(phone),
         "remove": slot.detach,
         "lock": phone.lock.lock,
         "unlock": phone.unlock,
         "show_qr": phone.unlock,
+        "enter_code": phone.enter_code,
+        "biometric": phone.biometric,
+        "reactivate": phone.reactivate,
     }
 
 

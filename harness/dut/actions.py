@@ -34,6 +34,9 @@ def in_process_control(bench: Bench) -> InProcessControl | None:
         "lock": phone.lock.lock,
         "unlock": phone.unlock,
         "show_qr": phone.unlock,
+        "enter_code": phone.enter_code,
+        "biometric": phone.biometric,
+        "reactivate": phone.reactivate,
     })
 
 

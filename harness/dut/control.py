@@ -1,6 +1,8 @@
 """DUT controls: how the harness makes the device under test do a physical act.
 
-A test asks for an action by name (``tap``, ``remove``, ``lock``, ``unlock``, ``show_qr``);
+A test asks for an action by name (``tap``, ``remove``, ``lock``, ``unlock``, ``show_qr``, and
+for the phone's own lock ``enter_code`` with ``code``, ``biometric`` with ``result`` ``match`` or
+``mismatch``, ``reactivate`` with ``code``), with its parameters as placeholders;
 the rig's control decides who does it, as OpenHTF's user-input plug is swapped for a
 command in automation:
 
@@ -31,6 +33,11 @@ PROMPTS = {
     "lock": "Lock the apCV app (leave it, or lock the phone)",
     "unlock": "Unlock the apCV app (secret code or biometrics)",
     "show_qr": "Show the apCV QR code on the phone's screen",
+    "enter_code": "On the apCV app's lock screen, type the secret code {code} (it may be wrong on purpose)",
+    "biometric": "Try to unlock the apCV app with biometrics: {result} (match: the enrolled finger or face; "
+                 "mismatch: another one)",
+    "reactivate": "Re-activate the apCV app (blocked after wrong codes), set the secret code {code} and "
+                  "lock it",
     "scan_ready": "Start a billing in the billing program and give its window the focus, ready for a scan",
     "bill": "In the billing program, bill act {act} for {amount} cents for {who} ({how}) and wait until it "
             "shows the claim acknowledged or its refusal",
@@ -53,17 +60,25 @@ class DutControl(Protocol):
     def perform(self, action: str, **placeholders: str) -> None: ...
 
 
-class InProcessControl:
-    """Actions of a simulator in this process, as callables by name."""
+class ActUnavailable(OperatorAbsent):
+    """The rig's control has no way to do this act (a command control without its command):
+    the tests that need it are not judged, with the reason."""
 
-    def __init__(self, actions: Mapping[str, Callable[[], object]]) -> None:
+
+class InProcessControl:
+    """Actions of a simulator in this process, as callables by name (placeholders as keywords)."""
+
+    def __init__(self, actions: Mapping[str, Callable[..., object]]) -> None:
         self._actions = dict(actions)
 
     def perform(self, action: str, **placeholders: str) -> None:
         if action not in self._actions:
-            raise ControlError(f"the simulated device cannot '{action}' "
-                               f"(it can: {', '.join(sorted(self._actions))})")
-        self._actions[action]()
+            raise ActUnavailable(f"the simulated device cannot '{action}' "
+                                 f"(it can: {', '.join(sorted(self._actions))})")
+        try:
+            self._actions[action](**placeholders)
+        except ApcvError as exc:
+            raise ControlError(f"'{action}' failed: {exc}") from None
 
 
 class CommandControl:
@@ -76,7 +91,8 @@ class CommandControl:
     def perform(self, action: str, **placeholders: str) -> None:
         template = self._actions.get(action)
         if template is None:
-            raise ControlError(f"the rig's command control has no command for '{action}'")
+            raise ActUnavailable(f"the rig's command control has no command for '{action}' "
+                                 f"(dut.control.actions.{action})")
         try:
             argv = [part.format(**placeholders) for part in shlex.split(template)]
         except (KeyError, IndexError, ValueError) as exc:

@@ -7,6 +7,8 @@ when a test needs it (a fixture, a ``rig``/``rig_feature`` marker, a report).
 - ``--rig FILE|NAME`` (or ``APCV_RIG``) picks the rig; default: the built-in ``software`` rig.
 - ``@pytest.mark.apcv_rig_feature("nfc-hce")`` skips, with the reason, when the rig lacks it.
 - ``@pytest.mark.apcv_hardware`` marks hardware tests: skipped unless the rig declares ``hardware``.
+- ``@pytest.mark.apcv_element("phone.sw.class", ...)`` names the profile elements a test checks
+  (apcv/profile/r1/elements.py, docs/profile-coverage.md).
 - ``@pytest.mark.apcv_requirement("APCV-NFC-001", ...)`` ties a test to the profile; an id the
   catalogue does not know is a usage error naming it.
 - ``--apcv-report DIR`` writes index.html, junit.xml, results.json, traceability.csv and traces there.
@@ -25,12 +27,14 @@ from harness.pytest_plugin.keys import checked_rig, rig_of
 REQUIREMENT_MARKER = "apcv_requirement"
 FEATURE_MARKER = "apcv_rig_feature"
 HARDWARE_MARKER = "apcv_hardware"
+ELEMENT_MARKER = "apcv_element"
 MARKERS = (
     f"{HARDWARE_MARKER}: needs real hardware described by the rig file",
     f"{FEATURE_MARKER}(name): needs the rig to provide a feature; skipped with the reason otherwise",
     f"{REQUIREMENT_MARKER}(*ids): APCV-R1 requirement ids this test checks",
     "apcv_exercises(*roles): the roles this test acts on; 'simulator' for a test that only exercises "
     "a simulator, which never counts towards a device under test's verdict",
+    f"{ELEMENT_MARKER}(*ids): profile elements this test checks (docs/profile-coverage.md)",
 )
 
 

@@ -35,7 +35,8 @@ def variants(roles: tuple[str, ...], rig_file: str | None, jobs: int, markdown: 
     if markdown is not None:
         markdown.write_text(result.table(), encoding="utf-8")
     rows = [{"role": v.variant.role, "variant": v.variant.name, "breaks": list(v.variant.breaks),
-             "caught_by": list(v.caught_by), "caught": v.caught} for v in result.verdicts]
+             "caught_by": list(v.caught_by), "caught": v.caught, "elements": list(v.variant.elements),
+             "failed_tests": list(v.failed_tests)} for v in result.verdicts]
     references = {role: {"exit_code": o.exit_code, "mandatory_not_passed": o.mandatory_not_passed()}
                   for role, o in result.references.items()}
     summary = {"references": references, "variants": rows}

@@ -25,6 +25,8 @@ class VariantVerdict:
     """The verdict's exit status: 0 when the plan passed the variant."""
     caught_by: tuple[str, ...]
     """Requirement ids whose tests failed against the variant."""
+    failed_tests: tuple[str, ...] = ()
+    """Node ids of the tests that failed against it."""
 
     @property
     def caught(self) -> bool:
@@ -91,6 +93,7 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
     ordered = [outcomes[i] for i in range(len(runs))]
     references = {role: outcome for (role, variant), outcome in zip(runs, ordered, strict=True)
                   if variant is None}
-    verdicts = [VariantVerdict(variant, outcome.verdict.exit_status, tuple(sorted(outcome.failed)))
+    verdicts = [VariantVerdict(variant, outcome.verdict.exit_status, tuple(sorted(outcome.failed)),
+                               outcome.failed_tests)
                 for (_, variant), outcome in zip(runs, ordered, strict=True) if variant is not None]
     return MatrixResult(references, verdicts)

@@ -87,6 +87,11 @@ class PlanRun:
         """Requirement ids a test that acted on the device failed."""
         return {rid for rid, group in self.record.by_requirement().items() if group.verdict == "failed"}
 
+    @property
+    def failed_tests(self) -> tuple[str, ...]:
+        """Node ids of the tests that failed or errored (which check caught a variant)."""
+        return tuple(sorted({r.nodeid for r in self.record.results if r.outcome in ("failed", "error")}))
+
     def mandatory_not_passed(self) -> list[str]:
         """The plan's mandatory requirements that did not pass."""
         return list(self.verdict.blocking())

@@ -2,7 +2,8 @@
 
 Checks (docs/protocol.md §5.3): the card data is signed by the insurer and names the device
 key that signed the presentation, the claims name that card, the selected person is one the
-insurer signed, the lifetime and validity window; then against the records: the selected
+insurer signed, the lifetime and validity window (a delegate's card data outside its window,
+which is the delegation's, is refused 403 ``not_delegated``); then against the records: the selected
 person is the holder or one of the holder's beneficiaries, the device was not revoked and its
 card is the one presented, single use by token id (a replay gets 409 and is logged), and for
 a presentation made on someone else's device, an active delegation covering the selected
@@ -21,9 +22,11 @@ from sqlalchemy import Row
 
 from apcv.errors import ApcvError
 from apcv.nir import mask_nir
+from apcv.profile.r1.issuer_signed import OutsideValidity
 from apcv.profile.r1.presentation import PresentationClaims, verify_presentation
 from apcv.profile.r1.qr import QrClaims
 from simulators.backend.auth import Caller, practitioner
+from simulators.backend.card_window import outside_window_refusal
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, holder_card_current, presenting_device_delegated
 from simulators.backend.errors import ApiError
@@ -129,6 +132,8 @@ async def verify(body: VerificationRequest, caller: Caller = Depends(practitione
     message = _decode(body.presentation)
     try:
         claims, key = verify_presentation(message, ctx.trust, ctx.now_datetime())
+    except OutsideValidity as exc:
+        raise outside_window_refusal(ctx, message, exc) from None
     except ApcvError as exc:
         raise ApiError(422, "invalid_presentation", str(exc).replace("\n", " ")) from None
     token = claims.token_id.hex()

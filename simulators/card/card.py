@@ -22,6 +22,7 @@ from apcv.profile.r1.constants import (
     SW,
 )
 from apcv.profile.r1.credentials import Insurer
+from apcv.profile.r1.files import fcp
 from apcv.profile.r1.responder import (
     ApduResponder,
     Rejected,
@@ -30,7 +31,6 @@ from apcv.profile.r1.responder import (
 )
 
 CARD_ATR = atr_with_historical_bytes(b"APCVCARD")
-SW_NO_CURRENT_EF = 0x6986
 
 
 def card_data(insured: Insured) -> bytes:
@@ -44,12 +44,6 @@ def card_data(insured: Insured) -> bytes:
             "ben": [b.to_dict() for b in insured.beneficiaries],
         }
     )
-
-
-def fcp(file_id: int, size: int) -> bytes:
-    """File control parameters: size (80), transparent EF (82), identifier (83)."""
-    body = b"\x80\x02" + size.to_bytes(2, "big") + b"\x82\x01\x01\x83\x02" + file_id.to_bytes(2, "big")
-    return b"\x62" + bytes((len(body),)) + body
 
 
 class VitaleCard(ApduResponder):
@@ -103,7 +97,7 @@ class VitaleCard(ApduResponder):
         if cmd.p1 & 0x80:
             raise Rejected(SW.WRONG_P1P2)  # short-EF addressing is not offered
         if self._current is None:
-            raise Rejected(SW_NO_CURRENT_EF)
+            raise Rejected(SW.NO_CURRENT_EF)
         le = require_le(cmd)
         content = self._files[self._current]
         offset = (cmd.p1 << 8) | cmd.p2

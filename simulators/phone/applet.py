@@ -23,9 +23,9 @@ from apcv.profile.r1.constants import (
     INS_SELECT,
     NONCE_LEN,
     PRESENTATION_LIFETIME_S,
-    PROFILE_VERSION,
     SW,
 )
+from apcv.profile.r1.files import fci
 from apcv.profile.r1.presentation import presentation_payload
 from apcv.profile.r1.responder import (
     ApduResponder,
@@ -48,14 +48,6 @@ from simulators.phone.unlock import AppLock
 from simulators.phone.wallet import Wallet
 
 PHONE_ATR = atr_with_historical_bytes(b"")
-MAX_COMMAND_DATA = 1024
-
-
-def fci() -> bytes:
-    """File control information answered to SELECT: AID, profile version, buffer size."""
-    proprietary = b"\x80\x01" + bytes((PROFILE_VERSION,)) + b"\x81\x02" + MAX_COMMAND_DATA.to_bytes(2, "big")
-    body = b"\x84" + bytes((len(AID_APCV),)) + AID_APCV + b"\xa5" + bytes((len(proprietary),)) + proprietary
-    return b"\x6f" + bytes((len(body),)) + body
 
 
 class HceApplet(ApduResponder):

@@ -7,17 +7,22 @@ carries APDUs can put it in front of a reader. With NFC switched off it does not
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 
 from apcv.clock import Clock, WallClock
+from apcv.errors import ApcvError
 from apcv.imaging.conditions import SCREEN_MODULE_PX
 from apcv.imaging.qr_render import render_qr
 from apcv.profile.r1.session import RandomSource
 from simulators.phone.applet import HceApplet
 from simulators.phone.qr_display import QrDisplay
-from simulators.phone.unlock import AppLock, UnlockPolicy
+from simulators.phone.unlock import AppLock, UnlockError, UnlockPolicy
 from simulators.phone.wallet import Wallet
+
+BIOMETRIC_RESULTS = ("match", "mismatch")
+"""A biometric attempt: the enrolled face or finger, or another one."""
 
 
 class Phone:
@@ -71,3 +76,26 @@ class Phone:
     def unlock(self, code: str | None = None) -> None:
         """Unlock with the secret code (the right one when ``code`` is None)."""
         self.lock.unlock_with_code(self.lock.code if code is None else code)
+
+    def enter_code(self, code: str) -> dict[str, object]:
+        """A person types ``code`` on the lock screen (the act; the app may refuse it): what the
+        app did, ``{"unlocked": ..., "message": ...}``."""
+        return self._attempt(lambda: self.lock.unlock_with_code(code))
+
+    def biometric(self, result: str = "match") -> dict[str, object]:
+        """A biometric attempt with the enrolled face or finger (``match``) or another
+        (``mismatch``): what the app did, as :meth:`enter_code`."""
+        if result not in BIOMETRIC_RESULTS:
+            raise ApcvError(f"biometric result {result!r}: one of {', '.join(BIOMETRIC_RESULTS)}")
+        return self._attempt(lambda: self.lock.unlock_with_biometrics(matching=result == "match"))
+
+    def reactivate(self, code: str) -> None:
+        """Re-activation after a block: the app gets ``code`` and a full set of tries, locked."""
+        self.lock.reactivate(code)
+
+    def _attempt(self, unlock: Callable[[], None]) -> dict[str, object]:
+        try:
+            unlock()
+        except UnlockError as exc:
+            return {"unlocked": False, "message": str(exc)}
+        return {"unlocked": True, "message": "unlocked"}

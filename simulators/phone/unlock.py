@@ -86,10 +86,13 @@ class AppLock:
         self._tries_left = MAX_CODE_TRIES
         self._start_session()
 
-    def unlock_with_biometrics(self) -> None:
-        """Face or fingerprint unlock, failing at the policy's rate (then use the code)."""
+    def unlock_with_biometrics(self, matching: bool = True) -> None:
+        """Face or fingerprint unlock: the enrolled one (``matching``) fails at the policy's rate
+        (then use the code), another one always fails; neither counts against the code's tries."""
         if self.blocked:
             raise UnlockError("the app is blocked after 3 wrong codes: re-activate it")
+        if not matching:
+            raise UnlockError("biometric unlock failed: not the enrolled face or finger")
         if self._rng.random() < self.policy.biometric_failure_rate:
             raise UnlockError("biometric unlock failed: enter the secret code")
         self._start_session()

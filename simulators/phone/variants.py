@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from apcv.clock import to_datetime
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
-from apcv.profile.r1.constants import SW
+from apcv.profile.r1.constants import AID_APCV, CHALLENGE_LEN, PROFILE_VERSION, SW
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.responder import Rejected
+from apcv.profile.r1.session import SessionError
 from apcv.seeded_keys import seeded_scalar
 from simulators.phone.applet import HceApplet
 from simulators.phone.phone import Phone
@@ -63,6 +64,75 @@ class _Miscounts61xx(HceApplet):
         if answer[-2] == 0x61 and answer[-1] not in (0x00, 0xFF):
             return answer[:-1] + bytes((answer[-1] + 1,))
         return answer
+
+
+class _FciWithoutBufferSize(HceApplet):
+    """Answers SELECT with an FCI whose proprietary template lacks tag 81."""
+
+    def _select(self, cmd: CommandApdu) -> bytes:
+        answer = super()._select(cmd)
+        if not answer:
+            return answer
+        proprietary = b"\x80\x01" + bytes((PROFILE_VERSION,))
+        body = b"\x84\x06" + AID_APCV + b"\xa5" + bytes((len(proprietary),)) + proprietary
+        return b"\x6f" + bytes((len(body),)) + body
+
+
+class _ShortFirstChunk(HceApplet):
+    """Puts one byte less than Le in the first piece of a chained answer (its 61XX counts right)."""
+
+    _chaining = False
+
+    def _get_response(self, cmd: CommandApdu) -> bytes:
+        self._chaining = True
+        try:
+            return super()._get_response(cmd)
+        finally:
+            self._chaining = False
+
+    def _send(self, data: bytes, le: int | None) -> bytes:
+        if self._chaining or le is None or len(data) <= le:
+            return super()._send(data, le)
+        self._pending = data[le - 1:]
+        return data[:le - 1] + bytes((0x61, min(len(self._pending), 256) % 256))
+
+
+class _KeepsSessionAfterMalformedRequest(HceApplet):
+    """Ends the session on a request that fails decryption, not on one of the wrong shape."""
+
+    def _read_request(self, sealed: bytes) -> tuple[bytes, int]:
+        assert self._channel is not None
+        try:
+            plain = self._channel.open(sealed)
+        except SessionError as exc:
+            self._end_session()
+            raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
+        try:
+            request = cbor2.loads(plain)
+            challenge, selected = request[1], request[2]
+        except (cbor2.CBORDecodeError, KeyError, TypeError, IndexError, ValueError, EOFError) as exc:
+            raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
+        if not (isinstance(challenge, bytes) and len(challenge) == CHALLENGE_LEN
+                and type(selected) is int and selected >= 0):
+            raise Rejected(SW.WRONG_DATA, "presentation request fields have wrong types")
+        return challenge, selected
+
+
+class _KeepsSessionOnForeignSelect(HceApplet):
+    """Deselects on a SELECT of another AID but keeps the session in progress."""
+
+    def _select(self, cmd: CommandApdu) -> bytes:
+        if cmd.p1 == 0x04 and cmd.p2 in (0x00, 0x0C) and cmd.data != AID_APCV:
+            self._selected = False
+            raise Rejected(SW.NOT_FOUND)
+        return super()._select(cmd)
+
+
+class _IgnoresPresentationP1P2(HceApplet):
+    """Answers GET PRESENTATION whatever its P1/P2."""
+
+    def _present(self, cmd: CommandApdu) -> bytes:
+        return super()._present(dataclasses.replace(cmd, p1=0, p2=0))
 
 
 class _ReusedSessionRandom(HceApplet):
@@ -143,8 +213,9 @@ Maker = Callable[[Phone, Insurer, int], Phone]
 _MAKERS: dict[str, tuple[Variant, Maker]] = {}
 
 
-def _variant(name: str, description: str, breaks: tuple[str, ...], maker: Maker) -> None:
-    _MAKERS[name] = (Variant(name, ROLE, description, breaks), maker)
+def _variant(name: str, description: str, breaks: tuple[str, ...], maker: Maker,
+             elements: tuple[str, ...] = ()) -> None:
+    _MAKERS[name] = (Variant(name, ROLE, description, breaks, elements), maker)
 
 
 _variant("phone-presents-while-locked", "opens a session and presents while the app is locked",
@@ -167,6 +238,22 @@ _variant("phone-replays-presentation", "hands out its first presentation again i
          ("APCV-NFC-023",), lambda p, i, s: _replays(p))
 _variant("phone-long-lived-presentation", "issues presentations valid for 30 days",
          ("APCV-NFC-024",), lambda p, i, s: _with_applet(p, lifetime_s=LONG_LIFETIME_S))
+_variant("phone-fci-without-buffer-size",
+         "answers SELECT with an FCI that lacks tag 81 (largest command data)",
+         ("APCV-NFC-001",), lambda p, i, s: _with_applet(p, _FciWithoutBufferSize), ("phone.tag.6F/A5/81",))
+_variant("phone-short-first-chunk", "puts one byte less than Le in the first piece of a chained answer",
+         ("APCV-NFC-040",), lambda p, i, s: _with_applet(p, _ShortFirstChunk), ("phone.chunk.first",))
+_variant("phone-keeps-session-after-malformed-request",
+         "keeps the session after a request that decrypts but is not the CBOR map",
+         ("APCV-NFC-027",), lambda p, i, s: _with_applet(p, _KeepsSessionAfterMalformedRequest),
+         ("phone.state.malformed-ends-session",))
+_variant("phone-keeps-session-on-foreign-select",
+         "keeps the session in progress when another AID is selected",
+         ("APCV-NFC-002",), lambda p, i, s: _with_applet(p, _KeepsSessionOnForeignSelect),
+         ("phone.state.foreign-aid-ends-session",))
+_variant("phone-ignores-presentation-p1p2", "answers GET PRESENTATION whatever its P1/P2",
+         ("APCV-NFC-053",), lambda p, i, s: _with_applet(p, _IgnoresPresentationP1P2),
+         ("phone.sw.presentation-p1p2",))
 
 VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _MAKERS.items()}
 

@@ -157,8 +157,9 @@ def test_delegated_presentation_window_and_beneficiaries(backend, people, delega
     card = backend.delegated_card(delegate_wallet.device_key, made["delegation_id"])
     assert card["card_reference"] == holder_wallet.card_reference
     carried = Wallet.from_activation(holder, delegate_wallet.device_key, card)
-    with pytest.raises(BackendRefused, match="valid from"):  # before the window
+    with pytest.raises(BackendRefused) as early:  # before the window (APCV-BE-041)
         backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))
+    assert (early.value.status, early.value.code) == (403, "not_delegated")
     clock.advance(3601)
     assert backend.verify(doctor, wallet_presentation(carried, clock.now(), selected=1))["delegated"] is True
     with pytest.raises(BackendRefused, match="delegated beneficiaries only"):  # the holder was not delegated

@@ -58,6 +58,18 @@ _NAME_MAX = 120
 _FIRST_NAMES_MAX = 10
 
 
+class OutsideValidity(VerificationError):
+    """Card data whose insurer signature holds, read outside its validity window.
+
+    A verifier that must tell why (a delegate's card is valid only during the delegation)
+    reads the window in ``valid_from`` and ``valid_until`` (POSIX seconds)."""
+
+    def __init__(self, message: str, valid_from: int, valid_until: int) -> None:
+        super().__init__(message)
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+
+
 @dataclass(frozen=True)
 class IssuerSigned:
     """What the insurer hands the phone at activation: the signed security object and the items."""
@@ -176,8 +188,9 @@ def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> Verifi
     so = _verified_security_object(trust.der, signed.security_object)
     now = int(at.astimezone(UTC).timestamp())
     if not so.valid_from <= now <= so.valid_until:
-        raise VerificationError(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
-                    f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC")
+        raise OutsideValidity(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
+                              f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC",
+                              so.valid_from, so.valid_until)
     holders: list[_Item] = []
     rights: list[_Item] = []
     beneficiaries: list[_Item] = []

@@ -46,7 +46,7 @@ from apcv.profile.r1.issuer_signed import (
 
 TOKEN_ID_LEN = 16
 TRANSCRIPT_HASH_LEN = 32
-_CLAIMS = {"v", "tid", "iat", "exp", "card", "sel", "th", "ch", "iss"}
+CLAIM_KEYS = {"v", "tid", "iat", "exp", "card", "sel", "th", "ch", "iss"}
 _WHAT = "presentation claim"
 
 
@@ -123,7 +123,7 @@ def verify_presentation(
 
 def claims_map(payload: bytes) -> dict[str, Any]:
     """The claims map of a presentation's payload: exactly the keys of §5.1, version R1."""
-    raw = text_map(decode_exact(payload, "presentation claims"), "presentation claims", _CLAIMS)
+    raw = text_map(decode_exact(payload, "presentation claims"), "presentation claims", CLAIM_KEYS)
     if type(raw["v"]) is not int or raw["v"] != PROFILE_VERSION:
         raise VerificationError(f"presentation version {shown(raw['v'], 20)} is not R1 ({PROFILE_VERSION})")
     return raw

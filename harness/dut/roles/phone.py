@@ -11,7 +11,7 @@ class PhoneRole(DutRole):
     """A phone presenting the apCV over NFC (and a QR on its screen)."""
 
     id = "phone"
-    acts = ("tap", "lock", "unlock")
+    acts = ("tap", "lock", "unlock", "enter_code", "biometric", "reactivate")
 
     def reach_problem(self, config: RigConfig) -> str | None:
         if config.roles.phone is None:

@@ -23,6 +23,7 @@ control code, so only links declaring the ``tiny-apdus`` feature can carry them.
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-050", "APCV-NFC-055")
+@pytest.mark.apcv_element("phone.sw.framing", "phone.state.framing-keeps-answering")
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.apcv_rig_feature("tiny-apdus")) if n in TINY else n
     for n in FRAMING_ERRORS
@@ -34,12 +35,14 @@ def test_framing_errors_answer_6700(apdu, name):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-051")
+@pytest.mark.apcv_element("phone.sw.class")
 @pytest.mark.parametrize("cla", ["01", "0C", "10", "84", "A0", "FF"])
 def test_unknown_class(apdu, cla):
     assert apdu.send(f"{cla}A4040006F0415043560100").sw == 0x6E00
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-052")
+@pytest.mark.apcv_element("phone.sw.instruction")
 @pytest.mark.parametrize("command", ["00B0000000", "0084000008", "80CA000000", "8001000000", "0052000000"])
 def test_unknown_instruction(apdu, command):
     assert apdu.send(SELECT_APCV).sw == 0x9000
@@ -47,17 +50,20 @@ def test_unknown_instruction(apdu, command):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-054")
+@pytest.mark.apcv_element("phone.sw.presentation-before-session")
 def test_presentation_before_session(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("80 52 00 00 10" + "00" * 16 + "00").sw == 0x6985
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-054")
+@pytest.mark.apcv_element("phone.sw.session-before-select")
 def test_session_before_select(apdu):
     assert apdu.send("80 50 00 00 51" + "04" * 81 + "00").sw == 0x6985
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-042")
+@pytest.mark.apcv_element("phone.sw.get-response-nothing")
 def test_get_response_with_nothing_pending(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("00C0000000").sw == 0x6985

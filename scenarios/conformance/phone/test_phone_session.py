@@ -8,7 +8,7 @@ import pytest
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.issuer_signed import verify_issuer_signed
-from apcv.profile.r1.presentation import verify_presentation
+from apcv.profile.r1.presentation import CLAIM_KEYS, verify_presentation
 from harness.dut.timing import exchanges, judge
 from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
 
@@ -40,6 +40,7 @@ def presented(apdu, session, challenge: bytes = b"Q" * 16) -> tuple[bytes, dict,
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-010", "APCV-NFC-011", "APCV-NFC-012", "APCV-NFC-020")
+@pytest.mark.apcv_element("phone.field.session-key", "phone.field.session-nonce")
 def test_presentation_in_a_session(apdu, session):
     _, _, payload = presented(apdu, session)
     assert len(cbor2.loads(payload)["tid"]) == 16
@@ -55,6 +56,7 @@ def test_presentation_is_signed_by_the_device_key_the_insurer_named(apdu, sessio
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-022", "APCV-NFC-028")
+@pytest.mark.apcv_element(*(f"phone.key.{key}" for key in sorted(CLAIM_KEYS)))
 def test_card_data_is_signed_by_the_insurer_for_this_card(apdu, session, bench):
     signed, _, payload = presented(apdu, session)
     claims, _ = verify_presentation(signed, bench.trust, datetime.now(UTC))
@@ -81,6 +83,7 @@ def test_presentation_expires_120_s_after_issue(apdu, session):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-015")
+@pytest.mark.apcv_element("phone.field.session-key", "phone.field.session-nonce")
 def test_each_session_has_a_fresh_key_and_nonce(apdu):
     first, second = establish(apdu), establish(apdu)
     assert first.phone_point != second.phone_point
@@ -88,6 +91,7 @@ def test_each_session_has_a_fresh_key_and_nonce(apdu):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-040")
+@pytest.mark.apcv_element("phone.chunk.announced", "phone.chunk.announced-256", "phone.chunk.last")
 @pytest.mark.parametrize("le", [256, 128, 17])
 def test_long_answer_is_chained_with_61xx(apdu, session, le):
     data, sw, chunks = get_presentation_chunks(apdu, session.request(), le=le)
@@ -100,7 +104,18 @@ def test_long_answer_is_chained_with_61xx(apdu, session, le):
     session.channel.open(data)
 
 
+@pytest.mark.apcv_requirement("APCV-NFC-040")
+@pytest.mark.apcv_element("phone.chunk.first", "phone.chunk.next")
+@pytest.mark.parametrize("le", [256, 128, 17])
+def test_each_piece_but_the_last_is_le_bytes(apdu, session, le):
+    _, sw, chunks = get_presentation_chunks(apdu, session.request(), le=le)
+    assert sw == 0x9000
+    sizes = [n for n, _ in chunks]
+    assert sizes[:-1] == [le] * (len(sizes) - 1), f"pieces of {sizes} bytes with Le {le}"
+
+
 @pytest.mark.apcv_requirement("APCV-NFC-041")
+@pytest.mark.apcv_element("phone.chunk.extended")
 def test_extended_length_answers_whole(apdu, session):
     rsp = apdu.send(CommandApdu(0x80, 0x52, 0, 0, session.request(), le=65536, extended=True).encode())
     assert rsp.sw == 0x9000 and len(rsp.data) > 256
@@ -118,12 +133,14 @@ def test_extended_length_session_command(apdu):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-013")
+@pytest.mark.apcv_element("phone.sw.session-off-curve")
 def test_reader_key_off_curve(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("80 50 00 00 51 04" + "01" * 64 + "00" * 16 + "00").sw == 0x6A80
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-014")
+@pytest.mark.apcv_element("phone.sw.session-length", "phone.sw.session-no-le")
 @pytest.mark.parametrize("command", ["80 50 00 00 10" + "04" * 16 + "00", "80 50 00 00 51" + "04" * 81],
                          ids=["16-byte data", "no Le"])
 def test_session_wrong_length_or_missing_le(apdu, command):
@@ -132,12 +149,22 @@ def test_session_wrong_length_or_missing_le(apdu, command):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-053")
+@pytest.mark.apcv_element("phone.sw.session-p1p2")
 def test_session_wrong_p1p2(apdu):
     assert apdu.send(SELECT_APCV).sw == 0x9000
     assert apdu.send("80 50 01 00 51" + "04" * 81 + "00").sw == 0x6A86
 
 
+@pytest.mark.apcv_requirement("APCV-NFC-053")
+@pytest.mark.apcv_element("phone.sw.presentation-p1p2")
+@pytest.mark.parametrize(("p1", "p2"), [(1, 0), (0, 1)])
+def test_presentation_wrong_p1p2(apdu, session, p1, p2):
+    rsp = apdu.send(CommandApdu(0x80, 0x52, p1, p2, session.request(), le=256).encode())
+    assert rsp.sw == 0x6A86, f"GET PRESENTATION with P1/P2 {p1:02X}{p2:02X} answered {rsp.sw:04X}"
+
+
 @pytest.mark.apcv_requirement("APCV-NFC-026", "APCV-NFC-054")
+@pytest.mark.apcv_element("phone.sw.second-presentation", "phone.state.no-second-session")
 def test_one_presentation_per_session(apdu, session):
     assert get_presentation(apdu, session.request())[1] == 0x9000
     assert get_presentation(apdu, session.request())[1] == 0x6985
@@ -145,11 +172,13 @@ def test_one_presentation_per_session(apdu, session):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-025")
+@pytest.mark.apcv_element("phone.sw.beneficiary-beyond")
 def test_unknown_beneficiary(apdu, session):
     assert get_presentation(apdu, session.request(beneficiary=99))[1] == 0x6A88
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-027")
+@pytest.mark.apcv_element("phone.sw.request-undecryptable", "phone.state.undecryptable-ends-session")
 def test_tampered_request_ends_session(apdu, session):
     body = bytearray(session.request())
     body[3] ^= 0x01
@@ -158,6 +187,7 @@ def test_tampered_request_ends_session(apdu, session):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-027")
+@pytest.mark.apcv_element("phone.sw.request-malformed")
 @pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
                                           cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
                          ids=["array", "short challenge", "negative index", "not CBOR"])
@@ -166,7 +196,19 @@ def test_malformed_request_content(apdu, session, request_body):
     assert get_presentation(apdu, sealed)[1] == 0x6A80
 
 
+@pytest.mark.apcv_requirement("APCV-NFC-027")
+@pytest.mark.apcv_element("phone.sw.request-malformed", "phone.state.malformed-ends-session")
+@pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
+                                          cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
+                         ids=["array", "short challenge", "negative index", "not CBOR"])
+def test_malformed_request_ends_session(apdu, session, request_body):
+    assert get_presentation(apdu, session.channel.seal(request_body))[1] == 0x6A80
+    sw = get_presentation(apdu, session.request())[1]
+    assert sw == 0x6985, f"GET PRESENTATION after a malformed request answered {sw:04X}: the session went on"
+
+
 @pytest.mark.apcv_requirement("APCV-NFC-030")
+@pytest.mark.apcv_element("phone.sw.locked-presentation", "phone.state.locked-sends-nothing")
 def test_lock_between_session_and_presentation(apdu, session, locked_app):
     data, sw, _ = get_presentation(apdu, session.request())
     assert (sw, data) == (0x6982, b"")

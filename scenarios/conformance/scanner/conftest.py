@@ -48,9 +48,10 @@ def phones(rig: RigConfig) -> PlanPhones:
 
 
 @pytest.fixture
-def trace(request: pytest.FixtureRequest) -> TraceRecorder:
-    """The test's trace (kept with its report): what was shown, and each line the scanner sent."""
-    recorder = TraceRecorder()
+def trace(request: pytest.FixtureRequest, scanner_under_test: ScannerUnderTest) -> TraceRecorder:
+    """The test's trace (kept with its report): what was shown, and each line the scanner sent,
+    stamped with the scanner's link URL."""
+    recorder = TraceRecorder(link=scanner_under_test.link.url)
     request.node.stash[TRACE_KEY] = recorder
     return recorder
 
