@@ -38,7 +38,8 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PARALLEL)
 	$(BIN)/python -m pytest -q $(PARALLEL) scenarios --rig rigs/pcsc-vpcd.yaml
-	$(BIN)/python -m pytest -q $(PARALLEL) scenarios/conformance/phone --rig rigs/phone-dut.yaml
+	# one process: the rig's launched phone keeps its screen in one file (reports/phone-dut/screen.pgm)
+	$(BIN)/python -m pytest -q -p no:xdist scenarios/conformance/phone --rig rigs/phone-dut.yaml
 	$(BIN)/python -m pytest -q $(PARALLEL) scenarios/conformance/practice_software --rig rigs/practice-software.yaml
 
 lint: setup

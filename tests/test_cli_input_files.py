@@ -33,6 +33,7 @@ READS = {
     ("rollout", "--params"): ["rollout", "--params", "{file}"],
     ("simulate devices", "spec"): ["simulate", "devices", "{file}", "--control", "tcp://127.0.0.1:9"],
     ("waiting-room", "--timings"): ["waiting-room", "--timings", "{file}", "--replications", "1"],
+    ("national-day", "--timings"): ["national-day", "--timings", "{file}", "--replications", "1"],
     ("waiting-room", "--rig"): ["waiting-room", "--rig", "{file}", "--realtime", "100"],
     ("verify-bundle", "--trust"): ["verify-bundle", "{ok_dir}", "--trust", "{file}"],
 }

@@ -50,7 +50,7 @@ def test_read_table_at_80_columns_shows_whole_values() -> None:
 def test_waiting_room_table_at_80_columns_keeps_the_intervals() -> None:
     out = invoke("waiting-room", "--days", "1", "--replications", "2", "--workers", "1").stdout
     assert ELLIPSIS not in out
-    intervals = re.findall(r"\d+\.\d±\d+\.\d", out)
+    intervals = re.findall(r"\d+\.\d \[\d+\.\d, \d+\.\d\]", out)
     assert len(intervals) == 2 * 5  # identification min/day and h/week of each default mix
 
 

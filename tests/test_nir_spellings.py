@@ -66,6 +66,7 @@ def test_what_is_not_a_nir_stays(text: str) -> None:
 @pytest.mark.parametrize("text", [
     '"pace": 1.3489858107579893,',  # a float whose digits spell a NIR with a wrong key, then more
     "ratio 1.84127511203416",  # one digit, a point, fourteen: a number
+    '"t": 1796584270.03178, "last": 1796584233.15525',  # seconds since 1970 in December 2026
 ])
 def test_numbers_stay_in_the_harness_output(text: str) -> None:
     assert mask_text(text) == text

@@ -37,7 +37,8 @@ def test_an_unknown_role_or_one_without_a_module_is_one_line(monkeypatch: pytest
 
 def test_a_role_knows_its_acts_reach_variants_and_rig() -> None:
     phone, practice = get_role("phone"), get_role("practice-software")
-    assert phone.acts == ("tap", "lock", "unlock") and practice.acts == ("bill",)
+    assert phone.acts == ("tap", "lock", "unlock", "enter_code", "biometric", "reactivate")
+    assert practice.acts == ("bill",)
     assert practice.default_rig == "practice-software" and phone.default_rig == "software"
     software = load_rig("software")
     assert phone.reach_problem(software) is None and phone.simulated(software)
@@ -45,4 +46,4 @@ def test_a_role_knows_its_acts_reach_variants_and_rig() -> None:
     assert {v.role for v in phone.variants()} == {"phone"} and phone.variants()
     with pytest.raises(UnknownVariant, match=r"^unknown phone variant 'nope'; the phone variants are: "):
         phone.find_variant("nope")
-    assert get_role("card").variants() == []
+    assert {v.role for v in get_role("card").variants()} == {"card"} and len(get_role("card").variants()) >= 3

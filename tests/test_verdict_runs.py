@@ -42,6 +42,11 @@ def test_a_skipped_mandatory_requirement_is_not_judged_and_the_run_exits_1(tmp_p
     assert results["dut"]["role"] == "phone" and results["dut"]["link.atr"]
 
 
+def _ctrl_c_answered() -> None:
+    """In the child: Ctrl-C back to its default (a test run started in the background ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_run_exits_130_and_keeps_the_last_complete_report(tmp_path: Path) -> None:
     report = tmp_path / "latest"
     first = _cli("run", "--role", "phone", "--report", str(report), cwd=tmp_path)
@@ -51,7 +56,7 @@ def test_an_interrupted_run_exits_130_and_keeps_the_last_complete_report(tmp_pat
     complete = (report / "results.json").read_text()
     process = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--role", "phone", "--report",
                                 str(report)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=_ctrl_c_answered)
     traces = tmp_path / ".latest.partial" / "traces"
     deadline = time.monotonic() + 300
     while not (traces.is_dir() and len(list(traces.glob("*.jsonl"))) >= 3):

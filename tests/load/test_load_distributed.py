@@ -157,7 +157,8 @@ def test_a_worker_of_another_version_is_named_in_one_line_by_worker_and_master(t
     try:
         command = _printed_command(run)
         worker = subprocess.run([str(BIN / "apcv-hil"), *command.split()[1:]], capture_output=True, text=True,
-                                timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(other)})
+                                timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(other)},
+                                cwd=tmp_path)  # not the checkout, whose apcv_hil.egg-info names 0.1.0
         _, err = run.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"the master did not stop; the worker said: {worker.stderr[-2000:]}") from None
