@@ -15,6 +15,8 @@ from simulators.variants import variants_of
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "variants.md"
 
+pytestmark = pytest.mark.slow  # the matrix runs every role's plan on every variant: minutes, pcscd, servers
+
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict:
