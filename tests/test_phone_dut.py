@@ -42,7 +42,7 @@ def judged_on_the_dut(report: Path) -> dict[str, list[str]]:
 def test_the_phone_process_has_its_lock_and_screen_judged(tmp_path: Path) -> None:
     """Every mandatory requirement passes on the process but the two whose framing cases of 0 and
     1 byte a PC/SC link cannot carry: those stay not judged (tiny-apdus), never passed."""
-    done = certify(RIGS_DIR / "phone-dut.yaml", tmp_path / "bundle")
+    done = certify(_rig_variant(tmp_path, []), tmp_path / "bundle")
     verdict = json.loads((tmp_path / "bundle" / "verdict.json").read_text())
     assert done.returncode == 1 and not verdict["certified"], done.stdout + done.stderr
     assert verdict["blocking"] == {ident: "not_judged" for ident in TINY_APDUS}
@@ -56,9 +56,10 @@ def test_the_phone_process_has_its_lock_and_screen_judged(tmp_path: Path) -> Non
 
 def _rig_variant(tmp_path: Path, launch_extra: list[str], scanner: str | None = None) -> Path:
     data = yaml.safe_load((RIGS_DIR / "phone-dut.yaml").read_text())
-    data["dut"]["launch"] = [*data["dut"]["launch"], *launch_extra]
-    if scanner is not None:
-        data["roles"]["scanner"]["link"] = scanner
+    screen = f"frames:{tmp_path}/screen.pgm"  # its own screen file: tests on other workers run at once
+    launch = [screen if str(arg).startswith("frames:") else arg for arg in data["dut"]["launch"]]
+    data["dut"]["launch"] = [*launch, *launch_extra]
+    data["roles"]["scanner"]["link"] = scanner if scanner is not None else f"{screen}?decoder=zbar"
     target = tmp_path / "phone-dut-variant.yaml"
     target.write_text(yaml.safe_dump(data))
     return target
