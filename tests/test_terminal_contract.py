@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from datetime import date
 
 import httpx
@@ -75,6 +76,20 @@ def test_serial_output_reads_one_line_per_report() -> None:
         assert channel.collect(0.2) is None  # nothing more: the terminal is silent
     finally:
         channel.close()
+
+
+def test_a_closed_serial_output_reads_no_file_opened_after_it(tmp_path) -> None:
+    """Its reader stops before the pseudo-terminal closes: the next open() may get the same number."""
+    text = bytes(range(256)) * 64
+    (tmp_path / "bundle").write_bytes(text)
+    for _ in range(5):
+        SerialOutput().close()
+        fd = os.open(tmp_path / "bundle", os.O_RDONLY)
+        try:
+            time.sleep(0.15)  # three of the reader's polls, had it outlived close()
+            assert os.read(fd, len(text) + 1) == text
+        finally:
+            os.close(fd)
 
 
 def test_serial_output_names_a_port_that_cannot_open() -> None:

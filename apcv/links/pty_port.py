@@ -56,5 +56,7 @@ class PtyPort:
             if self.path.is_symlink() and os.readlink(self.path) == self.terminal_name:
                 self.path.unlink()
         for fd in (self._master, self._terminal):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._master = self._terminal = -1  # a second close must not close numbers reused since

@@ -117,7 +117,8 @@ class SerialOutput:
             tty.setraw(slave)
             self.address = os.ttyname(slave)
             self._master, self._held = master, slave  # the slave stays open here: no hang-up between runs
-        threading.Thread(target=self._read, name="terminal-serial", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="terminal-serial", daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         while not self._stop.is_set():
@@ -142,13 +143,17 @@ class SerialOutput:
         return self._lines.next(timeout)
 
     def close(self) -> None:
+        # The reader stops before its descriptors close: a number closed under it could be reused
+        # at once by another open() in this process, and the reader would read that file.
         self._stop.set()
+        self._reader.join()
         if self._serial is not None:
             self._serial.close()
         for fd in (self._master, self._held):
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+        self._master = self._held = None  # a second close must not close numbers reused since
 
 
 class HttpOutput:
