@@ -40,6 +40,7 @@ class Bench:
         self.recorder = recorder or TraceRecorder(clock=self.clock)
         self.insurer = synthetic_insurer(config.seed)
         self._slots: dict[str, CardSlot] = {}
+        self._raw_reader_link: TracingReaderLink | None = None
         self._scanner: QrScanner | None = None
         self.phone: Phone | None = None
         self.card: VitaleCard | None = None
@@ -97,6 +98,17 @@ class Bench:
         self.recorder.note(text)
 
     @property
+    def raw_reader_link(self) -> TracingReaderLink:
+        """The reader link that carries commands of any length: the rig's ``roles.reader.raw_link``
+        (opened on first use, traced like the reader link), else the reader link itself."""
+        raw = self.config.roles.reader.raw_link
+        if raw is None:
+            return self.reader_link
+        if self._raw_reader_link is None:
+            self._raw_reader_link = TracingReaderLink(open_reader(raw), self.recorder)
+        return self._raw_reader_link
+
+    @property
     def scanner(self) -> QrScanner:
         """The scanner role, opened on first use; an in-process scanner is shown the simulated
         phone's screen. RoleUnavailable when the rig has no scanner."""
@@ -132,6 +144,9 @@ class Bench:
             self._scanner.close()
             self._scanner = None
         self.reader_link.close()
+        if self._raw_reader_link is not None:
+            self._raw_reader_link.close()
+            self._raw_reader_link = None
 
     def __enter__(self) -> Bench:
         return self

@@ -63,8 +63,23 @@ class ReaderRole(_Strict):
     link: str = Field(description="reader-side link URL, e.g. sim:bench or pcsc://Virtual PCD 00 00")
     extended_length: bool = False
     max_le: int = Field(256, ge=1, le=256, description="largest short Le the reader asks for")
+    raw_link: str | None = Field(None, description=(
+        "a second reader link to the same device that carries commands of any length, e.g. "
+        "nfc://udp:127.0.0.1:35966: the tests sending commands of 0 or 1 byte, which PC/SC and vpcd "
+        "cannot carry, go there; the rig then has the tiny-apdus feature"))
 
     _link = field_validator("link")(_check_link)
+
+    @field_validator("raw_link")
+    @classmethod
+    def _check_raw_link(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _check_link(value)
+        if LinkUrl.parse(value).scheme in PCSC_SCHEMES:
+            raise ValueError(f"{value!r}: PC/SC cannot carry commands of 0 or 1 byte; give a link that "
+                             "does, e.g. nfc://udp:127.0.0.1:PORT")
+        return value
 
 
 def _check_backend_link(value: str) -> str:
@@ -269,6 +284,8 @@ class RigConfig(_Strict):
             implied.add("qr-scanner")
             if LinkUrl.parse(self.roles.scanner.link).scheme in CAMERA_SCHEMES:
                 implied.add("qr-camera")
+        if self.roles.reader.raw_link:
+            implied.add("tiny-apdus")  # the tests sending them go through the raw link
         if self.roles.backend and self.roles.backend.link == "embedded:":
             implied.add("test-clock")  # the harness starts our backend with its test clock
         return set(self.features) | implied

@@ -1,12 +1,14 @@
 """The phone as a device under test on rigs/phone-dut.yaml: our phone simulator as a process of
 its own, its lock driven through its control channel (enter_code, biometric, reactivate), its
-QR screen kept in a picture file that a ``frames:`` camera films. ``certify`` passes it on
-every mandatory requirement a PC/SC link can judge, and a faulty one is refused."""
+QR screen kept in a picture file that a ``frames:`` camera films, its framing errors of 0 and 1
+byte sent over the rig's raw link (nfcpy's UDP link to the same process). ``certify`` certifies
+it, every mandatory requirement judged on the process, and a faulty one is refused."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +22,8 @@ pytestmark = pytest.mark.skipif(shutil.which("pcscd") is None, reason="pcscd is 
 LOCK_AND_SCREEN = ("APCV-NFC-031", "APCV-QR-001", "APCV-QR-002", "APCV-QR-003", "APCV-QR-004",
                    "APCV-QR-008")
 TINY_APDUS = ("APCV-NFC-050", "APCV-NFC-055")
-"""Judged in part by framing errors of 0 and 1 byte, which PC/SC and vpcd cannot carry."""
+"""Judged in part by framing errors of 0 and 1 byte, which PC/SC and vpcd cannot carry: they go
+through the rig's ``roles.reader.raw_link``."""
 
 
 def certify(rig: Path, out: Path) -> subprocess.CompletedProcess:
@@ -39,19 +42,49 @@ def judged_on_the_dut(report: Path) -> dict[str, list[str]]:
     return outcomes
 
 
-def test_the_phone_process_has_its_lock_and_screen_judged(tmp_path: Path) -> None:
-    """Every mandatory requirement passes on the process but the two whose framing cases of 0 and
-    1 byte a PC/SC link cannot carry: those stay not judged (tiny-apdus), never passed."""
-    done = certify(_rig_variant(tmp_path, []), tmp_path / "bundle")
+def test_the_phone_process_certifies(tmp_path: Path) -> None:
+    """Every mandatory requirement passes on the process, the framing errors of 0 and 1 byte
+    included: their commands went through the raw link to the same process."""
+    rig = _rig_variant(tmp_path, [])
+    done = certify(rig, tmp_path / "bundle")
     verdict = json.loads((tmp_path / "bundle" / "verdict.json").read_text())
-    assert done.returncode == 1 and not verdict["certified"], done.stdout + done.stderr
-    assert verdict["blocking"] == {ident: "not_judged" for ident in TINY_APDUS}
-    assert all("lacks feature tiny-apdus" in verdict["reasons"][ident] for ident in TINY_APDUS)
-    assert {v for k, v in verdict["mandatory"].items() if k not in TINY_APDUS} == {"passed"}
+    assert done.returncode == 0 and verdict["certified"], done.stdout[-3000:] + done.stderr[-3000:]
+    assert verdict["blocking"] == {} and set(verdict["mandatory"].values()) == {"passed"}
     outcomes = judged_on_the_dut(tmp_path / "bundle" / "report")
-    for ident in LOCK_AND_SCREEN:
+    for ident in (*LOCK_AND_SCREEN, *TINY_APDUS):
         assert "passed" in outcomes[ident] and "failed" not in outcomes[ident], (ident, outcomes[ident])
     assert outcomes["APCV-NFC-031"].count("passed") >= 5  # the code, the block, biometrics: on the process
+    raw_link = yaml.safe_load(rig.read_text())["roles"]["reader"]["raw_link"]
+    for case in ("empty", "one_byte"):
+        trace = next((tmp_path / "bundle" / "report" / "traces").glob(f"*framing_errors*_{case}_*.jsonl"))
+        records = [json.loads(line) for line in trace.read_text().splitlines()]
+        commands = [r for r in records if r["kind"] == "command"]
+        assert commands and {r["link"] for r in commands} == {raw_link}, (case, commands)
+        assert len(bytes.fromhex(commands[0]["data"])) == (0 if case == "empty" else 1)
+
+
+def test_without_a_listener_on_the_raw_link_the_tiny_frames_are_not_passed(tmp_path: Path) -> None:
+    """The framing cases of 0 and 1 byte pass only when the phone process answers them: with the
+    process off the raw link's port, they are not passed (the others still are)."""
+    rig = _rig_variant(tmp_path, [])
+    data = yaml.safe_load(rig.read_text())
+    data["roles"]["reader"]["raw_link"] = f"nfc://udp:127.0.0.1:{_free_udp_port()}"
+    rig.write_text(yaml.safe_dump(data))
+    report = tmp_path / "report"
+    command = [sys.executable, "-m", "pytest", "scenarios/conformance/phone/test_phone_framing.py", "-q",
+               "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "--apcv-rig", str(rig),
+               "--apcv-operator", "skip", "--apcv-report", str(report), "-k", "6700"]
+    subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    results = json.loads((report / "results.json").read_text())["results"]
+    by_case = {r["nodeid"].rsplit("[", 1)[1].rstrip("]"): r["outcome"] for r in results}
+    assert by_case["empty"] != "passed" and by_case["one byte"] != "passed", by_case
+    assert by_case["truncated header"] == "passed", by_case
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _rig_variant(tmp_path: Path, launch_extra: list[str], scanner: str | None = None) -> Path:

@@ -74,6 +74,12 @@ def test_minimal_rig_defaults() -> None:
         (_with("roles.display", {"link": "screen"}), "unit.yaml: roles.display.link: .*has no scheme"),
         (_with("roles.display", {"link": "screen:", "size": 3}),
          "unit.yaml: roles.display.size: unknown key"),
+        (_with("roles.reader.raw_link", "pcsc://Virtual PCD 00 00"),
+         "unit.yaml: roles.reader.raw_link: .*PC/SC cannot carry commands of 0 or 1 byte"),
+        (_with("roles.reader.raw_link", "vpcd://127.0.0.1:35963"),
+         "unit.yaml: roles.reader.raw_link: .*PC/SC"),
+        (_with("roles.reader.raw_link", "udp:1"),
+         "unit.yaml: roles.reader.raw_link: unknown link scheme 'udp'"),
         (_with("profile", "APCV-R2"), "unit.yaml: profile:"),
         (_with("name", "has space"), "unit.yaml: name:"),
     ],
@@ -157,6 +163,24 @@ def test_only_our_own_backend_implies_the_test_clock() -> None:
     assert "test-clock" not in parse_rig(data).all_features()
     data["features"] = ["test-clock"]  # a remote backend that serves /v1/test/clock says so
     assert "test-clock" in parse_rig(data).all_features()
+
+
+def test_a_raw_reader_link_gives_the_tiny_apdus_feature() -> None:
+    on_pcsc = _with("roles.reader.link", "pcsc://Virtual PCD 00 00")
+    assert "tiny-apdus" not in parse_rig(on_pcsc).all_features()
+    data = _with("roles.reader.raw_link", "nfc://udp:127.0.0.1:35966")
+    assert "tiny-apdus" in parse_rig(data).all_features()
+
+
+def test_the_bench_opens_the_raw_link_only_when_the_rig_has_one() -> None:
+    with Bench(_software_on_own_medium(), clock=FrozenClock()) as bench:
+        assert bench.raw_reader_link is bench.reader_link
+    data = yaml.safe_load(SOFTWARE.read_text(encoding="utf-8"))
+    data["roles"]["reader"]["raw_link"] = f"sim:raw-{uuid.uuid4().hex}"
+    with Bench(parse_rig(data), clock=FrozenClock()) as bench:
+        raw = bench.raw_reader_link
+        assert raw is not bench.reader_link and raw.url == data["roles"]["reader"]["raw_link"]
+        assert bench.raw_reader_link is raw
 
 
 def _software_on_own_medium() -> RigConfig:

@@ -23,6 +23,7 @@ from apcv.clock import WallClock
 from apcv.links import CardSlot, LinkError, open_card_slot
 from apcv.links.base import CardResponder, LinkUrl
 from apcv.links.registry import open_display
+from apcv.links.slot_group import SlotGroup
 from apcv.seeded_keys import synthetic_insurer
 from harness.cli.simulate_scanner import simulate_scanner
 from harness.dut.control_server import ControlServer
@@ -48,8 +49,10 @@ simulate.add_command(simulate_scanner)
 def _link_options(default_seed: int) -> Callable:
     def decorate(command: Callable) -> Callable:
         for option in reversed((
-            click.option("--link", default=DEFAULT_LINK, show_default=True,
-                         help="Card-side link URL (vpcd://HOST:PORT puts it on pcscd's virtual reader)."),
+            click.option("--link", "links", multiple=True, default=[DEFAULT_LINK], show_default=True,
+                         help="Card-side link URL (vpcd://HOST:PORT puts it on pcscd's virtual reader); "
+                              "given twice or more, the device is on every link at once (e.g. vpcd: and "
+                              "nfc://udp:127.0.0.1:PORT, which carries commands of 0 and 1 byte)."),
             click.option("--seed", type=int, default=default_seed, show_default=True,
                          help="Seed of the synthetic insured person and device key."),
             click.option("--insurer-seed", type=int, default=0, show_default=True,
@@ -74,8 +77,8 @@ def _link_options(default_seed: int) -> Callable:
 @click.option("--screen", "screen_url", default=None, metavar="frames:PATH",
               help="Show the phone's screen (its QR code while unlocked) where a camera can film it: "
                    "a picture file (frames:PATH; its folder is made) or a window (screen:DISPLAY).")
-def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool, locked: bool, code: str,
-                   variant: str | None, control_url: str | None, screen_url: str | None) -> None:
+def simulate_phone(links: tuple[str, ...], seed: int, insurer_seed: int, start_pcscd: bool, locked: bool,
+                   code: str, variant: str | None, control_url: str | None, screen_url: str | None) -> None:
     """A phone with the apCV, tapped on the reader until interrupted."""
     if not (len(code) == 4 and code.isascii() and code.isdigit()):
         raise click.BadParameter(f"{code!r} is not 4 digits", param_hint="--code")
@@ -88,7 +91,7 @@ def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool, l
     with ExitStack() as stack:
         if screen_url is not None:
             stack.enter_context(_screen(phone, screen_url))
-        _serve(phone, what, link, start_pcscd, control_url)
+        _serve(phone, what, links, start_pcscd, control_url)
 
 
 @contextmanager
@@ -108,9 +111,9 @@ def _screen(phone: Phone, url: str) -> Iterator[None]:
 
 @simulate.command("card")
 @_link_options(default_seed=5)
-def simulate_card(link: str, seed: int, insurer_seed: int, start_pcscd: bool) -> None:
+def simulate_card(links: tuple[str, ...], seed: int, insurer_seed: int, start_pcscd: bool) -> None:
     """A physical Vitale card, inserted in the reader until interrupted."""
-    _serve(synthetic_card(seed, synthetic_insurer(insurer_seed)), f"card (seed {seed})", link, start_pcscd)
+    _serve(synthetic_card(seed, synthetic_insurer(insurer_seed)), f"card (seed {seed})", links, start_pcscd)
 
 
 @simulate.command("devices")
@@ -126,7 +129,7 @@ def simulate_devices(spec: Path, link: str, control_url: str, start_pcscd: bool)
     """Several phones and cards (a JSON file of wallets and card holders) by the reader, one on it at a
     time, tapped through the control channel; nothing is on the reader at start."""
     loaded = load_spec(spec)
-    _serve(None, f"{len(loaded.devices)} devices", link, start_pcscd, control_url,
+    _serve(None, f"{len(loaded.devices)} devices", (link,), start_pcscd, control_url,
            lambda slot: _devices_control(DeviceSet(loaded, slot)))
 
 
@@ -158,9 +161,10 @@ def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[..., obje
     }
 
 
-def _serve(device: CardResponder | None, what: str, link: str, start_pcscd: bool,
+def _serve(device: CardResponder | None, what: str, links: tuple[str, ...], start_pcscd: bool,
            control_url: str | None = None, control: Callable[[CardSlot], Control] | None = None) -> None:
-    """Serve ``device`` (or the devices ``control`` makes) on ``link`` until SIGINT/SIGTERM."""
+    """Serve ``device`` (or the devices ``control`` makes) on ``links`` (all at once) until
+    SIGINT/SIGTERM."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     links_log = logging.getLogger("apcv.links")
@@ -172,8 +176,7 @@ def _serve(device: CardResponder | None, what: str, link: str, start_pcscd: bool
         with ExitStack() as stack:
             if start_pcscd:
                 stack.enter_context(ensure_pcscd())
-            slot = open_card_slot(link)
-            stack.callback(slot.close)
+            slot = _open_slots(links, stack)
             if device is not None:
                 slot.attach(device)
             if control is None and isinstance(device, Phone):
@@ -184,6 +187,7 @@ def _serve(device: CardResponder | None, what: str, link: str, start_pcscd: bool
                 server = ControlServer(control_url, actions, status)
                 stack.callback(server.close)
                 click.echo(f"control channel on {server.url}", err=True)
+            link = " and ".join(links)
             click.echo(f"ready: simulated {what} on {link}; Ctrl-C to stop", err=True)
             while not stop.wait(WATCH_INTERVAL_S):
                 if expects_attached() and getattr(slot, "attached", True) is False:
@@ -193,3 +197,13 @@ def _serve(device: CardResponder | None, what: str, link: str, start_pcscd: bool
         for sig, old in previous.items():
             signal.signal(sig, old)
         links_log.removeHandler(handler)
+
+
+def _open_slots(links: tuple[str, ...], stack: ExitStack) -> CardSlot:
+    """The card end of each of ``links`` (closed with ``stack``), one slot, or a group acting as one."""
+    slots = []
+    for url in dict.fromkeys(links):
+        slot = open_card_slot(url)
+        stack.callback(slot.close)
+        slots.append(slot)
+    return slots[0] if len(slots) == 1 else SlotGroup(slots)

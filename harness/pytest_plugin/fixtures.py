@@ -289,7 +289,7 @@ class ApduSession:
     requirements not judged, instead of every later test waiting out its timeout."""
 
     def __init__(self, bench: Bench, request: pytest.FixtureRequest, recover: Callable[[], None]) -> None:
-        self._link = bench.reader_link
+        self._link = bench.raw_reader_link if _needs_tiny_apdus(request) else bench.reader_link
         self._request = request
         self._recover = recover
         self.atr = self._link.connect()
@@ -318,6 +318,12 @@ class ApduSession:
 
     def close(self) -> None:
         self._link.disconnect()
+
+
+def _needs_tiny_apdus(request: pytest.FixtureRequest) -> bool:
+    """True for a test marked ``apcv_rig_feature("tiny-apdus")``: its session goes through the
+    link that carries commands of 0 and 1 byte (``roles.reader.raw_link``, when the rig has one)."""
+    return any("tiny-apdus" in marker.args for marker in request.node.iter_markers("apcv_rig_feature"))
 
 
 @pytest.fixture
