@@ -1,11 +1,14 @@
-"""Phones the harness presents to a reader under test to observe it: a probe timing the
-phone's side of every APDU, and a slow phone."""
+"""Devices the harness presents to a reader to observe it: a probe timing the device's side of
+every APDU, a slow phone, a phone chaining every answer, a phone locked mid-session, and cards
+whose FCP template differs from the reference card's."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from apcv.links.base import CardResponder
+from simulators.phone.phone import Phone
 
 
 class ProbedDevice:
@@ -80,3 +83,40 @@ class ChainingDevice:
         if not self._pending:
             return piece + self._last_sw
         return piece + bytes((0x61, min(len(self._pending), 0xFF) if len(self._pending) < 256 else 0x00))
+
+
+class LocksAfterSession:
+    """Forwards to ``phone``, locking its app once it has answered ESTABLISH SESSION: a person who
+    locks the phone between the session and the presentation (the reader then gets 6982)."""
+
+    def __init__(self, phone: Phone) -> None:
+        self._phone = phone
+        self.atr = phone.atr
+
+    def reset(self) -> None:
+        self._phone.reset()
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        answer = self._phone.process_apdu(apdu)
+        if len(apdu) >= 2 and apdu[:2] == b"\x80\x50" and answer[-2:] == b"\x90\x00":
+            self._phone.lock.lock()
+        return answer
+
+
+class RewritesFcp:
+    """Forwards to ``card``, answering SELECT of an EF with ``rewrite(fcp)`` in place of the card's
+    FCP template: a card of another make, whose template is ordered or cut differently."""
+
+    def __init__(self, card: CardResponder, rewrite: Callable[[bytes], bytes]) -> None:
+        self._card = card
+        self._rewrite = rewrite
+        self.atr = card.atr
+
+    def reset(self) -> None:
+        self._card.reset()
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        answer = self._card.process_apdu(apdu)
+        if len(apdu) >= 4 and apdu[1:4] == b"\xa4\x02\x04" and answer[-2:] == b"\x90\x00":
+            return self._rewrite(answer[:-2]) + answer[-2:]
+        return answer

@@ -11,12 +11,30 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apcv.clock import FrozenClock
-from apcv.errors import VerificationError
+from apcv.errors import ProtocolError, VerificationError
+from apcv.profile.r1.apdu import parse_command
 from harness.pytest_plugin.terminal import NO_LOGIC
+from scenarios.conformance.reader.devices import LocksAfterSession, ProbedDevice, RewritesFcp
 from simulators.reader.errors import AppLocked
 
 STEPS = {"detect", "select", "session", "presentation", "verify", "total"}
+CARD_STEPS = STEPS - {"session"}  # a card opens no session
 READS = 7  # each step's timing is kept as a distribution, so two runs compare (apcv-hil compare)
+INS_READ_BINARY = 0xB0
+
+
+def timed_read(reader, steps=STEPS, **kwargs):
+    """``reader.read(**kwargs)``, checking its timings: every step, none negative, the steps one
+    after another within the total, the total within the time the read took."""
+    before = reader.clock.monotonic()
+    result = reader.read(**kwargs)
+    took_ms = (reader.clock.monotonic() - before) * 1000.0
+    timings = result.timings_ms
+    assert set(timings) == steps, timings
+    laps = [value for step, value in timings.items() if step != "total"]
+    assert min(timings.values()) >= 0, timings
+    assert sum(laps) <= timings["total"] + 1e-6 and timings["total"] <= took_ms + 1e-6, (timings, took_ms)
+    return result
 
 
 @pytest.fixture(autouse=True)
@@ -30,13 +48,12 @@ def _not_for_a_reader_under_test(rig):
 
 @pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-005")
 def test_reads_phone(reader, phone, measure):
-    results = [reader.read() for _ in range(READS)]
+    results = [timed_read(reader) for _ in range(READS)]
     for result in results:
         assert result.kind == "phone"
         assert result.holder == phone.wallet.insured.identity
         assert result.coverage == phone.wallet.insured.coverage
         assert result.reference == phone.wallet.card_reference
-        assert set(result.timings_ms) == STEPS
     for step in sorted(STEPS):
         samples = [round(result.timings_ms[step], 3) for result in results]
         measure(f"{step}_ms", statistics.median(samples), unit="ms", low=0, samples=samples)
@@ -45,19 +62,70 @@ def test_reads_phone(reader, phone, measure):
 @pytest.mark.apcv_requirement("APCV-RDR-005")
 def test_reads_each_beneficiary(reader, phone):
     for index, ben in enumerate(phone.wallet.insured.beneficiaries, start=1):
-        assert reader.read(beneficiary=index).selected_identity == ben.identity
+        assert timed_read(reader, beneficiary=index).selected_identity == ben.identity
 
 
 @pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-CARD-004")
 def test_falls_back_to_card(reader, card):
-    result = reader.read()
+    result = timed_read(reader, CARD_STEPS)
     assert result.kind == "card"
     assert result.holder == card.insured.identity
     assert result.reference == card.insured.card_serial
 
 
+@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-002")
+@pytest.mark.apcv_rig_feature("sim-card")
+@pytest.mark.parametrize("max_le", [256, 100])
+def test_reads_the_card_in_short_apdus_never_past_its_end(bench, card, reader, max_le):
+    """A card may take short APDUs only, and answer a read past its end with an error: the
+    reader's commands are short, and its reads ask for exactly what is left of the file."""
+    probe = ProbedDevice(card)
+    bench.present_device("card", probe)
+    kernel = type(reader)(reader.link, reader.trust, max_le=max_le)
+    result = kernel.read()
+    assert result.kind == "card"
+    commands = [parse_command(apdu) for apdu in probe.received]
+    assert not any(command.extended for command in commands), [apdu.hex() for apdu in probe.received]
+    reads = [command for command in commands if command.ins == INS_READ_BINARY]
+    offsets = [(command.p1 << 8) | command.p2 for command in reads]
+    size = len(result.presentation)
+    assert len(reads) > 1 and sum(command.le for command in reads) == size
+    assert offsets == [sum(command.le for command in reads[:i]) for i in range(len(reads))]
+    assert all(command.le == max_le for command in reads[:-1])
+
+
+def _reordered(fcp: bytes) -> bytes:
+    """The same template, its file size (tag 80) last: 62 L 82.. 83.. 80.."""
+    body = fcp[2:]
+    size, rest = body[:4], body[4:]
+    return bytes((0x62, len(body))) + rest + size
+
+
+@pytest.mark.apcv_requirement("APCV-RDR-001")
+@pytest.mark.apcv_rig_feature("sim-card")
+def test_reads_a_card_whose_fcp_lists_the_size_last(bench, card, reader):
+    bench.present_device("card", RewritesFcp(card, _reordered))
+    result = reader.read()
+    assert result.kind == "card" and result.holder == card.insured.identity
+
+
+@pytest.mark.apcv_requirement("APCV-RDR-003")
+@pytest.mark.apcv_rig_feature("sim-card")
+@pytest.mark.parametrize(("fcp", "fault"), [
+    (lambda fcp: b"\x6f" + fcp[1:], "no FCP template"),  # an FCI where the FCP should be
+    (lambda fcp: b"\x62", "no FCP template"),  # cut after its tag
+    (lambda fcp: b"\x62\x00", "no file size"),  # an empty template
+    (lambda fcp: b"\x62\x03\x82\x01\x01", "no file size"),  # no tag 80
+    (lambda fcp: b"\x62\x04\x80\x05\x00\x10", "no file size"),  # tag 80 running past the end
+], ids=["fci", "tag only", "empty", "no size", "size cut"])
+def test_refuses_a_card_without_a_usable_fcp(bench, card, reader, fcp, fault):
+    bench.present_device("card", RewritesFcp(card, fcp))
+    with pytest.raises(ProtocolError, match=fault):
+        reader.read()
+
+
 @pytest.mark.apcv_requirement("APCV-RDR-002", "APCV-NFC-041")
-@pytest.mark.parametrize("extended, max_le", [(True, 256), (False, 256), (False, 64)])
+@pytest.mark.parametrize("extended, max_le", [(True, 256), (False, 256), (False, 64), (False, 1)])
 def test_short_and_extended_length(bench, phone, reader, extended, max_le):
     kernel = type(reader)(bench.reader_link, bench.trust, extended_length=extended, max_le=max_le)
     assert kernel.read().kind == "phone"
@@ -71,6 +139,17 @@ def test_locked_phone_is_reported(reader, phone):
         reader.read()
     phone.unlock()
     assert reader.read().kind == "phone"
+
+
+@pytest.mark.apcv_requirement("APCV-RDR-003", "APCV-NFC-030")
+@pytest.mark.apcv_rig_feature("sim-phone")
+def test_a_phone_locked_mid_session_is_reported_locked(bench, reader, phone):
+    """Locked between ESTABLISH SESSION and GET PRESENTATION: the reader says the app is locked,
+    not that the presentation failed to verify."""
+    bench.present_device("phone", LocksAfterSession(phone))
+    with pytest.raises(AppLocked, match="locked: unlock the phone"):
+        reader.read()
+    phone.unlock()
 
 
 @pytest.mark.apcv_requirement("APCV-RDR-004", "APCV-NFC-022", "APCV-NFC-028", "APCV-NFC-029")
