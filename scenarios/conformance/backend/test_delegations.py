@@ -3,13 +3,17 @@ limited time, until the holder revokes it."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
+from apcv.profile.r1.issuer_signed import IssuerSigned, verify_issuer_signed
 from scenarios.conformance.backend.actors import (
     carried_card,
+    new_device_key,
     refusal,
     send_presentation,
     send_qr,
@@ -165,3 +169,38 @@ def test_the_delegated_card_is_for_the_delegate_and_not_once_revoked(backend, fa
     backend.revoke_delegation(family.holder.device_key, made["delegation_id"])
     assert refusal(backend.send("GET", path, None, Signer.device(family.delegate.device_key))) == \
         (409, "delegation_over")
+
+
+@pytest.mark.apcv_requirement("APCV-BE-041")
+def test_the_delegated_card_data_is_valid_for_the_window_exactly(backend, family, insurer_root):
+    """The card data the insurer signs for the delegate's phone ends when the delegation ends (a
+    month: a day's worth of rounding would show as seconds)."""
+    made = family.delegate_children(backend, -60, 30 * 24 * HOUR_S, 1)
+    card = backend.delegated_card(family.delegate.device_key, made["delegation_id"])
+    data = IssuerSigned.from_bytes(base64.b64decode(card["card_data"]))
+    verified = verify_issuer_signed(data.to_cbor_value(), insurer_root,
+                                    datetime.fromtimestamp(service_now(backend), UTC))
+    assert abs(verified.valid_until - made["valid_until"]) <= 1, (verified.valid_until, made["valid_until"])
+
+
+@pytest.mark.apcv_requirement("APCV-BE-073")
+def test_a_delegation_names_at_most_twelve_people(backend, family):
+    now = service_now(backend)
+    holder = family.holder.insured.identity.nir
+
+    def ask(count: int):
+        body = {"delegate_nir": family.delegate.insured.identity.nir, "beneficiaries": [holder] * count,
+                "valid_from": now, "valid_until": now + HOUR_S}
+        return backend.send("POST", "/v1/delegations", body, Signer.device(family.holder.device_key),
+                            {"Idempotency-Key": secrets.token_hex(8)})
+
+    assert refusal(ask(13))[0] == 422
+    assert ask(12).status_code == 201
+
+
+@pytest.mark.apcv_requirement("APCV-BE-004", "APCV-BE-040")
+def test_a_delegated_card_stops_when_the_holder_re_enrols(backend, family, doctor, enrol):
+    tap = _tap(backend, family, family.delegate_children(backend, -60, HOUR_S, 1), doctor, 1)
+    assert tap().status_code == 200
+    assert enrol(family.holder.insured, key=new_device_key()).status_code == 201
+    assert refusal(tap()) == (403, "card_replaced")

@@ -143,3 +143,14 @@ def test_a_device_the_insurer_never_certified_is_refused(backend, family, doctor
     unknown = Wallet(family.insured, family.card_reference, new_device_key(), b"")
     answer = send_qr(backend, doctor, wallet_qr_token(unknown, service_now(backend)))
     assert refusal(answer)[0] == 403, answer.text
+
+
+@pytest.mark.apcv_requirement("APCV-BE-073")
+def test_a_presentation_that_is_not_one_is_refused_naming_the_fault(backend, doctor):
+    def verify(text: str):
+        return backend.send("POST", "/v1/verifications", {"presentation": text}, doctor)
+
+    assert refusal(verify("not base64!")) == (422, "bad_presentation")
+    assert refusal(verify("A" * 16000)) == (422, "invalid_presentation")  # as long as one may be
+    too_long = refusal(verify("A" * 16001))
+    assert too_long[0] == 422 and too_long[1] not in ("bad_presentation", "invalid_presentation"), too_long
