@@ -288,6 +288,7 @@ class RigConfig(_Strict):
             implied.add("tiny-apdus")  # the tests sending them go through the raw link
         if self.roles.backend and self.roles.backend.link == "embedded:":
             implied.add("test-clock")  # the harness starts our backend with its test clock
+            implied.add("insurer-key")  # ... and its insurer, the rig seed's synthetic PKI
         return set(self.features) | implied
 
 

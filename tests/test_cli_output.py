@@ -34,7 +34,7 @@ def test_a_piped_console_is_wide_enough_for_any_line() -> None:
 def test_rigs_list_at_80_columns_shows_every_link_and_feature() -> None:
     out = invoke("rigs", "list").stdout
     assert ELLIPSIS not in out
-    assert "nfc-hce, qr-camera, qr-scanner, sim-card, sim-phone, test-clock, tiny-apdus" in out
+    assert "insurer-key, nfc-hce, qr-camera, qr-scanner, sim-card, sim-phone, test-clock, tiny-apdus" in out
     assert "scanner -> image:bench?decoder=zbar" in out and "reader -> pcsc://Virtual PCD 00 00" in out
 
 

@@ -141,7 +141,7 @@ def test_rig_from_a_tmp_file_keeps_its_path(tmp_path: Path) -> None:
 def test_features_with_implied_simulated_roles() -> None:
     rig = load_rig(SOFTWARE)
     assert rig.all_features() == {"nfc-hce", "tiny-apdus", "sim-phone", "sim-card", "qr-scanner", "qr-camera",
-                                  "test-clock"}
+                                  "test-clock", "insurer-key"}
     assert rig.has_feature("nfc-hce") and rig.has_feature("sim-phone") and rig.has_feature("sim-card")
     assert not rig.has_feature("hardware")
 
@@ -158,9 +158,9 @@ def test_real_devices_imply_no_sim_feature() -> None:
 def test_only_our_own_backend_implies_the_test_clock() -> None:
     data = _minimal()
     data["roles"]["backend"] = {"link": "embedded:"}
-    assert "test-clock" in parse_rig(data).all_features()
+    assert {"test-clock", "insurer-key"} <= parse_rig(data).all_features()
     data["roles"]["backend"] = {"link": "http://127.0.0.1:8600"}
-    assert "test-clock" not in parse_rig(data).all_features()
+    assert not {"test-clock", "insurer-key"} & parse_rig(data).all_features()
     data["features"] = ["test-clock"]  # a remote backend that serves /v1/test/clock says so
     assert "test-clock" in parse_rig(data).all_features()
 

@@ -6,13 +6,16 @@ import dataclasses
 import os
 import re
 import zlib
+from datetime import UTC, datetime, timedelta
 
 import base45
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from apcv.profile.r1 import qr
 from apcv.profile.r1.credentials import Insurer
+from apcv.seeded_keys import synthetic_insurer
 from scenarios.conformance.backend.actors import (
     new_device_key,
     refusal,
@@ -154,3 +157,36 @@ def test_a_presentation_that_is_not_one_is_refused_naming_the_fault(backend, doc
     assert refusal(verify("A" * 16000)) == (422, "invalid_presentation")  # as long as one may be
     too_long = refusal(verify("A" * 16001))
     assert too_long[0] == 422 and too_long[1] not in ("bad_presentation", "invalid_presentation"), too_long
+
+
+def _factory_phone(rig, holder: Wallet, card_reference: str, now: float) -> Wallet:
+    """A phone the insurer certified outside the service (never enrolled here) for
+    ``card_reference``: its QR tokens carry the certificate."""
+    key = new_device_key()
+    certificate = synthetic_insurer(rig.seed).issue_device_certificate(
+        key.public_key(), card_reference, not_before=datetime.fromtimestamp(now, UTC) - timedelta(days=1))
+    return Wallet(holder.insured, holder.card_reference, key, certificate.public_bytes(Encoding.DER))
+
+
+@pytest.mark.apcv_requirement("APCV-BE-010", "APCV-BE-014")
+@pytest.mark.apcv_rig_feature("insurer-key")
+def test_a_factory_phone_presents_only_the_card_its_certificate_names(backend, rig, family, doctor):
+    now = service_now(backend)
+    own = _factory_phone(rig, family, family.card_reference, now)
+    answer = send_qr(backend, doctor, wallet_qr_token(own, now, with_certificate=True))
+    assert answer.status_code == 200 and answer.json()["delegated"] is False, answer.text
+    other = _factory_phone(rig, family, "another-card", now)
+    assert refusal(send_qr(backend, doctor, wallet_qr_token(other, now, with_certificate=True))) == \
+        (403, "unknown_device")
+
+
+@pytest.mark.apcv_requirement("APCV-BE-005", "APCV-BE-014")
+@pytest.mark.apcv_rig_feature("insurer-key")
+def test_a_device_awaiting_review_presents_nothing(backend, rig, family, doctor, enrol):
+    """Even with an insurer certificate in hand, a device whose activation waits for the operator
+    is refused 403 ``unknown_device``."""
+    now = service_now(backend)
+    pending = _factory_phone(rig, family, family.card_reference, now)
+    assert enrol(family.insured, "video", key=pending.device_key).status_code == 202
+    assert refusal(send_qr(backend, doctor, wallet_qr_token(pending, now, with_certificate=True))) == \
+        (403, "unknown_device")
