@@ -92,3 +92,16 @@ def test_commands_from_two_links_reach_the_device_one_at_a_time() -> None:
 def test_an_empty_group_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         SlotGroup([])
+
+
+def test_simulate_phone_names_a_bad_second_link_in_one_line() -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import cli
+
+    result = CliRunner().invoke(cli, ["simulate", "phone", "--link", f"sim:cli-{uuid.uuid4().hex}",
+                                      "--link", "nfc://udp:10.1.2.3:5000"])
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["apcv-hil: error: nfc://udp:10.1.2.3:5000: nfc udp links stay on loopback (127.0.0.1), "
+                     "not 10.1.2.3"], result.stderr
