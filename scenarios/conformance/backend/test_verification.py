@@ -168,7 +168,7 @@ def _factory_phone(rig, holder: Wallet, card_reference: str, now: float) -> Wall
     return Wallet(holder.insured, holder.card_reference, key, certificate.public_bytes(Encoding.DER))
 
 
-@pytest.mark.apcv_requirement("APCV-BE-010", "APCV-BE-014")
+@pytest.mark.apcv_requirement("APCV-BE-075")
 @pytest.mark.apcv_rig_feature("insurer-key")
 def test_a_factory_phone_presents_only_the_card_its_certificate_names(backend, rig, family, doctor):
     now = service_now(backend)
@@ -180,7 +180,7 @@ def test_a_factory_phone_presents_only_the_card_its_certificate_names(backend, r
         (403, "unknown_device")
 
 
-@pytest.mark.apcv_requirement("APCV-BE-005", "APCV-BE-014")
+@pytest.mark.apcv_requirement("APCV-BE-075")
 @pytest.mark.apcv_rig_feature("insurer-key")
 def test_a_device_awaiting_review_presents_nothing(backend, rig, family, doctor, enrol):
     """Even with an insurer certificate in hand, a device whose activation waits for the operator
