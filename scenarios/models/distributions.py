@@ -72,8 +72,10 @@ class Lognormal(Sampler):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         # single precision (7 digits) is plenty for durations and halves the cost of national days
-        normal = rng.standard_normal(size, dtype=np.float32)
-        return np.exp(normal * np.float32(self.sigma) + np.float32(self.mu)).astype(float)
+        values = rng.standard_normal(size, dtype=np.float32)
+        values *= np.float32(self.sigma)
+        values += np.float32(self.mu)
+        return np.exp(values, out=values).astype(float)
 
     def mean(self) -> float:
         return math.exp(self.mu + self.sigma**2 / 2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -88,6 +88,17 @@ class Mix:
 DEFAULT_MIXES = ("card=100", "card=75,qr=25", "card=50,qr=50", "qr=100", "nfc=100")
 
 
+@dataclass(frozen=True)
+class Path:
+    """One way through identification: the failures met in order and the method that worked."""
+
+    start: str
+    failures: tuple[str, ...]
+    final: str
+    probability: float
+    """Given the start."""
+
+
 @dataclass
 class Outcome:
     """One identification: its duration, the method that worked, the failures met."""
@@ -123,6 +134,7 @@ class Identifier:
         self.failures = {name: (getattr(params.failures, name).probability,
                                 getattr(params.failures, name).penalty.sampler())
                          for name in type(params.failures).model_fields}
+        self._paths: list[Path] | None = None
 
     def start_day(self, env: simpy.Environment) -> None:
         """Called when a simulated day starts; sampling needs nothing (the detailed mode does)."""
@@ -178,15 +190,57 @@ class Identifier:
         """Identification seconds of ``size`` patients of ``mix``, each drawn independently.
 
         Faster than :meth:`identify_codes` for a national day, which needs each patient's
-        duration but not their method: the durations of each method's patients are drawn
-        together, then shuffled over the patients.
+        duration but not their method: a patient's path (starting method, failures met, method
+        that worked) is one of a few dozen, each with a known probability (:meth:`paths`), so
+        the number of patients on each path is one multinomial draw; the durations of each
+        path's patients are drawn together, then shuffled over the patients.
         """
-        counts = rng.multinomial(size, [mix.shares[name] for name in CHOSEN])
-        starters = {method: np.zeros(count, dtype=np.int8)
-                    for method, count in zip(CHOSEN, counts, strict=True)}
-        durations = np.concatenate([spent for _, _, spent in self._follow(starters, rng)])
+        paths = self.paths()
+        weights = np.array([mix.shares[path.start] * path.probability for path in paths])
+        counts = rng.multinomial(size, weights / weights.sum())
+        durations = np.zeros(size)
+        end = 0
+        for path, count in zip(paths, counts, strict=True):
+            if count:
+                part = durations[end:end + count]
+                for failure in path.failures:
+                    part += self.failures[failure][1].sample(rng, count)
+                part += self.handling[path.final].sample(rng, count)
+                part += self.read[path.final].sample(rng, count)
+                end += count
         rng.shuffle(durations)
         return durations
+
+    def paths(self) -> list[Path]:
+        """Every path a patient can take, from each chosen method, with its probability.
+
+        The same walk as :meth:`identify`, branching on each failure instead of drawing it;
+        branches of probability 0 are left out. For each start the probabilities sum to 1.
+        """
+        if self._paths is None:
+            self._paths = [Path(start, failures, final, probability) for start in CHOSEN
+                           for failures, final, probability in self._walk(start, frozenset(), 0, (), 1.0)]
+        return self._paths
+
+    def _walk(self, current: str, checked: frozenset[str], position: int, failures: tuple[str, ...],
+              probability: float) -> Iterator[tuple[tuple[str, ...], str, float]]:
+        steps = FALLBACKS[current]
+        while position < len(steps) and steps[position][0] in checked:
+            position += 1
+        if position == len(steps):
+            yield failures, current, probability
+            return
+        failure, fallback = steps[position]
+        chance = self.failures[failure][0]
+        checked = checked | {failure}
+        if chance < 1:
+            yield from self._walk(current, checked, position + 1, failures, probability * (1 - chance))
+        if chance > 0:
+            met = (*failures, failure)
+            if fallback is None:
+                yield from self._walk(current, checked, position + 1, met, probability * chance)
+            else:
+                yield from self._walk(fallback, checked, 0, met, probability * chance)
 
     def _follow(self, starters: Mapping[str, np.ndarray], rng: np.random.Generator
                 ) -> list[tuple[str, np.ndarray, np.ndarray]]:

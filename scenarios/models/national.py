@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.models.identification import Identifier, Mix
-from scenarios.models.lindley import fifo_waits
+from scenarios.models.lindley import column_waits
 from scenarios.models.params import GpScenario, WalkInScenario
 from scenarios.models.streams import DayStreams
 
@@ -39,10 +39,17 @@ def _arrivals(scenario: GpScenario | WalkInScenario, practices: int, rng: np.ran
     if isinstance(scenario, GpScenario):
         slots = np.arange(start, end, scenario.slot_minutes * 60)
         times = np.broadcast_to(slots, (practices, slots.size)).copy()
-        times[rng.random(times.shape) < scenario.no_show] = np.nan
+        # One uniform per slot decides both: below no_show the patient does not come; above,
+        # rescaled to [0, 1) (uniform again, and independent of coming), whether they are early.
+        draw = rng.random(times.shape)
+        times[draw < scenario.no_show] = np.nan
+        early = (draw - scenario.no_show) < scenario.early_share * (1 - scenario.no_show)
         shift = scenario.lateness.sampler().sample(rng, times.size).reshape(times.shape)
-        sign = np.where(rng.random(times.shape) < scenario.early_share, -1.0, 1.0)
-        return np.sort(np.maximum(times + sign * shift, start), axis=1)  # NaNs sort last
+        shift[early] *= -1
+        times += shift
+        np.maximum(times, start, out=times)
+        times.sort(axis=1)  # NaNs sort last
+        return times
     return _walk_ins(scenario, practices, rng)
 
 
@@ -50,8 +57,9 @@ def _walk_ins(scenario: WalkInScenario, practices: int, rng: np.random.Generator
     """Poisson arrivals at the hourly rates: a unit-rate process mapped through the cumulative rate.
 
     The same process as Poisson counts per hour placed uniformly
-    (:func:`scenarios.models.waiting_room.walk_in_arrivals`),
-    drawn already in order, so no sort is needed.
+    (:func:`scenarios.models.waiting_room.walk_in_arrivals`), drawn already in order, so no
+    sort is needed: each practice's count is Poisson, and given the count the points are
+    uniform order statistics, the cumulative sums of count + 1 exponentials scaled by the last.
     """
     start, end = scenario.opening.start_hour * 3600, scenario.opening.end_hour * 3600
     times, cumulative = [start], [0.0]
@@ -64,15 +72,12 @@ def _walk_ins(scenario: WalkInScenario, practices: int, rng: np.random.Generator
             times.append(high)
             cumulative.append(cumulative[-1] + rate * (high - low) / 3600)
     total = cumulative[-1]
-    width = int(total + 6 * np.sqrt(total) + 10)
-    points = np.cumsum(rng.standard_exponential((practices, width)), axis=1)
-    while points.size and points[:, -1].min() < total:  # a row still short of the day's end
-        more = np.cumsum(rng.standard_exponential((practices, width)), axis=1) + points[:, -1:]
-        points = np.concatenate([points, more], axis=1)
-    keep = points < total
-    points = points[:, : int(keep.sum(axis=1).max(initial=0))]
-    arrivals = np.interp(points, cumulative, times)
-    arrivals[points >= total] = np.nan
+    counts = rng.poisson(total, practices)
+    width = int(counts.max(initial=0))
+    points = np.cumsum(rng.standard_exponential((practices, width + 1)), axis=1)
+    points *= total / np.take_along_axis(points, counts[:, None], axis=1)
+    arrivals = np.interp(points[:, :width], cumulative, times)
+    arrivals[np.arange(width)[None, :] >= counts[:, None]] = np.nan
     return arrivals
 
 
@@ -110,16 +115,29 @@ class NationalResult:
 
 def queue_waits(day: PracticesDay) -> np.ndarray:
     """The wait of every visit (identification done by whoever serves, no secretary), flat."""
-    waits = fifo_waits(day.arrivals, day.services + day.identification, day.servers)
-    return waits[~np.isnan(waits)]
+    arriving = np.ascontiguousarray(day.arrivals.T)
+    serving = np.add(day.services.T, day.identification.T, out=np.empty(arriving.shape))
+    waits = column_waits(arriving, serving, day.servers)
+    return waits[~np.isnan(arriving)]
 
 
 def national_result(days: list[PracticesDay], waits: list[np.ndarray]) -> NationalResult:
     """Visits, identification hours and wait percentiles of ``days`` (``waits``: :func:`queue_waits`)."""
     done = np.concatenate(waits) if waits else np.empty(0)
-    p50, p95 = np.percentile(done, [50, 95]) if done.size else (0.0, 0.0)
+    p50, p95 = percentiles(done, (50, 95)) if done.size else (0.0, 0.0)
     hours = sum(float(day.identification.sum()) for day in days) / 3600
     return NationalResult(int(done.size), hours, float(p50), float(p95))
+
+
+def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """``np.percentile(values, qs)`` (linear interpolation), partitioning ``values`` in place
+    instead of copying millions of waits twice."""
+    positions = [q / 100 * (values.size - 1) for q in qs]
+    below = [int(np.floor(p)) for p in positions]
+    ranks = sorted({rank for low in below for rank in (low, min(low + 1, values.size - 1))})
+    values.partition(ranks)
+    return [float(values[low] + (p - low) * (values[min(low + 1, values.size - 1)] - values[low]))
+            for p, low in zip(positions, below, strict=True)]
 
 
 def simulate_practices(day: PracticesDay) -> NationalResult:

@@ -10,6 +10,7 @@ The summary gives, per kind and for the whole country, the mean over replication
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ def national_day(mix: Mix, seed: int, replication: int, practices: Mapping[str, 
     """Simulate one national day (replication ``replication`` of ``seed``)."""
     kinds = {}
     for index, (name, count) in enumerate(practices.items()):
-        scenario = load_scenario(name)
+        scenario = _builtin(name)
         identifier = Identifier(scenario.identification, reads)
         size = max(1, int(CHUNK_VISITS / expected_visits(scenario)))
         days, waits = [], []
@@ -53,6 +54,12 @@ def national_day(mix: Mix, seed: int, replication: int, practices: Mapping[str, 
             waits.append(queue_waits(day))
         kinds[name] = national_result(days, waits)
     return NationalDay(replication, kinds)
+
+
+@functools.cache
+def _builtin(name: str) -> GpScenario | WalkInScenario:
+    """A built-in scenario, read once per process (they are frozen)."""
+    return load_scenario(name)
 
 
 def expected_visits(scenario: GpScenario | WalkInScenario) -> float:
