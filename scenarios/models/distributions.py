@@ -49,6 +49,10 @@ class Sampler:
         """The expected value."""
         raise TypeError(f"{type(self).__name__} has no mean")
 
+    def add_to(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        """Add one independent draw to each element of ``out`` (in place)."""
+        out += self.sample(rng, out.size)
+
 
 @dataclass(frozen=True)
 class Fixed(Sampler):
@@ -58,6 +62,10 @@ class Fixed(Sampler):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value)
+
+    def add_to(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        if self.value:
+            out += self.value
 
     def mean(self) -> float:
         return self.value
@@ -71,11 +79,17 @@ class Lognormal(Sampler):
     sigma: float
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self._single(rng, size).astype(float)
+
+    def add_to(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        out += self._single(rng, out.size)
+
+    def _single(self, rng: np.random.Generator, size: int) -> np.ndarray:
         # single precision (7 digits) is plenty for durations and halves the cost of national days
         values = rng.standard_normal(size, dtype=np.float32)
         values *= np.float32(self.sigma)
         values += np.float32(self.mu)
-        return np.exp(values, out=values).astype(float)
+        return np.exp(values, out=values)
 
     def mean(self) -> float:
         return math.exp(self.mu + self.sigma**2 / 2)

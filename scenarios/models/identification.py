@@ -204,9 +204,9 @@ class Identifier:
             if count:
                 part = durations[end:end + count]
                 for failure in path.failures:
-                    part += self.failures[failure][1].sample(rng, count)
-                part += self.handling[path.final].sample(rng, count)
-                part += self.read[path.final].sample(rng, count)
+                    self.failures[failure][1].add_to(part, rng)
+                self.handling[path.final].add_to(part, rng)
+                self.read[path.final].add_to(part, rng)
                 end += count
         rng.shuffle(durations)
         return durations

@@ -55,13 +55,14 @@ def _advance(arriving: np.ndarray, serving: np.ndarray, counts: np.ndarray, wait
         # Servers a practice lacks are free at +inf and stay at the bottom.
         free = np.zeros((int(counts.max()), practices))
         free[np.arange(free.shape[0])[:, None] >= counts[None, :]] = np.inf
+        rows = list(free)
         carry, spare = np.empty(practices), np.empty(practices)
         for k in range(customers):
-            start = np.maximum(arriving[k], free[0], out=carry)
+            start = np.maximum(arriving[k], rows[0], out=carry)
             np.subtract(start, arriving[k], out=waits[k])
             carry += serving[k]
-            for row in range(1, free.shape[0]):
-                np.minimum(free[row], carry, out=free[row - 1])
-                np.maximum(free[row], carry, out=spare)
+            for row in range(1, len(rows)):
+                np.minimum(rows[row], carry, out=rows[row - 1])
+                np.maximum(rows[row], carry, out=spare)
                 carry, spare = spare, carry
-            free[-1] = carry
+            rows[-1], carry = carry, rows[-1]  # the last row's values are merged: its buffer is free

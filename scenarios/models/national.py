@@ -18,7 +18,11 @@ from scenarios.models.streams import DayStreams
 
 @dataclass(frozen=True)
 class PracticesDay:
-    """Padded per-practice arrays of one day of many practices of one scenario."""
+    """Padded per-practice arrays of one day of many practices of one scenario.
+
+    Each array is (practices, customers), a transposed view of one laid out (customers,
+    practices): the queue engine steps through customer k of every practice, one row.
+    """
 
     arrivals: np.ndarray
     services: np.ndarray
@@ -26,29 +30,22 @@ class PracticesDay:
     servers: int
 
 
-def _pad(rows: list[np.ndarray]) -> np.ndarray:
-    width = max((row.size for row in rows), default=0)
-    padded = np.full((len(rows), width), np.nan)
-    for i, row in enumerate(rows):
-        padded[i, : row.size] = row
-    return padded
-
-
 def _arrivals(scenario: GpScenario | WalkInScenario, practices: int, rng: np.random.Generator) -> np.ndarray:
+    """Arrival times, (customers, practices): one row per rank of arrival (see :class:`PracticesDay`)."""
     start, end = scenario.opening.start_hour * 3600, scenario.opening.end_hour * 3600
     if isinstance(scenario, GpScenario):
         slots = np.arange(start, end, scenario.slot_minutes * 60)
-        times = np.broadcast_to(slots, (practices, slots.size)).copy()
+        times = np.repeat(slots[:, None], practices, axis=1)
         # One uniform per slot decides both: below no_show the patient does not come; above,
         # rescaled to [0, 1) (uniform again, and independent of coming), whether they are early.
         draw = rng.random(times.shape)
-        times[draw < scenario.no_show] = np.nan
-        early = (draw - scenario.no_show) < scenario.early_share * (1 - scenario.no_show)
         shift = scenario.lateness.sampler().sample(rng, times.size).reshape(times.shape)
-        shift[early] *= -1
+        early = scenario.no_show + scenario.early_share * (1 - scenario.no_show)
+        np.negative(shift, out=shift, where=draw < early)
         times += shift
         np.maximum(times, start, out=times)
-        times.sort(axis=1)  # NaNs sort last
+        np.copyto(times, np.nan, where=draw < scenario.no_show)
+        times.sort(axis=0)  # NaNs sort last
         return times
     return _walk_ins(scenario, practices, rng)
 
@@ -74,10 +71,10 @@ def _walk_ins(scenario: WalkInScenario, practices: int, rng: np.random.Generator
     total = cumulative[-1]
     counts = rng.poisson(total, practices)
     width = int(counts.max(initial=0))
-    points = np.cumsum(rng.standard_exponential((practices, width + 1)), axis=1)
-    points *= total / np.take_along_axis(points, counts[:, None], axis=1)
-    arrivals = np.interp(points[:, :width], cumulative, times)
-    arrivals[np.arange(width)[None, :] >= counts[:, None]] = np.nan
+    points = np.cumsum(rng.standard_exponential((width + 1, practices)), axis=0)
+    points *= total / points[counts, np.arange(practices)]
+    arrivals = np.interp(points[:width], cumulative, times)
+    arrivals[np.arange(width)[:, None] >= counts[None, :]] = np.nan
     return arrivals
 
 
@@ -89,18 +86,18 @@ def sample_practices(scenario: GpScenario | WalkInScenario, practices: int, mix:
     a generator gives one draw that keys them).
     """
     streams = DayStreams.drawn_from(rng) if isinstance(rng, np.random.Generator) else rng
-    arrivals = _arrivals(scenario, practices, streams.arrivals())
-    width = int((~np.isnan(arrivals)).sum(axis=1).max(initial=0))
-    arrivals = arrivals[:, :width]
-    present = ~np.isnan(arrivals)
+    ranks = _arrivals(scenario, practices, streams.arrivals())
+    width = int((~np.isnan(ranks)).sum(axis=0).max(initial=0))
+    ranks = ranks[:width]
+    present = ~np.isnan(ranks)
     count = int(present.sum())
     work = scenario.consultation if isinstance(scenario, GpScenario) else scenario.service
-    services = np.zeros(arrivals.shape)
+    services = np.zeros(ranks.shape)
     services[present] = work.sampler().sample(streams.work(), count)
-    identification = np.zeros(arrivals.shape)
+    identification = np.zeros(ranks.shape)
     identification[present] = identifier.sample_durations(mix, count, streams.patient(0))
     servers = 1 if isinstance(scenario, GpScenario) else scenario.servers
-    return PracticesDay(arrivals, services, identification, servers)
+    return PracticesDay(ranks.T, services.T, identification.T, servers)
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ class NationalResult:
 
 def queue_waits(day: PracticesDay) -> np.ndarray:
     """The wait of every visit (identification done by whoever serves, no secretary), flat."""
-    arriving = np.ascontiguousarray(day.arrivals.T)
+    arriving = day.arrivals.T
     serving = np.add(day.services.T, day.identification.T, out=np.empty(arriving.shape))
     waits = column_waits(arriving, serving, day.servers)
     return waits[~np.isnan(arriving)]
