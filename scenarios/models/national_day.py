@@ -26,9 +26,8 @@ from scenarios.models.streams import DayStreams
 PRACTICES = {"gp": 60_000, "pharmacy": 11_000, "hospital": 300}
 """Places of each kind: about 2.4 M GP visits, 3.0 M pharmacy visits, 0.1 M admissions a day."""
 CHUNK_VISITS = 600_000
-"""Places are simulated in chunks of about this many visits: few enough steps that NumPy calls do
-work rather than overhead, and no
-single NumPy call runs long enough to delay Ctrl-C."""
+"""Places are simulated in chunks of about this many visits: wide enough that each NumPy call
+does work rather than overhead, and no single call runs long enough to delay Ctrl-C."""
 
 
 @dataclass(frozen=True)
