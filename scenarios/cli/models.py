@@ -137,9 +137,14 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
     warnings = [warning for mix in chosen for warning in check_capacity(params, mix)]
-    sources, thin = describe_reads(reads, timings)
+    if detailed:  # the simulators' own read times, unless a timings file measured that method
+        from scenarios.models.simulator_reads import DEFAULT_SAMPLES, measure_simulator_reads
+
+        reads = {**measure_simulator_reads(DEFAULT_SAMPLES, seed), **(reads or {})}
+    sources, thin = describe_reads(reads)
     warnings += thin
-    mode = ("detailed: real phone, card, reader, QR scanner and backend run every identification"
+    mode = ("detailed: real phone, card, reader, QR scanner and backend run every identification, "
+            "reads drawn from the simulators' timed reads"
             if detailed else "modelled: identifications drawn from step-time distributions")
     console = Console(stderr=True)
     with interruptible(), Progress(console=console, transient=True,
@@ -229,6 +234,7 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               help="Random seed of the review queue.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Processes sizing the review queue (default: one per CPU; 1: in this process).")
+@click.option("--dask", metavar="tcp://HOST:PORT", help="Size the review queue's days on this Dask cluster.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
               help="Write PNG plots and the HTML report (index.html) here.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False),
@@ -239,8 +245,8 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               show_default=True, help="Requests per second one Locust user makes (scales the user count).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def rollout(until, params_file: str | None, step_days: int, review_replications: int, seed: int,
-            workers: int | None, plot_dir: str | None, export_dir: str | None, shape_hour_seconds: float,
-            requests_per_user: float, as_json: bool) -> None:
+            workers: int | None, dask: str | None, plot_dir: str | None, export_dir: str | None,
+            shape_hour_seconds: float, requests_per_user: float, as_json: bool) -> None:
     """Model the national rollout: activations, practitioners, operators, backend load.
 
     Identity-check operators are sized twice: by Erlang C on every modelled day (busiest hour,
@@ -267,7 +273,7 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
         sized = [(day.date, day.new_activations) for day in sample_days(days)]
         task = progress.add_task("review queue: days sized", total=len(sized))
         sizings = size_days(sized, params.identity_check, review_replications, seed, workers,
-                            progress=lambda: progress.advance(task))
+                            progress=lambda: progress.advance(task), dask=dask)
     hourly = hourly_requests(params, days[-1].date)
     exports = (export_rollout(days, hourly, Path(export_dir), shape_hour_seconds, requests_per_user)
                if export_dir else [])

@@ -96,10 +96,14 @@ class Lognormal(Sampler):
 
 
 class Empirical(Sampler):
-    """Resamples measured values (bootstrap), e.g. read times recorded on a rig."""
+    """Resamples measured values (bootstrap), e.g. read times recorded on a rig.
 
-    def __init__(self, values: Sequence[float]) -> None:
+    ``origin`` says where they were measured (a file, the simulators), for the outputs.
+    """
+
+    def __init__(self, values: Sequence[float], origin: str = "measurements") -> None:
         self.values = np.asarray(values, dtype=float)
+        self.origin = origin
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(self.values, size)

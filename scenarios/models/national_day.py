@@ -11,15 +11,16 @@ The summary gives, per kind and for the whole country, the mean over replication
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from scenarios.models.dask_jobs import on_dask
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Identifier, Mix
 from scenarios.models.national import NationalResult, national_result, queue_waits, sample_practices
 from scenarios.models.params import GpScenario, WalkInScenario, load_scenario
-from scenarios.models.runner import DASK_CONNECT_TIMEOUT, MAX_REPLICATIONS
+from scenarios.models.runner import MAX_REPLICATIONS
 from scenarios.models.stats import Estimate, t_interval
 from scenarios.models.streams import DayStreams
 
@@ -82,31 +83,13 @@ def run_national(mix: Mix, replications: int, seed: int = 0, practices: Mapping[
         raise ModelError(f"practices must be at least 1 of each kind (got {bad})")
     tick = progress or (lambda: None)
     days: list[NationalDay] = []
-    jobs = _on_dask(dask, mix, replications, seed, practices, reads) if dask else (
-        national_day(mix, seed, r, practices, reads) for r in range(replications))
+    jobs = (day for _, day in on_dask(dask, national_day, [(r, (mix, seed, r, dict(practices), reads))
+                                                            for r in range(replications)])
+            ) if dask else (national_day(mix, seed, r, practices, reads) for r in range(replications))
     for day in jobs:
         days.append(day)
         tick()
     return sorted(days, key=lambda d: d.replication)
-
-
-def _on_dask(address: str, mix: Mix, replications: int, seed: int, practices: Mapping[str, int],
-             reads: Mapping[str, Sampler] | None) -> Iterator[NationalDay]:
-    from distributed import Client
-    from distributed import as_completed as dask_completed
-
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ModelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    with client:
-        futures = [client.submit(national_day, mix, seed, r, dict(practices), reads, pure=False)
-                   for r in range(replications)]
-        try:
-            for future in dask_completed(futures):
-                yield future.result()
-        finally:  # Ctrl-C or an error: nothing left running on the cluster
-            client.cancel(futures)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from functools import cache
 
 import numpy as np
 
+from scenarios.models.dask_jobs import on_dask
 from scenarios.models.errors import ModelError
 from scenarios.models.rollout.operators import MAX_OPERATORS, operators_needed
 from scenarios.models.rollout.params import IdentityCheck
@@ -147,18 +148,27 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
 
 
 def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, replications: int = 5,
-              seed: int = 0, workers: int | None = None, progress: Callable[[], None] | None = None
-              ) -> list[ReviewSizing]:
+              seed: int = 0, workers: int | None = None, progress: Callable[[], None] | None = None,
+              dask: str | None = None) -> list[ReviewSizing]:
     """:func:`size_review_queue` for each (day, new activations), in that order.
 
     ``workers`` = 1 sizes them in this process; otherwise in a process pool (``None``: one
-    worker per CPU).
+    worker per CPU), or, with ``dask`` (``tcp://host:port``), one task per day on that Dask
+    cluster. Each day's random streams depend on (seed, day) only, so all three give the same
+    sizing.
     """
     if not 1 <= replications <= MAX_REVIEW_REPLICATIONS:
         raise ModelError(f"review replications must be 1 to {MAX_REVIEW_REPLICATIONS} (got {replications})")
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         raise ModelError(f"workers must be 1 to {MAX_WORKERS} (got {workers})")
     tick = progress or (lambda: None)
+    if dask is not None:
+        done: dict[int, ReviewSizing] = {}
+        jobs = [(index, (day, new, check, replications, seed)) for index, (day, new) in enumerate(days)]
+        for index, sizing in on_dask(dask, size_review_queue, jobs):
+            done[int(index)] = sizing
+            tick()
+        return [done[index] for index in range(len(days))]
     if workers == 1:
         sized = []
         for day, new in days:
@@ -168,7 +178,7 @@ def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, repli
     with process_pool(workers) as pool:
         futures = {pool.submit(size_review_queue, day, new, check, replications, seed): index
                    for index, (day, new) in enumerate(days)}
-        done: dict[int, ReviewSizing] = {}
+        done = {}
         for future in as_completed(futures):
             done[futures[future]] = future.result()
             tick()
