@@ -211,6 +211,13 @@ class Identifier:
         rng.shuffle(durations)
         return durations
 
+    def expected_seconds(self, mix: Mix) -> float:
+        """The mean identification time of a patient of ``mix``, exactly, from :meth:`paths`."""
+        return sum(mix.shares[path.start] * path.probability
+                   * (sum(self.failures[failure][1].mean() for failure in path.failures)
+                      + self.handling[path.final].mean() + self.read[path.final].mean())
+                   for path in self.paths())
+
     def paths(self) -> list[Path]:
         """Every path a patient can take, from each chosen method, with its probability.
 

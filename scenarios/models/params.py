@@ -163,5 +163,10 @@ def load_scenario(name_or_path: str) -> GpScenario | WalkInScenario:
     return parse_scenario(data, str(path))
 
 
+def default_identification() -> Identification:
+    """The built-in step times and failures (``params/identification.yaml``)."""
+    return Identification.model_validate(_default_identification())
+
+
 def _default_identification() -> object:
     return yaml.safe_load((PARAMS_DIR / "identification.yaml").read_text(encoding="utf-8"))

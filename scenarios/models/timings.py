@@ -117,3 +117,8 @@ def describe_reads(reads: Mapping[str, Sampler] | None) -> tuple[dict[str, str],
                             f"{'s' if values.size > 1 else ''}, no spread): the model has no read-time "
                             "variance for it")
     return described, warnings
+
+
+def reads_line(described: Mapping[str, str]) -> str:
+    """``card modelled, qr modelled, nfc measured: 7 samples from FILE`` for a table's title."""
+    return ", ".join(f"{method} {text.split(' (')[0]}" for method, text in described.items())

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
+from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
+from scenarios.models.identification import Identifier, Mix
+from scenarios.models.params import default_identification
 from scenarios.models.rollout.curves import activations, practitioners
 from scenarios.models.rollout.operators import operators_needed
 from scenarios.models.rollout.params import RolloutParams
@@ -25,6 +28,8 @@ class RolloutDay:
     operator_wait_min: float
     apcv_visits: float
     peak_requests_per_s: float
+    identification_hours: float
+    """Practitioners' hours spent identifying patients that day, nationally (card, QR and NFC)."""
     public_point: bool = False
     """Whether the activation count on this day is a published figure (the curve goes through it)."""
 
@@ -41,6 +46,18 @@ def apcv_visits(params: RolloutParams, day: dt.date) -> float:
     return backend.visits_per_day * holders * equipped
 
 
+def visit_mix(params: RolloutParams, day: dt.date) -> Mix:
+    """How the day's visits identify: the app where it is presented (QR or NFC), the card elsewhere."""
+    app = apcv_visits(params, day) / params.backend.visits_per_day
+    nfc = params.backend.nfc_share
+    return Mix({"card": 1 - app, "qr": app * (1 - nfc), "nfc": app * nfc})
+
+
+def identification_hours(params: RolloutParams, day: dt.date, identifier: Identifier) -> float:
+    """Hours all practitioners spend identifying patients on ``day`` (mean identification × visits)."""
+    return params.backend.visits_per_day * identifier.expected_seconds(visit_mix(params, day)) / 3600
+
+
 def hourly_requests(params: RolloutParams, day: dt.date) -> dict[int, float]:
     """Backend requests per second in each hour of ``day``."""
     backend = params.backend
@@ -53,15 +70,21 @@ LAST_DAY = dt.date(2100, 12, 31)
 
 
 def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: int = 7,
-             progress: Callable[[], None] | None = None) -> list[RolloutDay]:
+             progress: Callable[[], None] | None = None, reads: Mapping[str, Sampler] | None = None
+             ) -> list[RolloutDay]:
     """One :class:`RolloutDay` every ``step_days`` from ``start``, and on ``until`` itself and on
-    every public activation point up to it, whatever the step."""
+    every public activation point up to it, whatever the step.
+
+    Identification hours use the built-in step times and failures, with ``reads`` (measured read
+    times by method, ``--timings``) in place of the modelled reads.
+    """
     if until < start:
         raise ModelError(f"--until {until} is before the start of the rollout ({start})")
     if until > LAST_DAY:
         raise ModelError(f"--until {until} is past {LAST_DAY}: the rollout is modelled up to then")
     if not 1 <= step_days <= 366:
         raise ModelError(f"--step-days must be 1 to 366 (got {step_days})")
+    identifier = Identifier(default_identification(), reads)
     points = set(params.activations.points)
     grid = {start + dt.timedelta(days=k) for k in range(0, (until - start).days + 1, step_days)}
     days: list[RolloutDay] = []
@@ -74,7 +97,8 @@ def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: i
             practitioners=practitioners(params.practitioners, day),
             video_enrolments=new * params.identity_check.video_share, operators=operators,
             operator_wait_min=wait, apcv_visits=apcv_visits(params, day),
-            peak_requests_per_s=max(hourly_requests(params, day).values()), public_point=day in points,
+            peak_requests_per_s=max(hourly_requests(params, day).values()),
+            identification_hours=identification_hours(params, day, identifier), public_point=day in points,
         ))
         if progress:
             progress()

@@ -101,6 +101,8 @@ class Backend(_Strict):
     visits_per_day: Positive
     card_holders: Positive
     usage_share: float = Field(ge=0, le=1)
+    nfc_share: float = Field(default=0.3, ge=0, le=1)
+    """Share of app presentations made by NFC; the others by QR code."""
     requests_per_visit: Positive
     hourly_visit_share: HourShares
 

@@ -12,10 +12,11 @@ from scenarios.models.rollout.review_sizing import ReviewSizing
 def timeline_table(days: list[RolloutDay]) -> ReportTable:
     """Evenly spaced modelled days."""
     columns = ["date", "insured", "new/day", "practitioners", "operators (Erlang C)", "Erlang C wait min",
-               "apCV visits/day", "peak requests/s"]
+               "apCV visits/day", "peak requests/s", "identification h/day"]
     rows = [[d.date.isoformat(), number(d.activations, 0), number(d.new_activations, 0),
              number(d.practitioners, 0), str(d.operators), number(d.operator_wait_min),
-             number(d.apcv_visits, 0), number(d.peak_requests_per_s, 3)] for d in sample_days(days)]
+             number(d.apcv_visits, 0), number(d.peak_requests_per_s, 3), number(d.identification_hours, 0)]
+            for d in sample_days(days)]
     return ReportTable("timeline", "National rollout", columns, rows)
 
 
