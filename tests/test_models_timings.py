@@ -91,4 +91,4 @@ def test_expected_identification_time_is_the_mean_of_sampled_ones() -> None:
     identifier = Identifier(default_identification())
     mix = Mix.parse("card=60,qr=25,nfc=15")
     sampled = identifier.sample_durations(mix, 400_000, np.random.default_rng(1))
-    assert identifier.expected_seconds(mix) == pytest.approx(sampled.mean(), abs=4 * sampled.std() / 632)
+    assert identifier.expected(mix).seconds == pytest.approx(sampled.mean(), abs=4 * sampled.std() / 632)

@@ -10,9 +10,12 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from scenarios.models.units import Duration
 
-class Duration(BaseModel):
-    """A positive duration in seconds: lognormal with this mean and standard deviation (sd 0: fixed)."""
+
+class StepTime(BaseModel):
+    """A step's time in the parameter files, in seconds: lognormal with this mean and standard
+    deviation (sd 0: fixed)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,21 +34,21 @@ class Duration(BaseModel):
         return Lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
 
 
-class DurationMinutes(Duration):
-    """A duration given in minutes in the parameter files (``mean``, ``sd``); it samples in
-    seconds like every :class:`Duration`, so no caller converts (or forgets to)."""
+class StepTimeMinutes(StepTime):
+    """A step time given in minutes in the parameter files (``mean``, ``sd``); it samples in
+    seconds like every :class:`StepTime`, so no caller converts (or forgets to)."""
 
     SECONDS_PER_UNIT: ClassVar[float] = 60.0
 
 
 class Sampler:
-    """Draws durations (seconds) with a NumPy generator."""
+    """Draws durations with a NumPy generator: arrays of seconds (plain floats, for speed)."""
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` independent draws."""
+        """``size`` independent draws, in seconds."""
         raise TypeError(f"{type(self).__name__} does not sample")
 
-    def mean(self) -> float:
+    def mean(self) -> Duration:
         """The expected value."""
         raise TypeError(f"{type(self).__name__} has no mean")
 
@@ -67,8 +70,8 @@ class Fixed(Sampler):
         if self.value:
             out += self.value
 
-    def mean(self) -> float:
-        return self.value
+    def mean(self) -> Duration:
+        return Duration.of_seconds(self.value)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ class Lognormal(Sampler):
         values += np.float32(self.mu)
         return np.exp(values, out=values)
 
-    def mean(self) -> float:
-        return math.exp(self.mu + self.sigma**2 / 2)
+    def mean(self) -> Duration:
+        return Duration.of_seconds(math.exp(self.mu + self.sigma**2 / 2))
 
 
 class Empirical(Sampler):
@@ -108,5 +111,5 @@ class Empirical(Sampler):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(self.values, size)
 
-    def mean(self) -> float:
-        return float(self.values.mean())
+    def mean(self) -> Duration:
+        return Duration.of_seconds(float(self.values.mean()))

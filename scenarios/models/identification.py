@@ -12,6 +12,7 @@ import simpy
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
 from scenarios.models.params import Identification
+from scenarios.models.units import Duration
 
 MethodName = Literal["card", "qr", "nfc", "paper"]
 CHOSEN: tuple[MethodName, ...] = ("card", "qr", "nfc")
@@ -211,12 +212,15 @@ class Identifier:
         rng.shuffle(durations)
         return durations
 
-    def expected_seconds(self, mix: Mix) -> float:
+    def expected(self, mix: Mix) -> Duration:
         """The mean identification time of a patient of ``mix``, exactly, from :meth:`paths`."""
-        return sum(mix.shares[path.start] * path.probability
-                   * (sum(self.failures[failure][1].mean() for failure in path.failures)
-                      + self.handling[path.final].mean() + self.read[path.final].mean())
-                   for path in self.paths())
+        total = Duration.of_seconds(0)
+        for path in self.paths():
+            spent = self.handling[path.final].mean() + self.read[path.final].mean()
+            for failure in path.failures:
+                spent += self.failures[failure][1].mean()
+            total += spent * (mix.shares[path.start] * path.probability)
+        return total
 
     def paths(self) -> list[Path]:
         """Every path a patient can take, from each chosen method, with its probability.

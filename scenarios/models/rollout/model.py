@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
@@ -13,6 +13,7 @@ from scenarios.models.params import default_identification
 from scenarios.models.rollout.curves import activations, practitioners
 from scenarios.models.rollout.operators import operators_needed
 from scenarios.models.rollout.params import RolloutParams
+from scenarios.models.units import Duration
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,21 @@ class RolloutDay:
     practitioners: float
     video_enrolments: float
     operators: int
-    operator_wait_min: float
+    operator_wait: Duration
+    """Erlang C's mean wait for a review with ``operators``."""
     apcv_visits: float
     peak_requests_per_s: float
-    identification_hours: float
-    """Practitioners' hours spent identifying patients that day, nationally (card, QR and NFC)."""
+    identification_time: Duration
+    """Practitioners' time spent identifying patients that day, nationally (card, QR and NFC)."""
     public_point: bool = False
     """Whether the activation count on this day is a published figure (the curve goes through it)."""
 
     def to_json(self) -> dict:
-        """Plain data (ISO date)."""
-        return {**asdict(self), "date": self.date.isoformat()}
+        """Plain data (ISO date, the wait in minutes, identification in hours)."""
+        data = {field.name: getattr(self, field.name) for field in fields(self)
+                if not isinstance(getattr(self, field.name), Duration)}
+        return {**data, "date": self.date.isoformat(), "operator_wait_min": self.operator_wait.minutes,
+                "identification_hours": self.identification_time.hours}
 
 
 def apcv_visits(params: RolloutParams, day: dt.date) -> float:
@@ -53,9 +58,9 @@ def visit_mix(params: RolloutParams, day: dt.date) -> Mix:
     return Mix({"card": 1 - app, "qr": app * (1 - nfc), "nfc": app * nfc})
 
 
-def identification_hours(params: RolloutParams, day: dt.date, identifier: Identifier) -> float:
-    """Hours all practitioners spend identifying patients on ``day`` (mean identification × visits)."""
-    return params.backend.visits_per_day * identifier.expected_seconds(visit_mix(params, day)) / 3600
+def identification_time(params: RolloutParams, day: dt.date, identifier: Identifier) -> Duration:
+    """Time all practitioners spend identifying patients on ``day`` (mean identification × visits)."""
+    return identifier.expected(visit_mix(params, day)) * params.backend.visits_per_day
 
 
 def hourly_requests(params: RolloutParams, day: dt.date) -> dict[int, float]:
@@ -96,9 +101,9 @@ def timeline(params: RolloutParams, start: dt.date, until: dt.date, step_days: i
             date=day, activations=active, new_activations=new,
             practitioners=practitioners(params.practitioners, day),
             video_enrolments=new * params.identity_check.video_share, operators=operators,
-            operator_wait_min=wait, apcv_visits=apcv_visits(params, day),
+            operator_wait=wait, apcv_visits=apcv_visits(params, day),
             peak_requests_per_s=max(hourly_requests(params, day).values()),
-            identification_hours=identification_hours(params, day, identifier), public_point=day in points,
+            identification_time=identification_time(params, day, identifier), public_point=day in points,
         ))
         if progress:
             progress()

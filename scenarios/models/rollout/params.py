@@ -21,6 +21,7 @@ from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
 from scenarios.models.errors import ModelError
 from scenarios.models.params import MAX_PARAMS_BYTES, PARAMS_DIR
+from scenarios.models.units import Duration
 
 Positive = Annotated[float, Field(gt=0)]
 
@@ -93,6 +94,16 @@ class IdentityCheck(_Strict):
     target_statistic: Literal["mean", "p95"]
     arrivals_by_hour: HourShares
     shifts: list[Shift] = Field(min_length=1)
+
+    @property
+    def review_time(self) -> Duration:
+        """The mean time of one review (``review_minutes``)."""
+        return Duration.of_minutes(self.review_minutes)
+
+    @property
+    def target_wait(self) -> Duration:
+        """The wait the sizing must keep within (``target_wait_minutes``)."""
+        return Duration.of_minutes(self.target_wait_minutes)
 
 
 class Backend(_Strict):
