@@ -57,23 +57,6 @@ def test_per_practice_server_counts() -> None:
         fifo_waits(arrivals, services[:, :5], 1)
 
 
-def test_vectorised_identification_agrees_with_the_scalar_one() -> None:
-    scenario = load_scenario("pharmacy")
-    identifier = Identifier(scenario.identification)
-    mix = Mix.parse("card=40,qr=30,nfc=30")
-    rng = np.random.default_rng(3)
-    size = 40_000
-    scalar = [identifier.identify(mix.choose(rng), rng) for _ in range(size)]
-    seconds, methods = identifier.identify_many(mix.choose_many(rng, size), rng)
-    scalar_seconds = np.array([o.seconds for o in scalar])
-    standard_error = np.hypot(scalar_seconds.std(), seconds.std()) / np.sqrt(size)
-    assert abs(scalar_seconds.mean() - seconds.mean()) < 4 * standard_error
-    for method in ("card", "qr", "nfc", "paper"):
-        share = np.mean([o.method == method for o in scalar])
-        tolerance = 4 * np.sqrt(share * (1 - share) / size) + 1e-3
-        assert np.mean(methods == method) == pytest.approx(share, abs=tolerance)
-
-
 def test_national_result_counts_every_visit() -> None:
     scenario = load_scenario("gp")
     day = sample_practices(scenario, 50, Mix.parse("card=100"), Identifier(scenario.identification),
