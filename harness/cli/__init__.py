@@ -24,6 +24,7 @@ COMMANDS_GROUP = "apcv_hil.commands"
 ERROR_PREFIX = "apcv-hil: error: "
 USAGE_EXIT = 2
 FAILED_EXIT = 1
+INTERRUPTED_EXIT = 130
 OPTIONAL_MODULES = {
     "nfc": "hardware", "smartcard": "hardware",
     "locust": "load", "psycopg": "load",
@@ -120,7 +121,7 @@ class _Main(click.Group):
         except ApcvError as exc:
             _fail(ctx, str(exc), code=getattr(exc, "exit_code", USAGE_EXIT))
         except KeyboardInterrupt:
-            _fail(ctx, "interrupted", code=130)
+            _fail(ctx, "interrupted", code=INTERRUPTED_EXIT)
         except Exception as exc:  # a bug of ours: still one line, traceback with --debug
             if isinstance(exc, ModuleNotFoundError) and (group := OPTIONAL_MODULES.get(
                     (exc.name or "").split(".")[0])):

@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from harness.cli import ERROR_PREFIX, INTERRUPTED_EXIT
 from harness.cli.output import make_console, print_table
 from scenarios.load.errors import LoadError
 
@@ -71,7 +72,9 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
     (receipts, delegations), activations (France Identité, video) and identity-check
     operators, mixed as the rollout model says for --date. Everything is signed and prepared
     before the timed phase. The report folder gets Locust's CSV and HTML, summary.md and
-    summary.json. Exit code 0 when the objectives are met and the audit is clean, 1 otherwise.
+    summary.json, and timeline.svg, each second's requests with the fault windows shaded. Exit code
+    0 when the objectives are met and the audit is clean, 1 otherwise; SIGTERM or Ctrl-C in the timed
+    phase stops Locust, prints the partial results and one line saying so, and exits with 130.
     """
     from scenarios.load.faults import parse_fault
     from scenarios.load.report import write_results
@@ -96,6 +99,10 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
     for path in files:
         click.echo(f"wrote {path}")
     click.echo(f"Locust: {result.report_dir / 'locust.html'}, {result.report_dir}/locust_*.csv")
+    if result.interrupted:
+        click.echo(f"{ERROR_PREFIX}interrupted ({result.interrupted}): the results above are partial",
+                   err=True)
+        raise SystemExit(INTERRUPTED_EXIT)
     raise SystemExit(0 if result.passed else 1)
 
 
