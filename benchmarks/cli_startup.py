@@ -3,7 +3,10 @@ bare ``python -c pass`` (the floor every command pays). Target: each command und
 
 Each command runs as a fresh process ``--repeats`` times, in turns, so that load from other
 processes hits all alike; the median is printed. CPU time (user + system of the child) is
-printed too: it moves less than wall time on a busy machine.
+printed too: it moves less than wall time on a busy machine, and so is the load average
+before and after (wall figures taken at a load above the core count say more about the
+other processes than about the command). The first run of ``--help`` also fills the cache of
+entry points (:mod:`harness.cli.plugins`); the medians are of warm starts.
 
     .venv/bin/python benchmarks/cli_startup.py [--repeats 15]
 """
@@ -44,9 +47,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    subprocess.run(COMMANDS["apcv-hil --help"], check=True, capture_output=True)  # entry points cached
+    load_before = os.getloadavg()[0]
     for _ in range(args.repeats):
         for name, command in COMMANDS.items():
             samples[name].append(timed(command))
+    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+          f"on {os.cpu_count()} cores")
     print(f"{'command':<22} {'wall (median)':>14} {'cpu (median)':>13}   target")
     failed = False
     for name, runs in samples.items():
