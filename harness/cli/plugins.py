@@ -3,7 +3,8 @@
 Finding entry points means importing :mod:`importlib.metadata` (it brings ``email``, ``zipfile``
 and ``csv``) and reading every installed distribution's metadata: about 45 ms of CPU, a third
 of ``apcv-hil --help``. So the group's ``name = module:attribute`` lines are kept in
-``$XDG_CACHE_HOME/apcv-hil/commands.json`` with what they were read from: the directories on
+``$XDG_CACHE_HOME/apcv-hil/commands-<environment>.json`` (one file per Python environment,
+named from a checksum of ``sys.prefix``) with what they were read from: the directories on
 ``sys.path`` and their modification times. Installing or removing a package rewrites its
 ``site-packages`` directory (its ``.dist-info`` folder comes or goes), which changes that
 directory's time, and the entry points are read again. A cache that cannot be read or written
@@ -16,18 +17,20 @@ import importlib
 import json
 import os
 import sys
+import zlib
 from pathlib import Path
 
 import click
 
 COMMANDS_GROUP = "apcv_hil.commands"
-CACHE_FILE = "commands.json"
 
 
 def cache_path() -> Path:
-    """Where the entry points are remembered (``$XDG_CACHE_HOME/apcv-hil/commands.json``)."""
+    """Where this environment's entry points are remembered
+    (``$XDG_CACHE_HOME/apcv-hil/commands-<checksum of sys.prefix>.json``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "apcv-hil" / CACHE_FILE
+    environment = zlib.crc32(os.fsencode(sys.prefix))
+    return Path(base) / "apcv-hil" / f"commands-{environment:08x}.json"
 
 
 def _fingerprint() -> list[list]:
