@@ -14,7 +14,6 @@ is only a slower start.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 import zlib
@@ -52,6 +51,8 @@ def _read_entry_points() -> dict[str, str]:
 
 def command_entries() -> dict[str, str]:
     """Every ``apcv_hil.commands`` entry point: command name -> ``module:attribute``."""
+    import json  # here: a built-in command (nir check) never needs it
+
     path = cache_path()
     fingerprint = _fingerprint()
     try:
