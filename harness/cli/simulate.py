@@ -139,10 +139,26 @@ Control = tuple[dict[str, Callable[..., object]], Callable[[], dict], Callable[[
 
 
 def _phone_control(phone: Phone, slot: CardSlot) -> Control:
+    """The phone's acts, its status, and whether it should be on the reader: not after ``remove``
+    (taken away on purpose, until ``tap``), so the process waits instead of ending as if pcscd had
+    gone."""
+    on_reader = threading.Event()
+    on_reader.set()
+    actions = _phone_actions(phone, slot)
+    tap, remove = actions["tap"], actions["remove"]
+
+    def tapped() -> None:
+        tap()
+        on_reader.set()
+
+    def removed() -> None:
+        on_reader.clear()
+        remove()
+
     def status() -> dict:
         return {"unlocked": phone.lock.unlocked, "blocked": phone.lock.blocked}
 
-    return _phone_actions(phone, slot), status, lambda: True
+    return {**actions, "tap": tapped, "remove": removed}, status, on_reader.is_set
 
 
 def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[..., object]]:

@@ -127,11 +127,14 @@ def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: LaunchedDu
 @pytest.fixture
 def blame(request: pytest.FixtureRequest) -> Callable[[str], contextlib.AbstractContextManager[None]]:
     """One id per check: ``with blame("APCV-NFC-054"): assert ...`` makes a failure inside the
-    block that requirement's; the test's other requirements are then not judged by it, instead
-    of all failing. The id must be one of the test's ``apcv_requirement`` ids."""
-    from harness.pytest_plugin.keys import BLAME_KEY
+    block that requirement's, instead of all of the test's requirements failing. A requirement
+    whose blocks all passed before the failure is judged passed by the test; one whose check never
+    ran is not judged by it. The id must be one of the test's ``apcv_requirement`` ids; keep each
+    id's blocks together (tests/test_one_id_per_check.py checks it)."""
+    from harness.pytest_plugin.keys import BLAME_KEY, CHECKED_KEY
 
     ids = {i for marker in request.node.iter_markers("apcv_requirement") for i in marker.args}
+    checked = request.node.stash.setdefault(CHECKED_KEY, [])
 
     @contextlib.contextmanager
     def checking(requirement: str) -> Iterator[None]:
@@ -143,6 +146,8 @@ def blame(request: pytest.FixtureRequest) -> Callable[[str], contextlib.Abstract
         except BaseException:
             request.node.stash[BLAME_KEY] = requirement
             raise
+        if requirement not in checked:
+            checked.append(requirement)
 
     return checking
 
@@ -204,6 +209,19 @@ class DutActions:
             elif action == undo:
                 self._pending.pop(changed, None)
 
+    def reset(self, acts: Iterable[str]) -> str | None:
+        """Do ``acts`` in order to put the device back in its known state; the reason it could
+        not, else None."""
+        from harness.dut.control import ControlError
+
+        for act in acts:
+            try:
+                self._control.perform(act)
+            except ControlError as exc:
+                return f"'{act}' through its control failed: {exc}"
+        self._pending.clear()
+        return None
+
     def restore(self) -> str | None:
         """Undo the state changes still standing (unlock a locked app, put back a removed phone);
         the reason it could not, else None."""
@@ -232,6 +250,27 @@ def dut_act(bench: Bench, request: pytest.FixtureRequest) -> Iterator[DutActions
     problem = actions.restore()
     if problem:
         request.session.shouldfail = problem
+
+
+def back_in_known_state(bench: Bench, role_id: str, actions: DutActions,
+                        request: pytest.FixtureRequest) -> None:
+    """Before a test of the device under test (the rig's DUT of ``role_id``): the bench checks it is
+    back in its known state (the role's ``state_problem``) and resets it through its control (the
+    role's ``reset_acts``) when it is not. One still not back stops the run: this test and the
+    rest are not judged, with the reason, instead of failing one after another on its state."""
+    dut = bench.config.dut
+    if dut is None or dut.role != role_id:
+        return
+    from harness.dut.roles import get_role
+
+    role = get_role(role_id)
+    if role.state_problem(bench) is None:
+        return
+    problem = actions.reset(role.reset_acts) or role.state_problem(bench)
+    if problem:
+        reason = f"the device did not return to its known state: {problem}"
+        request.session.shouldfail = reason
+        pytest.skip(reason)
 
 
 @pytest.fixture
@@ -329,6 +368,7 @@ def apdu(bench: Bench, tapped_phone: None, dut_act: DutActions,
         dut_act("remove")
         dut_act("tap")
 
+    back_in_known_state(bench, "phone", dut_act, request)
     session = ApduSession(bench, request, recover)
     yield session
     session.close()

@@ -82,7 +82,7 @@ class _ShowsTheHolder(ReaderKernel):
 _CLASSES: dict[str, tuple[Variant, type[ReaderKernel]]] = {
     v.name: (v, cls) for v, cls in (
         (Variant("reader-accepts-expired-card-data", ROLE,
-                 "accepts insurer-signed card data past its validity dates", ("APCV-RDR-004",)),
+                 "accepts insurer-signed card data past its validity dates", ("APCV-NFC-022",)),
          _AcceptsExpiredCardData),
         (Variant("reader-skips-signature-check", ROLE,
                  "decodes the presentation without checking the device's signature", ("APCV-RDR-004",)),

@@ -10,6 +10,7 @@ compares role names: it asks the registry (:func:`get_role`).
 from __future__ import annotations
 
 from apcv.profile.catalogue import ROLES
+from harness.bench import Bench
 from harness.rig import RigConfig, RigError
 from simulators.variant import Variant
 from simulators.variants import find_variant, variants_of
@@ -30,6 +31,8 @@ class DutRole:
     """The built-in rig this role's plan runs on when no rig is given (the variant matrix)."""
     reports_output: bool = False
     """True when a DUT of this role may declare an output channel (``dut.output``) to be judged on."""
+    reset_acts: tuple[str, ...] = ()
+    """Control acts, in order, that put a DUT of this role back in its known state (:meth:`state_problem`)."""
 
     def reach_problem(self, config: RigConfig) -> str | None:
         """What the rig lacks to reach a DUT of this role, or None."""
@@ -54,6 +57,12 @@ class DutRole:
         """What the DUT's link reports of it (an ATR, a reader name, a health answer). Raises an
         ApcvError (or OSError) when it does not answer."""
         return {}
+
+    def state_problem(self, bench: Bench) -> str | None:
+        """How the DUT differs from the known state every test of the plan starts in (read through
+        the bench's links), or None; checked before each test that acts on the DUT. The default:
+        a role with no state of its own to check."""
+        return None
 
     def variants(self) -> list[Variant]:
         """The named faulty variants of this role's reference implementation."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from harness.bench import Bench
 from harness.dut.roles.base import DutRole, register
 from harness.dut.roles.reach import probe_over_reader
+from harness.dut.roles.state import phone_state_problem
 from harness.rig import RigConfig
 
 
@@ -12,6 +14,7 @@ class PhoneRole(DutRole):
 
     id = "phone"
     acts = ("tap", "lock", "unlock", "enter_code", "biometric", "reactivate")
+    reset_acts = ("remove", "tap", "unlock")
 
     def reach_problem(self, config: RigConfig) -> str | None:
         if config.roles.phone is None:
@@ -23,6 +26,10 @@ class PhoneRole(DutRole):
 
     def probe(self, config: RigConfig) -> dict[str, str]:
         return probe_over_reader(config, "phone")
+
+    def state_problem(self, bench: Bench) -> str | None:
+        """On the reader, the apCV application selectable, the app unlocked."""
+        return phone_state_problem(bench.reader_link)
 
 
 register(PhoneRole())
