@@ -30,7 +30,6 @@ from harness.dut.devices import DeviceSet, load_spec
 from harness.pcsc import ensure_pcscd
 from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone
-from simulators.phone.variants import make_faulty_phone
 from simulators.variants import find_variant
 
 DEFAULT_LINK = "vpcd://127.0.0.1:35963"
@@ -82,8 +81,7 @@ def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool, l
     insurer = synthetic_insurer(insurer_seed)
     phone = synthetic_phone(seed, insurer, WallClock(), code=code, locked=locked)
     if variant:
-        find_variant("phone", variant)
-        phone = make_faulty_phone(variant, phone, insurer, seed)
+        phone = find_variant("phone", variant).build(phone, insurer, seed)
     what = f"phone (seed {seed}{', locked' if locked else ''}{', variant ' + variant if variant else ''})"
     with ExitStack() as stack:
         if screen_url is not None:

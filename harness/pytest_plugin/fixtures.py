@@ -108,15 +108,16 @@ def _apcv_dut_identity(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: LaunchedDut | None,
           request: pytest.FixtureRequest) -> Iterator[Bench]:
-    """Live roles of the rig for one test; its trace is kept with the test's report. A launched
-    DUT that exited (before or during the test) stops the run."""
+    """Live roles of the rig for one test (the world of the rig's DUT role when it is reached through
+    the reader: :func:`harness.roles.bench_world`); its trace is kept with the test's report. A
+    launched DUT that exited (before or during the test) stops the run."""
     from apcv.trace import TraceRecorder
-    from harness.bench import Bench
+    from harness.roles import bench_world
 
     stop_if_gone(dut_process, request)
     recorder = TraceRecorder()
     request.node.stash[TRACE_KEY] = recorder
-    with Bench(rig, recorder=recorder) as live:
+    with bench_world(rig, recorder) as live:
         yield live
         request.node.stash[FAULTS_KEY] = live.faults_active()
     problem = dut_process.exit_problem() if dut_process is not None else None
@@ -261,7 +262,7 @@ def back_in_known_state(bench: Bench, role_id: str, actions: DutActions,
     dut = bench.config.dut
     if dut is None or dut.role != role_id:
         return
-    from harness.dut.roles import get_role
+    from harness.roles import get_role
 
     role = get_role(role_id)
     if role.state_problem(bench) is None:

@@ -8,9 +8,9 @@ import pytest
 
 from apcv.errors import ApcvError
 from apcv.trace import TraceRecorder
-from harness.dut.checks import check_dut
 from harness.report.record import Measurement
 from harness.rig import RigConfig, load_rig
+from harness.roles.checks import check_dut
 
 RIG_KEY = pytest.StashKey[RigConfig]()
 TRACE_KEY = pytest.StashKey[TraceRecorder]()

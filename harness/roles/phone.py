@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harness.bench import Bench
-from harness.dut.roles.base import DutRole, register
-from harness.dut.roles.reach import probe_over_reader
-from harness.dut.roles.state import phone_state_problem
 from harness.rig import RigConfig
+from harness.roles.base import DutRole, register
+from harness.roles.reach import probe_over_reader
+from harness.roles.state import phone_state_problem
 
 
 class PhoneRole(DutRole):
@@ -25,7 +25,7 @@ class PhoneRole(DutRole):
         return config.roles.phone is not None and config.roles.phone.simulated
 
     def probe(self, config: RigConfig) -> dict[str, str]:
-        return probe_over_reader(config, "phone")
+        return probe_over_reader(config, "phone", self.world(config))
 
     def state_problem(self, bench: Bench) -> str | None:
         """On the reader, the apCV application selectable, the app unlocked."""
