@@ -178,6 +178,23 @@ def issue_card(
     return IssuerSigned(cose.Signer(insurer_key, None).sign(payload), items)
 
 
+def verify_security_object(value: Any, trust: TrustAnchor, at: datetime) -> ec.EllipticCurvePublicKey:
+    """The first half of :func:`verify_issuer_signed`: the insurer's signature on the security object
+    and its validity at ``at`` (not the items' digests); returns the device key it names. A check
+    that blames the signature apart from the items (APCV-NFC-022 apart from APCV-NFC-028) uses it."""
+    return _valid_security_object(_shape(value), trust, at).device_key
+
+
+def _valid_security_object(signed: IssuerSigned, trust: TrustAnchor, at: datetime) -> _SecurityObject:
+    so = _verified_security_object(trust.der, signed.security_object)
+    now = int(at.astimezone(UTC).timestamp())
+    if not so.valid_from <= now <= so.valid_until:
+        raise OutsideValidity(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
+                              f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC",
+                              so.valid_from, so.valid_until)
+    return so
+
+
 def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> VerifiedCard:
     """Check the insurer's signature, the validity at ``at`` and every item's digest.
 
@@ -185,12 +202,7 @@ def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> Verifi
     :class:`VerificationError` naming it.
     """
     signed = _shape(value)
-    so = _verified_security_object(trust.der, signed.security_object)
-    now = int(at.astimezone(UTC).timestamp())
-    if not so.valid_from <= now <= so.valid_until:
-        raise OutsideValidity(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
-                              f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC",
-                              so.valid_from, so.valid_until)
+    so = _valid_security_object(signed, trust, at)
     holders: list[_Item] = []
     rights: list[_Item] = []
     beneficiaries: list[_Item] = []
