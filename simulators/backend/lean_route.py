@@ -5,8 +5,8 @@ scopes, exit stacks, background tasks, telemetry), which cost about a third of t
 a verification or a rights lookup. A :class:`LeanRoute` is declared as any ``APIRoute`` (same
 signature, models and OpenAPI description) but resolves its endpoint's arguments directly: its
 dependencies are ``async`` functions of the request alone (authentication, the context), called
-in order; path parameters and the JSON body are validated by FastAPI's own functions, so errors
-read as before; the answer is validated and serialised by the route's response field, as
+in order; path parameters and the JSON body are validated by FastAPI's own fields, so errors read
+as before; the answer is validated and serialised by the route's response field, as
 FastAPI does. A request outside the common shape (no body, a content type other than JSON, a
 body that is not JSON) is handed to FastAPI's own handler before anything runs, so its answer is
 FastAPI's. A route whose endpoint needs more (query, header or cookie parameters, sub-dependencies,
@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import request_body_to_args
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
@@ -82,9 +82,10 @@ class LeanRoute(APIRoute):
                 return
         values: dict[str, Any] = {name: await call(request) for name, call in self._dependencies}
         errors: list[Any] = []
-        if self.dependant.path_params:
-            found, wrong = request_params_to_args(self.dependant.path_params, scope["path_params"])
-            values.update(found)
+        for field in self.dependant.path_params:  # always there once the path matched
+            value, wrong = field.validate(scope["path_params"][field.alias], values,
+                                          loc=("path", field.alias))
+            values[field.name] = value
             errors += wrong
         if self.body_field is not None:
             found, wrong = await request_body_to_args(self.dependant.body_params, body,
