@@ -202,12 +202,22 @@ def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> Verifi
     :class:`VerificationError` naming it.
     """
     signed = _shape(value)
-    so = _valid_security_object(signed, trust, at)
+    _valid_security_object(signed, trust, at)
+    return _verified_items(trust.der, signed.security_object, signed.items)
+
+
+@lru_cache(maxsize=4096)
+def _verified_items(root_der: bytes, message: bytes, items: tuple[bytes, ...]) -> VerifiedCard:
+    """The card whose security object ``message`` (already verified and remembered) signed
+    ``items``: each item's digest, place and uniqueness checked. Remembered like the security
+    object (the same card data is presented again and again; the result depends on these bytes
+    alone); failures are not."""
+    so = _verified_security_object(root_der, message)
     holders: list[_Item] = []
     rights: list[_Item] = []
     beneficiaries: list[_Item] = []
     seen: set[int] = set()
-    for position, raw in enumerate(signed.items, start=1):
+    for position, raw in enumerate(items, start=1):
         digest = hashlib.sha256(raw).digest()
         if digest not in so.digests:  # checked before the item is even parsed
             raise VerificationError(f"card data item #{position} of the presentation was not signed by "
