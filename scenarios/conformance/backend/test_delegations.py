@@ -199,8 +199,10 @@ def test_a_delegation_names_at_most_twelve_people(backend, family):
 
 
 @pytest.mark.apcv_requirement("APCV-BE-004", "APCV-BE-040")
-def test_a_delegated_card_stops_when_the_holder_re_enrols(backend, family, doctor, enrol):
+def test_a_delegated_card_stops_when_the_holder_re_enrols(backend, family, doctor, enrol, blame):
     tap = _tap(backend, family, family.delegate_children(backend, -60, HOUR_S, 1), doctor, 1)
-    assert tap().status_code == 200
+    with blame("APCV-BE-040"):
+        assert tap().status_code == 200
     assert enrol(family.holder.insured, key=new_device_key()).status_code == 201
-    assert refusal(tap()) == (403, "card_replaced")
+    with blame("APCV-BE-004"):  # the new activation replaced the card the delegate carries
+        assert refusal(tap()) == (403, "card_replaced")
