@@ -91,7 +91,7 @@ def test_falls_back_to_card(reader, card, blame, measure):
     measure("card_read_ms", statistics.median(samples), unit="ms", low=0, samples=samples)
 
 
-@pytest.mark.apcv_requirement("APCV-RDR-001", "APCV-RDR-002")
+@pytest.mark.apcv_requirement("APCV-RDR-002")
 @pytest.mark.apcv_rig_feature("sim-card")
 @pytest.mark.parametrize("max_le", [256, 100])
 def test_reads_the_card_in_short_apdus_never_past_its_end(bench, card, reader, max_le):
