@@ -10,7 +10,7 @@ RIG ?= rigs/software.yaml
 WORKERS ?= 3
 ISOLATED := $(shell scripts/isolated.sh true >/dev/null 2>&1 && echo yes)
 ifeq ($(ISOLATED),yes)
-PARALLEL = --dist load --tx "$(WORKERS)*popen//python=scripts/isolated.sh $(BIN)/python"
+PARALLEL = --dist loadgroup --tx "$(WORKERS)*popen//python=scripts/isolated.sh $(BIN)/python"
 QUICK_PARALLEL = $(PARALLEL)
 else
 PARALLEL = -p no:xdist
