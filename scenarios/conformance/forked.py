@@ -34,7 +34,7 @@ from typing import IO
 PRELOAD = ("pytest", "harness.pytest_plugin.keys", "harness.pytest_plugin.fixtures",
            "harness.pytest_plugin.practice", "harness.pytest_plugin.terminal", "harness.pytest_plugin.plan",
            "harness.pytest_plugin.collector", "harness.pytest_plugin.requirements", "harness.bench",
-           "harness.report.html", "harness.dut.roles", "harness.dut.checks", "harness.pcsc.private",
+           "harness.report.html", "harness.roles", "harness.roles.checks", "harness.pcsc.private",
            "simulators.variants", "simulators.backend.client", "apcv.profile.catalogue")
 """Modules every plan imports (the heaviest of them): imported once, by the fork server."""
 
@@ -77,8 +77,8 @@ def _server() -> _Server:
 
 def run_forked(args: list[str], *, private_pcsc: bool, timeout_s: float) -> tuple[int, str]:
     """pytest on ``args`` in a child of the fork server (with its own PC/SC stack when
-    ``private_pcsc``): its exit code and the tail of its output. TimeoutError, the child and its
-    process group killed, when it runs longer than ``timeout_s``."""
+    ``private_pcsc``): its exit code and the tail of its output. TimeoutError, the child killed,
+    when it runs longer than ``timeout_s``."""
     with tempfile.TemporaryDirectory(prefix="apcv-plan-") as name:
         folder = Path(name)
         pid = _server().fork({"args": args, "private_pcsc": private_pcsc, "folder": name})
@@ -88,7 +88,7 @@ def run_forked(args: list[str], *, private_pcsc: bool, timeout_s: float) -> tupl
                 poll = select.poll()
                 poll.register(pidfd, select.POLLIN)
                 if not poll.poll(timeout_s * 1000):
-                    os.killpg(pid, signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)
                     raise TimeoutError(f"the plan ran longer than {timeout_s:.0f} s")
             finally:
                 os.close(pidfd)
@@ -104,6 +104,8 @@ def serve(requests: IO[str] = sys.stdin, answers: IO[str] = sys.stdout) -> None:
     """The fork server's loop (see the module)."""
     for module in PRELOAD:
         __import__(module)
+    # Ctrl-C reaches the whole process group: the plans stop, the server waits for them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     children: set[int] = set()
     for line in requests:
         request = json.loads(line)
@@ -119,10 +121,10 @@ def serve(requests: IO[str] = sys.stdin, answers: IO[str] = sys.stdout) -> None:
 
 
 def _plan_child(args: list[str], private_pcsc: bool, folder: Path) -> int:
-    """In the forked child: its own process group, output into ``folder``, then pytest's exit code."""
+    """In the forked child: output into ``folder``, then pytest's exit code."""
     code = 1
     try:
-        os.setpgid(0, 0)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         sink = os.open(folder / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         quiet = os.open(os.devnull, os.O_RDONLY)
         os.dup2(quiet, 0)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from harness.dut.roles import get_role
 from harness.pcsc.private import private_stack_problem
 from harness.rig import find_rig, load_rig
+from harness.roles import get_role
 from scenarios.conformance.runner import PlanRequest, PlanRun, run_plan
 from simulators.variant import Variant
 
@@ -70,7 +70,7 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
                workdir: Path | None = None) -> MatrixResult:
     """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time, on
     ``base_rig`` or else the role's own built-in rig (``default_rig`` of its module in
-    :mod:`harness.dut.roles`). A plan going through pcscd gets a PC/SC stack of its own (its own
+    :mod:`harness.roles`). A plan going through pcscd gets a PC/SC stack of its own (its own
     loopback and pcscd, :mod:`harness.pcsc.private`) where namespaces can be made; elsewhere
     such plans share the one virtual reader and run one after another, in one lane, beside the
     others."""
