@@ -98,7 +98,7 @@ set -e
 mkdir -p /run/pcscd && mount -t tmpfs tmpfs /run/pcscd
 pcscd --foreground &
 for _ in $(seq 100); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
-socat TCP-LISTEN:{pcscd_port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:/run/pcscd/pcscd.comm &
+socat TCP-LISTEN:{pcscd_port},bind=127.0.0.1,reuseaddr,fork,nodelay UNIX-CONNECT:/run/pcscd/pcscd.comm &
 {apcv} simulate phone --link vpcd://127.0.0.1:35963 --seed 2 --control tcp://127.0.0.1:{control_port} \
     --screen frames:{screen} &
 wait
@@ -106,9 +106,12 @@ wait
 
 
 def _exporter_config(folder: Path) -> Path:
-    ports = {"pcscd": PCSCD_PORT, "vpcd": 35964, "phone-control": CONTROL_PORT}
-    config = {GROUP: {name: {"cls": "NetworkService", "address": "127.0.0.1", "port": port, "username": ""}
-                      for name, port in ports.items()}}
+    """The documented exporter configuration (rigs/examples/labgrid/exporter.yaml), on loopback."""
+    config = yaml.safe_load((REPO / "rigs" / "examples" / "labgrid" / "exporter.yaml").read_text())
+    assert {name: entry["port"] for name, entry in config[GROUP].items()} == {
+        "pcscd": PCSCD_PORT, "vpcd": 35964, "phone-control": CONTROL_PORT}
+    for entry in config[GROUP].values():
+        entry["address"] = "127.0.0.1"
     path = folder / "exporter.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

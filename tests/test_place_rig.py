@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,13 @@ def test_bad_place_keys_are_named(tmp_path: Path, text: str, says: str) -> None:
     rig.write_text(text)
     with pytest.raises(RigError, match=says):
         load_rig(rig)
+
+
+def test_pytest_on_a_place_rig_says_to_use_run(tmp_path: Path) -> None:
+    rig = tmp_path / "bench.yaml"
+    rig.write_text(PHONE)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--apcv-rig", str(rig),
+                           "scenarios/conformance/phone", "--co"], capture_output=True, text=True,
+                          timeout=300, check=False, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "runs through `apcv-hil run` or `certify`" in done.stdout + done.stderr

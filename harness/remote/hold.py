@@ -28,6 +28,10 @@ from harness.remote.pcsc_bridge import BridgeError, pcscd_bridge
 from harness.rig import MAX_RIG_BYTES, PCSCD_RESOURCE, PLACE_RESOURCE, RigConfig, RigError, load_rig
 
 PCSC_SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
+RUNTIME_FOLDERS = ("XDG_RUNTIME_DIR", "/dev/shm")
+"""Where the place's folder (its resolved rig, the PC/SC socket) goes: not under /tmp, which a
+program under test gets privately (harness/dut/sandbox.py), so a terminal run per read still finds
+the socket."""
 CAUGHT = (signal.SIGTERM, signal.SIGHUP)
 
 
@@ -84,6 +88,14 @@ def _pcsc_socket(path: Path) -> Iterator[None]:
             os.environ[PCSC_SOCKET_ENV] = saved
 
 
+def _runtime_folder() -> str | None:
+    for candidate in RUNTIME_FOLDERS:
+        folder = os.environ.get(candidate, "") if not candidate.startswith("/") else candidate
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
+
+
 def _addresses(hold: PlaceHold, names: set[str]) -> dict[str, tuple[str, int]]:
     return {name: hold.address_of(name) for name in sorted(names)}
 
@@ -97,7 +109,8 @@ def held_rig(config: RigConfig, *, wait_s: float = 0.0) -> Iterator[Path]:
         return
     needed = config.place_resources()
     with _signals_interrupt(), acquired_place(config.place, config.coordinator, wait_s=wait_s) as hold, \
-            tempfile.TemporaryDirectory(prefix=f"apcv-place-{config.place}-") as folder, \
+            tempfile.TemporaryDirectory(prefix=f"apcv-place-{config.place}-",
+                                        dir=_runtime_folder()) as folder, \
             contextlib.ExitStack() as stack:
         found = _addresses(hold, needed)
         text = {name: f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
