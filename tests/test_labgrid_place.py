@@ -35,6 +35,10 @@ EXPORTER = "bench-host"
 SUPPLIED = ("pcscd", "vpcd", "phone-control")
 TINY_APDUS = {"APCV-NFC-050", "APCV-NFC-055"}
 """Judged in part by APDUs of 0 and 1 byte, which PC/SC and vpcd cannot carry (as on rigs/phone-dut.yaml)."""
+TIMED = "APCV-RDR-015"
+"""The reader's turnaround per APDU (budget 50 ms, p95): on this shared 2-core machine at load 20 and more,
+the terminal's own turnaround (a Python process) passes it or not; through the place it was 54 ms and
+79 ms at load average 22. benchmarks/place_latency.py measures what the place adds per APDU."""
 
 
 def _missing() -> str:
@@ -218,18 +222,22 @@ def _verdicts(report: Path) -> dict[str, str]:
 def test_the_phone_plan_runs_through_the_place_and_releases_it(lab: Lab) -> None:
     done = lab.apcv("run", "--rig", str(phone_rig(lab)), "--report", "phone-report")
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-3000:]  # not certified: the tiny APDUs
+    assert done.stdout.splitlines()[0] == ("verdict: NOT PASSED (not certified: 2 mandatory requirements not "
+                                           f"judged ({', '.join(sorted(TINY_APDUS))}))"), done.stdout[-2000:]
     verdicts = _verdicts(lab.folder / "phone-report")
-    not_passed = {ident for ident, verdict in verdicts.items() if verdict != "passed"}
-    assert not_passed == TINY_APDUS, (not_passed, done.stdout[-2000:])
+    assert "failed" not in verdicts.values(), verdicts
     assert verdicts["APCV-NFC-031"] == "passed"  # the lock, driven through the place's control port
     assert lab.acquired_by() == ""
 
 
 def test_the_reader_plan_runs_through_the_place_and_releases_it(lab: Lab) -> None:
     done = lab.apcv("run", "--rig", str(reader_rig(lab)), "--report", "reader-report")
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr[-3000:]
     verdicts = _verdicts(lab.folder / "reader-report")
-    assert "passed" in verdicts.values() and "failed" not in verdicts.values(), verdicts
+    timed = verdicts.pop(TIMED)  # judged: how it went depends on the machine's load
+    assert timed in ("passed", "failed") and done.returncode == (timed == "failed"), done.stdout[-2000:]
+    assert verdicts["APCV-RDR-001"] == "passed", verdicts  # the terminal read our phone through the place
+    assert "failed" not in verdicts.values(), verdicts
     assert lab.acquired_by() == ""
 
 
