@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from harness.pcsc import PcscdUnavailable, ensure_pcscd
 from harness.remote.hold import resolved_rig
 from harness.rig import RigError, load_rig
 
@@ -65,3 +67,16 @@ def test_pytest_on_a_place_rig_says_to_use_run(tmp_path: Path) -> None:
                           timeout=300, check=False, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
     assert "runs through `apcv-hil run` or `certify`" in done.stdout + done.stderr
+
+
+def test_a_pcsc_socket_named_elsewhere_is_used_and_never_started(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "pcscd.comm"
+    monkeypatch.setenv("PCSCLITE_CSOCK_NAME", str(path))
+    with pytest.raises(PcscdUnavailable, match=r"\$PCSCLITE_CSOCK_NAME=.*pcscd.comm names does not answer"):
+        ensure_pcscd()
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen()
+        daemon = ensure_pcscd()
+        assert daemon.executor is None  # the one found there, left alone
