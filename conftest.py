@@ -8,6 +8,12 @@ registers only the prefixed ones, so it never clashes with another project's opt
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge results, not speed: a per-example deadline fails them on a busy machine
+# (timings belong in benchmarks/).
+settings.register_profile("apcv-hil", deadline=None)
+settings.load_profile("apcv-hil")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

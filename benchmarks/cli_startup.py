@@ -3,7 +3,10 @@ bare ``python -c pass`` (the floor every command pays). Target: each command und
 
 Each command runs as a fresh process ``--repeats`` times, in turns, so that load from other
 processes hits all alike; the median is printed. CPU time (user + system of the child) is
-printed too: it moves less than wall time on a busy machine.
+printed too: it moves less than wall time on a busy machine, and so is the load average
+before and after (wall figures taken at a load above the core count say more about the
+other processes than about the command). The first run of ``--help`` also fills the cache of
+entry points (:mod:`harness.cli.plugins`); the medians are of warm starts.
 
     .venv/bin/python benchmarks/cli_startup.py [--repeats 15]
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,15 +32,20 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
+def _children_cpu() -> float:
+    """User + system seconds of the finished children, to the microsecond (``os.times`` counts
+    in clock ticks of 10 ms)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds of one run of ``command`` (which must exit 0)."""
-    before = os.times()
+    before = _children_cpu()
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
     wall = time.perf_counter() - start
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return wall, cpu
+    return wall, _children_cpu() - before
 
 
 def main() -> None:
@@ -44,9 +53,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    subprocess.run(COMMANDS["apcv-hil --help"], check=True, capture_output=True)  # entry points cached
+    load_before = os.getloadavg()[0]
     for _ in range(args.repeats):
         for name, command in COMMANDS.items():
             samples[name].append(timed(command))
+    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+          f"on {os.cpu_count()} cores")
     print(f"{'command':<22} {'wall (median)':>14} {'cpu (median)':>13}   target")
     failed = False
     for name, runs in samples.items():

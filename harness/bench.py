@@ -19,11 +19,10 @@ from harness.rig import PresentedRole, RigConfig
 from harness.scanner import QrScanner
 from harness.trust import dut_trust_anchor
 from simulators.card.card import VitaleCard
-from simulators.card.variants import card_class
 from simulators.factory import synthetic_insured, synthetic_phone
 from simulators.phone.phone import Phone
-from simulators.phone.variants import make_faulty_phone
 from simulators.reader.kernel import ReaderKernel
+from simulators.variants import find_variant
 
 
 class RoleUnavailable(ApcvError):
@@ -47,8 +46,9 @@ class Bench:
         if config.roles.phone and config.roles.phone.simulated:
             self.phone = self.make_phone(variant=config.dut_variant("phone"))
         if config.roles.card and config.roles.card.simulated:
-            self.card = card_class(config.dut_variant("card"))(synthetic_insured(config.roles.card.seed),
-                                                               self.insurer)
+            variant = config.dut_variant("card")
+            make_card = find_variant("card", variant).build if variant else VitaleCard
+            self.card = make_card(synthetic_insured(config.roles.card.seed), self.insurer)
         reader = config.roles.reader
         self.reader_link = TracingReaderLink(open_reader(reader.link), self.recorder)
         self.reader = ReaderKernel(self.reader_link, self.trust, clock=self.clock,
@@ -64,7 +64,7 @@ class Bench:
             raise RoleUnavailable(f"rig '{self.config.name}' has no phone role")
         phone = synthetic_phone(role.seed, self.insurer, self.clock, code=role.code,
                                 locked=role.locked if locked is None else locked)
-        return make_faulty_phone(variant, phone, self.insurer, role.seed) if variant else phone
+        return find_variant("phone", variant).build(phone, self.insurer, role.seed) if variant else phone
 
     def require(self, role: str) -> Phone | VitaleCard:
         """The simulated device of ``role`` ('phone' or 'card'), or RoleUnavailable."""

@@ -8,7 +8,7 @@ from simulators.phone.variants import VARIANTS as PHONE_VARIANTS
 from simulators.practice.variants import VARIANTS as PRACTICE_VARIANTS
 from simulators.reader.variants import VARIANTS as READER_VARIANTS
 from simulators.scanner.variants import VARIANTS as SCANNER_VARIANTS
-from simulators.variant import UnknownVariant, Variant
+from simulators.variant import Variant, pick
 
 ALL_VARIANTS: dict[str, Variant] = {**PHONE_VARIANTS, **READER_VARIANTS, **BACKEND_VARIANTS,
                                     **SCANNER_VARIANTS, **PRACTICE_VARIANTS, **CARD_VARIANTS}
@@ -21,7 +21,4 @@ def variants_of(role: str) -> list[Variant]:
 
 def find_variant(role: str, name: str) -> Variant:
     """The variant ``name`` of ``role``; UnknownVariant names the role's variants otherwise."""
-    variant = ALL_VARIANTS.get(name)
-    if variant is None or variant.role != role:
-        raise UnknownVariant(role, name, [v.name for v in variants_of(role)])
-    return variant
+    return pick(ALL_VARIANTS, role, name)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.dut.checks import check_dut
 from harness.dut.launch import LaunchedDut, LaunchError
 from harness.rig import RigError, parse_rig
+from harness.roles.checks import check_dut
 
 SOFTWARE_DIR = Path(__file__).resolve().parents[1] / "rigs"
 SOFTWARE = yaml.safe_load((SOFTWARE_DIR / "software.yaml").read_text())

@@ -17,7 +17,7 @@ from apcv.errors import VerificationError
 from apcv.people import Beneficiary
 from apcv.profile.r1 import cose
 from apcv.profile.r1.credentials import Insurer, TrustAnchor, key_from_scalar
-from apcv.profile.r1.issuer_signed import IssuerSigned, issue_card
+from apcv.profile.r1.issuer_signed import IssuerSigned, issue_card, verify_issuer_signed
 from apcv.profile.r1.presentation import presentation_payload, verify_presentation
 from apcv.seeded_keys import synthetic_insurer
 from simulators.factory import synthetic_insured
@@ -119,6 +119,20 @@ def test_an_altered_item_is_refused() -> None:
     altered = IssuerSigned(CARD.security_object, (cbor2.dumps(raw), *CARD.items[1:]))
     with pytest.raises(VerificationError, match=r"item #1 of the presentation was not signed"):
         _verify(_sign(_payload(card=altered)))
+
+
+def test_card_data_checked_once_is_remembered_and_an_altered_copy_still_refused() -> None:
+    """The item checks of card data already verified are not run again (the same bytes give the
+    same card); another set of items under the same security object is checked anew."""
+    first = verify_issuer_signed(CARD.to_cbor_value(), TRUST, NOW)
+    assert verify_issuer_signed(CARD.to_cbor_value(), TRUST, NOW + timedelta(seconds=1)) is first
+    raw = cbor2.loads(CARD.items[0])
+    raw["value"]["birth_name"] = "SOMEONE-ELSE"
+    altered = IssuerSigned(CARD.security_object, (cbor2.dumps(raw), *CARD.items[1:]))
+    with pytest.raises(VerificationError, match=r"item #1 of the presentation was not signed"):
+        _verify(_sign(_payload(card=altered)))
+    with pytest.raises(VerificationError, match="valid from"):
+        _verify(_sign(_payload(now=NOW + timedelta(days=20000))), at=NOW + timedelta(days=20000))
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-028")

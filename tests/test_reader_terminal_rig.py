@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.dut.checks import check_dut
 from harness.rig import RigError, find_rig, load_rig, parse_rig
+from harness.roles.checks import check_dut
 from harness.terminal.channels import CommandOutput, HttpOutput, SerialOutput
 from harness.terminal.contract import ReadShown, ReportError
 from harness.terminal.dut import ReaderTerminal, TerminalSilent

@@ -241,3 +241,28 @@ def test_a_failure_its_trace_frame_and_timing_in_a_few_clicks(page) -> None:
     assert any(link.endswith(".pcapng") for link in links)
     shot = keep(page, "plugin-run-failure-and-trace")
     assert shot.stat().st_size > 20_000
+
+
+def test_the_rollout_page_keeps_each_date_on_one_line(tmp_path: Path) -> None:
+    """The model pages' first column (dates, hours, mixes) never breaks at a hyphen, at 800 px."""
+    from harness.cli import cli
+
+    result = CliRunner().invoke(cli, ["rollout", "--until", "2026-03-04", "--step-days", "120",
+                                      "--review-replications", "1", "--workers", "1", "--plot",
+                                      str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    driver = browser(800, 900)
+    try:
+        driver.get((tmp_path / "index.html").as_uri())
+        cells = driver.execute_script(  # lines a cell's text takes: one client rect per line box
+            "return Array.from(document.querySelectorAll('table.model td:first-child')).map(function (c) {"
+            "  var range = document.createRange(); range.selectNodeContents(c);"
+            "  var tops = new Set(Array.from(range.getClientRects()).map(function (r) { return r.top; }));"
+            "  return [c.textContent.trim(), tops.size];"
+            "});")
+        keep(driver, "rollout-800")
+    finally:
+        driver.quit()
+    dates = {text: lines for text, lines in cells if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)}
+    assert len(dates) >= 10
+    assert set(dates.values()) == {1}, dates

@@ -22,6 +22,6 @@ def test_hardware_examples_declare_hardware():
 
 @pytest.mark.parametrize("path", RIG_FILES, ids=lambda p: str(Path(p).relative_to(RIGS_DIR)))
 def test_rig_duts_pass_their_checks(path):
-    from harness.dut.checks import check_dut
+    from harness.roles.checks import check_dut
 
     check_dut(load_rig(path))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from apcv.profile.catalogue import ROLES
-from harness.dut.roles import UnknownRole, get_role, registered
-from harness.dut.roles.base import REGISTRY
 from harness.rig import RigError, load_rig
+from harness.roles import UnknownRole, get_role, registered
+from harness.roles.base import REGISTRY
 from scenarios.conformance.plans import plan_dir
 from simulators.variant import UnknownVariant
 
@@ -29,7 +29,7 @@ def test_an_unknown_role_or_one_without_a_module_is_one_line(monkeypatch: pytest
     with pytest.raises(UnknownRole, match=r"^unknown role 'printer'; roles: phone, card, reader"):
         get_role("printer")
     monkeypatch.delitem(REGISTRY, "card")
-    with pytest.raises(UnknownRole, match=r"^role 'card' has no module in harness/dut/roles/"):
+    with pytest.raises(UnknownRole, match=r"^role 'card' has no module in harness/roles/"):
         get_role("card")
     with pytest.raises(RigError, match=r"^no conformance plan for role 'printer'"):
         plan_dir("printer")

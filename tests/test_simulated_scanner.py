@@ -10,9 +10,9 @@ from apcv.keyboard_layouts import typed_on_azerty
 from apcv.seeded_keys import synthetic_insurer
 from simulators.factory import synthetic_phone
 from simulators.scanner.device import ScannerDeviceError, SimulatedScanner
-from simulators.scanner.variants import SEND_BUFFER, TRUNCATED_LENGTH, VARIANTS, scanner_class
+from simulators.scanner.variants import SEND_BUFFER, TRUNCATED_LENGTH, VARIANTS
 from simulators.variant import UnknownVariant
-from simulators.variants import variants_of
+from simulators.variants import find_variant, variants_of
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_a_picture_whose_code_was_sent_is_not_filmed_again(phone):
 
 
 def _variant(name: str, terminator: str = "cr") -> SimulatedScanner:
-    return scanner_class(name).under("nominal", "zxing", terminator=terminator)
+    return find_variant("scanner", name).build("nominal", "zxing", terminator=terminator)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_repeating_scanner_sends_the_previous_code_again(phone):
 
 def test_every_variant_is_registered_and_unknown_ones_named():
     assert {v.name for v in variants_of("scanner")} == set(VARIANTS) and len(VARIANTS) == 5
-    assert scanner_class(None) is SimulatedScanner
+    assert all(isinstance(_variant(name), SimulatedScanner) for name in VARIANTS)
     with pytest.raises(UnknownVariant,
                        match="unknown scanner variant 'scanner-x'; the scanner variants are: scanner-drops"):
-        scanner_class("scanner-x")
+        find_variant("scanner", "scanner-x")

@@ -19,7 +19,7 @@ from apcv.trace import TraceEvent, TraceRecorder, redact_nirs
 from apcv.trace.apdu import describe_command, describe_response
 from apcv.trace.files import TraceFiles
 from apcv.trace.pcapng import pcapng_bytes
-from apcv.trace.redact import is_nir, nir_key
+from apcv.trace.redact import ResponseStream, is_nir, nir_key
 
 START = 1_767_225_600.123456
 SELECT = bytes.fromhex("00A4040006F0415043560100")
@@ -304,3 +304,25 @@ def test_trace_files_close_once(tmp_path: Path) -> None:
 @given(st.binary(max_size=200))
 def test_redaction_keeps_length(data: bytes) -> None:
     assert len(redact_nirs(data)) == len(data)
+
+
+@given(st.lists(st.sampled_from([b"x184127511203416x", b"y291022A01234575.", b"x", b"ab"]), max_size=12),
+       st.lists(st.integers(min_value=1, max_value=200), max_size=16))
+def test_a_response_stream_masks_what_the_whole_stream_holds_however_it_is_cut(
+        parts: list[bytes], cuts: list[int]) -> None:
+    """Responses cut anywhere are masked, earlier pieces included, as the joined stream would be
+    (NIRs standing alone: a digit run cut at a response's end is masked more, not less)."""
+    stream = b"".join(parts)
+    bounds = sorted({c for c in cuts if c < len(stream)})
+    pieces = [stream[a:b] for a, b in zip([0, *bounds], [*bounds, len(stream)], strict=True)]
+    masked: list[bytes] = []
+    responses = ResponseStream()
+    for piece in pieces:
+        data, earlier = responses.feed(piece)
+        for number, positions in earlier.items():
+            fixed = bytearray(masked[number])
+            for position in positions:
+                fixed[position] = ord("*")
+            masked[number] = bytes(fixed)
+        masked.append(data)
+    assert b"".join(masked) == redact_nirs(stream)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,6 +24,7 @@ def micros(timestamp: float) -> int:
     return round(timestamp * 1_000_000)
 
 
+@lru_cache(maxsize=256)
 def shown_url(url: str) -> str:
     """``url`` as a trace may show it: a password in its user part is dropped
     (``http://qa:secret@host/`` reads ``http://qa@host/``); anything else is kept as written."""

@@ -27,34 +27,46 @@ class ResponseStream:
     """
 
     def __init__(self) -> None:
-        self._tail: list[tuple[int, int]] = []  # (response number, position) of the last bytes
-        self._tail_bytes = b""  # and those bytes
+        self._pieces: list[tuple[int, bytes]] = []  # the last responses fed: enough to hold the tail
+        self._tail_bytes = b""  # the last _CONTEXT bytes of the stream
         self._fed = 0
 
     def reset(self) -> None:
         """A new session: nothing before this point joins what comes next."""
-        self._tail = []
+        self._pieces = []
         self._tail_bytes = b""
         self._fed = 0
 
     def feed(self, data: bytes) -> tuple[bytes, dict[int, list[int]]]:
         """Mask ``data`` (and report what to mask before it) as the continuation of the stream."""
         ident, self._fed = self._fed, self._fed + 1
-        joined = self._tail_bytes + data
-        start = len(self._tail)
-        out = bytearray(data)
+        tail = self._tail_bytes
+        joined = tail + data
+        start = len(tail)
+        out: bytearray | None = None  # a copy only when something in ``data`` is masked
         earlier: dict[int, list[int]] = {}
         for match in NIR_SHAPE_BYTES.finditer(joined):
             if match.end() <= start or not is_nir(match.group().decode("ascii")):
                 continue  # wholly in earlier data: masked when it was fed
             for at in range(match.start() + KEPT, match.end()):
                 if at >= start:
+                    if out is None:
+                        out = bytearray(data)
                     out[at - start] = ord("*")
                 else:
-                    ident_before, position = self._tail[at]
+                    ident_before, position = self._in_tail(at)
                     earlier.setdefault(ident_before, []).append(position)
-        keep = data[-_CONTEXT:]
-        base = len(data) - len(keep)
-        self._tail = (self._tail + [(ident, base + i) for i in range(len(keep))])[-_CONTEXT:]
-        self._tail_bytes = (self._tail_bytes + keep)[-_CONTEXT:]
-        return bytes(out), earlier
+        self._pieces.append((ident, data))
+        while sum(len(piece) for _, piece in self._pieces[1:]) >= _CONTEXT:
+            del self._pieces[0]
+        self._tail_bytes = joined[-_CONTEXT:]
+        return (data if out is None else bytes(out)), earlier
+
+    def _in_tail(self, at: int) -> tuple[int, int]:
+        """The response (number) and position in it of byte ``at`` of the tail."""
+        back = len(self._tail_bytes) - at  # counted from the end of the stream, 1 = the last byte
+        for ident, piece in reversed(self._pieces):
+            if back <= len(piece):
+                return ident, len(piece) - back
+            back -= len(piece)
+        raise AssertionError("the tail is always within the pieces kept")

@@ -10,8 +10,8 @@ import httpx
 
 from apcv.errors import ApcvError
 from harness.bundle.errors import BundleError
-from harness.dut.roles import get_role
 from harness.rig import RigConfig
+from harness.roles import get_role
 
 UNREACHABLE = "unreachable"
 """The key of a DUT identity whose probe failed: the one-line reason."""

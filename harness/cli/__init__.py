@@ -19,11 +19,14 @@ import click
 
 from apcv.errors import ApcvError
 from harness.cli.lazy import LazyCommand
+from harness.cli.plugins import COMMANDS_GROUP, command_entries, load_entry
 
-COMMANDS_GROUP = "apcv_hil.commands"
+__all__ = ["COMMANDS_GROUP", "ERROR_PREFIX", "FAILED_EXIT", "INTERRUPTED_EXIT", "USAGE_EXIT", "OneLineError",
+           "cli", "main"]
 ERROR_PREFIX = "apcv-hil: error: "
 USAGE_EXIT = 2
 FAILED_EXIT = 1
+INTERRUPTED_EXIT = 130
 OPTIONAL_MODULES = {
     "nfc": "hardware", "smartcard": "hardware",
     "locust": "load", "psycopg": "load",
@@ -64,13 +67,11 @@ class _Main(click.Group):
 
     def _listed(self) -> dict[str, click.Command]:
         """Every command by name, loaded or not: the group's own, the table, the entry points."""
-        from importlib.metadata import entry_points
-
         from harness.cli.commands import BUILTIN
 
         listed: dict[str, click.Command] = {command.name: command for command in BUILTIN if command.name}
-        for ep in entry_points(group=COMMANDS_GROUP):
-            listed.setdefault(ep.name, ep.load())
+        for name, value in command_entries().items():
+            listed.setdefault(name, load_entry(value))
         listed.update(self.commands)
         return listed
 
@@ -83,12 +84,10 @@ class _Main(click.Group):
         from harness.cli.commands import BUILTIN
 
         found = next((command for command in BUILTIN if command.name == cmd_name), None)
-        if found is None:
-            from importlib.metadata import entry_points
-
+        if found is None and (value := command_entries().get(cmd_name)) is not None:
             # a command of the layer above loads alone: a billing program under test started per
             # billing, for one, does not pay for every other command's imports
-            found = next((ep.load() for ep in entry_points(group=COMMANDS_GROUP, name=cmd_name)), None)
+            found = load_entry(value)
         if found is None:
             return None
         command = found.load() if isinstance(found, LazyCommand) else found
@@ -121,7 +120,7 @@ class _Main(click.Group):
         except ApcvError as exc:
             _fail(ctx, str(exc), code=getattr(exc, "exit_code", USAGE_EXIT))
         except KeyboardInterrupt:
-            _fail(ctx, "interrupted", code=130)
+            _fail(ctx, "interrupted", code=INTERRUPTED_EXIT)
         except Exception as exc:  # a bug of ours: still one line, traceback with --debug
             if isinstance(exc, ModuleNotFoundError) and (group := OPTIONAL_MODULES.get(
                     (exc.name or "").split(".")[0])):

@@ -15,6 +15,7 @@ from apcv.nir import mask_nir
 from apcv.trace.files import TraceFiles
 from harness.bench import Bench
 from harness.cli.output import make_console, print_table
+from harness.report.charts import MIN_DISTRIBUTION
 from harness.rig import load_rig
 from simulators.reader.result import ReadResult
 
@@ -32,10 +33,20 @@ MAX_READS = 100_000
               help=f"Number of presentations (at most {MAX_READS:,}); timings are summarised.")
 @click.option("--trace", "trace_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the exchange as FILE.pcapng and FILE.jsonl (suffix ignored).")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Draw the histogram of each step's read times to FILE (.svg, .png or .pdf; needs "
+                   f"--count {MIN_DISTRIBUTION} or more and matplotlib, of the [models] group).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def read(rig_file: str | None, device: str, beneficiary: int, count: int,
-         trace_file: Path | None, as_json: bool) -> None:
+         trace_file: Path | None, plot_file: Path | None, as_json: bool) -> None:
     """Present the apCV (or the card) to the reference reader and print what it read."""
+    if plot_file is not None:
+        from harness.cli.read_plot import check_plot
+
+        try:
+            check_plot(plot_file, count)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--plot") from None
     config = load_rig(rig_file)
     with Bench(config) as bench:
         if getattr(config.roles, device) is not None and getattr(config.roles, device).simulated:
@@ -49,6 +60,11 @@ def read(rig_file: str | None, device: str, beneficiary: int, count: int,
     summary = last.summary(mask_nir)
     if count > 1:
         summary["runs"] = _timing_stats(timings)
+    if plot_file is not None:
+        from harness.cli.read_plot import plot_read_times
+
+        title = f"{count} presentations of the {device} on rig {config.name}: read times (ms)"
+        click.echo(f"plot: {plot_read_times(timings, plot_file, title)}", err=True)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:

@@ -19,10 +19,10 @@ from harness.bench import Bench
 from harness.bundle.identity import UNREACHABLE, dut_identity
 from harness.cli import FAILED_EXIT, OneLineError
 from harness.cli.output import print_table
-from harness.dut.checks import check_dut
 from harness.dut.launch import LaunchedDut
 from harness.pcsc import ensure_pcscd
 from harness.rig import RIGS_DIR, RigConfig, RigError, load_rig
+from harness.roles.checks import check_dut
 
 
 @click.group()

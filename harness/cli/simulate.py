@@ -30,7 +30,6 @@ from harness.dut.devices import DeviceSet, load_spec
 from harness.pcsc import ensure_pcscd
 from simulators.factory import synthetic_card, synthetic_phone
 from simulators.phone.phone import Phone
-from simulators.phone.variants import make_faulty_phone
 from simulators.variants import find_variant
 
 DEFAULT_LINK = "vpcd://127.0.0.1:35963"
@@ -82,8 +81,7 @@ def simulate_phone(link: str, seed: int, insurer_seed: int, start_pcscd: bool, l
     insurer = synthetic_insurer(insurer_seed)
     phone = synthetic_phone(seed, insurer, WallClock(), code=code, locked=locked)
     if variant:
-        find_variant("phone", variant)
-        phone = make_faulty_phone(variant, phone, insurer, seed)
+        phone = find_variant("phone", variant).build(phone, insurer, seed)
     what = f"phone (seed {seed}{', locked' if locked else ''}{', variant ' + variant if variant else ''})"
     with ExitStack() as stack:
         if screen_url is not None:
@@ -139,10 +137,26 @@ Control = tuple[dict[str, Callable[..., object]], Callable[[], dict], Callable[[
 
 
 def _phone_control(phone: Phone, slot: CardSlot) -> Control:
+    """The phone's acts, its status, and whether it should be on the reader: not after ``remove``
+    (taken away on purpose, until ``tap``), so the process waits instead of ending as if pcscd had
+    gone."""
+    on_reader = threading.Event()
+    on_reader.set()
+    actions = _phone_actions(phone, slot)
+    tap, remove = actions["tap"], actions["remove"]
+
+    def tapped() -> None:
+        tap()
+        on_reader.set()
+
+    def removed() -> None:
+        on_reader.clear()
+        remove()
+
     def status() -> dict:
         return {"unlocked": phone.lock.unlocked, "blocked": phone.lock.blocked}
 
-    return _phone_actions(phone, slot), status, lambda: True
+    return {**actions, "tap": tapped, "remove": removed}, status, on_reader.is_set
 
 
 def _phone_actions(phone: Phone, slot: CardSlot) -> dict[str, Callable[..., object]]:

@@ -28,7 +28,6 @@ from apcv.links.registry import view_display
 from apcv.links.scanner_base import FrameScreen
 from harness.cli import ERROR_PREFIX, USAGE_EXIT, _usage
 from simulators.scanner.device import FRAME_RATE, TERMINATORS, SimulatedScanner
-from simulators.scanner.variants import scanner_class
 from simulators.variants import find_variant
 
 
@@ -74,9 +73,8 @@ def _run(scanner: SimulatedScanner, port: PtyPort, frame_rate: float, stop: thre
 def simulate_scanner(display_url: str, port_path: Path, terminator: str, condition: str, decoder: str,
                      seed: int, variant: str | None, frame_rate: float) -> None:
     """A 2D QR scanner filming a display and sending each new code on a port, until interrupted."""
-    if variant is not None:
-        find_variant("scanner", variant)
-    scanner = scanner_class(variant).under(condition, decoder, seed=seed, terminator=terminator)
+    make = find_variant("scanner", variant).build if variant is not None else SimulatedScanner.under
+    scanner = make(condition, decoder, seed=seed, terminator=terminator)
     scanner.look_at(screen_for(display_url))
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -30,8 +30,8 @@ from apcv.seeded_keys import synthetic_insurer
 from apcv.validation import first_error
 from simulators.card.card import VitaleCard
 from simulators.phone.phone import Phone
-from simulators.phone.variants import make_faulty_phone
 from simulators.phone.wallet import Wallet
+from simulators.variants import find_variant
 
 MAX_SPEC_BYTES = 1 << 20
 LOCKED = b"\x69\x82"
@@ -113,7 +113,7 @@ def build_phone(spec: PhoneSpec, insurer: Insurer) -> Phone:
     phone = Phone(wallet, code=spec.code, clock=WallClock())
     if not spec.locked:
         phone.unlock()
-    return make_faulty_phone(spec.variant, phone, insurer, 0) if spec.variant else phone
+    return find_variant("phone", spec.variant).build(phone, insurer, 0) if spec.variant else phone
 
 
 class WatchedDevice:

@@ -87,3 +87,9 @@ class ScannerUnderTest:
     def close(self) -> None:
         """Stop reading, stop the simulated scanner, release the display."""
         self._stack.close()
+
+    def __enter__(self) -> ScannerUnderTest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -19,6 +19,7 @@ import pytest
 
 from harness.pytest_plugin.keys import (
     BLAME_KEY,
+    CHECKED_KEY,
     DUT_IDENTITY_KEY,
     FAULTS_KEY,
     MEASUREMENTS_KEY,
@@ -32,6 +33,12 @@ from harness.report.trace_rows import trace_rows
 from harness.rig import RigConfig
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def checked_apart(item: pytest.Item) -> list[str]:
+    """The requirement ids whose checks passed in ``item`` before the failure blamed on another."""
+    blamed = item.stash.get(BLAME_KEY, "")
+    return [i for i in item.stash.get(CHECKED_KEY, []) if i != blamed] if blamed else []
 
 
 class ReportCollector:
@@ -82,6 +89,7 @@ class ReportCollector:
                         for k, v in item.user_properties},
             counts_for_dut=exercises_dut(item, self.role),
             blamed=item.stash.get(BLAME_KEY, "") if outcome == "failed" else "",
+            checked=checked_apart(item) if outcome == "failed" else [],
         )
 
     def _finish(self, item: pytest.Item) -> None:

@@ -108,15 +108,16 @@ def _apcv_dut_identity(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: LaunchedDut | None,
           request: pytest.FixtureRequest) -> Iterator[Bench]:
-    """Live roles of the rig for one test; its trace is kept with the test's report. A launched
-    DUT that exited (before or during the test) stops the run."""
+    """Live roles of the rig for one test (the world of the rig's DUT role when it is reached through
+    the reader: :func:`harness.roles.bench_world`); its trace is kept with the test's report. A
+    launched DUT that exited (before or during the test) stops the run."""
     from apcv.trace import TraceRecorder
-    from harness.bench import Bench
+    from harness.roles import bench_world
 
     stop_if_gone(dut_process, request)
     recorder = TraceRecorder()
     request.node.stash[TRACE_KEY] = recorder
-    with Bench(rig, recorder=recorder) as live:
+    with bench_world(rig, recorder) as live:
         yield live
         request.node.stash[FAULTS_KEY] = live.faults_active()
     problem = dut_process.exit_problem() if dut_process is not None else None
@@ -127,11 +128,14 @@ def bench(rig: RigConfig, pcsc_stack: PcscDaemon | None, dut_process: LaunchedDu
 @pytest.fixture
 def blame(request: pytest.FixtureRequest) -> Callable[[str], contextlib.AbstractContextManager[None]]:
     """One id per check: ``with blame("APCV-NFC-054"): assert ...`` makes a failure inside the
-    block that requirement's; the test's other requirements are then not judged by it, instead
-    of all failing. The id must be one of the test's ``apcv_requirement`` ids."""
-    from harness.pytest_plugin.keys import BLAME_KEY
+    block that requirement's, instead of all of the test's requirements failing. A requirement
+    whose blocks all passed before the failure is judged passed by the test; one whose check never
+    ran is not judged by it. The id must be one of the test's ``apcv_requirement`` ids; keep each
+    id's blocks together (tests/test_one_id_per_check.py checks it)."""
+    from harness.pytest_plugin.keys import BLAME_KEY, CHECKED_KEY
 
     ids = {i for marker in request.node.iter_markers("apcv_requirement") for i in marker.args}
+    checked = request.node.stash.setdefault(CHECKED_KEY, [])
 
     @contextlib.contextmanager
     def checking(requirement: str) -> Iterator[None]:
@@ -143,6 +147,8 @@ def blame(request: pytest.FixtureRequest) -> Callable[[str], contextlib.Abstract
         except BaseException:
             request.node.stash[BLAME_KEY] = requirement
             raise
+        if requirement not in checked:
+            checked.append(requirement)
 
     return checking
 
@@ -204,6 +210,19 @@ class DutActions:
             elif action == undo:
                 self._pending.pop(changed, None)
 
+    def reset(self, acts: Iterable[str]) -> str | None:
+        """Do ``acts`` in order to put the device back in its known state; the reason it could
+        not, else None."""
+        from harness.dut.control import ControlError
+
+        for act in acts:
+            try:
+                self._control.perform(act)
+            except ControlError as exc:
+                return f"'{act}' through its control failed: {exc}"
+        self._pending.clear()
+        return None
+
     def restore(self) -> str | None:
         """Undo the state changes still standing (unlock a locked app, put back a removed phone);
         the reason it could not, else None."""
@@ -232,6 +251,27 @@ def dut_act(bench: Bench, request: pytest.FixtureRequest) -> Iterator[DutActions
     problem = actions.restore()
     if problem:
         request.session.shouldfail = problem
+
+
+def back_in_known_state(bench: Bench, role_id: str, actions: DutActions,
+                        request: pytest.FixtureRequest) -> None:
+    """Before a test of the device under test (the rig's DUT of ``role_id``): the bench checks it is
+    back in its known state (the role's ``state_problem``) and resets it through its control (the
+    role's ``reset_acts``) when it is not. One still not back stops the run: this test and the
+    rest are not judged, with the reason, instead of failing one after another on its state."""
+    dut = bench.config.dut
+    if dut is None or dut.role != role_id:
+        return
+    from harness.roles import get_role
+
+    role = get_role(role_id)
+    if role.state_problem(bench) is None:
+        return
+    problem = actions.reset(role.reset_acts) or role.state_problem(bench)
+    if problem:
+        reason = f"the device did not return to its known state: {problem}"
+        request.session.shouldfail = reason
+        pytest.skip(reason)
 
 
 @pytest.fixture
@@ -329,6 +369,7 @@ def apdu(bench: Bench, tapped_phone: None, dut_act: DutActions,
         dut_act("remove")
         dut_act("tap")
 
+    back_in_known_state(bench, "phone", dut_act, request)
     session = ApduSession(bench, request, recover)
     yield session
     session.close()

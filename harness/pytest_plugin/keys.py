@@ -8,9 +8,9 @@ import pytest
 
 from apcv.errors import ApcvError
 from apcv.trace import TraceRecorder
-from harness.dut.checks import check_dut
 from harness.report.record import Measurement
 from harness.rig import RigConfig, load_rig
+from harness.roles.checks import check_dut
 
 RIG_KEY = pytest.StashKey[RigConfig]()
 TRACE_KEY = pytest.StashKey[TraceRecorder]()
@@ -18,6 +18,8 @@ MEASUREMENTS_KEY = pytest.StashKey[list[Measurement]]()
 FAULTS_KEY = pytest.StashKey[list[str]]()
 BLAME_KEY = pytest.StashKey[str]()
 """The requirement id of the check a test failed on (the ``blame`` fixture)."""
+CHECKED_KEY = pytest.StashKey[list[str]]()
+"""Requirement ids whose ``blame`` blocks passed, in order, until one failed."""
 DUT_IDENTITY_KEY = pytest.StashKey[dict[str, str]]()
 """The device under test's identity (declared by the rig, reported by its link), once probed."""
 RIG_ENV = "APCV_RIG"

@@ -5,6 +5,7 @@ Imported when first used, so a session without a practice-software DUT pays noth
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -27,14 +28,15 @@ def practice_world(rig: RigConfig, pcsc_stack: PcscDaemon | None,
         pytest.skip(f"{NOT_APPLICABLE}rig '{rig.name}' has no billing program under test "
                     "(dut.role: practice-software)")
     from apcv.errors import ApcvError
-    from harness.practice.world import PracticeWorld
+    from harness.roles import get_role
 
-    try:
-        world = PracticeWorld(rig, tmp_path_factory.mktemp("practice-world"))
-    except ApcvError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield world
-    world.close()
+    with contextlib.ExitStack() as stack:
+        try:
+            folder = tmp_path_factory.mktemp("practice-world")
+            world = stack.enter_context(get_role(rig.dut.role).world(rig, folder))
+        except ApcvError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield world
 
 
 class JudgedBillingDut:

@@ -25,8 +25,10 @@ NO_LOGIC = (f"{NOT_APPLICABLE}this reader has no verification logic (no dut.outp
 
 def terminal_problem(rig: RigConfig) -> str | None:
     """Why the rig has no reader terminal to judge, or None."""
+    from harness.roles import get_role
+
     dut = rig.dut
-    if dut is None or dut.role != "reader":
+    if dut is None or not get_role(dut.role).reports_output:
         return f"{NOT_APPLICABLE}rig '{rig.name}' has no reader terminal under test (dut.role: reader)"
     if dut.output is None:
         return NO_LOGIC

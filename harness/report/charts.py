@@ -63,7 +63,24 @@ def distribution_svg(samples: Sequence[float], *, label: str, unit: str = "",
         return None
 
     figure = Figure(figsize=(4.2, 1.7), dpi=72)
-    axes = figure.subplots()
+    draw_histogram(figure.subplots(), data, stats, label=label, unit=unit, low=low, high=high)
+    figure.tight_layout(pad=0.3)
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "apcv-hil"}):
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    svg = out.getvalue()
+    # inline in HTML: no XML prolog, no namespace declarations (the HTML parser knows svg and
+    # xlink), no RDF metadata; the page keeps no web address
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+    return Markup(svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{escape(label)}" ', 1))
+
+
+def draw_histogram(axes, data: Sequence[float], stats: Spread, *, label: str, unit: str = "",
+                   low: float | None = None, high: float | None = None) -> None:
+    """On matplotlib ``axes``: the histogram of ``data``, its p50, p95 and max as lines (named in
+    the legend with their values) and the limits given."""
     axes.hist(data, bins=min(30, max(8, stats.count // 4)), color=COLOURS["bars"])
     for name, value, style in (("p50", stats.p50, ":"), ("p95", stats.p95, "--"), ("max", stats.max, "-")):
         axes.axvline(value, color=COLOURS["marks"], linestyle=style, linewidth=1, label=f"{name} {value:.3g}")
@@ -76,14 +93,3 @@ def distribution_svg(samples: Sequence[float], *, label: str, unit: str = "",
     axes.ticklabel_format(axis="x", style="plain", useOffset=False)
     axes.legend(fontsize=7, frameon=False, loc="upper right")
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout(pad=0.3)
-    out = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "apcv-hil"}):
-        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    svg = out.getvalue()
-    # inline in HTML: no XML prolog, no namespace declarations (the HTML parser knows svg and
-    # xlink), no RDF metadata; the page keeps no web address
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
-    return Markup(svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{escape(label)}" ', 1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import platform
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime
 from importlib import metadata
 from typing import Any, Literal, NamedTuple, get_args
@@ -149,6 +149,9 @@ class TestResult:
     blamed: str = ""
     """The requirement id of the check that failed, when the test named it (``blame``): the
     failure is that requirement's; the test's other requirements are not judged by it."""
+    checked: list[str] = field(default_factory=list)
+    """Requirement ids whose checks (``blame`` blocks) all passed before the failed one: a failure
+    blamed on another requirement leaves them judged by this test, as passed."""
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -180,6 +183,7 @@ def requirement_verdict(results: list[TestResult], *, stopped: str = "",
     for result in results:
         if result.counts_for_dut and result.outcome == "failed" and result.blamed in ("", requirement):
             return "failed", f"{result.name}: {result.message}"
+    results = [_as_passed(result) if requirement in result.checked else result for result in results]
     for result in results:
         if result.outcome == "failed" and result.blamed not in ("", requirement):
             return "not_judged", f"{result.name} failed on the check of {result.blamed} before judging it"
@@ -198,6 +202,11 @@ def requirement_verdict(results: list[TestResult], *, stopped: str = "",
         if result.outcome == "skipped":
             return "not_judged", f"{result.name} skipped: {result.message}"
     return "not_judged", stopped or "no test checked it"
+
+
+def _as_passed(result: TestResult) -> TestResult:
+    """``result`` as the requirement whose checks all passed in it sees it (the failure is another's)."""
+    return replace(result, outcome="passed", message="") if result.outcome == "failed" else result
 
 
 @dataclass

@@ -8,13 +8,13 @@ Anything else breaks the contract, and :class:`ReportError` says which field.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from apcv.errors import ApcvError
+from apcv.validation import parse_outcome
 
 MAX_REPORT_BYTES = 64 * 1024
 MASKED_NIR = r"^[1278] [0-9]{2} [0-9]{2} \*\* \*\*\* \*\*\* \*\*$"
@@ -74,22 +74,8 @@ def parse_report(text: str | bytes, *, where: str = "the terminal's report") -> 
     raw = text.encode("utf-8", errors="replace") if isinstance(text, str) else bytes(text)
     if len(raw) > MAX_REPORT_BYTES:
         raise ReportError(f"{where} has {len(raw)} bytes (at most {MAX_REPORT_BYTES}: one JSON object)")
-    body = raw.decode("utf-8", errors="replace").strip()
-    if not body:
-        raise ReportError(f"{where} is empty (expected one JSON object)")
     try:
-        data = json.loads(body)
+        return parse_outcome(raw.decode("utf-8", errors="replace"),
+                             {"read": ReadShown, "refused": RefusedShown}, where)
     except ValueError as exc:
-        reason = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if hasattr(exc, "msg") else str(exc)
-        raise ReportError(f"{where} is not one JSON object ({reason})") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{where} is a JSON {type(data).__name__}, not an object")
-    model = {"read": ReadShown, "refused": RefusedShown}.get(data.get("outcome"))  # type: ignore[arg-type]
-    if model is None:
-        raise ReportError(f"{where}: \"outcome\" is {data.get('outcome')!r}, not \"read\" or \"refused\"")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(object)"
-        raise ReportError(f"{where}: field {field}: {first['msg']}") from None
+        raise ReportError(str(exc)) from None

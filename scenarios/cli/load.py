@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
+from harness.cli import ERROR_PREFIX, INTERRUPTED_EXIT
 from harness.cli.output import make_console, print_table
 from scenarios.load.errors import LoadError
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt while the block runs, as Ctrl-C does: the run's own
+    handling (partial results in the timed phase) or the CLI's one line ``interrupted``, exit
+    130, instead of the process dying silently while it imports or prepares."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _date(text: str) -> dt.date:
@@ -71,32 +90,39 @@ def load(target: str, shape: str, users: int | None, spawn_rate: float | None, d
     (receipts, delegations), activations (France Identité, video) and identity-check
     operators, mixed as the rollout model says for --date. Everything is signed and prepared
     before the timed phase. The report folder gets Locust's CSV and HTML, summary.md and
-    summary.json. Exit code 0 when the objectives are met and the audit is clean, 1 otherwise.
+    summary.json, and timeline.svg, each second's requests with the fault windows shaded. Exit code
+    0 when the objectives are met and the audit is clean, 1 otherwise; SIGTERM or Ctrl-C in the timed
+    phase stops Locust, prints the partial results and one line saying so, and exits with 130.
     """
-    from scenarios.load.faults import parse_fault
-    from scenarios.load.report import write_results
-    from scenarios.load.run import LoadRequest, run_load
-    from scenarios.load.settings import LoadSettings, parse_duration
-    from scenarios.load.slo import read_slo
+    with _sigterm_as_ctrl_c():  # from the first moment: one line, never a silent kill
+        from scenarios.load.faults import parse_fault
+        from scenarios.load.report import write_results
+        from scenarios.load.run import LoadRequest, run_load
+        from scenarios.load.settings import LoadSettings, parse_duration
+        from scenarios.load.slo import read_slo
 
-    seconds = parse_duration(duration)
-    settings = LoadSettings(target=target, shape=shape, users=users, spawn_rate=spawn_rate,
-                            duration_s=seconds, date=_date(day), share=share, mix=mix,
-                            requests_per_user_s=user_rate, steps=steps, seed=seed, qr_share=qr_share)
-    request = LoadRequest(settings, report_dir, workers=workers, remote_workers=remote_workers,
-                          master_bind_host=master_bind_host, master_port=master_port,
-                          slo=read_slo(slo_file) if slo_file else None, people=people,
-                          population_seed=population_seed, people_file=people_file,
-                          backend_workers=backend_workers,
-                          faults=tuple(parse_fault(f, seconds) for f in faults))
-    request.check()
-    result = run_load(request, say=lambda line: click.echo(line, err=True))
-    files = write_results(result)
-    _print(result)
-    for path in files:
-        click.echo(f"wrote {path}")
-    click.echo(f"Locust: {result.report_dir / 'locust.html'}, {result.report_dir}/locust_*.csv")
-    raise SystemExit(0 if result.passed else 1)
+        seconds = parse_duration(duration)
+        settings = LoadSettings(target=target, shape=shape, users=users, spawn_rate=spawn_rate,
+                                duration_s=seconds, date=_date(day), share=share, mix=mix,
+                                requests_per_user_s=user_rate, steps=steps, seed=seed, qr_share=qr_share)
+        request = LoadRequest(settings, report_dir, workers=workers, remote_workers=remote_workers,
+                              master_bind_host=master_bind_host, master_port=master_port,
+                              slo=read_slo(slo_file) if slo_file else None, people=people,
+                              population_seed=population_seed, people_file=people_file,
+                              backend_workers=backend_workers,
+                              faults=tuple(parse_fault(f, seconds) for f in faults))
+        request.check()
+        result = run_load(request, say=lambda line: click.echo(line, err=True))
+        files = write_results(result)
+        _print(result)
+        for path in files:
+            click.echo(f"wrote {path}")
+        click.echo(f"Locust: {result.report_dir / 'locust.html'}, {result.report_dir}/locust_*.csv")
+        if result.interrupted:
+            click.echo(f"{ERROR_PREFIX}interrupted ({result.interrupted}): the results above are partial",
+                       err=True)
+            raise SystemExit(INTERRUPTED_EXIT)
+        raise SystemExit(0 if result.passed else 1)
 
 
 def _errors(errors: dict[str, int]) -> str:

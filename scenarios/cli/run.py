@@ -14,9 +14,9 @@ from apcv.profile.catalogue import ROLES
 from harness.cli import OneLineError
 from harness.cli.output import make_console, print_table
 from harness.dut.actions import OPERATOR_MODES
-from harness.dut.checks import check_dut
 from harness.remote import held_rig
 from harness.rig import load_rig
+from harness.roles.checks import check_dut
 from scenarios.conformance.runner import PlanRequest, PlanRun, PlanRunError, run_plan
 
 

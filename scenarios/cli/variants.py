@@ -10,7 +10,7 @@ from rich.table import Table
 
 from harness.cli import FAILED_EXIT
 from harness.cli.output import print_table
-from harness.dut.roles import registered
+from harness.roles import registered
 from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.dut.roles import get_role
 from harness.rig import find_rig, load_rig
+from harness.roles import get_role
 from scenarios.conformance.runner import PlanRequest, PlanRun, run_plan
 from simulators.variant import Variant
 
@@ -69,7 +69,7 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
                workdir: Path | None = None) -> MatrixResult:
     """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time, on
     ``base_rig`` or else the role's own built-in rig (``default_rig`` of its module in
-    :mod:`harness.dut.roles`). Plans going through pcscd share its
+    :mod:`harness.roles`). Plans going through pcscd share its
     one virtual reader: they run one after another, in one lane, beside the others."""
     with tempfile.TemporaryDirectory(prefix="apcv-matrix-") as scratch:
         folder = Path(workdir or scratch)

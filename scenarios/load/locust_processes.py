@@ -80,6 +80,21 @@ class LocustProcesses:
         if main.returncode != 0:
             raise LoadError(f"Locust {role} failed with exit code {main.returncode} (see {log})")
 
+    def stop(self, grace_s: float) -> None:
+        """End the run now: SIGTERM to the local or master process (Locust writes its statistics,
+        our records are handed over, its workers quit with it), then kill whatever still runs
+        after ``grace_s`` seconds."""
+        _, main, _ = self.processes[0]
+        if main.poll() is None:
+            main.terminate()
+        deadline = time.monotonic() + grace_s
+        for _, process, _ in self.processes:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                break
+        self.kill()
+
     def kill(self) -> None:
         """Kill every process still running."""
         for _, process, _ in self.processes:

@@ -1,12 +1,14 @@
-"""A run's results in the report folder: ``summary.json`` for machines, ``summary.md`` for people."""
+"""A run's results in the report folder: ``summary.json`` for machines, ``summary.md`` for people,
+and ``timeline.svg``, the per-second chart with the fault windows shaded, shown in summary.md."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from scenarios.load.run import SUMMARY_FILE, LoadResult
+from scenarios.load.run import FAULTS_FILE, SUMMARY_FILE, LoadResult
 from scenarios.load.summary import EndpointFigures
+from scenarios.load.timeline_plot import PLOT_FILE, plot_timeline
 
 
 def _ms(value: float | None) -> str:
@@ -24,13 +26,17 @@ def to_json(result: LoadResult) -> dict:
             "people": result.people, "summary": result.summary.to_json(), "audit": result.audit.to_json(),
             "slo": [{"what": c.what, "limit": c.limit, "measured": c.measured, "passed": c.passed}
                     for c in result.checks],
-            "fault_error": result.fault_error, "remote_workers": result.remote_commands}
+            "fault_error": result.fault_error, "remote_workers": result.remote_commands,
+            "interrupted": result.interrupted}
 
 
-def markdown(result: LoadResult) -> str:
-    """The summary for people."""
+def markdown(result: LoadResult, chart: bool = False) -> str:
+    """The summary for people (showing ``timeline.svg`` when ``chart``)."""
     s, plan = result.summary, result.plan
-    lines = [f"# Load run {plan.run_id}: {'PASS' if result.passed else 'FAIL'}", "",
+    verdict = "PASS" if result.passed else "FAIL"
+    if result.interrupted:
+        verdict += f" (interrupted: {result.interrupted}; the figures are partial)"
+    lines = [f"# Load run {plan.run_id}: {verdict}", "",
              f"Target {plan.target}; shape {plan.shape.name}, {plan.shape.duration_s:g} s, peak "
              f"{plan.shape.peak_users} users at {plan.requests_per_user_s:g} requests/s each; "
              f"mix: {plan.mix.source}; people: {result.people}.", "",
@@ -43,6 +49,8 @@ def markdown(result: LoadResult) -> str:
                  f"on this machine ({s.generator_cpu_share:.0%} of its {s.cores} cores)"
                  + (f"; embedded server {s.server_cpu_s:.1f} CPU s ({s.server_cpu_share:.0%})"
                     if s.server_cpu_s is not None and s.server_cpu_share is not None else "") + ".")
+    if chart:
+        lines += ["", f"![Requests, failures and p95 each second; fault windows shaded]({PLOT_FILE})"]
     if s.minted_during_run:
         lines.append(f"Minted during the run (the prepared material ran out): {s.minted_during_run}.")
     if s.failures:
@@ -71,10 +79,12 @@ def markdown(result: LoadResult) -> str:
 
 
 def write_results(result: LoadResult) -> list[Path]:
-    """Write ``summary.json`` and ``summary.md`` into the report folder."""
+    """Write ``summary.json``, ``summary.md`` and the timeline chart into the report folder."""
     folder = result.report_dir
+    faults = folder / FAULTS_FILE
+    chart = plot_timeline(folder, json.loads(faults.read_text()) if faults.exists() else [])
     json_path = folder / SUMMARY_FILE
     json_path.write_text(json.dumps(to_json(result), indent=1), encoding="utf-8")
     md_path = folder / "summary.md"
-    md_path.write_text(markdown(result), encoding="utf-8")
-    return [json_path, md_path]
+    md_path.write_text(markdown(result, chart is not None), encoding="utf-8")
+    return [json_path, md_path, *([chart] if chart else [])]

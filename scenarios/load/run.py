@@ -38,6 +38,7 @@ from scenarios.load.setup import PeopleSource, prepare_target
 from scenarios.load.slo import Check, Slo, judge
 from scenarios.load.summary import CSV_PREFIX, Summary, summarise
 from scenarios.load.target import check_url, open_target
+from scenarios.load.timeline_plot import PLOT_FILE
 from scenarios.load.version import apcv_version
 from simulators.backend.client import BackendClient
 from simulators.backend.process import free_port
@@ -45,11 +46,13 @@ from simulators.backend.process import free_port
 MAX_WORKERS = 32
 MAX_BACKEND_WORKERS = 16
 START_TIMEOUT_S = 180.0
+STOP_GRACE_S = 15.0
+"""Seconds an interrupted run gives Locust to write its statistics before it is killed."""
 PLAN_FILE = "plan.json"
 FAULTS_FILE = "faults.json"
 SUMMARY_FILE = "summary.json"
 OWN_FILES = (PLAN_FILE, FAULTS_FILE, SUMMARY_FILE, "summary.md", TIMELINE_FILE, LEDGER_FILE, GENERATOR_FILE,
-             STARTED_FILE, "locust.html")
+             STARTED_FILE, "locust.html", PLOT_FILE)
 
 
 @dataclass(frozen=True)
@@ -136,11 +139,14 @@ class LoadResult:
     people: str
     fault_error: str | None = None
     remote_commands: list[str] = field(default_factory=list)
+    interrupted: str | None = None
+    """Why the timed phase ended early (``SIGTERM after 12 s of 60 s``): the figures are partial."""
 
     @property
     def passed(self) -> bool:
-        """Every objective met, the audit clean, every fault injected."""
-        return all(c.passed for c in self.checks) and self.audit.clean and self.fault_error is None
+        """Every objective met, the audit clean, every fault injected, the run whole."""
+        return (all(c.passed for c in self.checks) and self.audit.clean and self.fault_error is None
+                and self.interrupted is None)
 
 
 def _clean_report_dir(report_dir: Path) -> None:
@@ -163,6 +169,7 @@ class _Run:
         self.client: BackendClient | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix="apcv-load-material-"))
         self.remote_commands: list[str] = []
+        self.interrupted: str | None = None
 
     def close(self) -> None:
         if self.client is not None:
@@ -245,7 +252,7 @@ class _Run:
                        seed=plan.seed)
         checks = judge(request.slo, summary) if request.slo else []
         return LoadResult(plan, summary, result, checks, self.report_dir, request.people_source().describe(),
-                          injector.error if injector else None, self.remote_commands)
+                          injector.error if injector else None, self.remote_commands, self.interrupted)
 
     def _wait(self, locust: LocustProcesses) -> float | None:
         """Wait for the run to end; the embedded server's CPU seconds during it."""
@@ -259,10 +266,24 @@ class _Run:
         server = self.target.server if self.target is not None else None
         if server is not None:
             cpu_before = server.cpu_seconds()
-        locust.wait(deadline)
+        try:
+            locust.wait(deadline)
+        except KeyboardInterrupt as exc:  # SIGTERM or Ctrl-C in the timed phase: keep what ran
+            self.interrupted = self._interruption(str(exc) or "Ctrl-C")
+            self.say(f"{self.interrupted}: stopping Locust, then summarising what ran")
+            locust.stop(STOP_GRACE_S)
         if server is None or cpu_before is None or self.target is None or self.target.server is not server:
             return None  # no embedded server, or it was started again (a fault) and its CPU count with it
         return server.cpu_seconds() - cpu_before
+
+    def _interruption(self, why: str) -> str:
+        """``SIGTERM after 12 s of the 60 s run``."""
+        started = self.report_dir / STARTED_FILE
+        try:
+            ran = time.time() - float(json.loads(started.read_text())["at"])
+        except (OSError, ValueError, KeyError):
+            return why
+        return f"{why} after {ran:.0f} s of the {self.request.settings.duration_s:g} s run"
 
     def _wall_s(self) -> float:
         path = self.report_dir / GENERATOR_FILE
@@ -281,14 +302,16 @@ class _Run:
 
 
 def _terminated(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def run_load(request: LoadRequest, say: Callable[[str], None] = lambda _: None) -> LoadResult:
     """Run one load test; :class:`LoadError` for anything that kept it from running.
 
-    SIGTERM ends it like Ctrl-C: Locust processes killed, the embedded backend stopped, the
-    scratch folders removed.
+    SIGTERM ends it like Ctrl-C. In the timed phase, Locust is stopped and what ran is summarised,
+    audited and judged as usual, the result saying it was interrupted (:attr:`LoadResult.interrupted`);
+    before or after it, the run ends at once. Either way the Locust processes are gone, the embedded
+    backend stopped and the scratch folders removed.
     """
     run = _Run(request, say)
     in_main_thread = threading.current_thread() is threading.main_thread()

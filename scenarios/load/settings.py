@@ -7,7 +7,6 @@ or a request is sent.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass, replace
 
@@ -16,6 +15,7 @@ from scenarios.load.mix import UserMix, explicit_mix, hourly_requests, rollout_m
 from scenarios.load.params import load_params
 from scenarios.load.plan import LoadPlan
 from scenarios.load.shapes import SHAPES, ShapeSpec, rollout_hourly_users
+from scenarios.load.timespan import parse_timespan
 from scenarios.models.rollout.params import load_rollout
 
 DEFAULT_DATE = dt.date(2026, 12, 31)
@@ -27,16 +27,15 @@ MAX_OFFERED_RATE = 200_000.0
 MIN_DURATION_S = 5.0
 MAX_DURATION_S = 24 * 3600.0
 MAX_STEPS = 50
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in ``90``, ``90s``, ``2m``, ``1h30m`` or ``1h2m3s``."""
-    match = _DURATION.fullmatch(text.strip())
-    if not text.strip() or match is None or not any(match.groups()):
-        raise LoadError(f"--duration {text!r} is not a duration (e.g. 45s, 2m, 1h30m)")
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+    """Seconds in ``90``, ``90s``, ``2m``, ``1h30m`` or ``1h2m3s``: whole seconds, read by Locust's
+    own parser as its ``--run-time`` is (:mod:`scenarios.load.timespan`)."""
+    try:
+        return float(parse_timespan(text.strip()))
+    except ValueError:
+        raise LoadError(f"--duration {text!r} is not a duration (whole seconds: 45s, 2m, 1h30m)") from None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats
 
+from harness.cli.output import readable
 from scenarios.models.errors import ModelError
 
 BOOTSTRAP_RESAMPLES = 999
@@ -95,7 +96,7 @@ def t_interval(samples: Sequence[float] | np.ndarray, confidence: float = 0.95, 
     if values.size == 1:
         return Estimate(mean, confidence=confidence, reason=f"one {what}, no spread to measure")
     if np.all(values == values[0]):
-        return Estimate(mean, confidence=confidence, reason=f"every {what} gave {values[0]:g}")
+        return Estimate(mean, confidence=confidence, reason=f"every {what} gave {readable(float(values[0]))}")
     sem = float(values.std(ddof=1)) / math.sqrt(values.size)
     half = float(stats.t.ppf(0.5 + confidence / 2, values.size - 1)) * sem
     if nonnegative and mean - half < 0:
@@ -149,7 +150,7 @@ def pooled_percentile(groups: Sequence[Sequence[float] | np.ndarray], q: float, 
     if interval.low == interval.high == point:
         share = float(np.mean(values <= point)) if point == 0 else None
         why = (f"{share:.0%} of waits are 0" if share is not None
-               else f"every resample of the replications gives {point:g}")
+               else f"every resample of the replications gives {readable(point)}")
         return Estimate(point, confidence=confidence, reason=why)
     return Estimate(point, float(interval.low), float(interval.high), confidence,
                     "bootstrap over replications")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
+from harness.cli.output import readable
 from scenarios.models.national_day import KindSummary
 from scenarios.models.replications import Comparison, MixSummary
 from scenarios.models.rollout.model import RolloutDay, sample_days
@@ -14,6 +15,16 @@ from scenarios.models.stats import Estimate
 
 def _scaled(estimate: Estimate, unit: float, digits: int = 1) -> str:
     return estimate.scaled(1 / unit).text(digits)
+
+
+def _interval(estimate: Estimate, reasons: list[str]) -> str:
+    """``6.1 [5.6, 6.7]``, or ``0.0 [n/a]`` with the reason added once to ``reasons`` (for the
+    caption: a reason in every cell folds a narrow table into tall rows)."""
+    if estimate.has_interval:
+        return estimate.text(1)
+    if estimate.reason not in reasons:
+        reasons.append(estimate.reason)
+    return escape(f"{estimate.mean:,.1f} [n/a]")
 
 
 def waiting_room_table(title: str, summaries: list[MixSummary], comparisons: list[Comparison]) -> Table:
@@ -49,7 +60,7 @@ def rollout_table(days: list[RolloutDay], rows: int = 12) -> Table:
         date = d.date.isoformat() + ("*" if d.public_point else "")
         table.add_row(date, f"{d.activations:,.0f}", f"{d.new_activations:,.0f}",
                       f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait_min:.1f}",
-                      f"{d.peak_requests_per_s:.3g}")
+                      readable(d.peak_requests_per_s))
     return table
 
 
@@ -62,14 +73,17 @@ def review_queue_table(sizings: list[ReviewSizing]) -> Table:
     for column in ("videos/day", "operators/shift", "Erlang C", "mean wait min", "p95 wait min",
                    "operator h/day", "of which overtime", "close-out reviews", "utilisation ≥ 1"):
         table.add_column(column, justify="right")
+    reasons: list[str] = []
     for s in sizings:
         table.add_row(s.date.isoformat(), f"{s.video_enrolments:,.0f}", str(s.operators),
-                      str(s.erlang_operators), _scaled(s.mean_wait_min, 1), _scaled(s.p95_wait_min, 1),
+                      str(s.erlang_operators), _interval(s.mean_wait_min, reasons),
+                      _interval(s.p95_wait_min, reasons),
                       f"{s.operator_hours:,.1f}", f"{s.overtime_hours:,.1f}", f"{s.close_out_reviews:,.0f}",
                       f"[bold red]{len(s.warnings)} WARNING[/]" if s.warnings else "-")
     if sizings:
-        table.caption = (f"operator h/day: every shift in full plus overtime closing out the queue. "
-                         f"Last day: {sizings[-1].explanation}")
+        unjudged = f"[n/a]: no interval ({'; '.join(reasons)}). " if reasons else ""
+        table.caption = escape(f"{unjudged}operator h/day: every shift in full plus overtime closing out the "
+                               f"queue. Last day: {sizings[-1].explanation}")
     return table
 
 

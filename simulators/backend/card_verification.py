@@ -20,10 +20,11 @@ from apcv.profile.r1.constants import PRESENTATION_LIFETIME_S
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.errors import ApiError
+from simulators.backend.lean_route import LeanRoute
 from simulators.backend.people import beneficiary_nirs, identity_json, require_person, rights_json
 from simulators.backend.verification import Identity, Rights, Verification
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=LeanRoute)
 
 
 class CardReading(BaseModel):

@@ -23,10 +23,11 @@ from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, holder_card_current, presenting_device_delegated
 from simulators.backend.errors import ApiError
+from simulators.backend.lean_route import LeanRoute
 from simulators.backend.people import beneficiary_nirs, require_person
 from simulators.backend.verification import Verification, answer_once
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=LeanRoute)
 DEVICE_SUBJECT = "apCV device {card}"
 
 

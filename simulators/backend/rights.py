@@ -12,10 +12,11 @@ from sqlalchemy import select
 from simulators.backend import db
 from simulators.backend.auth import Caller, practitioner
 from simulators.backend.context import BackendContext, backend_context
+from simulators.backend.lean_route import LeanRoute
 from simulators.backend.people import BIRTHPLACE_PATTERN, NIR_PATTERN, identity_json, rights_json, unknown_nir
 from simulators.backend.verification import Identity, Rights
 
-router = APIRouter(tags=["rights"])
+router = APIRouter(tags=["rights"], route_class=LeanRoute)
 
 
 class InsiQuery(BaseModel):

@@ -5,8 +5,10 @@ both end here, so a backend child process needs nothing above the simulators lay
 
 The address is tried first, so a busy port is one clear error before anything else happens
 (and ``port=0`` picks a free port); the database is reached next (an unreachable one is one
-clear error too); then ``apcv-hil backend: serving on URL (db ...)`` goes to stderr and uvicorn
-serves there, its log and access log on stderr (see :mod:`.logs`).
+clear error too); then uvicorn serves there, its log and access log on stderr (see :mod:`.logs`),
+and ``apcv-hil backend: serving on URL (db ...)`` goes to stderr once the address accepts
+connections (uvicorn imports the app and binds after it starts: seconds on a busy machine), so
+a script that waits for that line can connect at once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -200,13 +203,27 @@ def _serve_prepared(options: ServeOptions, keys: BackendKeys, host: str, port: i
     os.environ[ENV_ALLOWED_HOSTS] = ",".join(options.allowed_hosts)
     if options.fault_file:
         os.environ[ENV_FAULTS] = options.fault_file
-    print(f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
-          f"worker{'s' if options.workers > 1 else ''}); {keys.describe()}; Ctrl-C to stop", file=sys.stderr,
-          flush=True)
+    banner = (f"{BANNER} {url_of(host, port)} (db {shown_db(options.db_url)}, {options.workers} "
+              f"worker{'s' if options.workers > 1 else ''}); {keys.describe()}; Ctrl-C to stop")
+    threading.Thread(target=announce_when_listening, args=(host, port, banner), name="banner",
+                     daemon=True).start()
     # served directly (no proxy in front): no X-Forwarded-* rewriting, no Server header
     uvicorn.run("simulators.backend.app:app_from_environment", factory=True, host=host, port=port,
                 workers=options.workers, log_level=options.log_level, access_log=options.access_log,
                 log_config=log_config(), proxy_headers=False, server_header=False, **UVICORN_LIMITS)
+
+
+def announce_when_listening(host: str, port: int, line: str, interval: float = 0.05) -> None:
+    """Print ``line`` on stderr once ``host:port`` accepts a connection (a wildcard address is
+    tried on the loopback); gives up silently with the process (a daemon thread)."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    while True:
+        try:
+            with socket.create_connection((target, port), timeout=1.0):
+                break
+        except OSError:
+            time.sleep(interval)
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str]) -> int:

@@ -9,8 +9,9 @@ reference backend runs with :data:`REFERENCE`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
-from simulators.variant import UnknownVariant, Variant
+from simulators.variant import Variant, pick
 
 ROLE = "backend"
 
@@ -45,52 +46,44 @@ class BackendPolicy:
 
 REFERENCE = BackendPolicy()
 
-_FAULTY: tuple[tuple[Variant, BackendPolicy], ...] = (
-    (Variant("replay-accepted", ROLE, "accepts a presentation token again: single use is off",
-             ("APCV-BE-011",)),
-     replace(REFERENCE, single_use_tokens=False)),
-    (Variant("receipts-kept", ROLE, "keeps receipts never downloaded past the 7 days",
-             ("APCV-BE-033",)),
-     replace(REFERENCE, receipts_expire=False)),
-    (Variant("two-active-devices", ROLE, "a new activation leaves the person's previous device active",
-             ("APCV-BE-004",)),
-     replace(REFERENCE, one_active_device=False)),
-    (Variant("activates-15-year-old", ROLE, "activates the apCV from age 15 instead of 16",
-             ("APCV-BE-002",)),
-     replace(REFERENCE, minimum_age=15)),
-    (Variant("expired-delegation-honoured", ROLE, "honours a delegation after its end",
-             ("APCV-BE-041",)),
-     replace(REFERENCE, delegation_ends=False)),
-    (Variant("unsigned-accepted", ROLE, "serves an unsigned request as an anonymous practitioner",
-             ("APCV-BE-050",)),
-     replace(REFERENCE, signatures_required=False)),
-    (Variant("records-unchecked", ROLE, "honours any beneficiary the insurer once signed, whatever the "
-             "records say now", ("APCV-BE-070",)),
-     replace(REFERENCE, records_checked=False)),
-    (Variant("identity-unproven", ROLE, "enrols anyone who says France Identité, proof or not",
-             ("APCV-BE-071",)),
-     replace(REFERENCE, identity_proven=False)),
-    (Variant("replayed-request-accepted", ROLE, "accepts the same signed request again",
-             ("APCV-BE-072",)),
-     replace(REFERENCE, nonces_spent=False)),
-    (Variant("visit-billed-twice", ROLE, "bills one verification under any number of claim ids",
-             ("APCV-BE-034",)),
-     replace(REFERENCE, one_claim_per_visit=False)),
-    (Variant("late-claim-accepted", ROLE, "bills a verification long after the claim window",
-             ("APCV-BE-035",)),
-     replace(REFERENCE, claim_window_closes=False)),
-)
-
-VARIANTS: dict[str, Variant] = {variant.name: variant for variant, _ in _FAULTY}
-"""The backend's faulty variants by name."""
-_POLICIES: dict[str, BackendPolicy] = {variant.name: policy for variant, policy in _FAULTY}
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("replay-accepted", ROLE, "accepts a presentation token again: single use is off",
+            ("APCV-BE-011",),
+            maker=partial(replace, REFERENCE, single_use_tokens=False)),
+    Variant("receipts-kept", ROLE, "keeps receipts never downloaded past the 7 days",
+            ("APCV-BE-033",),
+            maker=partial(replace, REFERENCE, receipts_expire=False)),
+    Variant("two-active-devices", ROLE, "a new activation leaves the person's previous device active",
+            ("APCV-BE-004",),
+            maker=partial(replace, REFERENCE, one_active_device=False)),
+    Variant("activates-15-year-old", ROLE, "activates the apCV from age 15 instead of 16",
+            ("APCV-BE-002",),
+            maker=partial(replace, REFERENCE, minimum_age=15)),
+    Variant("expired-delegation-honoured", ROLE, "honours a delegation after its end",
+            ("APCV-BE-041",),
+            maker=partial(replace, REFERENCE, delegation_ends=False)),
+    Variant("unsigned-accepted", ROLE, "serves an unsigned request as an anonymous practitioner",
+            ("APCV-BE-050",),
+            maker=partial(replace, REFERENCE, signatures_required=False)),
+    Variant("records-unchecked", ROLE, "honours any beneficiary the insurer once signed, whatever the "
+            "records say now", ("APCV-BE-070",),
+            maker=partial(replace, REFERENCE, records_checked=False)),
+    Variant("identity-unproven", ROLE, "enrols anyone who says France Identité, proof or not",
+            ("APCV-BE-071",),
+            maker=partial(replace, REFERENCE, identity_proven=False)),
+    Variant("replayed-request-accepted", ROLE, "accepts the same signed request again",
+            ("APCV-BE-072",),
+            maker=partial(replace, REFERENCE, nonces_spent=False)),
+    Variant("visit-billed-twice", ROLE, "bills one verification under any number of claim ids",
+            ("APCV-BE-034",),
+            maker=partial(replace, REFERENCE, one_claim_per_visit=False)),
+    Variant("late-claim-accepted", ROLE, "bills a verification long after the claim window",
+            ("APCV-BE-035",),
+            maker=partial(replace, REFERENCE, claim_window_closes=False)),
+)}
+"""The backend's faulty variants by name; ``VARIANTS[name].build()`` is the rules it enforces."""
 
 
 def policy_of(variant: str | None) -> BackendPolicy:
     """The rules of ``variant`` (:data:`REFERENCE` for None); an unknown name is refused naming the known."""
-    if variant is None:
-        return REFERENCE
-    try:
-        return _POLICIES[variant]
-    except KeyError:
-        raise UnknownVariant("backend", variant, list(VARIANTS)) from None
+    return REFERENCE if variant is None else pick(VARIANTS, ROLE, variant).build()

@@ -30,11 +30,12 @@ from simulators.backend.card_window import outside_window_refusal
 from simulators.backend.context import BackendContext, backend_context
 from simulators.backend.delegations import delegation_covers, holder_card_current, presenting_device_delegated
 from simulators.backend.errors import ApiError
+from simulators.backend.lean_route import LeanRoute
 from simulators.backend.lookups import DeviceRow, PersonRow
 from simulators.backend.people import identity_json, rights_json, unknown_nir
 from simulators.backend.signing import device_id
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=LeanRoute)
 log = logging.getLogger("apcv.backend.verification")
 
 

@@ -17,7 +17,7 @@ from apcv.profile.r1.credentials import Insurer, key_from_scalar
 from apcv.profile.r1.responder import Rejected
 from apcv.seeded_keys import seeded_scalar
 from simulators.card.card import VitaleCard, card_data
-from simulators.variant import UnknownVariant, Variant
+from simulators.variant import Variant
 
 ROLE = "card"
 SHORT_READ = 64
@@ -91,37 +91,31 @@ class _DataWithoutRights(VitaleCard):
         self._files[EF_IDENTITY] = cose.Signer(insurer.key, None).sign(cbor2.dumps(data))
 
 
-_CLASSES: dict[str, tuple[Variant, type[VitaleCard]]] = {
-    variant.name: (variant, cls) for variant, cls in (
-        (Variant("card-answers-apcv-aid", ROLE, "selects its application on the apCV AID too",
-                 ("APCV-CARD-001",)), _AnswersApcvAid),
-        (Variant("card-foreign-signature", ROLE,
-                 "holds card data signed by an insurer the reader does not trust",
-                 ("APCV-CARD-004",)), _ForeignSignature),
-        (Variant("card-reads-past-end", ROLE, "answers a read past the end of the file with no data and 9000",
-                 ("APCV-CARD-003",)), _ReadsPastEnd),
-        (Variant("card-fcp-wrong-file-id", ROLE,
-                 "describes its identity file in the FCP as file 0201 of another structure",
-                 ("APCV-CARD-002",), ("card.tag.62/82", "card.tag.62/83")), _FcpWrongFileId),
-        (Variant("card-short-reads", ROLE,
-                 f"answers at most {SHORT_READ} bytes to a READ BINARY, whatever Le",
-                 ("APCV-CARD-003",), ("card.chunk.read",)), _ShortReads),
-        (Variant("card-keeps-application-after-6a82", ROLE,
-                 "answers 6A82 to another AID but keeps its own application selected",
-                 ("APCV-CARD-001",), ("card.state.apcv-aid-deselects",)), _KeepsApplicationAfter6A82),
-        (Variant("card-data-without-rights", ROLE, "holds insurer-signed card data whose map lacks `cov`",
-                 ("APCV-CARD-004",), ("card.key.cov",)), _DataWithoutRights),
-    )
-}
-
-VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _CLASSES.items()}
-
-
-def card_class(name: str | None) -> type[VitaleCard]:
-    """The card class of the faulty variant ``name`` (None: the reference)."""
-    if name is None:
-        return VitaleCard
-    if name not in _CLASSES:
-        raise UnknownVariant(f"unknown card variant '{name}'; known: {', '.join(sorted(_CLASSES))}")
-    return _CLASSES[name][1]
-
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("card-answers-apcv-aid", ROLE, "selects its application on the apCV AID too",
+            ("APCV-CARD-001",),
+            maker=_AnswersApcvAid),
+    Variant("card-foreign-signature", ROLE,
+            "holds card data signed by an insurer the reader does not trust",
+            ("APCV-CARD-004",),
+            maker=_ForeignSignature),
+    Variant("card-reads-past-end", ROLE, "answers a read past the end of the file with no data and 9000",
+            ("APCV-CARD-003",),
+            maker=_ReadsPastEnd),
+    Variant("card-fcp-wrong-file-id", ROLE,
+            "describes its identity file in the FCP as file 0201 of another structure",
+            ("APCV-CARD-002",), ("card.tag.62/82", "card.tag.62/83"),
+            maker=_FcpWrongFileId),
+    Variant("card-short-reads", ROLE,
+            f"answers at most {SHORT_READ} bytes to a READ BINARY, whatever Le",
+            ("APCV-CARD-003",), ("card.chunk.read",),
+            maker=_ShortReads),
+    Variant("card-keeps-application-after-6a82", ROLE,
+            "answers 6A82 to another AID but keeps its own application selected",
+            ("APCV-CARD-001",), ("card.state.apcv-aid-deselects",),
+            maker=_KeepsApplicationAfter6A82),
+    Variant("card-data-without-rights", ROLE, "holds insurer-signed card data whose map lacks `cov`",
+            ("APCV-CARD-004",), ("card.key.cov",),
+            maker=_DataWithoutRights),
+)}
+"""The card's faulty variants by name; ``VARIANTS[name].build(insured, insurer)`` is the card."""

@@ -28,7 +28,7 @@ from simulators.phone.phone import Phone
 from simulators.phone.unlock import AppLock
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population
-from simulators.variant import UnknownVariant, Variant
+from simulators.variant import Variant
 
 ROLE = "phone"
 LONG_LIFETIME_S = 30 * 24 * 3600
@@ -210,12 +210,15 @@ def _replays(phone: Phone) -> Phone:
 
 
 Maker = Callable[[Phone, Insurer, int], Phone]
-_MAKERS: dict[str, tuple[Variant, Maker]] = {}
+"""How a phone variant is built: from the reference phone, its insurer and its seed (same person,
+keys and clock)."""
+VARIANTS: dict[str, Variant] = {}
+"""The phone's faulty variants by name; ``VARIANTS[name].build(phone, insurer, seed)``."""
 
 
 def _variant(name: str, description: str, breaks: tuple[str, ...], maker: Maker,
              elements: tuple[str, ...] = ()) -> None:
-    _MAKERS[name] = (Variant(name, ROLE, description, breaks, elements), maker)
+    VARIANTS[name] = Variant(name, ROLE, description, breaks, elements, maker=maker)
 
 
 _variant("phone-presents-while-locked", "opens a session and presents while the app is locked",
@@ -254,13 +257,3 @@ _variant("phone-keeps-session-on-foreign-select",
 _variant("phone-ignores-presentation-p1p2", "answers GET PRESENTATION whatever its P1/P2",
          ("APCV-NFC-053",), lambda p, i, s: _with_applet(p, _IgnoresPresentationP1P2),
          ("phone.sw.presentation-p1p2",))
-
-VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _MAKERS.items()}
-
-
-def make_faulty_phone(name: str, phone: Phone, insurer: Insurer, seed: int) -> Phone:
-    """``phone`` turned into the faulty variant ``name`` (same person, keys and clock)."""
-    if name not in _MAKERS:
-        raise UnknownVariant("phone", name, list(_MAKERS))
-    return _MAKERS[name][1](phone, insurer, seed)
-

@@ -8,12 +8,12 @@ the test says which part.
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from apcv.errors import ApcvError
+from apcv.validation import parse_outcome
 
 EXIT_BILLED = 0
 EXIT_REFUSED = 1
@@ -77,21 +77,9 @@ def parse_result(stdout: str, exit_code: int) -> Result:
         raise ContractError(f"exited with {exit_code} and printed nothing on standard output "
                             "(expected one JSON object)")
     try:
-        data = json.loads(text)
+        result = parse_outcome(text, {"billed": Billed, "refused": Refused}, "standard output")
     except ValueError as exc:
-        raise ContractError(f"standard output is not one JSON object ({exc.msg} at line {exc.lineno} "
-                            f"column {exc.colno})") from None
-    if not isinstance(data, dict):
-        raise ContractError(f"standard output is a JSON {type(data).__name__}, not an object")
-    model = {"billed": Billed, "refused": Refused}.get(data.get("outcome"))  # type: ignore[arg-type]
-    if model is None:
-        raise ContractError(f"\"outcome\" is {data.get('outcome')!r}, not \"billed\" or \"refused\"")
-    try:
-        result = model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(object)"
-        raise ContractError(f"the {data['outcome']} result's {where}: {first['msg']}") from None
+        raise ContractError(str(exc)) from None
     expected = EXIT_BILLED if isinstance(result, Billed) else EXIT_REFUSED
     if exit_code != expected:
         raise ContractError(f"printed outcome {result.outcome!r} but exited with {exit_code} "

@@ -15,9 +15,9 @@ from urllib.parse import quote
 from apcv.errors import ApcvError
 from apcv.profile.r1 import qr
 from simulators.practice.billing import BillingOrder, Log, ReferenceBilling, Refusal, Verified
-from simulators.practice.variants import VARIANTS
+from simulators.practice.variants import ROLE, VARIANTS
 from simulators.reader.result import ReadResult
-from simulators.variant import UnknownVariant
+from simulators.variant import pick
 
 REQUESTS_TRACE = "/tmp/apcv-practice-requests.log"
 """Where the variant that keeps its requests writes them: the machine's /tmp, whatever TMPDIR says."""
@@ -91,24 +91,8 @@ class _BillsAnotherAct(ReferenceBilling):
         return [{"code": "C" if self.order.act != "C" else "G", "amount_cents": self.order.amount_cents}]
 
 
-_CLASSES: dict[str, type[ReferenceBilling]] = {
-    "practice-trusts-qr-content": _TrustsQrContent,
-    "practice-bills-without-verification": _BillsWithoutVerification,
-    "practice-reuses-cached-rights": _ReusesCachedRights,
-    "practice-new-claim-id-on-retry": _NewClaimIdOnRetry,
-    "practice-ignores-lock": _IgnoresLock,
-    "practice-logs-full-nir": _LogsFullNir,
-    "practice-keeps-requests-in-tmp": _KeepsRequestsInTmp,
-    "practice-adds-a-supplement": _AddsASupplement,
-    "practice-bills-another-act": _BillsAnotherAct,
-}
-assert set(_CLASSES) == set(VARIANTS), "every practice variant record has a behaviour"
-
-
 def billing_program(variant: str | None, order: BillingOrder, log: Log) -> ReferenceBilling:
     """The reference billing program, or its faulty variant ``variant``."""
     if variant is None:
         return ReferenceBilling(order, log)
-    if variant not in _CLASSES:
-        raise UnknownVariant("practice-software", variant, list(VARIANTS))
-    return _CLASSES[variant](order, log)
+    return pick(VARIANTS, ROLE, variant).build(order, log)

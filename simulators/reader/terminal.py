@@ -30,7 +30,8 @@ from apcv.profile.r1.credentials import TrustAnchor
 from simulators.reader.errors import AppLocked, CardError, NoApcvApplication
 from simulators.reader.kernel import ReaderKernel
 from simulators.reader.result import ReadResult
-from simulators.reader.variants import VARIANTS, faulty_kernel_class
+from simulators.reader.variants import ROLE, VARIANTS
+from simulators.variant import pick
 
 EXIT_READ = 0
 EXIT_REFUSED = 1
@@ -101,10 +102,10 @@ def read_once(settings: TerminalSettings, log: Any) -> dict[str, Any]:
         trust = TrustAnchor.from_pem(pem)
     except ValueError as exc:
         raise ApcvError(f"the insurer root {settings.trust} is not a PEM certificate: {exc}") from None
-    kernel_class = faulty_kernel_class(settings.variant) if settings.variant else ReaderKernel
+    make_kernel = pick(VARIANTS, ROLE, settings.variant).build if settings.variant else ReaderKernel
     link = open_reader(f"pcsc://{settings.reader}?timeout={settings.wait_s:g}")
     try:
-        kernel = kernel_class(link, trust)
+        kernel = make_kernel(link, trust)
         try:
             result = kernel.read(beneficiary=settings.beneficiary)
         except NoCardPresent as exc:

@@ -28,7 +28,7 @@ from apcv.profile.r1.presentation import (
 from simulators.reader.errors import NoApcvApplication
 from simulators.reader.kernel import ReaderKernel, _parse
 from simulators.reader.result import ReadResult
-from simulators.variant import UnknownVariant, Variant
+from simulators.variant import Variant
 
 ROLE = "reader"
 
@@ -79,34 +79,25 @@ class _ShowsTheHolder(ReaderKernel):
         return replace(super().read(beneficiary), selected=0)
 
 
-_CLASSES: dict[str, tuple[Variant, type[ReaderKernel]]] = {
-    v.name: (v, cls) for v, cls in (
-        (Variant("reader-accepts-expired-card-data", ROLE,
-                 "accepts insurer-signed card data past its validity dates", ("APCV-RDR-004",)),
-         _AcceptsExpiredCardData),
-        (Variant("reader-skips-signature-check", ROLE,
-                 "decodes the presentation without checking the device's signature", ("APCV-RDR-004",)),
-         _SkipsSignatureCheck),
-        (Variant("reader-ignores-session-binding", ROLE,
-                 "accepts a presentation bound to another session", ("APCV-RDR-004",)),
-         _IgnoresSessionBinding),
-        (Variant("reader-no-61xx-chaining", ROLE,
-                 "does not follow 61XX with GET RESPONSE", ("APCV-RDR-002",)),
-         _NoResponseChaining),
-        (Variant("reader-no-card-fallback", ROLE,
-                 "does not fall back to the card application on 6A82", ("APCV-RDR-001",)),
-         _NoCardFallback),
-        (Variant("reader-shows-holder-for-beneficiary", ROLE,
-                 "shows the card holder when a beneficiary was selected", ("APCV-RDR-005",)),
-         _ShowsTheHolder),
-    )
-}
-
-VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _CLASSES.items()}
-
-
-def faulty_kernel_class(name: str) -> type[ReaderKernel]:
-    """The reader kernel class of the faulty variant ``name``."""
-    if name not in _CLASSES:
-        raise UnknownVariant("reader", name, list(_CLASSES))
-    return _CLASSES[name][1]
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("reader-accepts-expired-card-data", ROLE,
+            "accepts insurer-signed card data past its validity dates", ("APCV-NFC-022",),
+            maker=_AcceptsExpiredCardData),
+    Variant("reader-skips-signature-check", ROLE,
+            "decodes the presentation without checking the device's signature", ("APCV-RDR-004",),
+            maker=_SkipsSignatureCheck),
+    Variant("reader-ignores-session-binding", ROLE,
+            "accepts a presentation bound to another session", ("APCV-RDR-004",),
+            maker=_IgnoresSessionBinding),
+    Variant("reader-no-61xx-chaining", ROLE,
+            "does not follow 61XX with GET RESPONSE", ("APCV-RDR-002",),
+            maker=_NoResponseChaining),
+    Variant("reader-no-card-fallback", ROLE,
+            "does not fall back to the card application on 6A82", ("APCV-RDR-001",),
+            maker=_NoCardFallback),
+    Variant("reader-shows-holder-for-beneficiary", ROLE,
+            "shows the card holder when a beneficiary was selected", ("APCV-RDR-005",),
+            maker=_ShowsTheHolder),
+)}
+"""The reader kernel's faulty variants by name; ``VARIANTS[name].build(link, trust, ...)`` is the
+kernel, built as :class:`ReaderKernel` is."""

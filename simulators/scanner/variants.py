@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from apcv.keyboard_layouts import typed_on_azerty
 from simulators.scanner.device import FRAME_RATE, SimulatedScanner
-from simulators.variant import UnknownVariant, Variant
+from simulators.variant import Variant
 
 ROLE = "scanner"
 TRUNCATED_LENGTH = 256
@@ -55,34 +55,23 @@ class _DropsUnderLoad(SimulatedScanner):
         return message[:SEND_BUFFER] + message[SEND_BUFFER + 1:]
 
 
-_CLASSES: dict[str, tuple[Variant, type[SimulatedScanner]]] = {
-    v.name: (v, cls) for v, cls in (
-        (Variant("scanner-truncates-long-codes", ROLE,
-                 f"cuts every code after {TRUNCATED_LENGTH} characters", ("APCV-SCN-001",)),
-         _Truncates),
-        (Variant("scanner-wrong-terminator", ROLE,
-                 "ends each code with LF where CR is configured", ("APCV-SCN-002",)),
-         _WrongTerminator),
-        (Variant("scanner-qwerty-on-azerty", ROLE,
-                 "types with a US QWERTY layout into a French AZERTY host", ("APCV-SCN-003",)),
-         _QwertyOnAzerty),
-        (Variant("scanner-repeats-previous-code", ROLE,
-                 "sends the previous code again before each new one", ("APCV-SCN-004",)),
-         _RepeatsPrevious),
-        (Variant("scanner-drops-under-load", ROLE,
-                 f"loses the character that overruns its {SEND_BUFFER}-byte send buffer on a long code",
-                 ("APCV-SCN-001",)),
-         _DropsUnderLoad),
-    )
-}
-
-VARIANTS: dict[str, Variant] = {name: variant for name, (variant, _) in _CLASSES.items()}
-
-
-def scanner_class(name: str | None) -> type[SimulatedScanner]:
-    """The simulated scanner class of the faulty variant ``name`` (None: the reference)."""
-    if name is None:
-        return SimulatedScanner
-    if name not in _CLASSES:
-        raise UnknownVariant("scanner", name, list(_CLASSES))
-    return _CLASSES[name][1]
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("scanner-truncates-long-codes", ROLE,
+            f"cuts every code after {TRUNCATED_LENGTH} characters", ("APCV-SCN-001",),
+            maker=_Truncates.under),
+    Variant("scanner-wrong-terminator", ROLE,
+            "ends each code with LF where CR is configured", ("APCV-SCN-002",),
+            maker=_WrongTerminator.under),
+    Variant("scanner-qwerty-on-azerty", ROLE,
+            "types with a US QWERTY layout into a French AZERTY host", ("APCV-SCN-003",),
+            maker=_QwertyOnAzerty.under),
+    Variant("scanner-repeats-previous-code", ROLE,
+            "sends the previous code again before each new one", ("APCV-SCN-004",),
+            maker=_RepeatsPrevious.under),
+    Variant("scanner-drops-under-load", ROLE,
+            f"loses the character that overruns its {SEND_BUFFER}-byte send buffer on a long code",
+            ("APCV-SCN-001",),
+            maker=_DropsUnderLoad.under),
+)}
+"""The scanner's faulty variants by name; ``VARIANTS[name].build(condition, decoder, ...)`` is the
+scanner, built as :meth:`SimulatedScanner.under` builds the reference."""

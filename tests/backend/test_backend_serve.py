@@ -199,3 +199,23 @@ def test_a_nir_spelled_otherwise_is_refused_before_any_lookup(tmp_path):
         server.wait_for(lambda: server.log().count("non_canonical") or server.log().count(" 400"))
     log = server.log()
     assert NIR not in log and NIR not in unquote(log).replace(" ", "").replace(".", "").replace("-", ""), log
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_banner_comes_once_the_server_listens(tmp_path: Path, workers: str) -> None:
+    """A script that waits for "serving on" connects at once: uvicorn binds seconds after the
+    command starts, and the line used to come before it."""
+    stderr = tmp_path / "stderr.log"
+    command = [sys.executable, "-c", "from harness.cli import main; main()", "backend", "serve", "--port",
+               "0", "--workers", workers, "--db", f"sqlite:///{tmp_path / 'b.sqlite3'}"]
+    with stderr.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := BANNER.search(stderr.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, stderr.read_text()
+            time.sleep(0.01)
+        assert httpx.get(f"{found.group(1)}/v1/health", timeout=10).status_code == 200  # no retry
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)

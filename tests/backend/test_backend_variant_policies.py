@@ -9,7 +9,8 @@ import pytest
 from simulators.backend.app import create_app
 from simulators.backend.db import make_engine
 from simulators.backend.process import ServerProcess
-from simulators.backend.variants import REFERENCE, VARIANTS, UnknownVariant, policy_of
+from simulators.backend.variants import REFERENCE, VARIANTS, policy_of
+from simulators.variant import UnknownVariant
 
 pytestmark = pytest.mark.slow  # serves the backend in a subprocess
 

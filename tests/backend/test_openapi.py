@@ -38,5 +38,5 @@ def test_schemathesis_finds_no_server_error(tmp_path):
             [str(binary if binary.exists() else "schemathesis"), "run", f"{server.url}/openapi.json",
              "--checks", "not_a_server_error", "--max-examples", "25", "--seed", "1",
              "--request-timeout", "10", "--phases", "examples,coverage,fuzzing"],
-            capture_output=True, text=True, timeout=170, check=False)
+            capture_output=True, text=True, timeout=600, check=False)  # 80 s quiet; minutes when busy
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]

@@ -106,3 +106,30 @@ def test_a_bad_line_of_a_people_file_is_named(plain_server: ServerProcess, tmp_p
     report = tmp_path / "report"
     result = invoke("--target", plain_server.url, "--people-file", str(people), "--report", str(report))
     assert_refused(result, report, f"{people}, line 1: not an insured record")
+
+
+SIGTERM_WHILE_PREPARING = """
+import os, signal, sys
+import scenarios.load.settings as settings
+
+def terminated_while_reading(text):  # SIGTERM arrives while the command prepares, before any run
+    os.kill(os.getpid(), signal.SIGTERM)
+    return 60.0
+
+settings.parse_duration = terminated_while_reading
+from harness.cli import main
+sys.argv = ["apcv-hil", "load", "--target", "embedded", "--duration", "60s", "--report", sys.argv[1]]
+main()
+"""
+
+
+def test_sigterm_before_the_run_is_one_line_not_a_silent_kill(tmp_path) -> None:
+    """The run's own handler comes late (after the imports and checks): SIGTERM before it used
+    to kill the command silently (exit -15)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", SIGTERM_WHILE_PREPARING, str(tmp_path / "report")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert done.stderr == "apcv-hil: error: interrupted\n" and done.stdout == ""

@@ -138,7 +138,27 @@ def test_faults_under_load_are_reported_and_the_audit_stays_clean(tmp_path: Path
     assert audit["acknowledged_claims"] > 0 and "every acknowledged claim stored" in audit["checked"]
     markdown = (report / "summary.md").read_text()
     assert "## Faults: what the users saw" in markdown and "503 injected_outage" in markdown
+    assert_fault_windows_shaded_as_planned(report, {"5xx": (3, 2), "kill-worker": (7, 0), "slow-db": (11, 3)})
     assert_no_full_nir(report)
+
+
+def assert_fault_windows_shaded_as_planned(report: Path, plan: dict[str, tuple[float, float]]) -> None:
+    """timeline.svg, shown in summary.md, shades each fault from its AT for its FOR (the injector
+    starts a fault within a second of its time; a kill lasts until the service answers again)."""
+    from scenarios.load.timeline_plot import FAULT_GID, PLOT_FILE, fault_windows
+
+    svg = (report / PLOT_FILE).read_text()
+    assert f"]({PLOT_FILE})" in (report / "summary.md").read_text()
+    started = json.loads((report / "started.json").read_text())["at"]
+    events = json.loads((report / "faults.json").read_text())
+    windows = {w.label.split("@")[0]: w for w in fault_windows(events, started)}
+    assert set(windows) == set(plan)
+    for name, (at, length) in plan.items():
+        window = windows[name]
+        assert f'id="{FAULT_GID}{window.label}"' in svg
+        assert at <= window.start_s < at + 1, (name, window)
+        if length:
+            assert window.end_s - window.start_s == pytest.approx(length, abs=0.6), (name, window)
 
 
 def test_killing_a_single_process_backend_starts_it_again_on_the_same_database(tmp_path: Path) -> None:
@@ -215,3 +235,39 @@ def test_a_worker_joins_with_the_printed_command_and_its_material_comes_from_the
     slots = sorted(p["slot"] for p in summary["generator"] if p["role"] == "worker")
     assert slots == [0, 1]
     assert summary["total"]["requests"] > 0
+
+
+def test_sigterm_in_the_timed_phase_prints_the_partial_results_and_one_line(tmp_path: Path) -> None:
+    """SIGTERM (a CI job cancelled, a container stopped) ends the run like Ctrl-C: no traceback,
+    what ran so far summarised, one line saying the results are partial, exit status 130."""
+    import signal
+
+    report = tmp_path / "report"
+    command = [str(BIN / "apcv-hil"), "load", "--report", str(report), "--target", "embedded", "--users", "4",
+               "--user-rate", "3", "--duration", "120s", "--people", "300"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = []
+        while not any(line.startswith("running ") for line in said):
+            line = process.stderr.readline()
+            assert line, "".join(said)
+            said.append(line)
+        deadline = time.monotonic() + 60
+        while not (report / "started.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(5)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    err = "".join(said) + err
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err + out
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("apcv-hil: error: interrupted (SIGTERM after ") and "of the 120 s run" in last, err
+    assert last.endswith("the results above are partial")
+    data = results(report)
+    assert data["interrupted"].startswith("SIGTERM after ") and data["verdict"] == "fail"
+    assert data["summary"]["total"]["requests"] > 0
+    assert "FAIL (interrupted: SIGTERM" in (report / "summary.md").read_text()
+    assert "load run" in out and "audit:" in out

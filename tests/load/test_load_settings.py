@@ -13,12 +13,12 @@ from scenarios.load.settings import MAX_USERS, LoadSettings, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("90s", 90), ("2m", 120), ("1h30m", 5400),
-                                               ("1h2m3s", 3723), ("1.5s", 1.5)])
+                                               ("1h2m3s", 3723), (" 45s ", 45)])
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "forever", "1d", "-5s", "5 minutes", "m", "1h-2m"])
+@pytest.mark.parametrize("text", ["", "forever", "1d", "-5s", "5 minutes", "m", "1h-2m", "1.5s", "2m1h"])
 def test_malformed_durations_are_named(text: str) -> None:
     with pytest.raises(LoadError, match="is not a duration"):
         parse_duration(text)

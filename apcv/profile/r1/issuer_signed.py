@@ -178,6 +178,23 @@ def issue_card(
     return IssuerSigned(cose.Signer(insurer_key, None).sign(payload), items)
 
 
+def verify_security_object(value: Any, trust: TrustAnchor, at: datetime) -> ec.EllipticCurvePublicKey:
+    """The first half of :func:`verify_issuer_signed`: the insurer's signature on the security object
+    and its validity at ``at`` (not the items' digests); returns the device key it names. A check
+    that blames the signature apart from the items (APCV-NFC-022 apart from APCV-NFC-028) uses it."""
+    return _valid_security_object(_shape(value), trust, at).device_key
+
+
+def _valid_security_object(signed: IssuerSigned, trust: TrustAnchor, at: datetime) -> _SecurityObject:
+    so = _verified_security_object(trust.der, signed.security_object)
+    now = int(at.astimezone(UTC).timestamp())
+    if not so.valid_from <= now <= so.valid_until:
+        raise OutsideValidity(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
+                              f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC",
+                              so.valid_from, so.valid_until)
+    return so
+
+
 def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> VerifiedCard:
     """Check the insurer's signature, the validity at ``at`` and every item's digest.
 
@@ -185,17 +202,22 @@ def verify_issuer_signed(value: Any, trust: TrustAnchor, at: datetime) -> Verifi
     :class:`VerificationError` naming it.
     """
     signed = _shape(value)
-    so = _verified_security_object(trust.der, signed.security_object)
-    now = int(at.astimezone(UTC).timestamp())
-    if not so.valid_from <= now <= so.valid_until:
-        raise OutsideValidity(f"the insurer-signed card data is valid from {_day(so.valid_from)} to "
-                              f"{_day(so.valid_until)}, not at {at:%Y-%m-%d %H:%M:%S} UTC",
-                              so.valid_from, so.valid_until)
+    _valid_security_object(signed, trust, at)
+    return _verified_items(trust.der, signed.security_object, signed.items)
+
+
+@lru_cache(maxsize=4096)
+def _verified_items(root_der: bytes, message: bytes, items: tuple[bytes, ...]) -> VerifiedCard:
+    """The card whose security object ``message`` (already verified and remembered) signed
+    ``items``: each item's digest, place and uniqueness checked. Remembered like the security
+    object (the same card data is presented again and again; the result depends on these bytes
+    alone); failures are not."""
+    so = _verified_security_object(root_der, message)
     holders: list[_Item] = []
     rights: list[_Item] = []
     beneficiaries: list[_Item] = []
     seen: set[int] = set()
-    for position, raw in enumerate(signed.items, start=1):
+    for position, raw in enumerate(items, start=1):
         digest = hashlib.sha256(raw).digest()
         if digest not in so.digests:  # checked before the item is even parsed
             raise VerificationError(f"card data item #{position} of the presentation was not signed by "

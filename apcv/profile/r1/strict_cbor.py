@@ -16,7 +16,7 @@ fault:
 
 Map keys need not be sorted: the profile's encoders (``cbor2.dumps``) keep insertion order,
 and the signature covers the exact bytes, so order adds no ambiguity. The walk is linear in
-the message's size and allocates nothing but the duplicate-key sets.
+the message's size, without recursion, and allocates nothing but the duplicate-key sets.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class StrictCborError(ValueError):
 
 def check(data: bytes, max_depth: int = MAX_DEPTH) -> None:
     """Refuse ``data`` unless it is exactly one item of the profile's deterministic CBOR."""
-    end = _Walk(data, max_depth).item(0, 0)
+    end = _walk(data, max_depth)
     if end != len(data):
         raise StrictCborError(f"{len(data) - end} unexpected byte(s) after the CBOR item")
 
@@ -61,83 +61,93 @@ def loads(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
         raise StrictCborError(str(exc)) from None
 
 
-class _Walk:
-    """One pass over a message; :meth:`item` returns the offset after the item at ``pos``."""
+def _walk(data: bytes, max_depth: int) -> int:
+    """The offset after the item at the start of ``data``, every item checked on the way.
 
-    def __init__(self, data: bytes, max_depth: int) -> None:
-        self.data = data
-        self.max_depth = max_depth
-
-    def _head(self, pos: int) -> tuple[int, int, int]:
-        """Major type, argument and offset after the head at ``pos``."""
-        data = self.data
-        if pos >= len(data):
-            raise StrictCborError(f"CBOR ends early at byte {pos}")
-        major, info = data[pos] >> 5, data[pos] & 0x1F
-        if info < 24:
-            return major, info, pos + 1
-        if info == 31:
-            raise StrictCborError(f"indefinite-length {_MAJOR_NAMES[major]} at byte {pos} "
-                                  "(deterministic CBOR has definite lengths)")
-        if info > 27:
-            raise StrictCborError(f"reserved additional information {info} at byte {pos}")
-        if major == 7:
-            kind = "simple value" if info == 24 else "floating-point number"
-            raise StrictCborError(f"{kind} at byte {pos}: the profile has none")
-        width = _WIDTH[info]
-        if pos + 1 + width > len(data):
-            raise StrictCborError(f"CBOR ends early at byte {pos}")
-        argument = int.from_bytes(data[pos + 1:pos + 1 + width], "big")
-        if argument < _MINIMUM[info]:
-            raise StrictCborError(f"{_MAJOR_NAMES[major]} at byte {pos} is not in its shortest form "
-                                  "(deterministic CBOR)")
-        return major, argument, pos + 1 + width
-
-    def item(self, pos: int, depth: int) -> int:
+    One loop over the heads, without recursion: ``stack`` holds the enclosing arrays, maps and
+    tags (items still due, the keys seen for a map, the offset of its head); its length is the
+    depth of the item being read. A map of ``n`` pairs is due ``2n`` items, a key whenever the
+    count left after it is odd. Keys are scalars (integers, strings), read whole where they start.
+    """
+    size = len(data)
+    pos = 0
+    stack: list[tuple[int, set[bytes] | None, int]] = []
+    due, keys, container = 1, None, 0  # the message: one item
+    while True:
+        if not due:
+            if not stack:
+                return pos
+            due, keys, container = stack.pop()
+            continue
+        due -= 1
         start = pos
-        major, argument, pos = self._head(pos)
+        if pos >= size:
+            raise StrictCborError(f"CBOR ends early at byte {pos}")
+        initial = data[pos]
+        major, info = initial >> 5, initial & 0x1F
+        is_key = keys is not None and due & 1
+        if is_key and major not in _KEY_MAJORS:
+            raise StrictCborError(f"map at byte {container} has a key at byte {pos} that is not an integer, "
+                                  "a byte string or a text string")
+        if info < 24:
+            argument = info
+            pos += 1
+        else:
+            if info == 31:
+                raise StrictCborError(f"indefinite-length {_MAJOR_NAMES[major]} at byte {pos} "
+                                      "(deterministic CBOR has definite lengths)")
+            if info > 27:
+                raise StrictCborError(f"reserved additional information {info} at byte {pos}")
+            if major == 7:
+                kind = "simple value" if info == 24 else "floating-point number"
+                raise StrictCborError(f"{kind} at byte {pos}: the profile has none")
+            width = _WIDTH[info]
+            if pos + 1 + width > size:
+                raise StrictCborError(f"CBOR ends early at byte {pos}")
+            argument = int.from_bytes(data[pos + 1:pos + 1 + width], "big")
+            if argument < _MINIMUM[info]:
+                raise StrictCborError(f"{_MAJOR_NAMES[major]} at byte {pos} is not in its shortest form "
+                                      "(deterministic CBOR)")
+            pos += 1 + width
         if major <= 1:
-            return pos
-        if major <= 3:
-            if argument > len(self.data) - pos:
+            pass
+        elif major <= 3:
+            if argument > size - pos:
                 raise StrictCborError(f"{_MAJOR_NAMES[major]} at byte {start} claims {argument} bytes, "
-                                      f"{len(self.data) - pos} are left")
+                                      f"{size - pos} are left")
             if major == 3:
                 try:
-                    self.data[pos:pos + argument].decode("utf-8")
+                    data[pos:pos + argument].decode("utf-8")
                 except UnicodeDecodeError as exc:
                     reason = exc.reason
                     raise StrictCborError(f"text string at byte {start} is not UTF-8 ({reason})") from None
-            return pos + argument
-        if major == 7:
+            pos += argument
+        elif major == 7:
             if argument not in _SIMPLE_VALUES:
                 raise StrictCborError(f"simple value {argument} at byte {start}: the profile has only "
                                       "false, true and null")
-            return pos
-        if depth >= self.max_depth:
-            raise StrictCborError(f"CBOR nests deeper than {self.max_depth} levels at byte {start}")
-        if major == 6:
-            if argument not in PROFILE_TAGS:
-                raise StrictCborError(f"CBOR tag {argument} at byte {start} is not one the profile defines "
-                                      f"({', '.join(map(str, sorted(PROFILE_TAGS)))})")
-            return self.item(pos, depth + 1)
-        if major == 4:
-            if argument > len(self.data) - pos:
-                raise StrictCborError(f"array at byte {start} claims {argument} items, past the bytes left")
-            for _ in range(argument):
-                pos = self.item(pos, depth + 1)
-            return pos
-        if 2 * argument > len(self.data) - pos:
-            raise StrictCborError(f"map at byte {start} claims {argument} pairs, past the bytes left")
-        keys: set[bytes] = set()
-        for _ in range(argument):
-            if pos < len(self.data) and self.data[pos] >> 5 not in _KEY_MAJORS:
-                raise StrictCborError(f"map at byte {start} has a key at byte {pos} that is not an integer, "
-                                      "a byte string or a text string")
-            key_end = self.item(pos, depth + 1)
-            key = self.data[pos:key_end]
+        else:
+            if len(stack) >= max_depth:
+                raise StrictCborError(f"CBOR nests deeper than {max_depth} levels at byte {start}")
+            stack.append((due, keys, container))
+            if major == 6:
+                if argument not in PROFILE_TAGS:
+                    raise StrictCborError(f"CBOR tag {argument} at byte {start} is not one the profile "
+                                          f"defines ({', '.join(map(str, sorted(PROFILE_TAGS)))})")
+                due, keys, container = 1, None, start
+            elif major == 4:
+                if argument > size - pos:
+                    raise StrictCborError(f"array at byte {start} claims {argument} items, "
+                                          "past the bytes left")
+                due, keys, container = argument, None, start
+            else:
+                if 2 * argument > size - pos:
+                    raise StrictCborError(f"map at byte {start} claims {argument} pairs, past the bytes left")
+                due, keys, container = 2 * argument, set(), start
+            continue
+        if is_key:
+            key = data[start:pos]
+            assert keys is not None
             if key in keys:
-                raise StrictCborError(f"map at byte {start} has the key at byte {pos} twice")
+                raise StrictCborError(f"map at byte {container} has the key at byte {start} twice")
             keys.add(key)
-            pos = self.item(key_end, depth + 1)
-        return pos

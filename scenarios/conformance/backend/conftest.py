@@ -3,9 +3,9 @@
 The harness plays phones, practitioners and review operators against the rig's backend role,
 and reaches it only over HTTP: a remote backend (``http(s)://``) as it stands, or ours
 (``embedded:``) served in a child process on a fresh SQLite file with its test clock on, one
-server for the session, in the faulty variant the run names. Synthetic people are provisioned
-through the profile's API (``PUT /v1/insured`` as the review operator); callers sign with the
-keys of the seeded caller directory of the rig's ``seed``.
+server for the session, in the faulty variant the run names: the backend role's world.
+Synthetic people are provisioned through the profile's API (``PUT /v1/insured`` as the review
+operator); callers sign with the keys of the seeded caller directory of the rig's ``seed``.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from apcv.people import Insured
 from apcv.profile.r1.credentials import TrustAnchor
 from apcv.seeded_keys import synthetic_insurer
 from harness.rig import RigConfig
+from harness.roles import get_role
+from harness.roles.backend import BackendUnderTest
 from scenarios.conformance.backend.actors import new_device_key, service_today, wallet_from
 from scenarios.conformance.backend.people import SyntheticPeople
 from simulators.backend.client import BackendClient, Signer, open_backend
-from simulators.backend.process import ServerProcess
 from simulators.backend.signing import public_key_der
 from simulators.identity.france_identite import FranceIdentite
 from simulators.phone.wallet import Wallet
@@ -44,32 +45,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def served_backend(rig: RigConfig,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess | None]:
-    """Our backend served for the session when the rig's link is ``embedded:``; None for a remote one."""
-    role = rig.roles.backend
-    if role is None:
+def backend_under_test(rig: RigConfig,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendUnderTest]:
+    """The world of the backend role for the session: the rig's remote backend, or ours served when
+    its link is ``embedded:`` (:meth:`harness.roles.backend.BackendRole.world`)."""
+    if rig.roles.backend is None:
         pytest.skip(f"rig '{rig.name}' has no backend role")
-    if role.link != "embedded:":
-        yield None  # the rig's checks refused a variant for a backend that is not ours
-        return
-    database = tmp_path_factory.mktemp("backend") / "backend.sqlite3"
-    server = ServerProcess(f"sqlite:///{database}", seed=rig.seed, variant=rig.dut_variant("backend"),
-                           test_clock=True)
-    with server:
-        yield server
+    with get_role("backend").world(rig, tmp_path_factory.mktemp("backend")) as world:
+        yield world
 
 
 @pytest.fixture(scope="session")
-def backend_url(rig: RigConfig, served_backend: ServerProcess | None) -> str:
+def backend_url(backend_under_test: BackendUnderTest) -> str:
     """Where the backend under test answers: the rig's ``http(s)://`` link, or ours served for the session."""
-    return served_backend.url if served_backend is not None else rig.roles.backend.link
+    return backend_under_test.url
 
 
 @pytest.fixture(scope="session")
-def backend_log(served_backend: ServerProcess | None) -> Callable[[], str] | None:
+def backend_log(backend_under_test: BackendUnderTest) -> Callable[[], str] | None:
     """What our served backend logged so far (a callable); None for a remote backend."""
-    return served_backend.log if served_backend is not None else None
+    return backend_under_test.log
 
 
 @pytest.fixture(scope="session")

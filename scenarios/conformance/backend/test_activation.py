@@ -63,23 +63,26 @@ def test_activation_refused_under_guardianship(people, provision, enrol):
 
 
 @pytest.mark.apcv_requirement("APCV-BE-004", "APCV-BE-014")
-def test_a_new_activation_revokes_the_previous_device(backend, people, activated, enrol, doctor, operator):
+def test_a_new_activation_revokes_the_previous_device(backend, people, activated, enrol, doctor, operator,
+                                                      blame):
     person = people.adult()
-    first = activated(person)
-    assert backend.verify(doctor, wallet_presentation(first, service_now(backend)))["identity"]
-    second_key = new_device_key()
-    answer = enrol(person, key=second_key)
-    assert answer.status_code == 201, answer.text
-    second = wallet_from(person, second_key, answer.json())
-
-    now = service_now(backend)
-    old_nfc = send_presentation(backend, doctor, wallet_presentation(first, now))
-    assert refusal(old_nfc)[0] == 403, old_nfc.text
-    old_qr = send_qr(backend, doctor, wallet_qr_token(first, now))
-    assert refusal(old_qr)[0] == 403, old_qr.text
-    assert refusal(device_get(backend, first.device_key, "/v1/receipts"))[0] == 403
-    assert backend.verify(doctor, wallet_presentation(second, now))["identity"]["nir"] == person.identity.nir
-    assert backend.verify_qr(doctor, wallet_qr_token(second, now))["identity"]["nir"] == person.identity.nir
+    with blame("APCV-BE-004"):  # the new activation revokes the previous device: its calls are refused
+        first = activated(person)
+        assert backend.verify(doctor, wallet_presentation(first, service_now(backend)))["identity"]
+        second_key = new_device_key()
+        answer = enrol(person, key=second_key)
+        assert answer.status_code == 201, answer.text
+        second = wallet_from(person, second_key, answer.json())
+        assert refusal(device_get(backend, first.device_key, "/v1/receipts"))[0] == 403
+        now = service_now(backend)
+        nir = person.identity.nir
+        assert backend.verify(doctor, wallet_presentation(second, now))["identity"]["nir"] == nir
+        assert backend.verify_qr(doctor, wallet_qr_token(second, now))["identity"]["nir"] == nir
+    with blame("APCV-BE-014"):  # a presentation from the revoked device is refused
+        old_nfc = send_presentation(backend, doctor, wallet_presentation(first, now))
+        assert refusal(old_nfc)[0] == 403, old_nfc.text
+        old_qr = send_qr(backend, doctor, wallet_qr_token(first, now))
+        assert refusal(old_qr)[0] == 403, old_qr.text
 
 
 @pytest.mark.apcv_requirement("APCV-BE-005")

@@ -54,7 +54,7 @@ def _resigned(wallet: Wallet, now: float, **change) -> bytes:
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-028", "APCV-BE-070")
-def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, provision, family, doctor):
+def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, provision, family, doctor, blame):
     stranger = people.adult(children=1)
     provision(stranger)
     child = stranger.beneficiaries[0]
@@ -62,13 +62,16 @@ def test_a_beneficiary_the_insurer_did_not_sign_is_refused(backend, people, prov
     forged = dataclasses.replace(family, card_data=IssuerSigned(family.card_data.security_object,
                                                                 (*family.card_data.items, item)))
     answer = send_presentation(backend, doctor, wallet_presentation(forged, service_now(backend), selected=3))
-    assert refusal(answer)[0] == 422 and "identity" not in answer.json()
-    assert child.identity.nir not in answer.text
+    with blame("APCV-NFC-028"):
+        assert refusal(answer)[0] == 422, answer.text
+    with blame("APCV-BE-070"):  # nothing of a person the records do not attach to the holder
+        assert "identity" not in answer.json()
+        assert child.identity.nir not in answer.text
 
 
 @pytest.mark.apcv_requirement("APCV-BE-070", "APCV-NFC-022")
 def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, people, provision, family,
-                                                                      doctor, rig):
+                                                                      doctor, rig, blame):
     """Card data the insurer signed elsewhere (a factory phone) listing a stranger's child as the
     holder's: the signature is good, the records say no."""
     stranger = people.adult(children=1)
@@ -77,8 +80,11 @@ def test_card_data_for_a_person_the_records_do_not_attach_is_refused(backend, pe
     elsewhere = Wallet.activate(listed, synthetic_insurer(rig.seed), "APCV-FACTORY", new_device_key())
     presented = wallet_presentation(elsewhere, service_now(backend), selected=1)
     answer = send_presentation(backend, doctor, presented)
-    assert refusal(answer)[0] == 403 and "identity" not in answer.json()
-    assert stranger.beneficiaries[0].identity.nir not in answer.text
+    with blame("APCV-NFC-022"):
+        assert refusal(answer)[0] != 422, f"the insurer's own signature was refused: {answer.text}"
+    with blame("APCV-BE-070"):
+        assert refusal(answer)[0] == 403 and "identity" not in answer.json()
+        assert stranger.beneficiaries[0].identity.nir not in answer.text
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-029")

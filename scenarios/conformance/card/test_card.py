@@ -17,10 +17,21 @@ PIECE = 100
 def read_file(card_apdu, piece: int = 200) -> tuple[bytes, list[int]]:
     """Select the application and the identity file and read it whole, ``piece`` bytes asked at
     a time: (content, the size of each answer)."""
+    return read_whole(card_apdu, select_identity_file(card_apdu), piece)
+
+
+def select_identity_file(card_apdu) -> int:
+    """Select the application and the identity file; the file's size its FCP gives."""
     assert card_apdu.send(SELECT_CARD).sw == 0x9000
     fcp_answer = card_apdu.send(SELECT_EF)
-    assert fcp_answer.sw == 0x9000 and fcp_answer.data[0] == 0x62
-    size = int.from_bytes(dict(tlv_paths(fcp_answer.data))["62/80"], "big")
+    assert fcp_answer.sw == 0x9000, f"SELECT EF answered {fcp_answer.sw:04X}"
+    assert fcp_answer.data[:1] == b"\x62", "SELECT EF answered no FCP template"
+    return int.from_bytes(dict(tlv_paths(fcp_answer.data))["62/80"], "big")
+
+
+def read_whole(card_apdu, size: int, piece: int = 200) -> tuple[bytes, list[int]]:
+    """Read the selected file of ``size`` bytes, ``piece`` bytes asked at a time: (content, the size
+    of each answer)."""
     content, sizes = b"", []
     while len(content) < size:
         rsp = card_apdu.send(f"00B0{len(content):04X}{min(size - len(content), piece) % 256:02X}")
@@ -49,9 +60,13 @@ def test_another_aid_deselects_the_card_application(card_apdu):
 
 @pytest.mark.apcv_requirement("APCV-CARD-002", "APCV-CARD-003", "APCV-CARD-004")
 @pytest.mark.apcv_element("card.chunk.last")
-def test_read_signed_card_data(card_apdu, bench):
-    content, _ = read_file(card_apdu)
-    assert cose.verify(content, bench.insurer.trust_anchor.public_key)
+def test_read_signed_card_data(card_apdu, bench, blame):
+    with blame("APCV-CARD-002"):
+        size = select_identity_file(card_apdu)
+    with blame("APCV-CARD-003"):
+        content, _ = read_whole(card_apdu, size)
+    with blame("APCV-CARD-004"):
+        assert cose.verify(content, bench.insurer.trust_anchor.public_key)
 
 
 @pytest.mark.apcv_requirement("APCV-CARD-002")

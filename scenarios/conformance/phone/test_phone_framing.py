@@ -28,10 +28,12 @@ control code, so only links declaring the ``tiny-apdus`` feature can carry them.
     pytest.param(n, marks=pytest.mark.apcv_rig_feature("tiny-apdus")) if n in TINY else n
     for n in FRAMING_ERRORS
 ])
-def test_framing_errors_answer_6700(apdu, name):
-    rsp = apdu.send(FRAMING_ERRORS[name])
-    assert (rsp.sw, rsp.data) == (0x6700, b"")
-    assert apdu.send(SELECT_APCV).sw == 0x9000  # the applet keeps answering
+def test_framing_errors_answer_6700(apdu, name, blame):
+    with blame("APCV-NFC-050"):
+        rsp = apdu.send(FRAMING_ERRORS[name])
+        assert (rsp.sw, rsp.data) == (0x6700, b"")
+    with blame("APCV-NFC-055"):
+        assert apdu.send(SELECT_APCV).sw == 0x9000  # the applet keeps answering
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-051")

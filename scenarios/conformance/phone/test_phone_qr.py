@@ -51,11 +51,13 @@ def test_token_format(shown_qr):
 
 
 @pytest.mark.apcv_requirement("APCV-QR-002", "APCV-QR-008")
-def test_claims_are_exactly_the_profile_map(shown_qr):
-    token = qr.decode(shown_qr)
-    keys = set(cbor2.loads(token.claims.to_cbor()))
-    assert keys <= {"v", "tid", "iat", "exp", "card", "ben"}
-    assert not NIR_LIKE.search(token.claims.to_cbor()), "the token holds a NIR-like number"
+def test_claims_are_exactly_the_profile_map(shown_qr, blame):
+    with blame("APCV-QR-002"):
+        token = qr.decode(shown_qr)
+        keys = set(cbor2.loads(token.claims.to_cbor()))
+        assert keys <= {"v", "tid", "iat", "exp", "card", "ben"}
+    with blame("APCV-QR-008"):
+        assert not NIR_LIKE.search(token.claims.to_cbor()), "the token holds a NIR-like number"
 
 
 @pytest.mark.apcv_requirement("APCV-QR-003")

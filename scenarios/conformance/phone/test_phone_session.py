@@ -7,10 +7,13 @@ import pytest
 
 from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
-from apcv.profile.r1.issuer_signed import verify_issuer_signed
+from apcv.profile.r1.issuer_signed import verify_issuer_signed, verify_security_object
 from apcv.profile.r1.presentation import CLAIM_KEYS, verify_presentation
+from apcv.profile.r1.session import decode_point
 from harness.dut.timing import exchanges, judge
 from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
+
+GCM_TAG_LEN = 16
 
 
 def get_presentation(apdu, body: bytes, le: int = 256, extended: bool = False):
@@ -41,9 +44,18 @@ def presented(apdu, session, challenge: bytes = b"Q" * 16) -> tuple[bytes, dict,
 
 @pytest.mark.apcv_requirement("APCV-NFC-010", "APCV-NFC-011", "APCV-NFC-012", "APCV-NFC-020")
 @pytest.mark.apcv_element("phone.field.session-key", "phone.field.session-nonce")
-def test_presentation_in_a_session(apdu, session):
-    _, _, payload = presented(apdu, session)
-    assert len(cbor2.loads(payload)["tid"]) == 16
+def test_presentation_in_a_session(apdu, session, blame):
+    with blame("APCV-NFC-010"):
+        assert decode_point(session.phone_point) and len(session.phone_nonce) == 16
+    with blame("APCV-NFC-020"):
+        data, sw, _ = get_presentation(apdu, session.request())
+        assert sw == 0x9000, f"GET PRESENTATION answered {sw:04X}"
+    with blame("APCV-NFC-012"):
+        assert not data.startswith(b"\xd2"), "the presentation crossed in the clear, not sealed"
+        assert len(data) > GCM_TAG_LEN
+    with blame("APCV-NFC-011"):  # the keys we derive (§4.1) open what the phone sealed: the presentation
+        payload = cose.peek(session.channel.open(data))[1]
+        assert len(cbor2.loads(payload)["tid"]) == 16
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-021")
@@ -57,12 +69,17 @@ def test_presentation_is_signed_by_the_device_key_the_insurer_named(apdu, sessio
 
 @pytest.mark.apcv_requirement("APCV-NFC-022", "APCV-NFC-028")
 @pytest.mark.apcv_element(*(f"phone.key.{key}" for key in sorted(CLAIM_KEYS)))
-def test_card_data_is_signed_by_the_insurer_for_this_card(apdu, session, bench):
-    signed, _, payload = presented(apdu, session)
-    claims, _ = verify_presentation(signed, bench.trust, datetime.now(UTC))
-    card = verify_issuer_signed(cbor2.loads(payload)["iss"], bench.trust, datetime.now(UTC))
-    assert card.card_reference == claims.card_reference
-    assert (card.holder, card.beneficiaries) == (claims.holder, claims.beneficiaries)
+def test_card_data_is_signed_by_the_insurer_for_this_card(apdu, session, bench, blame):
+    with blame("APCV-NFC-022"):  # the insurer signed the security object, valid now, naming the signer
+        signed, _, payload = presented(apdu, session)
+        issuer_signed = cbor2.loads(payload)["iss"]
+        cose.verify(signed, verify_security_object(issuer_signed, bench.trust, datetime.now(UTC)))
+        security_object = cbor2.loads(cose.peek(issuer_signed["so"])[1])
+        assert security_object["card"] == cbor2.loads(payload)["card"], "the card data is another card's"
+    with blame("APCV-NFC-028"):  # each item is one whose digest the insurer signed
+        card = verify_issuer_signed(issuer_signed, bench.trust, datetime.now(UTC))
+        claims, _ = verify_presentation(signed, bench.trust, datetime.now(UTC))
+        assert (card.holder, card.beneficiaries) == (claims.holder, claims.beneficiaries)
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-023")
@@ -123,13 +140,16 @@ def test_extended_length_answers_whole(apdu, session):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-041", "APCV-NFC-010")
-def test_extended_length_session_command(apdu):
-    assert apdu.send(SELECT_APCV).sw == 0x9000
+def test_extended_length_session_command(apdu, blame):
     from apcv.profile.r1.session import encode_point, new_ephemeral_key
 
-    point = encode_point(new_ephemeral_key().public_key())
-    rsp = apdu.send(CommandApdu(0x80, 0x50, 0, 0, point + b"n" * 16, le=65536, extended=True).encode())
-    assert rsp.sw == 0x9000 and len(rsp.data) == 81
+    with blame("APCV-NFC-041"):
+        assert apdu.send(SELECT_APCV).sw == 0x9000
+        point = encode_point(new_ephemeral_key().public_key())
+        rsp = apdu.send(CommandApdu(0x80, 0x50, 0, 0, point + b"n" * 16, le=65536, extended=True).encode())
+        assert rsp.sw == 0x9000, f"an extended-length ESTABLISH SESSION answered {rsp.sw:04X}"
+    with blame("APCV-NFC-010"):
+        assert len(rsp.data) == 81
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-013")
@@ -165,10 +185,12 @@ def test_presentation_wrong_p1p2(apdu, session, p1, p2):
 
 @pytest.mark.apcv_requirement("APCV-NFC-026", "APCV-NFC-054")
 @pytest.mark.apcv_element("phone.sw.second-presentation", "phone.state.no-second-session")
-def test_one_presentation_per_session(apdu, session):
-    assert get_presentation(apdu, session.request())[1] == 0x9000
-    assert get_presentation(apdu, session.request())[1] == 0x6985
-    assert apdu.send("80 50 00 00 51" + "04" * 81 + "00").sw == 0x6985  # no second session
+def test_one_presentation_per_session(apdu, session, blame):
+    with blame("APCV-NFC-026"):
+        assert get_presentation(apdu, session.request())[1] == 0x9000
+        assert get_presentation(apdu, session.request())[1] == 0x6985
+    with blame("APCV-NFC-054"):
+        assert apdu.send("80 50 00 00 51" + "04" * 81 + "00").sw == 0x6985  # no second session
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-025")

@@ -34,11 +34,13 @@ def test_locked_app_is_asked_to_unlock_then_billed(practice_world, billing_dut):
 
 
 @pytest.mark.apcv_requirement("APCV-PS-005", "APCV-PS-002")
-def test_card_is_read_verified_once_and_billed(practice_world, billing_dut):
+def test_card_is_read_verified_once_and_billed(practice_world, billing_dut, blame):
     practice_world.tap("parent-card")
     billing = billing_dut.bill(beneficiary=0, who="the card holder (physical card)")
-    assert_verified_once(billing, "verify-card")
-    assert_billed(billing, source="card", person=practice_world.cast.parent.identity.nir, amount=2500)
+    with blame("APCV-PS-002"):
+        assert_verified_once(billing, "verify-card")
+    with blame("APCV-PS-005"):
+        assert_billed(billing, source="card", person=practice_world.cast.parent.identity.nir, amount=2500)
 
 
 @pytest.mark.apcv_requirement("APCV-PS-007")

@@ -3,6 +3,7 @@ of what it sends), the phones whose codes are shown, a trace per test."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from apcv.trace import TraceRecorder
 from harness.dut.scanner import ScannerUnderTest
 from harness.pytest_plugin.keys import TRACE_KEY
 from harness.rig import RigConfig
+from harness.roles import get_role
 from harness.scanner_stream import Pending, ScannedLine
 from scenarios.conformance.scanner.judge import is_code, terminator_name
 from scenarios.conformance.scanner.screens import PlanPhones
@@ -31,12 +33,12 @@ def scanner_under_test(rig: RigConfig, dut_process: None) -> Iterator[ScannerUnd
     if missing:
         pytest.skip(f"rig '{rig.name}' has no {' and no '.join(missing)} role: the scanner plan needs a "
                     "display to show codes on and the scanner's link")
-    try:
-        under_test = ScannerUnderTest(rig)
-    except ApcvError as exc:
-        pytest.fail(f"scanner under test on rig '{rig.name}': {exc}", pytrace=False)
-    yield under_test
-    under_test.close()
+    with contextlib.ExitStack() as stack:
+        try:
+            under_test = stack.enter_context(get_role("scanner").world(rig))
+        except ApcvError as exc:
+            pytest.fail(f"scanner under test on rig '{rig.name}': {exc}", pytrace=False)
+        yield under_test
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.cli.output import readable
 from scenarios.models.report import ModelReport, ReportTable, interval_cells, number
 from scenarios.models.rollout.model import RolloutDay, sample_days
 from scenarios.models.rollout.review_sizing import ReviewSizing
@@ -15,7 +16,7 @@ def timeline_table(days: list[RolloutDay]) -> ReportTable:
                "apCV visits/day", "peak requests/s"]
     rows = [[d.date.isoformat(), number(d.activations, 0), number(d.new_activations, 0),
              number(d.practitioners, 0), str(d.operators), number(d.operator_wait_min),
-             number(d.apcv_visits, 0), number(d.peak_requests_per_s, 3)] for d in sample_days(days)]
+             number(d.apcv_visits, 0), readable(d.peak_requests_per_s)] for d in sample_days(days)]
     return ReportTable("timeline", "National rollout", columns, rows)
 
 
@@ -40,7 +41,7 @@ def review_table(sizings: list[ReviewSizing]) -> ReportTable:
 
 def hourly_table(hourly: dict[int, float]) -> ReportTable:
     """Backend requests per second in each hour of the last modelled day."""
-    rows = [[f"{hour:02d}:00", number(rate, 3)] for hour, rate in sorted(hourly.items())]
+    rows = [[f"{hour:02d}:00", readable(rate)] for hour, rate in sorted(hourly.items())]
     return ReportTable("hourly", "Backend load by hour (last modelled day)", ["hour", "requests/s"], rows)
 
 

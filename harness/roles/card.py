@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.dut.roles.base import DutRole, register
-from harness.dut.roles.reach import probe_over_reader
 from harness.rig import RigConfig
+from harness.roles.base import DutRole, register
+from harness.roles.reach import probe_over_reader
 
 
 class CardRole(DutRole):
@@ -22,7 +22,7 @@ class CardRole(DutRole):
         return config.roles.card is not None and config.roles.card.simulated
 
     def probe(self, config: RigConfig) -> dict[str, str]:
-        return probe_over_reader(config, "card")
+        return probe_over_reader(config, "card", self.world(config))
 
 
 register(CardRole())

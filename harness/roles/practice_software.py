@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import TYPE_CHECKING
+
 from apcv.links.base import LinkUrl
-from harness.dut.roles.base import DutRole, register
+from apcv.trace import TraceRecorder
 from harness.rig import RigConfig
+from harness.roles.base import DutRole, register
+
+if TYPE_CHECKING:
+    from harness.practice.world import PracticeWorld
 
 REFERENCE_BILLING = ("apcv-hil", "practice", "bill")
 """The start of the bill command of our reference billing program (the only one with variants)."""
@@ -44,6 +54,19 @@ class PracticeSoftwareRole(DutRole):
             return ("a billing program is driven by kind command with actions.bill (its command template, "
                     "see docs/practice-software.md) or by kind prompt (a person)")
         return None
+
+    @contextmanager
+    def world(self, config: RigConfig, folder: Path | None = None, *,
+              recorder: TraceRecorder | None = None) -> Iterator[PracticeWorld]:
+        """The backend, phones, cards and scanner around the billing program, stopped on exit."""
+        from harness.practice.world import PracticeWorld  # its backend process and PC/SC: when used
+
+        with ExitStack() as stack:
+            if folder is None:
+                folder = Path(stack.enter_context(TemporaryDirectory(prefix="apcv-practice-world-")))
+            world = PracticeWorld(config, folder)
+            stack.callback(world.close)
+            yield world
 
     def probe(self, config: RigConfig) -> dict[str, str]:
         return {"note": "the practice software is reached through its own plan; nothing to probe"}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from harness.bench import Bench
-from harness.dut.roles.base import DutRole, register
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from apcv.trace import TraceRecorder
+from harness.dut.scanner import ScannerUnderTest
 from harness.rig import RigConfig
+from harness.roles.base import DutRole, bench_world, register
 
 
 class ScannerRole(DutRole):
@@ -27,8 +31,16 @@ class ScannerRole(DutRole):
     def simulated(self, config: RigConfig) -> bool:
         return config.simulated_scanner()
 
+    on_bench = False
+
+    def world(self, config: RigConfig, folder: Path | None = None, *,
+              recorder: TraceRecorder | None = None) -> AbstractContextManager[ScannerUnderTest]:
+        """The rig's display to show codes on and the stream of what the scanner sends (our
+        simulated scanner started as a process of its own when the rig's is in-process)."""
+        return ScannerUnderTest(config)
+
     def probe(self, config: RigConfig) -> dict[str, str]:
-        with Bench(config) as bench:
+        with bench_world(config) as bench:
             return {"scanner_link": bench.scanner.url}
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from harness.dut.roles.base import DutRole, register
-from harness.dut.roles.reach import probe_over_reader
+from harness.bench import Bench
 from harness.rig import RigConfig
+from harness.roles.base import DutRole, register
+from harness.roles.reach import probe_over_reader
+from harness.roles.state import phone_state_problem
 
 
 class PhoneRole(DutRole):
@@ -12,6 +14,7 @@ class PhoneRole(DutRole):
 
     id = "phone"
     acts = ("tap", "lock", "unlock", "enter_code", "biometric", "reactivate")
+    reset_acts = ("remove", "tap", "unlock")
 
     def reach_problem(self, config: RigConfig) -> str | None:
         if config.roles.phone is None:
@@ -22,7 +25,11 @@ class PhoneRole(DutRole):
         return config.roles.phone is not None and config.roles.phone.simulated
 
     def probe(self, config: RigConfig) -> dict[str, str]:
-        return probe_over_reader(config, "phone")
+        return probe_over_reader(config, "phone", self.world(config))
+
+    def state_problem(self, bench: Bench) -> str | None:
+        """On the reader, the apCV application selectable, the app unlocked."""
+        return phone_state_problem(bench.reader_link)
 
 
 register(PhoneRole())

@@ -3,9 +3,9 @@ judged on what it reports (``dut.output``, docs/reader-terminal.md); the harness
 
 from __future__ import annotations
 
-from harness.dut.roles.base import DutRole, register
-from harness.dut.roles.reach import probe_over_reader
 from harness.rig import RigConfig
+from harness.roles.base import DutRole, register
+from harness.roles.reach import probe_over_reader
 
 REFERENCE_TERMINAL = ("apcv-reader-terminal",)
 """The start of the read command of our reference reader terminal (the only one with variants)."""
@@ -48,7 +48,7 @@ class ReaderRole(DutRole):
                 f"{' '.join(REFERENCE_TERMINAL)} (rigs/reader-terminal.yaml)")
 
     def probe(self, config: RigConfig) -> dict[str, str]:
-        return probe_over_reader(config, "phone")
+        return probe_over_reader(config, "phone", self.world(config))
 
 
 register(ReaderRole())

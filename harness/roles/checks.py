@@ -1,12 +1,12 @@
 """Checks of a rig's device under test, made before anything runs: one error naming what
 to fix (a role with no way to reach it, a control lacking an action, an unknown variant).
-What each role needs comes from its module in :mod:`harness.dut.roles`."""
+What each role needs comes from its module in :mod:`harness.roles`."""
 
 from __future__ import annotations
 
 from apcv.errors import ApcvError
-from harness.dut.roles import get_role
 from harness.rig import RigConfig, RigError
+from harness.roles import get_role
 
 
 def check_dut(config: RigConfig) -> None:
