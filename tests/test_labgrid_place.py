@@ -303,3 +303,13 @@ def test_a_failed_or_interrupted_run_releases_the_place(lab: Lab) -> None:
     running.communicate(timeout=120)
     assert running.returncode == 130
     assert lab.acquired_by() == ""
+
+
+def test_certify_runs_on_the_place_and_bundles_the_rig_as_written(lab: Lab) -> None:
+    rig = phone_rig(lab)
+    done = lab.apcv("certify", "--rig", str(rig), "--role", "phone", "--out", "bundle")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-3000:]  # not certified: the tiny APDUs
+    verdict = json.loads((lab.folder / "bundle" / "verdict.json").read_text())
+    assert verdict["certified"] is False and sorted(verdict["blocking"]) == sorted(TINY_APDUS), verdict
+    assert (lab.folder / "bundle" / "rig" / rig.name).read_text() == rig.read_text()  # place and all
+    assert lab.acquired_by() == ""
