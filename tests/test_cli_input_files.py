@@ -34,6 +34,7 @@ READS = {
     ("simulate devices", "spec"): ["simulate", "devices", "{file}", "--control", "tcp://127.0.0.1:9"],
     ("waiting-room", "--timings"): ["waiting-room", "--timings", "{file}", "--replications", "1"],
     ("national-day", "--timings"): ["national-day", "--timings", "{file}", "--replications", "1"],
+    ("rollout", "--timings"): ["rollout", "--timings", "{file}"],
     ("waiting-room", "--rig"): ["waiting-room", "--rig", "{file}", "--realtime", "100"],
     ("verify-bundle", "--trust"): ["verify-bundle", "{ok_dir}", "--trust", "{file}"],
 }
@@ -49,6 +50,7 @@ NOT_READ = {
     ("qr encode", "--out"): "output image",
     ("qr-bench", "--plot"): "output image",
     ("qr-bench", "--report"): "output folder",
+    ("read", "--plot"): "output image",
     ("read", "--trace"): "output trace files",
     ("rigs list", "--dir"): "a folder of rigs, each read through load_rig",
     ("rollout", "--plot"): "output folder",

@@ -90,8 +90,8 @@ def _trace(tmp_path: Path) -> Path:
 
 def test_timings_from_a_trace(tmp_path: Path) -> None:
     reads = load_timings(_trace(tmp_path))
-    assert reads["nfc"].mean() == pytest.approx(0.25)
-    assert reads["card"].mean() == pytest.approx(0.75)
+    assert reads["nfc"].mean().seconds == pytest.approx(0.25)
+    assert reads["card"].mean().seconds == pytest.approx(0.75)
 
 
 def test_timings_from_results_json(tmp_path: Path) -> None:
@@ -99,8 +99,8 @@ def test_timings_from_results_json(tmp_path: Path) -> None:
     path.write_text(json.dumps({"results": [{"properties": {"total_ms": 120.0}},
                                             {"properties": {"qr_read_ms": 800, "other": "x"}}]}))
     reads = load_timings(path)
-    assert reads["nfc"].mean() == pytest.approx(0.12)
-    assert reads["qr"].mean() == pytest.approx(0.8)
+    assert reads["nfc"].mean().seconds == pytest.approx(0.12)
+    assert reads["qr"].mean().seconds == pytest.approx(0.8)
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -123,10 +123,10 @@ def test_bad_timing_files(tmp_path: Path, content: str, message: str) -> None:
 
 
 def test_lateness_is_given_in_minutes_and_sampled_in_seconds() -> None:
-    from scenarios.models.distributions import Duration, DurationMinutes
+    from scenarios.models.distributions import StepTime, StepTimeMinutes
     from scenarios.models.params import load_scenario
 
     lateness = load_scenario("gp").lateness
-    assert isinstance(lateness, DurationMinutes) and lateness.mean == 4
-    assert lateness.sampler().mean() == pytest.approx(240)
-    assert Duration(mean=4, sd=6).sampler().mean() == pytest.approx(4)
+    assert isinstance(lateness, StepTimeMinutes) and lateness.mean == 4
+    assert lateness.sampler().mean().seconds == pytest.approx(240)
+    assert StepTime(mean=4, sd=6).sampler().mean().seconds == pytest.approx(4)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from harness.cli import cli
 from scenarios.models.erlang import mean_wait_in_queue
 from scenarios.models.errors import ModelError
 from scenarios.models.params import PARAMS_DIR
@@ -123,3 +126,30 @@ def test_sizing_days_in_worker_processes_gives_the_same_answers() -> None:
     assert here == pooled
     assert [s.date for s in here] == [d for d, _ in days]
     assert here[1].operators >= here[0].operators
+
+
+def test_sizing_days_on_a_dask_cluster_gives_the_same_answers() -> None:
+    distributed = pytest.importorskip("distributed")
+    days = [(DAY, 800.0), (DAY + dt.timedelta(days=30), 1600.0)]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        on_dask = size_days(days, CHECK, replications=3, seed=4, dask=cluster.scheduler_address)
+        code, out, err = _run_cli("rollout", "--until", "2022-03-01", "--step-days", "60",
+                                  "--review-replications", "2", "--dask", cluster.scheduler_address, "--json")
+    assert on_dask == size_days(days, CHECK, replications=3, seed=4, workers=1)
+    assert code == 0, err
+    code_here, out_here, _ = _run_cli("rollout", "--until", "2022-03-01", "--step-days", "60",
+                                      "--review-replications", "2", "--workers", "1", "--json")
+    assert code_here == 0
+    assert json.loads(out)["review_queue"] == json.loads(out_here)["review_queue"]
+
+
+def test_rollout_names_an_unreachable_dask_scheduler() -> None:
+    code, _, err = _run_cli("rollout", "--until", "2022-03-01", "--dask", "tcp://127.0.0.1:9")
+    assert code != 0 and err.startswith("apcv-hil: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert len(err.strip().splitlines()) == 1
+
+
+def _run_cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr

@@ -21,6 +21,7 @@ from scenarios.models.rollout.exports import export_rollout
 from scenarios.models.rollout.model import hourly_requests, timeline
 from scenarios.models.rollout.operators import operators_needed
 from scenarios.models.rollout.params import load_rollout
+from scenarios.models.units import Duration
 
 PARAMS = load_rollout()
 
@@ -49,12 +50,12 @@ def test_practitioners_add_5000_a_month_after_the_last_point() -> None:
 def test_operators_are_the_fewest_that_meet_the_target() -> None:
     check = PARAMS.identity_check
     operators, wait = operators_needed(10_000, check)
-    assert wait <= check.target_wait_minutes
+    assert wait <= check.target_wait
     rate = 10_000 * check.video_share * max(check.arrivals_by_hour.values()) / 60  # the busiest hour
     fewer = operators - 1
     assert fewer * (1 / check.review_minutes) <= rate or (
         mean_wait_in_queue(rate, 1 / check.review_minutes, fewer) > check.target_wait_minutes)
-    assert operators_needed(0, check) == (0, 0.0)
+    assert operators_needed(0, check) == (0, Duration.of_minutes(0))
 
 
 def test_hourly_profile_adds_up_to_the_days_requests() -> None:

@@ -120,7 +120,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
     from scenarios.models.report import write_report
     from scenarios.models.runner import run_mixes
     from scenarios.models.tables import waiting_room_table
-    from scenarios.models.timings import describe_reads, load_timings
+    from scenarios.models.timings import describe_reads, load_timings, reads_line
     from scenarios.models.waiting_room_report import waiting_room_report
 
     params = load_scenario(scenario)
@@ -137,9 +137,14 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
         _on_rig(params, chosen, rig, realtime, days, seed, reads, plot_dir, as_json)
         return
     warnings = [warning for mix in chosen for warning in check_capacity(params, mix)]
-    sources, thin = describe_reads(reads, timings)
+    if detailed:  # the simulators' own read times, unless a timings file measured that method
+        from scenarios.models.simulator_reads import DEFAULT_SAMPLES, measure_simulator_reads
+
+        reads = {**measure_simulator_reads(DEFAULT_SAMPLES, seed), **(reads or {})}
+    sources, thin = describe_reads(reads)
     warnings += thin
-    mode = ("detailed: real phone, card, reader, QR scanner and backend run every identification"
+    mode = ("detailed: real phone, card, reader, QR scanner and backend run every identification, "
+            "reads drawn from the simulators' timed reads"
             if detailed else "modelled: identifications drawn from step-time distributions")
     console = Console(stderr=True)
     with interruptible(), Progress(console=console, transient=True,
@@ -169,7 +174,7 @@ def waiting_room(scenario: str, mixes: tuple[str, ...], days: int, replications:
                               indent=2))
         return
     title = (f"{params.name}: {days} days × {replications} replications, {mode.split(':')[0]}; reads: "
-             + ", ".join(f"{method} {text.split(' (')[0]}" for method, text in sources.items()))
+             + reads_line(sources))
     print_table(waiting_room_table(title, summaries, comparisons))
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -229,6 +234,9 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               help="Random seed of the review queue.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Processes sizing the review queue (default: one per CPU; 1: in this process).")
+@click.option("--dask", metavar="tcp://HOST:PORT", help="Size the review queue's days on this Dask cluster.")
+@click.option("--timings", type=click.Path(dir_okay=False),
+              help="Measured read times (a trace .jsonl or a results.json) for the identification hours.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
               help="Write PNG plots and the HTML report (index.html) here.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False),
@@ -239,8 +247,9 @@ def _on_rig(params, mixes: list[Mix], rig: str, realtime: float, days: int, seed
               show_default=True, help="Requests per second one Locust user makes (scales the user count).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def rollout(until, params_file: str | None, step_days: int, review_replications: int, seed: int,
-            workers: int | None, plot_dir: str | None, export_dir: str | None, shape_hour_seconds: float,
-            requests_per_user: float, as_json: bool) -> None:
+            workers: int | None, dask: str | None, timings: str | None, plot_dir: str | None,
+            export_dir: str | None, shape_hour_seconds: float, requests_per_user: float,
+            as_json: bool) -> None:
     """Model the national rollout: activations, practitioners, operators, backend load.
 
     Identity-check operators are sized twice: by Erlang C on every modelled day (busiest hour,
@@ -255,19 +264,22 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     from scenarios.models.rollout.report import rollout_report
     from scenarios.models.rollout.review_sizing import size_days
     from scenarios.models.tables import review_queue_table, rollout_table
+    from scenarios.models.timings import describe_reads, load_timings, reads_line
 
     params = load_rollout(params_file)
+    reads = load_timings(timings) if timings else None
+    sources, warnings = describe_reads(reads)
     start = min(params.activations.points)
     end = until.date()
     console = Console(stderr=True)
     with interruptible(), Progress(console=console, transient=True,
                                    disable=not console.is_terminal) as progress:
         task = progress.add_task("rollout: days", total=max(0, (end - start).days // step_days + 1))
-        days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task))
+        days = timeline(params, start, end, step_days, progress=lambda: progress.advance(task), reads=reads)
         sized = [(day.date, day.new_activations) for day in sample_days(days)]
         task = progress.add_task("review queue: days sized", total=len(sized))
         sizings = size_days(sized, params.identity_check, review_replications, seed, workers,
-                            progress=lambda: progress.advance(task))
+                            progress=lambda: progress.advance(task), dask=dask)
     hourly = hourly_requests(params, days[-1].date)
     exports = (export_rollout(days, hourly, Path(export_dir), shape_hour_seconds, requests_per_user)
                if export_dir else [])
@@ -276,18 +288,22 @@ def rollout(until, params_file: str | None, step_days: int, review_replications:
     if plot_dir:
         facts = {"until": end.isoformat(), "parameters": params_file or "built-in calibration",
                  "step": f"{step_days} days", "review replications": str(review_replications),
-                 "seed": str(seed)}
+                 "seed": str(seed), **{f"{method} reads": text for method, text in sources.items()},
+                 "warnings": "; ".join(warnings) or "none"}
         links = [os.path.relpath(path, plot_dir) for path in exports]
         report = write_report(rollout_report(facts, days, sizings, hourly, plots, links), Path(plot_dir))
     files = [*plots, *exports, *([report] if report else [])]
     if as_json:
-        click.echo(json.dumps({"until": end.isoformat(), "days": [d.to_json() for d in days],
+        click.echo(json.dumps({"until": end.isoformat(), "timings": timings, "reads": sources,
+                               "warnings": warnings, "days": [d.to_json() for d in days],
                                "review_queue": [s.to_json() for s in sizings],
                                "backend_hourly_requests_per_s": hourly, "files": [str(f) for f in files],
                                "report": report and str(report)}, indent=2))
         return
-    print_table(rollout_table(days))
+    print_table(rollout_table(days, title="national rollout; identification reads: " + reads_line(sources)))
     print_table(review_queue_table(sizings))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for sizing in sizings:
         for warning in sizing.warnings:
             click.echo(f"warning: {sizing.date}: {warning}", err=True)
@@ -315,10 +331,11 @@ def national_day(replications: int, mix_text: str, seed: int, scale: float, timi
     """
     from scenarios.models.national_day import PRACTICES, run_national, summarise_national
     from scenarios.models.tables import national_table
-    from scenarios.models.timings import load_timings
+    from scenarios.models.timings import describe_reads, load_timings, reads_line
 
     mix = Mix.parse(mix_text)
     reads = load_timings(timings) if timings else None
+    sources, warnings = describe_reads(reads)
     practices = {name: max(1, round(count * scale)) for name, count in PRACTICES.items()}
     console = Console(stderr=True)
     with interruptible(), Progress(console=console, transient=True,
@@ -329,7 +346,11 @@ def national_day(replications: int, mix_text: str, seed: int, scale: float, timi
     summaries = summarise_national(days)
     if as_json:
         click.echo(json.dumps({"mix": mix.label, "replications": replications, "seed": seed,
-                               "timings": timings, "practices": practices, "dask": dask,
+                               "timings": timings, "reads": sources, "warnings": warnings,
+                               "practices": practices, "dask": dask,
                                "kinds": [s.to_json() for s in summaries]}, indent=2))
         return
-    print_table(national_table(f"national day, {mix.label}: {replications} replications", summaries))
+    print_table(national_table(f"national day, {mix.label}: {replications} replications; reads: "
+                               + reads_line(sources), summaries))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)

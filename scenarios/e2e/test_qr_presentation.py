@@ -5,6 +5,8 @@ On any rig with a scanner the scanned text must be an R1 QR token; with a simula
 that verifies against the insurer root and names the phone's card.
 """
 
+import statistics
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +22,9 @@ from simulators.phone.phone import Phone
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_practitioners
 
+SCANS = 5
+"""Scans timed per run: read times are kept as a distribution (the waiting-room models take them)."""
+
 
 @pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-002")
 @pytest.mark.apcv_rig_feature("qr-scanner")
@@ -31,11 +36,16 @@ def test_scanned_text_is_an_r1_token(scanner):
 
 @pytest.mark.apcv_requirement("APCV-QR-001", "APCV-QR-003", "APCV-QR-004")
 @pytest.mark.apcv_rig_feature("qr-scanner", "sim-phone")
-def test_unlock_then_scan(bench, scanner):
+def test_unlock_then_scan(bench, scanner, measure):
     phone = bench.require("phone")
     phone.lock.lock()
     phone.unlock()
-    payload = scanner.read()
+    samples, payload = [], ""
+    for _ in range(SCANS):
+        started = time.perf_counter()
+        payload = scanner.read()
+        samples.append(round((time.perf_counter() - started) * 1000, 3))
+    measure("qr_read_ms", statistics.median(samples), unit="ms", low=0, samples=samples)
     verified = qr.verify(payload, bench.insurer.trust_anchor, to_datetime(bench.clock),
                          certificate_for=lambda kid: phone.wallet.device_certificate_der)
     assert verified.claims.card_reference == phone.wallet.card_reference

@@ -19,8 +19,10 @@ refused by the backend, a failed fingerprint is followed by the secret code, and
 network down the backend is unreachable. The branch follows what the exchange answered; an
 exchange that ends otherwise (or a refusal that does not come) sends the patient to a paper
 claim, counted as ``presentation failed: <error>``. ``no_compatible_reader`` and
-``forgotten_card`` are drawn only. Durations still come from the step-time distributions (or
-``--timings``): the SimPy clock moves by modelled time, not by compute time.
+``forgotten_card`` are drawn only. The SimPy clock moves by modelled time, not by compute
+time: handling and failure penalties come from the step-time distributions, and the reads
+from the simulators' own read times, timed before the run
+(:mod:`scenarios.models.simulator_reads`), unless ``--timings`` measured that method.
 """
 
 from __future__ import annotations

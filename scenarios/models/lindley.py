@@ -22,19 +22,21 @@ def fifo_waits(arrivals: np.ndarray, services: np.ndarray, servers: int | np.nda
     """
     if arrivals.shape != services.shape or arrivals.ndim != 2:
         raise ModelError("arrivals and services must be 2-D arrays of the same shape")
-    practices, customers = arrivals.shape
+    return column_waits(np.ascontiguousarray(arrivals.T), np.ascontiguousarray(services.T), servers).T
+
+
+def column_waits(arriving: np.ndarray, serving: np.ndarray, servers: int | np.ndarray) -> np.ndarray:
+    """:func:`fifo_waits` on arrays laid out (customers, practices), C-contiguous: one row per step.
+
+    Padding comes last in each practice's column: its NaN arrival makes its start, its wait
+    and then that server's free time NaN, which only later padding of that column meets.
+    """
+    customers, practices = arriving.shape
     counts = np.broadcast_to(np.asarray(servers, dtype=int), (practices,))
     if counts.min(initial=1) < 1:
         raise ModelError("every practice needs at least one server")
-    # Padding comes last in each row: as an arrival at +inf it takes a server for ever, which no
-    # later customer of that row needs. Columns are copied contiguous, one per step.
-    arriving = np.ascontiguousarray(np.where(np.isnan(arrivals), np.inf, arrivals).T)
-    serving = np.ascontiguousarray(services.T)
     waits = np.empty((customers, practices))
-    with np.errstate(invalid="ignore"):  # inf − inf: a padded entry's wait, NaN as it should be
-        _advance(arriving, serving, counts, waits)
-    waits = waits.T
-    waits[np.isnan(arrivals)] = np.nan
+    _advance(arriving, serving, counts, waits)
     return waits
 
 
@@ -48,11 +50,19 @@ def _advance(arriving: np.ndarray, serving: np.ndarray, counts: np.ndarray, wait
             np.subtract(start, arriving[k], out=waits[k])
             free += serving[k]
     else:
-        free = np.zeros((practices, int(counts.max())))
-        free[np.arange(free.shape[1])[None, :] >= counts[:, None]] = np.inf  # servers a practice lacks
-        rows = np.arange(practices)
+        # Each column holds a practice's servers' free times, kept sorted: the customer takes
+        # row 0 (the earliest), and their end time is merged into the rest in one pass.
+        # Servers a practice lacks are free at +inf and stay at the bottom.
+        free = np.zeros((int(counts.max()), practices))
+        free[np.arange(free.shape[0])[:, None] >= counts[None, :]] = np.inf
+        rows = list(free)
+        carry, spare = np.empty(practices), np.empty(practices)
         for k in range(customers):
-            server = free.argmin(axis=1)
-            start = np.maximum(arriving[k], free[rows, server])
+            start = np.maximum(arriving[k], rows[0], out=carry)
             np.subtract(start, arriving[k], out=waits[k])
-            free[rows, server] = start + serving[k]
+            carry += serving[k]
+            for row in range(1, len(rows)):
+                np.minimum(rows[row], carry, out=rows[row - 1])
+                np.maximum(rows[row], carry, out=spare)
+                carry, spare = spare, carry
+            rows[-1], carry = carry, rows[-1]  # the last row's values are merged: its buffer is free

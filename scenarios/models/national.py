@@ -11,14 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.models.identification import Identifier, Mix
-from scenarios.models.lindley import fifo_waits
+from scenarios.models.lindley import column_waits
 from scenarios.models.params import GpScenario, WalkInScenario
 from scenarios.models.streams import DayStreams
 
 
 @dataclass(frozen=True)
 class PracticesDay:
-    """Padded per-practice arrays of one day of many practices of one scenario."""
+    """Padded per-practice arrays of one day of many practices of one scenario.
+
+    Each array is (practices, customers), a transposed view of one laid out (customers,
+    practices): the queue engine steps through customer k of every practice, one row.
+    """
 
     arrivals: np.ndarray
     services: np.ndarray
@@ -26,23 +30,23 @@ class PracticesDay:
     servers: int
 
 
-def _pad(rows: list[np.ndarray]) -> np.ndarray:
-    width = max((row.size for row in rows), default=0)
-    padded = np.full((len(rows), width), np.nan)
-    for i, row in enumerate(rows):
-        padded[i, : row.size] = row
-    return padded
-
-
 def _arrivals(scenario: GpScenario | WalkInScenario, practices: int, rng: np.random.Generator) -> np.ndarray:
+    """Arrival times, (customers, practices): one row per rank of arrival (see :class:`PracticesDay`)."""
     start, end = scenario.opening.start_hour * 3600, scenario.opening.end_hour * 3600
     if isinstance(scenario, GpScenario):
         slots = np.arange(start, end, scenario.slot_minutes * 60)
-        times = np.broadcast_to(slots, (practices, slots.size)).copy()
-        times[rng.random(times.shape) < scenario.no_show] = np.nan
+        times = np.repeat(slots[:, None], practices, axis=1)
+        # One uniform per slot decides both: below no_show the patient does not come; above,
+        # rescaled to [0, 1) (uniform again, and independent of coming), whether they are early.
+        draw = rng.random(times.shape)
         shift = scenario.lateness.sampler().sample(rng, times.size).reshape(times.shape)
-        sign = np.where(rng.random(times.shape) < scenario.early_share, -1.0, 1.0)
-        return np.sort(np.maximum(times + sign * shift, start), axis=1)  # NaNs sort last
+        early = scenario.no_show + scenario.early_share * (1 - scenario.no_show)
+        np.negative(shift, out=shift, where=draw < early)
+        times += shift
+        np.maximum(times, start, out=times)
+        np.copyto(times, np.nan, where=draw < scenario.no_show)
+        times.sort(axis=0)  # NaNs sort last
+        return times
     return _walk_ins(scenario, practices, rng)
 
 
@@ -50,8 +54,9 @@ def _walk_ins(scenario: WalkInScenario, practices: int, rng: np.random.Generator
     """Poisson arrivals at the hourly rates: a unit-rate process mapped through the cumulative rate.
 
     The same process as Poisson counts per hour placed uniformly
-    (:func:`scenarios.models.waiting_room.walk_in_arrivals`),
-    drawn already in order, so no sort is needed.
+    (:func:`scenarios.models.waiting_room.walk_in_arrivals`), drawn already in order, so no
+    sort is needed: each practice's count is Poisson, and given the count the points are
+    uniform order statistics, the cumulative sums of count + 1 exponentials scaled by the last.
     """
     start, end = scenario.opening.start_hour * 3600, scenario.opening.end_hour * 3600
     times, cumulative = [start], [0.0]
@@ -64,15 +69,12 @@ def _walk_ins(scenario: WalkInScenario, practices: int, rng: np.random.Generator
             times.append(high)
             cumulative.append(cumulative[-1] + rate * (high - low) / 3600)
     total = cumulative[-1]
-    width = int(total + 6 * np.sqrt(total) + 10)
-    points = np.cumsum(rng.standard_exponential((practices, width)), axis=1)
-    while points.size and points[:, -1].min() < total:  # a row still short of the day's end
-        more = np.cumsum(rng.standard_exponential((practices, width)), axis=1) + points[:, -1:]
-        points = np.concatenate([points, more], axis=1)
-    keep = points < total
-    points = points[:, : int(keep.sum(axis=1).max(initial=0))]
-    arrivals = np.interp(points, cumulative, times)
-    arrivals[points >= total] = np.nan
+    counts = rng.poisson(total, practices)
+    width = int(counts.max(initial=0))
+    points = np.cumsum(rng.standard_exponential((width + 1, practices)), axis=0)
+    points *= total / points[counts, np.arange(practices)]
+    arrivals = np.interp(points[:width], cumulative, times)
+    arrivals[np.arange(width)[:, None] >= counts[None, :]] = np.nan
     return arrivals
 
 
@@ -84,18 +86,18 @@ def sample_practices(scenario: GpScenario | WalkInScenario, practices: int, mix:
     a generator gives one draw that keys them).
     """
     streams = DayStreams.drawn_from(rng) if isinstance(rng, np.random.Generator) else rng
-    arrivals = _arrivals(scenario, practices, streams.arrivals())
-    width = int((~np.isnan(arrivals)).sum(axis=1).max(initial=0))
-    arrivals = arrivals[:, :width]
-    present = ~np.isnan(arrivals)
+    ranks = _arrivals(scenario, practices, streams.arrivals())
+    width = int((~np.isnan(ranks)).sum(axis=0).max(initial=0))
+    ranks = ranks[:width]
+    present = ~np.isnan(ranks)
     count = int(present.sum())
     work = scenario.consultation if isinstance(scenario, GpScenario) else scenario.service
-    services = np.zeros(arrivals.shape)
+    services = np.zeros(ranks.shape)
     services[present] = work.sampler().sample(streams.work(), count)
-    identification = np.zeros(arrivals.shape)
+    identification = np.zeros(ranks.shape)
     identification[present] = identifier.sample_durations(mix, count, streams.patient(0))
     servers = 1 if isinstance(scenario, GpScenario) else scenario.servers
-    return PracticesDay(arrivals, services, identification, servers)
+    return PracticesDay(ranks.T, services.T, identification.T, servers)
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,29 @@ class NationalResult:
 
 def queue_waits(day: PracticesDay) -> np.ndarray:
     """The wait of every visit (identification done by whoever serves, no secretary), flat."""
-    waits = fifo_waits(day.arrivals, day.services + day.identification, day.servers)
-    return waits[~np.isnan(waits)]
+    arriving = day.arrivals.T
+    serving = np.add(day.services.T, day.identification.T, out=np.empty(arriving.shape))
+    waits = column_waits(arriving, serving, day.servers)
+    return waits[~np.isnan(arriving)]
 
 
 def national_result(days: list[PracticesDay], waits: list[np.ndarray]) -> NationalResult:
     """Visits, identification hours and wait percentiles of ``days`` (``waits``: :func:`queue_waits`)."""
     done = np.concatenate(waits) if waits else np.empty(0)
-    p50, p95 = np.percentile(done, [50, 95]) if done.size else (0.0, 0.0)
+    p50, p95 = percentiles(done, (50, 95)) if done.size else (0.0, 0.0)
     hours = sum(float(day.identification.sum()) for day in days) / 3600
     return NationalResult(int(done.size), hours, float(p50), float(p95))
+
+
+def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """``np.percentile(values, qs)`` (linear interpolation), partitioning ``values`` in place
+    instead of copying millions of waits twice."""
+    positions = [q / 100 * (values.size - 1) for q in qs]
+    below = [int(np.floor(p)) for p in positions]
+    ranks = sorted({rank for low in below for rank in (low, min(low + 1, values.size - 1))})
+    values.partition(ranks)
+    return [float(values[low] + (p - low) * (values[min(low + 1, values.size - 1)] - values[low]))
+            for p, low in zip(positions, below, strict=True)]
 
 
 def simulate_practices(day: PracticesDay) -> NationalResult:

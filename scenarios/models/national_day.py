@@ -10,23 +10,25 @@ The summary gives, per kind and for the whole country, the mean over replication
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from scenarios.models.dask_jobs import on_dask
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Identifier, Mix
 from scenarios.models.national import NationalResult, national_result, queue_waits, sample_practices
 from scenarios.models.params import GpScenario, WalkInScenario, load_scenario
-from scenarios.models.runner import DASK_CONNECT_TIMEOUT, MAX_REPLICATIONS
+from scenarios.models.runner import MAX_REPLICATIONS
 from scenarios.models.stats import Estimate, t_interval
 from scenarios.models.streams import DayStreams
 
 PRACTICES = {"gp": 60_000, "pharmacy": 11_000, "hospital": 300}
 """Places of each kind: about 2.4 M GP visits, 3.0 M pharmacy visits, 0.1 M admissions a day."""
-CHUNK_VISITS = 200_000
-"""Places are simulated in chunks of about this many visits: arrays stay in cache, and no
-single NumPy call runs long enough to delay Ctrl-C."""
+CHUNK_VISITS = 600_000
+"""Places are simulated in chunks of about this many visits: wide enough that each NumPy call
+does work rather than overhead, and no single call runs long enough to delay Ctrl-C."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def national_day(mix: Mix, seed: int, replication: int, practices: Mapping[str, 
     """Simulate one national day (replication ``replication`` of ``seed``)."""
     kinds = {}
     for index, (name, count) in enumerate(practices.items()):
-        scenario = load_scenario(name)
+        scenario = _builtin(name)
         identifier = Identifier(scenario.identification, reads)
         size = max(1, int(CHUNK_VISITS / expected_visits(scenario)))
         days, waits = [], []
@@ -53,6 +55,12 @@ def national_day(mix: Mix, seed: int, replication: int, practices: Mapping[str, 
             waits.append(queue_waits(day))
         kinds[name] = national_result(days, waits)
     return NationalDay(replication, kinds)
+
+
+@functools.cache
+def _builtin(name: str) -> GpScenario | WalkInScenario:
+    """A built-in scenario, read once per process (they are frozen)."""
+    return load_scenario(name)
 
 
 def expected_visits(scenario: GpScenario | WalkInScenario) -> float:
@@ -75,31 +83,13 @@ def run_national(mix: Mix, replications: int, seed: int = 0, practices: Mapping[
         raise ModelError(f"practices must be at least 1 of each kind (got {bad})")
     tick = progress or (lambda: None)
     days: list[NationalDay] = []
-    jobs = _on_dask(dask, mix, replications, seed, practices, reads) if dask else (
-        national_day(mix, seed, r, practices, reads) for r in range(replications))
+    jobs = (day for _, day in on_dask(dask, national_day, [(r, (mix, seed, r, dict(practices), reads))
+                                                            for r in range(replications)])
+            ) if dask else (national_day(mix, seed, r, practices, reads) for r in range(replications))
     for day in jobs:
         days.append(day)
         tick()
     return sorted(days, key=lambda d: d.replication)
-
-
-def _on_dask(address: str, mix: Mix, replications: int, seed: int, practices: Mapping[str, int],
-             reads: Mapping[str, Sampler] | None) -> Iterator[NationalDay]:
-    from distributed import Client
-    from distributed import as_completed as dask_completed
-
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ModelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    with client:
-        futures = [client.submit(national_day, mix, seed, r, dict(practices), reads, pure=False)
-                   for r in range(replications)]
-        try:
-            for future in dask_completed(futures):
-                yield future.result()
-        finally:  # Ctrl-C or an error: nothing left running on the cluster
-            client.cancel(futures)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pydantic import (
 
 from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
-from scenarios.models.distributions import Duration, DurationMinutes
+from scenarios.models.distributions import StepTime, StepTimeMinutes
 from scenarios.models.errors import ModelError
 
 PARAMS_DIR = files("scenarios.models") / "params"
@@ -40,8 +40,8 @@ class _Strict(BaseModel):
 class Method(_Strict):
     """One way of identifying: the human part (unlock, hand over) and the reading itself."""
 
-    handling: Duration
-    read: Duration
+    handling: StepTime
+    read: StepTime
 
 
 class Methods(_Strict):
@@ -57,7 +57,7 @@ class Failure(_Strict):
     """A failure: how often it happens, the time it costs before falling back."""
 
     probability: Probability
-    penalty: Duration
+    penalty: StepTime
 
 
 class Failures(_Strict):
@@ -103,10 +103,10 @@ class GpScenario(_Strict):
     name: str
     opening: Opening
     slot_minutes: float = Field(gt=0)
-    lateness: DurationMinutes
+    lateness: StepTimeMinutes
     early_share: Probability
     no_show: Probability
-    consultation: Duration
+    consultation: StepTime
     secretary: bool
     identification: Identification
 
@@ -119,7 +119,7 @@ class WalkInScenario(_Strict):
     opening: Opening
     servers: int = Field(ge=1)
     arrivals_per_hour: dict[int, Annotated[float, Field(ge=0)]]
-    service: Duration
+    service: StepTime
     identification: Identification
 
     @field_validator("arrivals_per_hour")
@@ -161,6 +161,11 @@ def load_scenario(name_or_path: str) -> GpScenario | WalkInScenario:
     if isinstance(data, dict) and "identification" not in data:
         data = {**data, "identification": _default_identification()}
     return parse_scenario(data, str(path))
+
+
+def default_identification() -> Identification:
+    """The built-in step times and failures (``params/identification.yaml``)."""
+    return Identification.model_validate(_default_identification())
 
 
 def _default_identification() -> object:

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
+from scenarios.models.dask_jobs import on_dask
 from scenarios.models.distributions import Sampler
 from scenarios.models.errors import ModelError
 from scenarios.models.identification import Mix
 from scenarios.models.params import GpScenario, WalkInScenario
 from scenarios.models.replications import MixSummary, Replication, run_replication, summarise
 
-DASK_CONNECT_TIMEOUT = "5s"
 MAX_DAYS = 366
 MAX_REPLICATIONS = 1000
 """Bounds that keep a run's memory and time finite (each replication's results are kept)."""
@@ -60,7 +60,7 @@ def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days:
         return scenario, mix, days, seed, replication, reads, detailed
 
     if dask is not None:
-        for index, result in _on_dask(dask, [(i, args(m, r)) for i, m, r in tasks]):
+        for index, result in on_dask(dask, run_replication, [(i, args(m, r)) for i, m, r in tasks]):
             done[index].append(result)
             tick()
     elif workers == 1:
@@ -74,17 +74,3 @@ def run_mixes(scenario: GpScenario | WalkInScenario, mixes: Sequence[Mix], days:
                 done[futures[future]].append(future.result())
                 tick()
     return [summarise(mix, done[index], scenario.opening.days_per_week) for index, mix in enumerate(mixes)]
-
-
-def _on_dask(address: str, jobs: list[tuple[int, tuple]]):
-    from distributed import Client
-    from distributed import as_completed as dask_completed
-
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ModelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    with client:
-        futures = {client.submit(run_replication, *job, pure=False): index for index, job in jobs}
-        for future in dask_completed(list(futures)):
-            yield futures[future], future.result()

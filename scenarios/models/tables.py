@@ -49,25 +49,25 @@ def waiting_room_table(title: str, summaries: list[MixSummary], comparisons: lis
     return table
 
 
-def rollout_table(days: list[RolloutDay], rows: int = 12) -> Table:
+def rollout_table(days: list[RolloutDay], rows: int = 12, title: str = "national rollout") -> Table:
     """About ``rows`` evenly spaced modelled days, always including the last."""
-    table = Table(title="national rollout",
+    table = Table(title=title,
                   caption="*: a published activation count (the curve goes through it)")
     table.add_column("date", no_wrap=True)
-    for column in ("insured", "new/day", "pract.", "operators", "wait min", "peak req/s"):
+    for column in ("insured", "new/day", "pract.", "operators", "wait min", "peak req/s", "ident. h/day"):
         table.add_column(column, justify="right")
     for d in sample_days(days, rows):
         date = d.date.isoformat() + ("*" if d.public_point else "")
         table.add_row(date, f"{d.activations:,.0f}", f"{d.new_activations:,.0f}",
-                      f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait_min:.1f}",
-                      readable(d.peak_requests_per_s))
+                      f"{d.practitioners:,.0f}", str(d.operators), f"{d.operator_wait.minutes:.1f}",
+                      readable(d.peak_requests_per_s), f"{d.identification_time.hours:,.0f}")
     return table
 
 
 def review_queue_table(sizings: list[ReviewSizing]) -> Table:
     """Operators per shift found by the SimPy review queue, beside Erlang C's, with the waits."""
     statistic = sizings[0].target_statistic if sizings else "p95"
-    target = sizings[0].target_wait_min if sizings else 0.0
+    target = sizings[0].target_wait.minutes if sizings else 0.0
     table = Table(title=f"identity-check review queue (SimPy; {statistic} wait ≤ {target:g} min)")
     table.add_column("date", no_wrap=True)
     for column in ("videos/day", "operators/shift", "Erlang C", "mean wait min", "p95 wait min",

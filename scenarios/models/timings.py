@@ -4,18 +4,20 @@ A trace (``apcv.trace.TraceRecorder`` JSON lines) gives one sample per presentat
 from ``field_on`` to ``field_off``: ``nfc`` when the reader's first SELECT answered 9000
 (the apCV applet is there), ``card`` otherwise. A ``results.json`` gives the test
 properties or measurements ``card_read_ms``, ``qr_read_ms``, ``nfc_read_ms``, and ``total_ms`` (what the
-end-to-end NFC test records) as ``nfc``.
+NFC tests record) as ``nfc``; a measurement's ``samples`` (every read it was drawn from) when it
+has them, else its value.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from apcv.input_files import read_text
-from scenarios.models.distributions import Empirical
+from scenarios.models.distributions import Empirical, Sampler
 from scenarios.models.errors import ModelError
 
 MAX_TIMINGS_BYTES = 32 * 1024 * 1024
@@ -34,7 +36,7 @@ def load_timings(path: str | Path) -> dict[str, Empirical]:
     samples = _from_trace(text, source) if document is None else _from_results(document, source)
     if not any(samples.values()):
         raise ModelError(f"{source}: no read times found (no complete presentation, no *_read_ms property)")
-    return {method: Empirical(values) for method, values in samples.items() if values}
+    return {method: Empirical(values, str(source)) for method, values in samples.items() if values}
 
 
 def _whole_document(text: str, source: Path) -> dict | None:
@@ -53,10 +55,12 @@ def _from_results(document: dict, source: Path) -> dict[str, list[float]]:
         results = document["results"]
         samples: dict[str, list[float]] = {"card": [], "qr": [], "nfc": []}
         for result in results:
-            measured = [(m["name"], m["value"]) for m in result.get("measurements") or []]
-            for key, value in [*(result.get("properties") or {}).items(), *measured]:
+            measured = [(m["name"], m.get("samples") or [m["value"]])
+                        for m in result.get("measurements") or []]
+            properties = [(key, [value]) for key, value in (result.get("properties") or {}).items()]
+            for key, values in [*properties, *measured]:
                 if key in PROPERTY_METHODS:
-                    samples[PROPERTY_METHODS[key]].append(_positive(value, key) / 1000)
+                    samples[PROPERTY_METHODS[key]] += [_positive(value, key) / 1000 for value in values]
     except (KeyError, TypeError, AttributeError):
         raise ModelError(f"{source}: not a results.json (no 'results' list of tests)") from None
     return samples
@@ -92,23 +96,29 @@ def _from_trace(text: str, source: Path) -> dict[str, list[float]]:
     return samples
 
 
-def describe_reads(reads: dict[str, Empirical] | None, source: str | None
-                   ) -> tuple[dict[str, str], list[str]]:
+def describe_reads(reads: Mapping[str, Sampler] | None) -> tuple[dict[str, str], list[str]]:
     """Which read times feed each method, and warnings about thin measurements.
 
-    Returns ``{method: "measured: N samples from FILE (mean X s)" | "modelled"}`` and one warning
-    per measured method with fewer than two distinct values (every read then takes the same time).
+    Returns ``{method: "measured: N samples from ORIGIN (mean X s)" | "modelled ..."}`` and one
+    warning per measured method with fewer than two distinct values (every read then takes the
+    same time).
     """
     described, warnings = {}, []
     for method in ("card", "qr", "nfc"):
         measured = (reads or {}).get(method)
-        if measured is None:
+        if not isinstance(measured, Empirical):
             described[method] = "modelled (step-time distribution)"
             continue
         values = measured.values
-        described[method] = f"measured: {values.size} samples from {source} (mean {values.mean():.3f} s)"
+        described[method] = (f"measured: {values.size} samples from {measured.origin} "
+                             f"(mean {values.mean():.3f} s)")
         if np.unique(values).size < 2:
             warnings.append(f"timings: every {method} read takes {values[0]:.3f} s ({values.size} sample"
                             f"{'s' if values.size > 1 else ''}, no spread): the model has no read-time "
                             "variance for it")
     return described, warnings
+
+
+def reads_line(described: Mapping[str, str]) -> str:
+    """``card modelled, qr modelled, nfc measured: 7 samples from FILE`` for a table's title."""
+    return ", ".join(f"{method} {text.split(' (')[0]}" for method, text in described.items())

@@ -21,6 +21,7 @@ from apcv.input_files import load_yaml, read_text
 from apcv.validation import first_error
 from scenarios.models.errors import ModelError
 from scenarios.models.params import MAX_PARAMS_BYTES, PARAMS_DIR
+from scenarios.models.units import Duration
 
 Positive = Annotated[float, Field(gt=0)]
 
@@ -94,6 +95,16 @@ class IdentityCheck(_Strict):
     arrivals_by_hour: HourShares
     shifts: list[Shift] = Field(min_length=1)
 
+    @property
+    def review_time(self) -> Duration:
+        """The mean time of one review (``review_minutes``)."""
+        return Duration.of_minutes(self.review_minutes)
+
+    @property
+    def target_wait(self) -> Duration:
+        """The wait the sizing must keep within (``target_wait_minutes``)."""
+        return Duration.of_minutes(self.target_wait_minutes)
+
 
 class Backend(_Strict):
     """What drives the backend load: visits, app usage, requests per visit, hours."""
@@ -101,6 +112,8 @@ class Backend(_Strict):
     visits_per_day: Positive
     card_holders: Positive
     usage_share: float = Field(ge=0, le=1)
+    nfc_share: float = Field(default=0.3, ge=0, le=1)
+    """Share of app presentations made by NFC; the others by QR code."""
     requests_per_visit: Positive
     hourly_visit_share: HourShares
 

@@ -33,7 +33,7 @@ def plot_rollout(days: list[RolloutDay], hourly: dict[int, float], sizings: list
         if name == "operators.png" and sizings:
             statistic = sizings[0].target_statistic
             axes.plot([s.date for s in sizings], [s.operators for s in sizings], "o",
-                      label=f"SimPy, per shift ({statistic} wait ≤ {sizings[0].target_wait_min:g} min)")
+                      label=f"SimPy, per shift ({statistic} wait ≤ {sizings[0].target_wait.minutes:g} min)")
         if log:
             axes.set_yscale("log")
         axes.set_title(title)

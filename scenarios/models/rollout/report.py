@@ -13,10 +13,12 @@ from scenarios.models.rollout.review_sizing import ReviewSizing
 def timeline_table(days: list[RolloutDay]) -> ReportTable:
     """Evenly spaced modelled days."""
     columns = ["date", "insured", "new/day", "practitioners", "operators (Erlang C)", "Erlang C wait min",
-               "apCV visits/day", "peak requests/s"]
+               "apCV visits/day", "peak requests/s", "identification h/day"]
     rows = [[d.date.isoformat(), number(d.activations, 0), number(d.new_activations, 0),
-             number(d.practitioners, 0), str(d.operators), number(d.operator_wait_min),
-             number(d.apcv_visits, 0), readable(d.peak_requests_per_s)] for d in sample_days(days)]
+             number(d.practitioners, 0), str(d.operators), number(d.operator_wait.minutes),
+             number(d.apcv_visits, 0), readable(d.peak_requests_per_s),
+             number(d.identification_time.hours, 0)]
+            for d in sample_days(days)]
     return ReportTable("timeline", "National rollout", columns, rows)
 
 
@@ -32,7 +34,8 @@ def review_table(sizings: list[ReviewSizing]) -> ReportTable:
     note = ""
     if sizings:
         note = (f"Fewest operators per shift whose {sizings[0].target_statistic} wait stays within "
-                f"{sizings[0].target_wait_min:g} min (SimPy, enrolments by hour of day, shifts); Erlang C "
+                f"{sizings[0].target_wait.minutes:g} min (SimPy, enrolments by hour of day, shifts); "
+                "Erlang C "
                 "sizes the busiest hour of the same hourly profile as a stationary M/M/c queue on the mean "
                 f"wait. Last day: {sizings[-1].explanation}. Operator hours count every shift in full and "
                 "the overtime spent closing out the queue.")

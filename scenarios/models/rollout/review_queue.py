@@ -89,7 +89,7 @@ class ReviewQueue:
                     break
                 self.waits.append(env.now - take.value)
                 self.close_out += env.now >= end
-                yield env.timeout(self.rng.exponential(self.check.review_minutes))
+                yield env.timeout(self.rng.exponential(self.check.review_time.minutes))
                 self.reviewed += 1
                 if self.reviewed == len(self.arrivals):
                     self.all_reviewed.succeed()  # the last review is over: all work is known

@@ -17,12 +17,14 @@ from functools import cache
 
 import numpy as np
 
+from scenarios.models.dask_jobs import on_dask
 from scenarios.models.errors import ModelError
 from scenarios.models.rollout.operators import MAX_OPERATORS, operators_needed
 from scenarios.models.rollout.params import IdentityCheck
 from scenarios.models.rollout.review_queue import ReviewRun, review_run
 from scenarios.models.runner import MAX_WORKERS, process_pool
 from scenarios.models.stats import Estimate, t_interval
+from scenarios.models.units import Duration
 
 MAX_REVIEW_REPLICATIONS = 1000
 """Replications of the review queue per sized day, at most."""
@@ -39,7 +41,7 @@ class ReviewSizing:
     mean_wait_min: Estimate
     p95_wait_min: Estimate
     target_statistic: str
-    target_wait_min: float
+    target_wait: Duration
     operator_hours: float
     """Operator hours a day: every shift staffed in full, plus the overtime closing out the queue."""
     overtime_hours: float = 0.0
@@ -54,7 +56,7 @@ class ReviewSizing:
         return {"date": self.date.isoformat(), "video_enrolments": self.video_enrolments,
                 "operators_per_shift": self.operators, "erlang_c_operators": self.erlang_operators,
                 "mean_wait_min": self.mean_wait_min.to_json(), "p95_wait_min": self.p95_wait_min.to_json(),
-                "target_statistic": self.target_statistic, "target_wait_min": self.target_wait_min,
+                "target_statistic": self.target_statistic, "target_wait_min": self.target_wait.minutes,
                 "operator_hours_per_day": self.operator_hours, "overtime_hours_per_day": self.overtime_hours,
                 "close_out_reviews_per_day": self.close_out_reviews, "warnings": list(self.warnings),
                 "erlang_c_vs_simpy": self.explanation}
@@ -62,7 +64,7 @@ class ReviewSizing:
 
 def utilisation_warnings(check: IdentityCheck, videos_per_day: float, operators: int) -> list[str]:
     """Each hour and shift where the operators on duty get as much work as they can do, or more."""
-    per_operator_hour = 60 / check.review_minutes
+    per_operator_hour = Duration.of_hours(1) / check.review_time
     warnings = []
     for hour, share in check.arrivals_by_hour.items():
         on_duty = operators * sum(1 for s in check.shifts if s.start <= hour and hour + 1 <= s.end)
@@ -85,9 +87,9 @@ def explain(check: IdentityCheck, videos_per_day: float, operators: int, erlang:
     """Why the two sizings differ, in one sentence with the figures."""
     peak = max(check.arrivals_by_hour.values()) * videos_per_day
     return (f"Erlang C: {erlang} operators for the busiest hour ({peak:,.0f} videos/h) as if it lasted, "
-            f"mean wait ≤ {check.target_wait_minutes:g} min; SimPy: {operators} per shift on each of "
+            f"mean wait ≤ {check.target_wait.minutes:g} min; SimPy: {operators} per shift on each of "
             f"{len(check.shifts)} shifts for the whole day's profile (queues carry over between hours, "
-            f"shifts close out), {check.target_statistic} wait ≤ {check.target_wait_minutes:g} min")
+            f"shifts close out), {check.target_statistic} wait ≤ {check.target_wait.minutes:g} min")
 
 
 def wait_estimates(check: IdentityCheck, videos_per_day: float, operators: int, replications: int,
@@ -116,7 +118,7 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
     shift_hours = sum(shift.end - shift.start for shift in check.shifts)
     if videos <= 0:
         none = Estimate(0.0, reason="no video enrolments")
-        return ReviewSizing(day, 0.0, 0, 0, none, none, check.target_statistic, check.target_wait_minutes,
+        return ReviewSizing(day, 0.0, 0, 0, none, none, check.target_statistic, check.target_wait,
                             0.0)
 
     @cache
@@ -125,7 +127,8 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
 
     def meets(operators: int) -> bool:
         mean, p95 = _estimates(runs(operators))
-        return (mean if check.target_statistic == "mean" else p95).mean <= check.target_wait_minutes
+        statistic = mean if check.target_statistic == "mean" else p95
+        return Duration.of_minutes(statistic.mean) <= check.target_wait
 
     fails, enough = 0, max(1, erlang)  # 0 operators never meet the target
     while not meets(enough):
@@ -141,24 +144,33 @@ def size_review_queue(day: dt.date, new_activations: float, check: IdentityCheck
     overtime = float(np.mean([run.overtime_minutes for run in runs(operators)])) / 60
     close_out = float(np.mean([run.close_out_reviews for run in runs(operators)]))
     return ReviewSizing(day, videos, operators, erlang, mean, p95, check.target_statistic,
-                        check.target_wait_minutes, operators * shift_hours + overtime, overtime, close_out,
+                        check.target_wait, operators * shift_hours + overtime, overtime, close_out,
                         tuple(utilisation_warnings(check, videos, operators)),
                         explain(check, videos, operators, erlang))
 
 
 def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, replications: int = 5,
-              seed: int = 0, workers: int | None = None, progress: Callable[[], None] | None = None
-              ) -> list[ReviewSizing]:
+              seed: int = 0, workers: int | None = None, progress: Callable[[], None] | None = None,
+              dask: str | None = None) -> list[ReviewSizing]:
     """:func:`size_review_queue` for each (day, new activations), in that order.
 
     ``workers`` = 1 sizes them in this process; otherwise in a process pool (``None``: one
-    worker per CPU).
+    worker per CPU), or, with ``dask`` (``tcp://host:port``), one task per day on that Dask
+    cluster. Each day's random streams depend on (seed, day) only, so all three give the same
+    sizing.
     """
     if not 1 <= replications <= MAX_REVIEW_REPLICATIONS:
         raise ModelError(f"review replications must be 1 to {MAX_REVIEW_REPLICATIONS} (got {replications})")
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         raise ModelError(f"workers must be 1 to {MAX_WORKERS} (got {workers})")
     tick = progress or (lambda: None)
+    if dask is not None:
+        done: dict[int, ReviewSizing] = {}
+        jobs = [(index, (day, new, check, replications, seed)) for index, (day, new) in enumerate(days)]
+        for index, sizing in on_dask(dask, size_review_queue, jobs):
+            done[int(index)] = sizing
+            tick()
+        return [done[index] for index in range(len(days))]
     if workers == 1:
         sized = []
         for day, new in days:
@@ -168,7 +180,7 @@ def size_days(days: Sequence[tuple[dt.date, float]], check: IdentityCheck, repli
     with process_pool(workers) as pool:
         futures = {pool.submit(size_review_queue, day, new, check, replications, seed): index
                    for index, (day, new) in enumerate(days)}
-        done: dict[int, ReviewSizing] = {}
+        done = {}
         for future in as_completed(futures):
             done[futures[future]] = future.result()
             tick()
