@@ -7,14 +7,17 @@ RIG ?= rigs/software.yaml
 # namespace (scripts/isolated.sh): its own loopback ports (vpcd's 35963, servers) and its own
 # pcscd, so tests that start pcscd or listen on fixed ports run side by side. Without root
 # (no namespaces) `make test` runs its tests one at a time. See docs/testing.md.
+# make check's tests are in-process and CPU-bound: one worker a core (each worker collects every
+# test, ~10 s of CPU, so a third worker costs more than it gives).
 WORKERS ?= 3
+QUICK_WORKERS ?= 2
 ISOLATED := $(shell scripts/isolated.sh true >/dev/null 2>&1 && echo yes)
 ifeq ($(ISOLATED),yes)
-PARALLEL = --dist load --tx "$(WORKERS)*popen//python=scripts/isolated.sh $(BIN)/python"
-QUICK_PARALLEL = $(PARALLEL)
+PARALLEL = --dist loadgroup --tx "$(WORKERS)*popen//python=scripts/isolated.sh $(BIN)/python"
+QUICK_PARALLEL = --dist loadgroup --tx "$(QUICK_WORKERS)*popen//python=scripts/isolated.sh $(BIN)/python"
 else
 PARALLEL = -p no:xdist
-QUICK_PARALLEL = -n $(WORKERS)
+QUICK_PARALLEL = -n $(QUICK_WORKERS)
 endif
 
 .PHONY: setup demo check test lint bench mutation vectors clean

@@ -15,10 +15,18 @@ from hypothesis import settings
 settings.register_profile("apcv-hil", deadline=None)
 settings.load_profile("apcv-hil")
 
+SLOW_FIXTURES = frozenset({"pcscd", "postgres"})
+"""Fixtures that start a daemon: a test asking for one is slow, marked or not."""
 
+
+@pytest.hookimpl(tryfirst=True)  # before -m "not slow" deselects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a pytest-xdist worker, tests marked slow come first (in their order): the longest then
-    start early, beside the others, instead of ending the run alone (docs/testing.md)."""
+    """A test using a fixture of SLOW_FIXTURES is marked slow. On a pytest-xdist worker, tests
+    marked slow come first (in their order): the longest then start early, beside the others,
+    instead of ending the run alone (docs/testing.md)."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

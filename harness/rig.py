@@ -7,12 +7,13 @@ never test flow.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from apcv.errors import ApcvError
 from apcv.input_files import load_yaml, read_text
@@ -241,11 +242,22 @@ class DutConfig(_Strict):
         "({scanner}), typed on its standard input, typed by a virtual keyboard (windowed), or none"))
 
 
+PLACE_RESOURCE = re.compile(r"\{place\.([A-Za-z0-9_-]+)\}")
+"""``{place.NAME}`` in a rig's strings: the HOST:PORT of the place's resource NAME (docs/rigs.md)."""
+PCSCD_RESOURCE = "pcscd"
+"""The place resource carrying the bench's PC/SC service, which ``vpcd:`` and ``pcsc:`` roles go through."""
+
+
 class RigConfig(_Strict):
     """A whole rig file."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
+    place: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$", description=(
+        "a labgrid place holding the rig's devices: run and certify acquire it, reach its resources "
+        "({place.NAME} in a link), and release it"))
+    coordinator: str = Field("", pattern=r"^([^\s:/]+(:[0-9]{1,5})?)?$", description=(
+        "HOST:PORT of the labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)"))
     profile: Literal["APCV-R1"] = "APCV-R1"
     seed: int = Field(0, description="seed of the synthetic insurer PKI")
     roles: Roles
@@ -253,6 +265,29 @@ class RigConfig(_Strict):
     features: tuple[str, ...] = ()
     calibration: dict[str, float] = Field(default_factory=dict)
     path: str = Field("", exclude=True)
+
+    @model_validator(mode="after")
+    def _place_named(self) -> RigConfig:
+        if self.place is None:
+            used = self.place_resources()
+            if used:
+                raise ValueError(f"names place resources ({', '.join(sorted(used))}) but no place: "
+                                 "add place: NAME")
+            if self.coordinator:
+                raise ValueError("names a coordinator but no place: add place: NAME")
+        elif self.dut is not None and self.dut.launch:
+            raise ValueError("a rig on a place cannot launch its DUT here: the device is on the place's "
+                             "bench (remove dut.launch)")
+        return self
+
+    def place_resources(self) -> set[str]:
+        """The place resources the rig needs: each ``{place.NAME}`` it names, and ``pcscd`` when a
+        role goes through PC/SC (on a place, the bench's pcscd)."""
+        text = self.model_dump_json(exclude={"place", "coordinator", "path"})
+        names = set(PLACE_RESOURCE.findall(text))
+        if self.place is not None and self.uses_pcsc():
+            names.add(PCSCD_RESOURCE)
+        return names
 
     def simulated_scanner(self) -> bool:
         """True when the scanner role is simulated in-process (``sim:``, ``image:``): a scanner DUT

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(python3-venv python3-dev build-essential tshark pcscd vsmartcard-vpcd pcsc-tools
                  opensc libpcsclite-dev swig libzbar0 postgresql python3-tk xvfb imagemagick
-                 chromium chromium-driver openssh-client)
+                 chromium chromium-driver openssh-client socat)
 PYTHON=${PYTHON:-/usr/bin/python3}
 VENV=.venv
 STAMP=$VENV/.setup-stamp

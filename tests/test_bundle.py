@@ -253,6 +253,7 @@ def certified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
 
 
 @pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
+@pytest.mark.xdist_group("certified-bundle")  # one certify run for these (--dist loadgroup)
 def test_certify_writes_a_verified_bundle(certified: tuple[Path, Result]) -> None:
     out, result = certified
     assert result.exit_code == 0, result.output
@@ -283,6 +284,7 @@ def test_certify_writes_a_verified_bundle(certified: tuple[Path, Result]) -> Non
 
 
 @pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
+@pytest.mark.xdist_group("certified-bundle")  # one certify run for these (--dist loadgroup)
 def test_verify_bundle_refuses_an_edited_bundle(certified: tuple[Path, Result], tmp_path: Path) -> None:
     out, _ = certified
     copy = tmp_path / "copy"
@@ -296,6 +298,7 @@ def test_verify_bundle_refuses_an_edited_bundle(certified: tuple[Path, Result], 
 
 
 @pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
+@pytest.mark.xdist_group("certified-bundle")  # one certify run for these (--dist loadgroup)
 def test_verify_bundle_without_trust_or_with_another_key(certified: tuple[Path, Result],
                                                          tmp_path: Path) -> None:
     out, _ = certified
@@ -336,6 +339,7 @@ def test_certify_on_an_unreachable_dut_is_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow  # apcv-hil certify runs the plan in a subprocess
+@pytest.mark.xdist_group("certified-bundle")  # one certify run for these (--dist loadgroup)
 def test_certify_refuses_an_existing_bundle_and_a_bad_key(certified: tuple[Path, Result],
                                                           tmp_path: Path) -> None:
     out, _ = certified

@@ -121,6 +121,7 @@ def test_samples_that_are_not_numbers_are_a_one_line_error(tmp_path: Path) -> No
     assert result.exit_code == 2 and "samples must be numbers" in result.stderr
 
 
+@pytest.mark.slow  # runs the plan three times
 def test_the_gate_on_real_runs_same_rig_passes_a_slowed_link_fails(tmp_path: Path) -> None:
     """Two runs of the software rig compare equal; 5 ms more per APDU on the phone's link
     (a latency fault) is flagged, naming the step (each read's total) that slowed."""

@@ -90,6 +90,7 @@ def test_a_rig_at_the_limit_is_read(tmp_path: Path) -> None:
         load_rig(rig)
 
 
+@pytest.mark.slow  # a YAML alias bomb and 50,000 levels of nesting
 def test_yaml_aliases_and_deep_nesting_are_refused(tmp_path: Path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9))

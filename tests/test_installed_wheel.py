@@ -18,6 +18,11 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds and installs the wheel, runs its programs in subprocesses
+# the tests sharing one built and installed wheel stay on one pytest-xdist worker (--dist loadgroup):
+# a worker that got one of them would build and install it again
+ONE_WHEEL = pytest.mark.xdist_group("installed-wheel")
+ONE_BASE_WHEEL = pytest.mark.xdist_group("installed-wheel-base")
 REPO = Path(__file__).resolve().parents[1]
 
 FIXTURE_TEST = '''
@@ -74,12 +79,14 @@ def elsewhere(tmp_path: Path) -> Path:
     return folder
 
 
+@ONE_WHEEL
 def test_read_json_from_another_folder(installed: Path, elsewhere: Path) -> None:
     done = _run([str(installed / "apcv-hil"), "read", "--json"], cwd=elsewhere)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["kind"] == "phone"
 
 
+@ONE_WHEEL
 def test_run_writes_a_report_from_another_folder(installed: Path, elsewhere: Path) -> None:
     done = _run([str(installed / "apcv-hil"), "run", "--rig", "software", "--report", "out"], cwd=elsewhere)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -88,6 +95,7 @@ def test_run_writes_a_report_from_another_folder(installed: Path, elsewhere: Pat
     assert json.loads((elsewhere / "out" / "results.json").read_text())["results"]
 
 
+@ONE_WHEEL
 def test_waiting_room_from_another_folder(installed: Path, elsewhere: Path) -> None:
     done = _run([str(installed / "apcv-hil"), "waiting-room", "--json", "--days", "1", "--replications", "2",
                  "--workers", "1"], cwd=elsewhere)
@@ -95,6 +103,7 @@ def test_waiting_room_from_another_folder(installed: Path, elsewhere: Path) -> N
     assert json.loads(done.stdout)["scenario"] == "GP practice"
 
 
+@ONE_WHEEL
 def test_pytest_file_using_the_fixtures(installed: Path, elsewhere: Path) -> None:
     (elsewhere / "test_vendor.py").write_text(FIXTURE_TEST)
     done = _run([str(installed / "python"), "-m", "pytest", "-p", "no:cacheprovider",
@@ -104,6 +113,7 @@ def test_pytest_file_using_the_fixtures(installed: Path, elsewhere: Path) -> Non
     assert "apcv-hil rig: software" in done.stdout
 
 
+@ONE_WHEEL
 def test_unrelated_pytest_session_is_untouched(installed: Path, elsewhere: Path) -> None:
     (elsewhere / "test_plain.py").write_text("def test_plain():\n    assert 1 + 1 == 2\n")
     done = _run([str(installed / "python"), "-m", "pytest", "-p", "no:cacheprovider", "test_plain.py"],
@@ -113,6 +123,7 @@ def test_unrelated_pytest_session_is_untouched(installed: Path, elsewhere: Path)
     assert "apcv-hil rig" not in done.stdout  # no header, and the bad APCV_RIG is never read
 
 
+@ONE_WHEEL
 def test_the_installed_package_is_the_wheel(installed: Path, elsewhere: Path) -> None:
     code = "import harness, rigs; print(harness.__file__, rigs.__file__)"
     done = _run([str(installed / "python"), "-c", code], cwd=elsewhere)
@@ -193,6 +204,7 @@ def installed_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin"
 
 
+@ONE_BASE_WHEEL
 def test_the_base_group_leaves_the_optional_groups_out(installed_base: Path, elsewhere: Path) -> None:
     for module in ("locust", "simpy", "dask", "matplotlib", "nfc", "smartcard"):
         done = _run([str(installed_base / "python"), "-c", f"import {module}"], cwd=elsewhere)
@@ -200,6 +212,7 @@ def test_the_base_group_leaves_the_optional_groups_out(installed_base: Path, els
     assert "locust" not in _base_closure() and "cryptography" in _base_closure()
 
 
+@ONE_BASE_WHEEL
 def test_plan_run_and_read_work_with_the_base_group(installed_base: Path, elsewhere: Path) -> None:
     tool = str(installed_base / "apcv-hil")
     plan = _run([tool, "plan", "phone", "--json"], cwd=elsewhere)
@@ -218,6 +231,7 @@ def test_plan_run_and_read_work_with_the_base_group(installed_base: Path, elsewh
     assert "p50" in (elsewhere / "out" / "index.html").read_text()  # distributions in words, no chart
 
 
+@ONE_BASE_WHEEL
 def test_the_recipes_find_their_files_in_the_installed_package(installed_base: Path, elsewhere: Path) -> None:
     for name in ("dissector", "locust", "slo"):
         done = _run([str(installed_base / "apcv-hil"), "path", name], cwd=elsewhere)
@@ -226,6 +240,7 @@ def test_the_recipes_find_their_files_in_the_installed_package(installed_base: P
         assert all(p.is_file() and "site-packages" in str(p) and REPO not in p.parents for p in paths)
 
 
+@ONE_BASE_WHEEL
 def test_a_command_of_an_optional_group_names_it(installed_base: Path, elsewhere: Path) -> None:
     done = _run([str(installed_base / "apcv-hil"), "waiting-room", "--days", "1"], cwd=elsewhere)
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -14,6 +14,7 @@ from scenarios.models.runner import run_mixes
 MIXES = ("card=100", "card=50,nfc=50", "qr=100", "nfc=100")
 
 
+@pytest.mark.slow  # replicates days under every mix
 @pytest.mark.parametrize("name", ["pharmacy", "gp"])
 def test_the_same_patients_arrive_every_day_under_every_mix(name: str) -> None:
     scenario = load_scenario(name)
@@ -44,6 +45,7 @@ def test_a_slower_read_costs_exactly_its_extra_seconds_per_reader() -> None:
     assert extra == pytest.approx(quick.methods["nfc"] * 1.0)
 
 
+@pytest.mark.slow  # replicates days under each mix
 def test_mixes_are_compared_as_paired_differences_with_their_interval() -> None:
     scenario = load_scenario("pharmacy")
     mixes = [Mix.parse("card=50,nfc=50"), Mix.parse("card=50,qr=50"), Mix.parse("card=50,nfc=50")]
@@ -60,6 +62,7 @@ def test_mixes_are_compared_as_paired_differences_with_their_interval() -> None:
     assert "every replication gave 0" in same.hours_per_week.reason
 
 
+@pytest.mark.slow  # replicates days twice
 def test_a_slower_measured_read_lengthens_the_waits() -> None:
     scenario = load_scenario("pharmacy")
     mixes = [Mix.parse("nfc=100")]

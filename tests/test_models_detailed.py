@@ -54,6 +54,7 @@ def detailed() -> Iterator[DetailedIdentifier]:
     identifier.close()
 
 
+@pytest.mark.slow  # a detailed-model day through the backend
 def test_a_gp_day_really_goes_through_the_backend(detailed: DetailedIdentifier) -> None:
     scenario = load_scenario("gp")
     day = simulate_day(scenario, Mix.parse("card=50,nfc=50"), detailed, np.random.default_rng(1))
@@ -111,6 +112,7 @@ def test_a_qr_code_scanned_twice_in_its_window_is_refused_the_second_time(
     assert (replay.value.status, replay.value.code) == (409, "token_replayed")
 
 
+@pytest.mark.slow  # a detailed-model day through the backend for each failure
 @pytest.mark.parametrize(("method", "failure", "fallback"), [
     ("nfc", "phone_without_nfc", "qr"),
     ("nfc", "battery_dead", "card"),
@@ -169,6 +171,7 @@ def test_a_read_that_fails_for_real_falls_back_to_paper() -> None:
     assert dict(day.methods) == {"paper": day.served}
 
 
+@pytest.mark.slow  # simulates hundreds of patients through the detailed model
 def test_outcomes_agree_with_the_fast_mode_branch_probabilities() -> None:
     scenario = load_scenario("gp")
     mix = Mix.parse("card=20,qr=30,nfc=50")
@@ -209,6 +212,7 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow  # runs a detailed-model day through the command
 def test_cli_detailed() -> None:
     code, out, _ = _run("waiting-room", "--scenario", "gp", "--days", "1", "--replications", "1",
                         "--workers", "1", "--mix", "nfc=100", "--detailed", "--json")

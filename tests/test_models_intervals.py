@@ -60,6 +60,7 @@ def test_batch_means_of_a_proportion_stay_within_0_and_1() -> None:
     assert 0 < share.low < share.mean < share.high < 1
 
 
+@pytest.mark.slow  # many replications at light load
 def test_light_load_wait_interval_is_never_negative() -> None:
     """The issue's case: ``queue mmc -L 30 -M 1 -C 50 --seed 9`` gave [-1.4e-05, 9.0e-05]."""
     code, out, _ = _run("queue", "mmc", "-L", "30", "-M", "1", "-C", "50", "--seed", "9", "--json")

@@ -75,6 +75,7 @@ def test_bad_input_is_one_line(args: tuple[str, ...], message: str) -> None:
     assert code != 0 and err.startswith(message), err
 
 
+@pytest.mark.slow  # runs the command in a subprocess
 def test_ctrl_c_stops_the_national_day_within_a_second() -> None:
     command = [str(Path(sys.executable).parent / "apcv-hil"), "national-day", "--replications", "1000"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -98,6 +99,7 @@ def test_ctrl_c_stops_the_national_day_within_a_second() -> None:
     assert b"Traceback" not in process.stderr.read()
 
 
+@pytest.mark.slow  # runs the command and its worker processes
 @pytest.mark.parametrize("command", [("waiting-room", "--replications", "1000", "--workers", "2"),
                                      ("rollout", "--until", "2030-01-01", "--review-replications", "50",
                                       "--workers", "2")])

@@ -70,6 +70,7 @@ def _run(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow  # replicated days, plots
 def test_waiting_room_report_embeds_the_plots_and_matches_the_json(tmp_path: Path) -> None:
     data = _run("waiting-room", "--scenario", "gp", "--days", "2", "--replications", "3", "--workers", "1",
                 "--mix", "card=100", "--mix", "card=50,qr=50", "--mix", "nfc=100",
@@ -112,6 +113,7 @@ def test_report_masks_nirs_and_escapes_text() -> None:
     assert "<script>" not in page
 
 
+@pytest.mark.slow  # a rollout with its review queue, plots
 def test_rollout_report_shows_the_review_queue_and_links_the_exports(tmp_path: Path) -> None:
     data = _run("rollout", "--until", "2025-06-30", "--step-days", "60", "--review-replications", "3",
                 "--plot", str(tmp_path), "--export", str(tmp_path / "load"), "--json")

@@ -31,6 +31,7 @@ def stationary(review_minutes: float, target: float = 30.0, statistic: str = "me
         "arrivals_by_hour": {hour: 1 / 24 for hour in range(24)}, "shifts": [{"start": 0, "end": 24}]})
 
 
+@pytest.mark.slow  # replicates the queue long enough for an interval
 @pytest.mark.parametrize(("per_minute", "review_minutes", "operators"), [(2.0, 4.0, 10), (0.5, 3.0, 2)])
 def test_stationary_queue_agrees_with_erlang_c_within_the_interval(per_minute: float, review_minutes: float,
                                                                    operators: int) -> None:
@@ -41,6 +42,7 @@ def test_stationary_queue_agrees_with_erlang_c_within_the_interval(per_minute: f
     assert mean.high - mean.low < 0.4 * exact
 
 
+@pytest.mark.slow  # sizes by replicating the queue at each operator count
 def test_stationary_sizing_agrees_with_erlang_c() -> None:
     check = stationary(4.0, target=1.0)
     sizing = size_review_queue(DAY, 2880, check, replications=10, seed=1)
@@ -49,6 +51,7 @@ def test_stationary_sizing_agrees_with_erlang_c() -> None:
     assert abs(sizing.operators - erlang) <= 1
 
 
+@pytest.mark.slow  # sizes by replicating the queue at each operator count
 def test_sizing_gives_the_fewest_operators_meeting_the_target() -> None:
     sizing = size_review_queue(DAY, 5000, CHECK, replications=5, seed=2)
     videos = 5000 * CHECK.video_share
@@ -61,6 +64,7 @@ def test_sizing_gives_the_fewest_operators_meeting_the_target() -> None:
     assert sizing.overtime_hours > 0  # the close-out after the shifts counts
 
 
+@pytest.mark.slow  # sizes two days of replications
 def test_busier_hours_need_more_operators_than_the_same_volume_spread_evenly() -> None:
     peaky = IdentityCheck.model_validate({**CHECK.model_dump(), "arrivals_by_hour": {12: 0.5, 13: 0.5},
                                           "target_statistic": "mean", "target_wait_minutes": 10})
@@ -119,6 +123,7 @@ def test_bad_review_parameters(tmp_path, change: dict, message: str) -> None:
         load_rollout(path)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_sizing_days_in_worker_processes_gives_the_same_answers() -> None:
     days = [(DAY, 800.0), (DAY + dt.timedelta(days=30), 1600.0)]
     here = size_days(days, CHECK, replications=3, seed=4, workers=1)

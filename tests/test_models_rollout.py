@@ -87,6 +87,7 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow  # a replicated rollout through the command, with plots and exports
 def test_cli_json_plots_and_exports(tmp_path: Path) -> None:
     code, out, _ = _run("rollout", "--until", "2026-01-31", "--step-days", "30", "--plot", str(tmp_path),
                         "--export", str(tmp_path), "--json")

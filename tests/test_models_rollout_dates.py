@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
@@ -26,6 +27,7 @@ def test_the_timeline_ends_on_the_day_asked_and_holds_the_public_points() -> Non
     assert set(POINTS) <= set(shown) and shown[-1] == until
 
 
+@pytest.mark.slow  # replicated rollouts through the command
 def test_cli_table_json_and_locust_shape_are_for_the_day_asked(tmp_path: Path) -> None:
     args = ["rollout", "--until", "2026-03-04", "--step-days", "60", "--review-replications", "1",
             "--workers", "1"]

@@ -50,6 +50,7 @@ def test_hours_and_shifts_at_utilisation_one_or_more_are_named() -> None:
     assert any(w.startswith("shift") for w in utilisation_warnings(CHECK, videos, 2))
 
 
+@pytest.mark.slow  # replicated rollouts through the command
 def test_rollout_json_and_table_carry_overtime_warnings_and_the_explanation() -> None:
     args = ["rollout", "--until", "2025-11-18", "--step-days", "120", "--review-replications", "2",
             "--workers", "1"]

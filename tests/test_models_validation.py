@@ -23,6 +23,7 @@ def test_erlang_c_textbook_values() -> None:
     assert mean_wait_in_queue(1.0, 1.0, 2) == pytest.approx(1 / 3)
 
 
+@pytest.mark.slow  # long simulated runs to meet Erlang C within 2 %
 @pytest.mark.parametrize(("arrival", "service", "servers"), [(0.5, 1.0, 1), (0.6, 1.0, 1), (1.0, 1.0, 2)])
 def test_engine_matches_erlang_c_within_2_percent(arrival: float, service: float, servers: int) -> None:
     result = simulate_mmc(arrival, service, servers, customers=500_000, seed=1)
@@ -30,6 +31,7 @@ def test_engine_matches_erlang_c_within_2_percent(arrival: float, service: float
     assert result.simulated.contains(result.erlang_c)
 
 
+@pytest.mark.slow  # replications of our engine and of ciw
 def test_engine_agrees_with_ciw_within_confidence_intervals() -> None:
     ours = simulate_mmc(1.0, 1.0, 2, customers=200_000, seed=3).simulated
     theirs = ciw_mean_wait(1.0, 1.0, 2, duration=150_000, seed=3)

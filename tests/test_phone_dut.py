@@ -18,7 +18,8 @@ import yaml
 
 from harness.rig import RIGS_DIR
 
-pytestmark = pytest.mark.skipif(shutil.which("pcscd") is None, reason="pcscd is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("pcscd") is None, reason="pcscd is not installed"),
+              pytest.mark.slow]  # certify runs the launched phone's plan in a subprocess, with pcscd
 LOCK_AND_SCREEN = ("APCV-NFC-031", "APCV-QR-001", "APCV-QR-002", "APCV-QR-003", "APCV-QR-004",
                    "APCV-QR-008")
 TINY_APDUS = ("APCV-NFC-050", "APCV-NFC-055")

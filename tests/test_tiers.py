@@ -52,3 +52,26 @@ def test_a_run_without_workers_keeps_the_written_order(pytester: pytest.Pytester
     result = pytester.runpytest_subprocess("-p", "no:xdist", "-v", "-p", "no:cacheprovider")
     ran = [line.split("::", 1)[1].split()[0] for line in result.outlines if "PASSED" in line and "::" in line]
     assert ran == ["test_fast_one", "test_slow_one", "test_fast_two"], result.outlines
+
+
+def test_a_test_using_a_daemon_fixture_is_slow_unmarked(pytester: pytest.Pytester) -> None:
+    """pcscd and postgres start a daemon: make check leaves out the tests asking for them."""
+    shutil.copy(ROOT / "conftest.py", pytester.path / "conftest.py")
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    pytester.makepyfile(test_daemon='''
+import pytest
+
+@pytest.fixture
+def pcscd():
+    yield "daemon"
+
+def test_reads_through_pcscd(pcscd):
+    pass
+
+def test_in_process():
+    pass
+''')
+    result = pytester.runpytest("-m", "not slow", "-p", "no:cacheprovider", "-p", "no:randomly",
+                                "-p", "no:asyncio", "-v")
+    result.assert_outcomes(passed=1, deselected=1)
+    assert any("test_in_process PASSED" in line for line in result.outlines)

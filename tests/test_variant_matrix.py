@@ -15,13 +15,15 @@ from simulators.variants import variants_of
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "variants.md"
 
-pytestmark = pytest.mark.slow  # the matrix runs every role's plan on every variant: minutes, pcscd, servers
+# the matrix runs every role's plan on every variant (pcscd, servers); its tests share one run of it,
+# so they stay on one pytest-xdist worker (make test runs with --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("variant-matrix")]
 
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("variants")
-    result = CliRunner().invoke(cli, ["variants", "--json", "--jobs", "2", "--report", str(folder / "report"),
+    result = CliRunner().invoke(cli, ["variants", "--json", "--report", str(folder / "report"),
                                       "--markdown", str(folder / "table.md")])
     summary = json.loads(result.output)
     summary["exit_code"] = result.exit_code

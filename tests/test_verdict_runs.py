@@ -16,6 +16,8 @@ import pytest
 
 from harness.rig import RIGS_DIR
 
+pytestmark = pytest.mark.slow  # apcv-hil run, certify and rigs check in subprocesses (plans, pcscd)
+
 SOFTWARE = RIGS_DIR / "software.yaml"
 
 

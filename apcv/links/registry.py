@@ -10,8 +10,9 @@ and ``view_display(url)`` for the other end: what a camera pointed at the displa
 
 from __future__ import annotations
 
+import functools
 import importlib
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
 from apcv.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
@@ -44,25 +45,36 @@ class UnknownLinkScheme(LinkError):
     """No link module handles the URL's scheme."""
 
 
+@functools.cache
+def _installed() -> tuple[EntryPoint, ...]:
+    """The installed link modules, read once a process: reading them scans every installed
+    distribution's metadata (tens of milliseconds), and each rig loaded checks its links' schemes."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _installed_named(scheme: str) -> list[EntryPoint]:
+    return [ep for ep in _installed() if ep.name == scheme]
+
+
 def known_schemes() -> list[str]:
     """Every scheme a URL may use, built-in and installed."""
-    return sorted(set(BUILTIN_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(set(BUILTIN_SCHEMES) | {ep.name for ep in _installed()})
 
 
 def known_scanner_schemes() -> list[str]:
     """Every scheme a scanner URL may use, built-in and installed."""
-    return sorted(set(SCANNER_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(set(SCANNER_SCHEMES) | {ep.name for ep in _installed()})
 
 
 def known_display_schemes() -> list[str]:
     """Every scheme a display URL may use, built-in and installed."""
-    return sorted(set(DISPLAY_SCHEMES) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(set(DISPLAY_SCHEMES) | {ep.name for ep in _installed()})
 
 
 def _module(url: LinkUrl) -> ModuleType:
     if url.scheme in BUILTIN_SCHEMES:
         return importlib.import_module(BUILTIN_SCHEMES[url.scheme])
-    for ep in entry_points(group=ENTRY_POINT_GROUP, name=url.scheme):
+    for ep in _installed_named(url.scheme):
         return ep.load()
     raise UnknownLinkScheme(
         f"unknown link scheme '{url.scheme}' in {url.raw!r}; known: {', '.join(known_schemes())}"
@@ -92,7 +104,7 @@ def _open_end(url: str, schemes: dict[str, str], hook_name: str, what: str, know
     parsed = LinkUrl.parse(url)
     if parsed.scheme in schemes:
         return getattr(importlib.import_module(schemes[parsed.scheme]), hook_name)(parsed)
-    for ep in entry_points(group=ENTRY_POINT_GROUP, name=parsed.scheme):
+    for ep in _installed_named(parsed.scheme):
         hook = getattr(ep.load(), hook_name, None)
         if hook is not None:
             return hook(parsed)

@@ -31,6 +31,7 @@ OPTIONAL_MODULES = {
     "nfc": "hardware", "smartcard": "hardware",
     "locust": "load", "psycopg": "load",
     "simpy": "models", "ciw": "models", "distributed": "models", "dask": "models", "matplotlib": "models",
+    "labgrid": "remote",
 }
 """Top-level modules of the optional dependency groups (pyproject.toml), and their group."""
 

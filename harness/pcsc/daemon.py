@@ -4,7 +4,9 @@
 there, :func:`ensure_pcscd` starts ``pcscd --foreground`` as a child process (a mirakuru
 executor: its own process group, stopped or killed whole), waits until its socket accepts
 connections and vpcd's TCP port is listening, and returns a handle that stops it again; a
-daemon found running is used as is and left running.
+daemon found running is used as is and left running. When ``$PCSCLITE_CSOCK_NAME`` names another
+socket (pcsc-lite's client library then talks to it: a rig on a labgrid place points it at the
+bench's pcscd), that socket is the one looked at, and nothing is started when it does not answer.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mirakuru.exceptions import ProcessExitedWithError, ProcessFinishedWithError
 from apcv.errors import ApcvError
 
 SOCKET = Path("/run/pcscd/pcscd.comm")
+SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
 VPCD_PORT = 35963
 START_TIMEOUT_S = 10.0
@@ -115,9 +118,15 @@ class PcscDaemon:
         self.stop()
 
 
-def ensure_pcscd(*, sock_path: Path = SOCKET, vpcd_config: Path = VPCD_CONFIG,
+def ensure_pcscd(*, sock_path: Path | None = None, vpcd_config: Path = VPCD_CONFIG,
                  vpcd_port: int = VPCD_PORT, timeout: float = START_TIMEOUT_S) -> PcscDaemon:
     """A running pcscd with the vpcd driver: the one found, or one started now."""
+    elsewhere = os.environ.get(SOCKET_ENV) if sock_path is None else None
+    if elsewhere:
+        if pcscd_running(Path(elsewhere)):
+            return PcscDaemon()
+        raise PcscdUnavailable(f"the PC/SC service ${SOCKET_ENV}={elsewhere} names does not answer")
+    sock_path = sock_path or SOCKET
     if pcscd_running(sock_path):
         return PcscDaemon()
     if not vpcd_config.exists():

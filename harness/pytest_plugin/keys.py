@@ -43,6 +43,10 @@ def rig_of(config: pytest.Config) -> RigConfig:
     if RIG_KEY not in config.stash:
         try:
             rig = load_rig(config.getoption("apcv_rig") or os.environ.get(RIG_ENV))
+            if rig.place is not None:
+                raise ApcvError(f"{rig.path}: a rig on the labgrid place {rig.place} runs through "
+                                "`apcv-hil run` or `certify`, which acquire the place and reach its "
+                                "resources")
             check_dut(rig)
             config.stash[RIG_KEY] = rig
         except ApcvError as exc:

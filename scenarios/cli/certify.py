@@ -23,6 +23,7 @@ from harness.bundle.identity import UNREACHABLE
 from harness.bundle.keys import fingerprint, generate_key, load_signing_key
 from harness.bundle.writer import check_target, seal, staging, write_json
 from harness.dut.actions import OPERATOR_MODES
+from harness.remote import held_rig
 from harness.report.verdict import INTERRUPTED_EXIT
 from harness.rig import RigConfig, load_rig
 from scenarios.cli.run import ProgressPlugin
@@ -71,12 +72,16 @@ def _write_bundle(folder: Path, config: RigConfig, done: PlanRun) -> dict:
 @click.option("--operator", default="auto", show_default=True, type=click.Choice(OPERATOR_MODES),
               help="Physical acts a prompt control asks for: prompt, skip (those tests are not "
                    "judged), auto.")
-def certify(rig_file: str, role: str, key_file: Path | None, out: Path | None, operator: str) -> None:
+@click.option("--place-wait", "place_wait", type=click.FloatRange(0, 86400), default=0, show_default=True,
+              help="A rig on a labgrid place held by someone else: seconds to wait for it (0: stop at once).")
+def certify(rig_file: str, role: str, key_file: Path | None, out: Path | None, operator: str,
+            place_wait: float) -> None:
     """Run the plan of ROLE on the rig and write a signed certification bundle.
 
     Exit 0 when certified (every mandatory requirement passed), 1 when not (the bundle is
     written either way and names each mandatory requirement not passed, with the reason), 130
-    when interrupted (no bundle). The rig's ``launch`` starts the DUT before it is probed.
+    when interrupted (no bundle). The rig's ``launch`` starts the DUT before it is probed; a rig
+    naming a labgrid ``place`` runs on it, acquired first and released at the end.
     """
     config = load_rig(rig_file)
     key = load_signing_key(key_file) if key_file else generate_key()
@@ -86,8 +91,8 @@ def certify(rig_file: str, role: str, key_file: Path | None, out: Path | None, o
     target = out or Path("bundles") / f"{config.name}-{role}-{stamp}"
     check_target(target)
     console = Console(stderr=True)
-    with staging(target) as folder:
-        request = PlanRequest(config.path, folder / REPORT_DIR, role, operator=operator)
+    with staging(target) as folder, held_rig(config, wait_s=place_wait) as rig_path:
+        request = PlanRequest(rig_path, folder / REPORT_DIR, role, operator=operator)
         done = run_plan(request, plugins=[ProgressPlugin(console)])  # launches the DUT, then probes it
         if done.record.interrupted:
             raise CertifyError("interrupted: no bundle written", INTERRUPTED_EXIT)

@@ -14,6 +14,7 @@ from apcv.profile.catalogue import ROLES
 from harness.cli import OneLineError
 from harness.cli.output import make_console, print_table
 from harness.dut.actions import OPERATOR_MODES
+from harness.remote import held_rig
 from harness.rig import load_rig
 from harness.roles.checks import check_dut
 from scenarios.conformance.runner import PlanRequest, PlanRun, PlanRunError, run_plan
@@ -63,23 +64,27 @@ class ProgressPlugin:
                    "(those tests skip), auto (prompt when there is a terminal).")
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failure.")
+@click.option("--place-wait", "place_wait", type=click.FloatRange(0, 86400), default=0, show_default=True,
+              help="A rig on a labgrid place held by someone else: seconds to wait for it (0: stop at once).")
 def run(rig_file: str | None, report_dir: Path, suites: tuple[str, ...], role: str | None, operator: str,
-        keyword: str | None, exitfirst: bool) -> None:
+        keyword: str | None, exitfirst: bool, place_wait: float) -> None:
     """Run the scenarios on the rig and write index.html, junit.xml, results.json and traces.
 
     With a device under test (the rig's ``dut``, or ``--role``) only that role's plan runs. The
     exit status is the verdict: 0 when every mandatory requirement passed, 1 otherwise, 2 for a
-    usage error, 130 when interrupted; the verdict line ends the output, on stdout."""
+    usage error, 130 when interrupted; the verdict line ends the output, on stdout. A rig naming a
+    labgrid ``place`` runs on it: acquired first, released at the end however the run ends."""
     config = load_rig(rig_file)  # fail early with a clear message
     check_dut(config)
     role = role or (config.dut.role if config.dut is not None else None)
     console = make_console(stderr=True)
     plugin = ProgressPlugin(console)
-    request = PlanRequest(config.path, report_dir, role, suites, operator, keyword, exitfirst)
-    try:
-        done = run_plan(request, plugins=[plugin])
-    except PlanRunError as exc:
-        raise OneLineError(str(exc)) from None
+    with held_rig(config, wait_s=place_wait) as rig_path:
+        request = PlanRequest(rig_path, report_dir, role, suites, operator, keyword, exitfirst)
+        try:
+            done = run_plan(request, plugins=[plugin])
+        except PlanRunError as exc:
+            raise OneLineError(str(exc)) from None
     _summary(console, plugin, config.name, done)
     for line in done.verdict.lines():
         click.echo(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from scenarios.conformance.matrix import run_matrix
 from scenarios.models.report import ModelReport, ReportTable, write_report
 
 ROLES_WITH_VARIANTS = tuple(role.id for role in registered() if role.variants())
+DEFAULT_JOBS = min(16, (os.cpu_count() or 1) + 1)
 
 
 @click.command()
@@ -22,7 +24,8 @@ ROLES_WITH_VARIANTS = tuple(role.id for role in registered() if role.variants())
               help="Roles whose variants to run (default: all).")
 @click.option("--rig", "rig_file", default=None,
               help="Base rig file or name (default: each role's own rig).")
-@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Plans run at once.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=DEFAULT_JOBS, show_default=True,
+              help="Plans run at once (default: one more than the cores, as plans wait for their programs).")
 @click.option("--markdown", "markdown", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the table (variant → requirements that caught it) to this file.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),

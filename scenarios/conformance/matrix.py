@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.pcsc.private import private_stack_problem
 from harness.rig import find_rig, load_rig
 from harness.roles import get_role
 from scenarios.conformance.runner import PlanRequest, PlanRun, run_plan
@@ -69,25 +70,33 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
                workdir: Path | None = None) -> MatrixResult:
     """Run every role's plan on the reference and on each variant, ``jobs`` plans at a time, on
     ``base_rig`` or else the role's own built-in rig (``default_rig`` of its module in
-    :mod:`harness.roles`). Plans going through pcscd share its
-    one virtual reader: they run one after another, in one lane, beside the others."""
+    :mod:`harness.roles`). A plan going through pcscd gets a PC/SC stack of its own (its own
+    loopback and pcscd, :mod:`harness.pcsc.private`) where namespaces can be made; elsewhere
+    such plans share the one virtual reader and run one after another, in one lane, beside the
+    others."""
     with tempfile.TemporaryDirectory(prefix="apcv-matrix-") as scratch:
         folder = Path(workdir or scratch)
         runs: list[tuple[str, Variant | None]] = [(role, None) for role in roles]
         runs += [(role, variant) for role in roles for variant in get_role(role).variants()]
         rigs = [variant_rig(base_rig or get_role(role).default_rig, role, variant.name if variant else None,
                             folder) for role, variant in runs]
+        pcsc = {i for i, rig in enumerate(rigs) if load_rig(rig).uses_pcsc()}
+        private = private_stack_problem() is None
 
         def run(index: int) -> PlanRun:
             role, variant = runs[index]
             report = folder / (variant.name if variant else f"{role}-reference")
-            return run_plan(PlanRequest(rigs[index], report, role), separate_process=True)
+            return run_plan(PlanRequest(rigs[index], report, role), separate_process=True, forked=True,
+                            private_pcsc=private and index in pcsc)
 
-        one_reader = [i for i, rig in enumerate(rigs) if load_rig(rig).uses_pcsc()]
+        one_reader = [] if private else sorted(pcsc)
+        # the PC/SC plans (a billing program or a reader terminal started per test) are the
+        # longest: submitted first, they do not end the run alone
+        order = sorted((i for i in range(len(runs)) if i not in one_reader), key=lambda i: i not in pcsc)
         outcomes: dict[int, PlanRun] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             lane = pool.submit(lambda: {i: run(i) for i in one_reader})
-            others = {i: pool.submit(run, i) for i in range(len(runs)) if i not in one_reader}
+            others = {i: pool.submit(run, i) for i in order}
             outcomes.update(lane.result())
             outcomes.update({i: future.result() for i, future in others.items()})
     ordered = [outcomes[i] for i in range(len(runs))]

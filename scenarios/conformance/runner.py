@@ -19,15 +19,19 @@ from pathlib import Path
 import pytest
 
 from apcv.errors import ApcvError
+from harness.pcsc.private import private_stack_argv
 from harness.report import RunRecord
 from harness.report.place import interrupted_dir
 from harness.report.verdict import PlanVerdict, plan_verdict
 from scenarios.cli.inner_pytest import SCENARIOS_DIR, run_pytest
+from scenarios.conformance.forked import run_forked
 from scenarios.conformance.plans import plan_dir
 
 PLUGIN = "harness.pytest_plugin.plugin"
 SEPARATE_TIMEOUT_S = 600
 DEFAULT_SUITES = ("conformance", "e2e")
+_SEPARATE_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", PLUGIN, "-o", "addopts=", "--rootdir",
+                     str(SCENARIOS_DIR.parent))
 
 
 class PlanRunError(ApcvError):
@@ -98,12 +102,19 @@ class PlanRun:
 
 
 def run_plan(request: PlanRequest, *, plugins: list[object] | None = None,
-             separate_process: bool = False) -> PlanRun:
-    """Run ``request`` and judge it. PlanRunError when it did not get to run its tests."""
+             separate_process: bool = False, forked: bool = False, private_pcsc: bool = False) -> PlanRun:
+    """Run ``request`` and judge it. PlanRunError when it did not get to run its tests.
+    ``forked`` (with ``separate_process``): the process is forked from a server that imported the
+    plan's modules once (:mod:`scenarios.conformance.forked`). ``private_pcsc`` (with
+    ``separate_process``): the process gets its own loopback and its own pcscd
+    (:mod:`harness.pcsc.private`; the caller checked that it can be made)."""
     started = time.perf_counter()
     output = ""
-    if separate_process:
-        code, output = _separate(request.pytest_args())
+    if separate_process and forked:
+        code, output = run_forked([*request.pytest_args(), *_SEPARATE_OPTIONS], private_pcsc=private_pcsc,
+                                  timeout_s=SEPARATE_TIMEOUT_S)
+    elif separate_process:
+        code, output = _separate(request.pytest_args(), private_pcsc)
     else:
         code = int(run_pytest(request.pytest_args(), plugins=list(plugins or [])))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -123,10 +134,11 @@ def run_plan(request: PlanRequest, *, plugins: list[object] | None = None,
     return PlanRun(code, record, report, plan_verdict(record), output, time.perf_counter() - started)
 
 
-def _separate(args: list[str]) -> tuple[int, str]:
+def _separate(args: list[str], private_pcsc: bool) -> tuple[int, str]:
     """Run pytest in a separate process with only our plugin (a third of the start-up)."""
-    argv = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider", "-p", PLUGIN,
-            "-o", "addopts=", "--rootdir", str(SCENARIOS_DIR.parent)]
+    argv = [sys.executable, "-m", "pytest", *args, *_SEPARATE_OPTIONS]
+    if private_pcsc:
+        argv = private_stack_argv(argv)
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env.pop("PYTEST_ADDOPTS", None)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=SEPARATE_TIMEOUT_S, check=False,

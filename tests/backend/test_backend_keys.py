@@ -36,6 +36,7 @@ def _export(*args: str) -> list[str]:
     return result.stdout.split()
 
 
+@pytest.mark.slow  # serves the backend
 @pytest.mark.apcv_requirement("APCV-BE-071", "APCV-BE-051")
 def test_a_served_backend_makes_and_keeps_its_own_secret_keys(tmp_path):
     url = f"sqlite:///{tmp_path / 'b.sqlite3'}"
@@ -78,6 +79,7 @@ def _enrolment(key: ec.EllipticCurvePrivateKey, nir: str, provider: FranceIdenti
             "device_public_key": base64.b64encode(public_key_der(key.public_key())).decode()}
 
 
+@pytest.mark.slow  # serves the backend
 def test_test_keys_are_served_only_when_asked_and_say_so(tmp_path):
     with ServerProcess(f"sqlite:///{tmp_path / 'seeded.sqlite3'}", seed=7) as server:
         assert f"{PUBLIC_SEED_WARNING} (7)" in server.log()
@@ -86,6 +88,7 @@ def test_test_keys_are_served_only_when_asked_and_say_so(tmp_path):
     assert result.exit_code == 0 and PUBLIC_SEED_WARNING in result.stderr
 
 
+@pytest.mark.slow  # serves the backend four times
 def test_keys_that_do_not_fit_are_one_line_refusals(tmp_path):
     url = f"sqlite:///{tmp_path / 'b.sqlite3'}"
     with ServerProcess(url, seed=0):

@@ -23,6 +23,8 @@ from harness.cli import cli
 from simulators.backend.postgres_server import PostgresServer
 from simulators.backend.process import ServerProcess
 
+pytestmark = pytest.mark.slow  # starts PostgreSQL and served backends
+
 BIN = Path(sys.executable).parent
 
 

@@ -12,6 +12,7 @@ from simulators.backend.db import make_engine
 from simulators.population.generator import generate_population
 
 
+@pytest.mark.slow  # seeds 3,000 insured
 def test_seeded_people_are_the_generated_ones_in_order(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'seed.sqlite3'}")
     added = seeding.seed_population(engine, 3000, 5)

@@ -27,6 +27,8 @@ import pytest
 from simulators.backend.postgres_server import PostgresServer
 from simulators.backend.process import ServerProcess, free_port
 
+pytestmark = pytest.mark.slow  # PostgreSQL, two served backends and a load run
+
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
 

@@ -26,6 +26,8 @@ from click.testing import CliRunner
 from harness.cli import cli
 from simulators.backend.process import free_port
 
+pytestmark = pytest.mark.slow  # Locust masters and workers in processes (some in network namespaces)
+
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
 LOCUSTFILES = f"{REPO / 'scenarios/load/locustfile.py'},{REPO / 'scenarios/load/shapefile.py'}"
