@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -231,3 +232,31 @@ def test_a_one_byte_apdu_through_pcscd_gets_an_answer_not_a_hang(command):
         assert outcome[0] == bytes.fromhex("6700")
         link.disconnect()
         assert bench.reader.read().kind == "phone"  # the stack and the phone keep working
+
+
+def test_what_a_killed_pcscd_left_is_removed_when_its_pid_is_reused(tmp_path: Path) -> None:
+    """pcscd refuses to start while its old pid file names a live process, whatever that process is."""
+    from harness.pcsc.daemon import clear_stale_files
+
+    sock = tmp_path / "pcscd.comm"
+    sock.touch()
+    (tmp_path / "pcscd.pid").write_text(f"{os.getpid()}\n\0")  # as pcscd writes it; not a pcscd
+    assert clear_stale_files(sock)
+    assert not sock.exists() and not (tmp_path / "pcscd.pid").exists()
+    assert not clear_stale_files(sock)  # nothing left
+
+
+def test_the_files_of_a_live_pcscd_are_kept(tmp_path: Path) -> None:
+    from harness.pcsc.daemon import clear_stale_files
+
+    named_pcscd = tmp_path / "pcscd"
+    shutil.copy("/bin/sleep", named_pcscd)
+    process = subprocess.Popen([str(named_pcscd), "30"])
+    try:
+        sock = tmp_path / "pcscd.comm"
+        sock.touch()
+        (tmp_path / "pcscd.pid").write_text(f"{process.pid}\n\0")
+        assert not clear_stale_files(sock) and sock.exists()
+    finally:
+        process.kill()
+        process.wait()

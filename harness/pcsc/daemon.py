@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from apcv.errors import ApcvError
 
 SOCKET = Path("/run/pcscd/pcscd.comm")
 SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
+PID_FILE = "pcscd.pid"
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
 VPCD_PORT = 35963
 START_TIMEOUT_S = 10.0
@@ -118,6 +120,33 @@ class PcscDaemon:
         self.stop()
 
 
+def clear_stale_files(sock_path: Path) -> bool:
+    """Remove what a killed pcscd left beside ``sock_path`` (True when something was removed).
+
+    Called when nothing answers on ``sock_path``. A pcscd killed before it could clean up leaves
+    its socket and pid files, and a new pcscd refuses to start ("Another pcscd seems to be
+    running") as soon as that pid is reused by any process, which on a busy machine (pids wrap
+    at 32768) happens within minutes. A pid file naming a live pcscd is left alone.
+    """
+    pid_file = sock_path.parent / PID_FILE
+    try:
+        number = re.match(r"\s*(\d+)", pid_file.read_text(errors="replace"))  # pcscd writes "N\n\0"
+    except OSError:
+        number = None
+    if number:
+        try:
+            if Path(f"/proc/{number.group(1)}/comm").read_text().strip() == "pcscd":
+                return False
+        except OSError:
+            pass
+    removed = False
+    for path in (pid_file, sock_path):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed = True
+    return removed
+
+
 def ensure_pcscd(*, sock_path: Path | None = None, vpcd_config: Path = VPCD_CONFIG,
                  vpcd_port: int = VPCD_PORT, timeout: float = START_TIMEOUT_S) -> PcscDaemon:
     """A running pcscd with the vpcd driver: the one found, or one started now."""
@@ -132,6 +161,7 @@ def ensure_pcscd(*, sock_path: Path | None = None, vpcd_config: Path = VPCD_CONF
     if not vpcd_config.exists():
         raise PcscdUnavailable(f"the vpcd driver configuration {vpcd_config} is missing: {INSTALL}")
     executable = _executable()
+    clear_stale_files(sock_path)
     if os.geteuid() != 0 and not os.access(sock_path.parent, os.W_OK):
         raise PcscdUnavailable(
             f"pcscd is not running and only root can start it (it needs {sock_path.parent}): "
