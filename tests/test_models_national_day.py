@@ -56,7 +56,7 @@ def test_replications_are_independent_and_reproducible() -> None:
 
 
 def test_dask_gives_the_same_days_as_this_process() -> None:
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="Dask runs need the [models] group's distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         on_dask = run_national(MIX, 3, seed=4, practices=SMALL, dask=cluster.scheduler_address)

@@ -134,7 +134,7 @@ def test_sizing_days_in_worker_processes_gives_the_same_answers() -> None:
 
 
 def test_sizing_days_on_a_dask_cluster_gives_the_same_answers() -> None:
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="Dask runs need the [models] group's distributed")
     days = [(DAY, 800.0), (DAY + dt.timedelta(days=30), 1600.0)]
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster:

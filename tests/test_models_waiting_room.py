@@ -62,7 +62,7 @@ def test_replications_are_reproducible_and_parallel_matches_serial() -> None:
 
 
 def test_dask_cluster_on_loopback() -> None:
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="Dask runs need the [models] group's distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
