@@ -253,6 +253,11 @@ def test_the_files_of_a_live_pcscd_are_kept(tmp_path: Path) -> None:
     shutil.copy("/bin/sleep", named_pcscd)
     process = subprocess.Popen([str(named_pcscd), "30"])
     try:
+        comm = Path(f"/proc/{process.pid}/comm")
+        deadline = time.monotonic() + 10
+        while comm.read_text().strip() != "pcscd":  # until the child has exec'd, it is python
+            assert time.monotonic() < deadline, "the copied sleep never ran as 'pcscd'"
+            time.sleep(0.01)
         sock = tmp_path / "pcscd.comm"
         sock.touch()
         (tmp_path / "pcscd.pid").write_text(f"{process.pid}\n\0")
