@@ -25,6 +25,10 @@ def check(tries: int, code: str) -> bool:
     return code in ("0000", "1234")
 '''
 
+NAMED = '''def late(now: float, until: float | None) -> bool:
+    return until is not None and now < until  # pragma: no mutate: Lt -> LtE; returns None
+'''
+
 
 def test_each_operator_makes_one_change() -> None:
     changes = sorted(m.change for m in mutants("demo", "demo.py", SOURCE))
@@ -37,6 +41,10 @@ def test_each_operator_makes_one_change() -> None:
         compile(mutant.source, "demo.py", "exec")
         assert '"""Docstring 1."""' in mutant.source or "'Docstring 1.'" in mutant.source
         assert "has {len('abc')} letters" in mutant.source
+
+
+def test_a_pragma_naming_changes_keeps_out_those_changes_only() -> None:
+    assert sorted(m.change for m in mutants("demo", "demo.py", NAMED)) == ["And -> Or", "IsNot -> Is"]
 
 
 def test_the_hook_loads_the_mutant_in_a_child_process(tmp_path: Path) -> None:

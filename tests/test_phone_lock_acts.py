@@ -39,10 +39,10 @@ def phone() -> Phone:
 
 
 def test_the_phone_reports_what_each_act_did(phone: Phone) -> None:
-    assert phone.enter_code("1234") == {"unlocked": False, "message": "wrong secret code, 2 tries left"}
+    assert phone.enter_code("1234") == {"unlocked": False, "refused": "wrong secret code, 2 tries left"}
     assert phone.biometric("mismatch")["unlocked"] is False
     assert phone.lock.tries_left == 2  # a biometric mismatch is not a wrong code
-    assert phone.enter_code("0000") == {"unlocked": True, "message": "unlocked"}
+    assert phone.enter_code("0000") == {"unlocked": True}
     phone.lock.lock()
     assert phone.biometric("match")["unlocked"] is True
     with pytest.raises(ApcvError, match="biometric result 'maybe'"):
@@ -52,12 +52,17 @@ def test_the_phone_reports_what_each_act_did(phone: Phone) -> None:
 def test_three_wrong_codes_block_until_reactivation(phone: Phone) -> None:
     for _ in range(3):
         phone.enter_code("1111")
-    assert phone.enter_code("0000")["message"].startswith("the app is blocked")
+    assert phone.enter_code("0000")["refused"].startswith("the app is blocked")
     assert phone.biometric("match")["unlocked"] is False
-    phone.reactivate("0000")
+    assert phone.reactivate("0000") is None
     assert not phone.lock.unlocked and phone.enter_code("0000")["unlocked"] is True
-    with pytest.raises(ApcvError, match="4 digits"):
-        phone.reactivate("12a4")
+
+
+@pytest.mark.parametrize("code", ["12a4", "12345", "123", "", "١٢٣٤"])
+def test_a_malformed_reactivation_code_is_refused_and_changes_nothing(phone: Phone, code: str) -> None:
+    phone.enter_code("1111")
+    assert phone.reactivate(code) == {"refused": "the secret code must be exactly 4 digits"}
+    assert phone.lock.tries_left == 2 and phone.lock.code == "0000"
 
 
 def test_the_simulator_channel_carries_the_acts_with_their_parameters(phone: Phone) -> None:
@@ -67,9 +72,11 @@ def test_the_simulator_channel_carries_the_acts_with_their_parameters(phone: Pho
         control = ApiControl(server.url, 5)
         control.perform("enter_code", code="9999")
         assert phone.lock.tries_left == 2
-        assert control.request({"action": "enter_code", "code": "0000"}) == {"ok": True, "unlocked": True,
-                                                                           "message": "unlocked"}
-        control.perform("biometric", result="mismatch")
+        assert control.request({"action": "enter_code", "code": "0000"}) == {"ok": True, "unlocked": True}
+        assert control.perform("biometric", result="mismatch") == \
+            "biometric unlock failed: not the enrolled face or finger"
+        assert control.perform("reactivate", code="12345") == "the secret code must be exactly 4 digits"
+        assert control.perform("reactivate", code="0000") is None
         with pytest.raises(ControlError, match="missing a required argument: 'code'"):
             control.perform("enter_code")
         with pytest.raises(ControlError, match="biometric result 'sometimes'"):
@@ -81,12 +88,39 @@ def test_the_simulator_channel_carries_the_acts_with_their_parameters(phone: Pho
 
 def test_a_person_is_told_the_code_to_type() -> None:
     out = io.StringIO()
-    PromptControl(5, present=True, stdin=io.StringIO("\n"), stdout=out).perform("enter_code", code="4321")
+    assert PromptControl(5, present=True, stdin=io.StringIO("\n"), stdout=out).perform(
+        "enter_code", code="4321") is None
     assert "type the secret code 4321" in out.getvalue()
+    assert "type r, then Enter, if the app refused it" in out.getvalue()
     out = io.StringIO()
     prompt = PromptControl(5, present=True, stdin=io.StringIO("\n"), stdout=out)
     prompt.perform("biometric", result="mismatch")
     assert "biometrics: mismatch" in out.getvalue()
+
+
+@pytest.mark.parametrize(("typed", "action", "refused"), [
+    ("r\n", "reactivate", "refused (the person at the bench said so)"),
+    (" Refused \n", "enter_code", "refused (the person at the bench said so)"),
+    ("\n", "reactivate", None),
+    ("whatever\n", "biometric", None),
+    ("r\n", "lock", None),  # not an act the app refuses: Enter confirms it, whatever was typed
+])
+def test_a_person_reports_a_refused_act(typed: str, action: str, refused: str | None) -> None:
+    out = io.StringIO()
+    prompt = PromptControl(5, present=True, stdin=io.StringIO(typed), stdout=out)
+    assert prompt.perform(action, code="12345", result="match") == refused
+    assert ("if the app refused it" in out.getvalue()) is (action != "lock")
+
+
+def test_a_command_reports_a_refused_act_by_its_exit_status() -> None:
+    say = (f"{sys.executable} -c \"import sys; print('first'); print('the code must be 4 digits'); "
+           "sys.exit(3)\"")
+    control = CommandControl({"reactivate": say, "lock": say,
+                              "biometric": f"{sys.executable} -c \"import sys; sys.exit(3)\""}, 10)
+    assert control.perform("reactivate", code="12345") == "the code must be 4 digits"
+    assert control.perform("biometric", result="match") == "refused (the command said so)"
+    with pytest.raises(ControlError, match="command for 'lock' exited with 3: first"):
+        control.perform("lock")  # the app does not refuse a lock: exit 3 is a failure there
 
 
 def test_a_command_gets_the_code_and_a_missing_command_is_not_judged(tmp_path: Path) -> None:
@@ -100,9 +134,12 @@ def test_a_command_gets_the_code_and_a_missing_command_is_not_judged(tmp_path: P
 
 
 def test_in_process_acts_take_their_parameters(phone: Phone) -> None:
-    control = InProcessControl({"enter_code": phone.enter_code, "unlock": phone.unlock})
-    control.perform("enter_code", code="0000")
+    control = InProcessControl({"enter_code": phone.enter_code, "unlock": phone.unlock,
+                                "odd": lambda: {"refused": 7}, "quiet": lambda: {"refused": None}})
+    assert control.perform("enter_code", code="1111") == "wrong secret code, 2 tries left"
+    assert control.perform("enter_code", code="0000") is None
     assert phone.lock.unlocked
+    assert control.perform("odd") == "refused (7)" and control.perform("quiet") is None
     with pytest.raises(ActUnavailable, match="cannot 'reactivate'"):
         control.perform("reactivate", code="0000")
     with pytest.raises(ControlError, match="'unlock' failed: wrong secret code"):

@@ -5,18 +5,33 @@ Operators (one change per mutant): a comparison swapped (``<``/``<=``, ``>``/``>
 an integer constant moved by one, a boolean flipped, ``+``/``-`` swapped, a call statement
 replaced by ``pass``, a ``return VALUE`` returning ``None``. Docstrings, annotations and the
 text of raised errors (the wording of a message, however it is chosen) are left alone; so are
-lines marked ``# pragma: no mutate``.
+lines marked ``# pragma: no mutate`` (every mutant of the line) or ``# pragma: no mutate: CHANGE``
+(only the mutants whose change starts with CHANGE, e.g. ``Lt -> LtE``; several split by ``;``).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 _COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
                  ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot,
                  ast.IsNot: ast.Is}
+
+
+_PRAGMA = re.compile(r"#\s*pragma:\s*no mutate(?::([^#]*))?")
+
+
+def _kept_out(line: str, change: str) -> bool:
+    """True when ``line`` marks ``change`` (or every change of the line) ``# pragma: no mutate``."""
+    mark = _PRAGMA.search(line)
+    if mark is None:
+        return False
+    if mark.group(1) is None:
+        return True
+    return any(change.startswith(named.strip()) for named in mark.group(1).split(";") if named.strip())
 
 
 @dataclass(frozen=True)
@@ -147,9 +162,9 @@ def mutants(module: str, path: str, source: str) -> list[Mutant]:
         tree = ast.parse(source)
         node, operator, option = list(_sites(tree))[number]
         line = getattr(node, "lineno", 0)
-        if line and "pragma: no mutate" in lines[line - 1]:
-            continue
         change = _apply(node, operator, option)
+        if line and _kept_out(lines[line - 1], change):
+            continue
         tree = _Replace(node, operator).visit(tree)
         ast.fix_missing_locations(tree)
         mutated = ast.unparse(tree)

@@ -73,9 +73,9 @@ class _TerminalPrompt:
         self._operator = operator
         self._suspend = suspend_capture
 
-    def perform(self, action: str, **placeholders: str) -> None:
+    def perform(self, action: str, **placeholders: str) -> str | None:
         with self._suspend(), _terminal() as streams:
             present = self._operator != "skip" and streams is not None
             stdin, stdout = streams if streams is not None else (None, None)
             prompt = PromptControl(self._timeout, present=present, stdin=stdin, stdout=stdout)
-            prompt.perform(action, **placeholders)
+            return prompt.perform(action, **placeholders)

@@ -4,15 +4,23 @@ A test asks for an action by name (``tap``, ``remove``, ``lock``, ``unlock``, ``
 for the phone's own lock ``enter_code`` with ``code``, ``biometric`` with ``result`` ``match`` or
 ``mismatch``, ``reactivate`` with ``code``), with its parameters as placeholders;
 the rig's control decides who does it, as OpenHTF's user-input plug is swapped for a
-command in automation:
+command in automation. An act ends done (``perform`` returns None) or refused by the app
+(``perform`` returns the app's message, or what the person or command reported), so a plan can
+ask for an act the app must refuse (``reactivate`` with a malformed code) and go on to judge the
+device; an act that could not be carried out raises :class:`ControlError`:
 
 - :class:`PromptControl`: a person at the terminal is asked and the harness waits for Enter,
   up to the timeout; with nobody there (``--operator skip``, or no terminal) the test is
-  skipped with the reason.
-- :class:`CommandControl`: a command template per action, run with a timeout; a non-zero
-  exit, a timeout or a missing program fails the action with its output.
-- :class:`ApiControl`: the control channel of our own simulator process (JSON lines over TCP).
-- :class:`InProcessControl`: callables of a simulator living in the test process.
+  skipped with the reason. For an act the app may refuse, typing ``r`` before Enter reports
+  that it did.
+- :class:`CommandControl`: a command template per action, run with a timeout; exit status 3
+  (:data:`REFUSED_EXIT`) reports that the app refused the act (its last output line the app's
+  message); any other non-zero exit, a timeout or a missing program fails the action with its
+  output.
+- :class:`ApiControl`: the control channel of our own simulator process (JSON lines over TCP);
+  ``{"ok": true, "refused": "..."}`` reports a refusal.
+- :class:`InProcessControl`: callables of a simulator living in the test process; one returning
+  a mapping with ``refused`` reports a refusal.
 """
 
 from __future__ import annotations
@@ -44,6 +52,10 @@ PROMPTS = {
     "read": "On the reader terminal, choose {who} as the patient and read the phone or card on the reader",
 }
 MAX_REPLY = 64 * 1024
+REFUSABLE = ("enter_code", "biometric", "reactivate")
+"""The acts the app may refuse (a wrong code, another finger, a malformed new code)."""
+REFUSED_EXIT = 3
+"""The exit status by which an act's command reports that the app refused the act."""
 
 
 class ControlError(ApcvError):
@@ -57,7 +69,9 @@ class OperatorAbsent(ControlError):
 class DutControl(Protocol):
     """Carries out physical acts on the device under test."""
 
-    def perform(self, action: str, **placeholders: str) -> None: ...
+    def perform(self, action: str, **placeholders: str) -> str | None:
+        """Do ``action``; None when it was done, the app's message when the app refused it."""
+        ...
 
 
 class ActUnavailable(OperatorAbsent):
@@ -71,14 +85,15 @@ class InProcessControl:
     def __init__(self, actions: Mapping[str, Callable[..., object]]) -> None:
         self._actions = dict(actions)
 
-    def perform(self, action: str, **placeholders: str) -> None:
+    def perform(self, action: str, **placeholders: str) -> str | None:
         if action not in self._actions:
             raise ActUnavailable(f"the simulated device cannot '{action}' "
                                  f"(it can: {', '.join(sorted(self._actions))})")
         try:
-            self._actions[action](**placeholders)
+            result = self._actions[action](**placeholders)
         except ApcvError as exc:
             raise ControlError(f"'{action}' failed: {exc}") from None
+        return refusal(result)
 
 
 class CommandControl:
@@ -88,7 +103,7 @@ class CommandControl:
         self._actions = dict(actions)
         self._timeout = timeout
 
-    def perform(self, action: str, **placeholders: str) -> None:
+    def perform(self, action: str, **placeholders: str) -> str | None:
         template = self._actions.get(action)
         if template is None:
             raise ActUnavailable(f"the rig's command control has no command for '{action}' "
@@ -104,9 +119,13 @@ class CommandControl:
             raise ControlError(f"command for '{action}': program {argv[0]!r} not found") from None
         except subprocess.TimeoutExpired:
             raise ControlError(f"command for '{action}' did not finish within {self._timeout:g} s") from None
+        output = (done.stdout or done.stderr).strip()
+        if done.returncode == REFUSED_EXIT and action in REFUSABLE:
+            return output.splitlines()[-1][:500] if output else "refused (the command said so)"
         if done.returncode != 0:
             output = (done.stderr or done.stdout).strip()[-500:]
             raise ControlError(f"command for '{action}' exited with {done.returncode}: {output}")
+        return None
 
 
 class PromptControl:
@@ -119,15 +138,20 @@ class PromptControl:
         self._stdin = stdin or sys.stdin
         self._stdout = stdout or sys.stdout
 
-    def perform(self, action: str, **placeholders: str) -> None:
+    def perform(self, action: str, **placeholders: str) -> str | None:
         text = PROMPTS.get(action, action).format_map(_Unfilled(placeholders))
         if not self._present:
             raise OperatorAbsent(f"needs a person to: {text.lower()} (run with --operator prompt)")
-        self._stdout.write(f"\n>>> {text}, then press Enter ({self._timeout:g} s) ")
+        refusable = action in REFUSABLE
+        enter = "press Enter (type r, then Enter, if the app refused it)" if refusable else "press Enter"
+        self._stdout.write(f"\n>>> {text}, then {enter} ({self._timeout:g} s) ")
         self._stdout.flush()
         if not _wait_readable(self._stdin, self._timeout):
             raise ControlError(f"nobody confirmed '{action}' within {self._timeout:g} s")
-        self._stdin.readline()
+        answer = self._stdin.readline(MAX_REPLY).strip().lower()
+        if refusable and answer in ("r", "refused"):
+            return "refused (the person at the bench said so)"
+        return None
 
 
 class _Unfilled(dict):
@@ -175,8 +199,18 @@ class ApiControl:
             raise ControlError(f"control channel {self.url} answered {answer!r}, not an object")
         return answer
 
-    def perform(self, action: str, **placeholders: str) -> None:
+    def perform(self, action: str, **placeholders: str) -> str | None:
         answer = self.request({"action": action, **placeholders})
         if answer.get("ok") is not True:
             error = answer.get("error", answer)
             raise ControlError(f"control channel {self.url}: '{action}' failed: {error}")
+        return refusal(answer)
+
+
+def refusal(result: object) -> str | None:
+    """The app's message when an act's result (a simulator's mapping) says the app refused the
+    act, else None; a ``refused`` that is not text is named as such."""
+    if not isinstance(result, Mapping) or result.get("refused") in (None, False):
+        return None
+    refused = result["refused"]
+    return refused[:500] if isinstance(refused, str) and refused else f"refused ({refused!r:.80})"

@@ -195,20 +195,25 @@ class DutActions:
         self._control = control
         self._pending: dict[str, str] = {}
 
-    def __call__(self, action: str, **placeholders: str) -> None:
+    def __call__(self, action: str, **placeholders: str) -> str | None:
+        """Do ``action``; None when it was done, the app's message when the app refused it (an
+        act the plan expects refused, ``reactivate`` with a malformed code)."""
         from harness.dut.control import ControlError, OperatorAbsent
 
         try:
-            self._control.perform(action, **placeholders)
+            refused = self._control.perform(action, **placeholders)
         except OperatorAbsent as exc:
             pytest.skip(str(exc))
         except ControlError as exc:
             pytest.fail(str(exc), pytrace=False)
+        if refused is not None:
+            return refused
         for changed, undo in UNDO.items():
             if action == changed:
                 self._pending[changed] = undo
             elif action == undo:
                 self._pending.pop(changed, None)
+        return None
 
     def reset(self, acts: Iterable[str]) -> str | None:
         """Do ``acts`` in order to put the device back in its known state; the reason it could

