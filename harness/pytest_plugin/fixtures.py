@@ -361,6 +361,12 @@ class ApduSession:
         stash[SILENCES_KEY] = 0
         return parse_response(answer)
 
+    def reconnect(self) -> None:
+        """The reader powers the device down and up again (a reset: a phone's HCE is deactivated,
+        as when it leaves the field) and connects again."""
+        self._link.disconnect()
+        self.atr = self._link.connect()
+
     def close(self) -> None:
         self._link.disconnect()
 

@@ -48,6 +48,8 @@ from simulators.phone.unlock import AppLock
 from simulators.phone.wallet import Wallet
 
 PHONE_ATR = atr_with_historical_bytes(b"")
+REQUEST_KEYS = {1, 2}
+"""The keys of a GET PRESENTATION request, no others: the challenge and the beneficiary index."""
 
 
 class HceApplet(ApduResponder):
@@ -150,12 +152,15 @@ class HceApplet(ApduResponder):
     def _read_request(self, sealed: bytes) -> tuple[bytes, int]:
         assert self._channel is not None
         try:
-            request = strict_cbor.loads(self._channel.open(sealed), max_depth=2)
-            challenge, selected = request[1], request[2]
-        except (SessionError, cbor2.CBORDecodeError, KeyError, TypeError, IndexError,
-                ValueError, EOFError) as exc:
+            # a deeper item cannot be the map of two plain values below: refused before decoding
+            request = strict_cbor.loads(self._channel.open(sealed), max_depth=2)  # pragma: no mutate
+        except (SessionError, cbor2.CBORDecodeError, ValueError, EOFError) as exc:
             self._end_session()  # a tampered request ends the session
             raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
+        if not (isinstance(request, dict) and request.keys() == REQUEST_KEYS):
+            self._end_session()
+            raise Rejected(SW.WRONG_DATA, "the presentation request is not the map {1: challenge, 2: index}")
+        challenge, selected = request[1], request[2]
         if not (isinstance(challenge, bytes) and len(challenge) == CHALLENGE_LEN
                 and type(selected) is int and selected >= 0):
             self._end_session()

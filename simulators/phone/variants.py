@@ -15,17 +15,18 @@ import cbor2
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from apcv.clock import to_datetime
-from apcv.profile.r1 import cose
+from apcv.profile.r1 import cose, strict_cbor
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.constants import AID_APCV, CHALLENGE_LEN, PROFILE_VERSION, SW
 from apcv.profile.r1.credentials import Insurer, key_from_scalar
+from apcv.profile.r1.files import fci
 from apcv.profile.r1.issuer_signed import IssuerSigned
 from apcv.profile.r1.responder import Rejected
 from apcv.profile.r1.session import SessionError
 from apcv.seeded_keys import seeded_scalar
-from simulators.phone.applet import HceApplet
+from simulators.phone.applet import REQUEST_KEYS, HceApplet
 from simulators.phone.phone import Phone
-from simulators.phone.unlock import AppLock
+from simulators.phone.unlock import MAX_CODE_TRIES, AppLock
 from simulators.phone.wallet import Wallet
 from simulators.population.generator import generate_population
 from simulators.variant import Variant
@@ -109,8 +110,10 @@ class _KeepsSessionAfterMalformedRequest(HceApplet):
             raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
         try:
             request = cbor2.loads(plain)
+            if not (isinstance(request, dict) and request.keys() == REQUEST_KEYS):
+                raise ValueError("not the map {1: challenge, 2: index}")
             challenge, selected = request[1], request[2]
-        except (cbor2.CBORDecodeError, KeyError, TypeError, IndexError, ValueError, EOFError) as exc:
+        except (cbor2.CBORDecodeError, ValueError, EOFError) as exc:
             raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
         if not (isinstance(challenge, bytes) and len(challenge) == CHALLENGE_LEN
                 and type(selected) is int and selected >= 0):
@@ -133,6 +136,48 @@ class _IgnoresPresentationP1P2(HceApplet):
 
     def _present(self, cmd: CommandApdu) -> bytes:
         return super()._present(dataclasses.replace(cmd, p1=0, p2=0))
+
+
+class _IgnoresUnknownRequestKeys(HceApplet):
+    """Takes a presentation request with keys besides 1 and 2, reading only those two."""
+
+    def _read_request(self, sealed: bytes) -> tuple[bytes, int]:
+        assert self._channel is not None
+        try:
+            request = strict_cbor.loads(self._channel.open(sealed), max_depth=2)
+            challenge, selected = request[1], request[2]
+        except (SessionError, KeyError, TypeError, IndexError, ValueError, EOFError) as exc:
+            self._end_session()
+            raise Rejected(SW.WRONG_DATA, f"bad presentation request: {exc}") from exc
+        if not (isinstance(challenge, bytes) and len(challenge) == CHALLENGE_LEN
+                and type(selected) is int and selected >= 0):
+            self._end_session()
+            raise Rejected(SW.WRONG_DATA, "presentation request fields have wrong types")
+        return challenge, selected
+
+
+class _FciDespiteP2NoData(HceApplet):
+    """Answers SELECT with P2=0C (no response data) with the FCI when the command carries Le."""
+
+    def _select(self, cmd: CommandApdu) -> bytes:
+        answer = super()._select(cmd)
+        return fci() if cmd.p2 == 0x0C and cmd.le is not None else answer
+
+
+class _KeepsSessionAcrossReset(HceApplet):
+    """Keeps its selection and the session in progress when the field is reset."""
+
+    def on_reset(self) -> None:
+        """Nothing is forgotten (the reference deselects and ends the session)."""
+
+
+class _AnyNewCode(AppLock):
+    """Takes any text as the new secret code at re-activation, not only 4 digits."""
+
+    def reactivate(self, code: str) -> None:
+        self._code = code
+        self._tries_left = MAX_CODE_TRIES
+        self._unlocked_until = None
 
 
 class _ReusedSessionRandom(HceApplet):
@@ -159,6 +204,14 @@ class _ReplayingSigner:
 def _with_applet(phone: Phone, applet_class: type[HceApplet] = HceApplet, **kwargs) -> Phone:
     phone.applet = applet_class(phone.wallet, kwargs.pop("lock", phone.lock), phone.clock, **kwargs)
     return phone
+
+
+def _any_new_code(phone: Phone) -> Phone:
+    """The phone with a lock in the same state that takes any new code at re-activation."""
+    lax = _AnyNewCode.__new__(_AnyNewCode)
+    lax.__dict__.update(phone.lock.__dict__)
+    phone.lock = lax
+    return _rewallet(phone, phone.wallet)  # its applet and QR screen now ask the new lock
 
 
 def _rewallet(phone: Phone, wallet: Wallet) -> Phone:
@@ -257,3 +310,17 @@ _variant("phone-keeps-session-on-foreign-select",
 _variant("phone-ignores-presentation-p1p2", "answers GET PRESENTATION whatever its P1/P2",
          ("APCV-NFC-053",), lambda p, i, s: _with_applet(p, _IgnoresPresentationP1P2),
          ("phone.sw.presentation-p1p2",))
+_variant("phone-ignores-unknown-request-keys",
+         "takes a presentation request with keys besides 1 and 2, reading only those two",
+         ("APCV-NFC-027",), lambda p, i, s: _with_applet(p, _IgnoresUnknownRequestKeys),
+         ("phone.sw.request-malformed",))
+_variant("phone-fci-despite-p2-0c",
+         "answers SELECT with P2=0C (no response data) with the FCI when Le is given",
+         ("APCV-NFC-003",), lambda p, i, s: _with_applet(p, _FciDespiteP2NoData),
+         ("phone.field.select-p2-0c-no-data",))
+_variant("phone-keeps-session-across-reset",
+         "keeps its selection and the session in progress when the reader resets the field",
+         ("APCV-NFC-054",), lambda p, i, s: _with_applet(p, _KeepsSessionAcrossReset),
+         ("phone.state.reset-ends-session",))
+_variant("phone-any-reactivation-code", "takes any text as the new secret code at re-activation",
+         ("APCV-NFC-031",), lambda p, i, s: _any_new_code(p))

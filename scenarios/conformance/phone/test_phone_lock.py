@@ -13,6 +13,8 @@ from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
 
 SESSION = "80 50 00 00 51" + "04" + "00" * 80 + "00"
 BIOMETRIC_TRIES = 3
+MALFORMED_CODES = ("12345", "12a4")
+"""New codes a re-activation must refuse: a secret code is exactly 4 digits."""
 """Attempts with the enrolled finger or face before a biometric unlock counts as refused
 (biometrics fail now and then on a real phone too)."""
 
@@ -77,6 +79,26 @@ def test_three_wrong_codes_block_the_app(apdu, dut_act, code):
     finally:
         dut_act("reactivate", code=code)
     assert refuses_sessions(apdu), "the re-activated app opened a session before it was unlocked"
+    dut_act("enter_code", code=code)
+    establish(apdu)
+
+
+@pytest.mark.apcv_requirement("APCV-NFC-031")
+def test_a_reactivation_refuses_a_code_that_is_not_4_digits(apdu, dut_act, code):
+    """The blocked app is re-activated with a malformed new code: the app refuses it (the control
+    may report so) and stays blocked; typing that code unlocks nothing."""
+    dut_act("lock")
+    try:
+        for _ in range(3):
+            dut_act("enter_code", code=wrong(code))
+        for malformed in MALFORMED_CODES:
+            dut_act("reactivate", code=malformed)
+            dut_act("enter_code", code=malformed)
+            assert refuses_sessions(apdu), f"the app took {malformed!r} as its new code at re-activation"
+        dut_act("enter_code", code=code)
+        assert refuses_sessions(apdu), "a refused re-activation unblocked the app"
+    finally:
+        dut_act("reactivate", code=code)
     dut_act("enter_code", code=code)
     establish(apdu)
 

@@ -44,7 +44,9 @@ def test_select_other_aid_ends_the_session(apdu, session):
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-003")
-@pytest.mark.parametrize("command", ["00A4040C06F04150435601", "00A4040006F04150435601"])
+@pytest.mark.apcv_element("phone.field.select-p2-0c-no-data")
+@pytest.mark.parametrize("command", ["00A4040C06F04150435601", "00A4040006F04150435601",
+                                     "00A4040C06F0415043560100"], ids=["P2=0C", "no Le", "P2=0C with Le"])
 def test_select_without_fci(apdu, command):
     rsp = apdu.send(command)
     assert (rsp.sw, rsp.data) == (0x9000, b"")

@@ -9,11 +9,16 @@ from apcv.profile.r1 import cose
 from apcv.profile.r1.apdu import CommandApdu
 from apcv.profile.r1.issuer_signed import verify_issuer_signed, verify_security_object
 from apcv.profile.r1.presentation import CLAIM_KEYS, verify_presentation
-from apcv.profile.r1.session import decode_point
+from apcv.profile.r1.session import decode_point, encode_point, new_ephemeral_key
 from harness.dut.timing import exchanges, judge
 from scenarios.conformance.phone.r1_reader import SELECT_APCV, establish
 
 GCM_TAG_LEN = 16
+MALFORMED_REQUESTS = [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
+                      cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe",
+                      cbor2.dumps({1: b"C" * 16, 2: 0, 3: 0})]
+"""Requests that decrypt but are not the map {1: challenge, 2: index} of §5 (and no other key)."""
+MALFORMED_IDS = ["array", "short challenge", "negative index", "not CBOR", "another key"]
 
 
 def get_presentation(apdu, body: bytes, le: int = 256, extended: bool = False):
@@ -210,9 +215,7 @@ def test_tampered_request_ends_session(apdu, session):
 
 @pytest.mark.apcv_requirement("APCV-NFC-027")
 @pytest.mark.apcv_element("phone.sw.request-malformed")
-@pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
-                                          cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
-                         ids=["array", "short challenge", "negative index", "not CBOR"])
+@pytest.mark.parametrize("request_body", MALFORMED_REQUESTS, ids=MALFORMED_IDS)
 def test_malformed_request_content(apdu, session, request_body):
     sealed = session.channel.seal(request_body)
     assert get_presentation(apdu, sealed)[1] == 0x6A80
@@ -220,13 +223,26 @@ def test_malformed_request_content(apdu, session, request_body):
 
 @pytest.mark.apcv_requirement("APCV-NFC-027")
 @pytest.mark.apcv_element("phone.sw.request-malformed", "phone.state.malformed-ends-session")
-@pytest.mark.parametrize("request_body", [cbor2.dumps([1, 2]), cbor2.dumps({1: b"short", 2: 0}),
-                                          cbor2.dumps({1: b"C" * 16, 2: -1}), b"\xff\xfe"],
-                         ids=["array", "short challenge", "negative index", "not CBOR"])
+@pytest.mark.parametrize("request_body", MALFORMED_REQUESTS, ids=MALFORMED_IDS)
 def test_malformed_request_ends_session(apdu, session, request_body):
     assert get_presentation(apdu, session.channel.seal(request_body))[1] == 0x6A80
     sw = get_presentation(apdu, session.request())[1]
     assert sw == 0x6985, f"GET PRESENTATION after a malformed request answered {sw:04X}: the session went on"
+
+
+@pytest.mark.apcv_requirement("APCV-NFC-054")
+@pytest.mark.apcv_element("phone.state.reset-ends-session")
+def test_a_reset_ends_the_selection_and_the_session(apdu, session):
+    """The reader powers the field off and on (as when the phone leaves it): the session in
+    progress is over, and a selection made before the reset is gone."""
+    apdu.reconnect()
+    sw = apdu.send(CommandApdu(0x80, 0x52, 0, 0, session.request(), le=256).encode()).sw
+    assert sw == 0x6985, f"GET PRESENTATION of the session before the reset answered {sw:04X}"
+    assert apdu.send(SELECT_APCV).sw == 0x9000
+    apdu.reconnect()
+    point = encode_point(new_ephemeral_key().public_key())
+    sw = apdu.send(CommandApdu(0x80, 0x50, 0, 0, point + b"N" * 16, le=256).encode()).sw
+    assert sw == 0x6985, f"ESTABLISH SESSION after a reset, nothing selected, answered {sw:04X}"
 
 
 @pytest.mark.apcv_requirement("APCV-NFC-030")
