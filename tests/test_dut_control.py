@@ -142,3 +142,17 @@ def test_a_state_a_test_changed_is_restored_after_it() -> None:
     actions("remove")
     assert actions.restore() == ("the device could not be put back in its state (tap): "
                                  "nobody put the phone back")
+
+
+def test_an_act_the_app_refused_is_given_back_to_the_test() -> None:
+    """``dut_act`` returns the app's message for an act the app refused, None for one done."""
+    from harness.pytest_plugin.fixtures import DutActions
+
+    class Refusing:
+        def perform(self, action: str, **placeholders: str) -> str | None:
+            return "the secret code must be exactly 4 digits" if placeholders.get("code") == "12345" else None
+
+    actions = DutActions(Refusing())
+    assert actions("reactivate", code="12345") == "the secret code must be exactly 4 digits"
+    assert actions("reactivate", code="0000") is None
+    assert actions.restore() is None

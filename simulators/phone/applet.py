@@ -73,7 +73,7 @@ class HceApplet(ApduResponder):
         self._rng = rng
         self._lifetime_s = lifetime_s
         self._signer = cose.Signer(wallet.device_key, None)
-        self._selected = False
+        self._selected = False  # pragma: no mutate
         self._channel: SecureChannel | None = None
         self._transcript_hash = b""
         self._presented = False  # pragma: no mutate

@@ -94,7 +94,7 @@ class AppLock:
             raise UnlockError("the app is blocked after 3 wrong codes: re-activate it")
         if not matching:
             raise UnlockError("biometric unlock failed: not the enrolled face or finger")
-        if self._rng.random() < self.policy.biometric_failure_rate:
+        if self._rng.random() < self.policy.biometric_failure_rate:  # pragma: no mutate: Lt -> LtE
             raise UnlockError("biometric unlock failed: enter the secret code")
         self._start_session()
 
