@@ -100,11 +100,14 @@ def main() -> None:
             listed = all_mutants(role)
             chosen = listed if args.sample <= 0 else random.Random(args.seed).sample(listed, min(args.sample,
                                                                                                   len(listed)))
+            started = time.perf_counter()
             baseline, cpu, last = run_plan(role, None, folder, 900)
             if baseline != "survived":
                 print(f"{role}: the reference fails its own plan ({last}); no score")
                 continue
-            limit = max(60.0, 5 * cpu + 30)
+            # five times the reference's run: its CPU, or its wall time for a plan that waits (a QR
+            # rotation period), so that a busy machine's slowness is never taken for a kill
+            limit = max(60.0, 5 * cpu + 30, 5 * (time.perf_counter() - started))
             started, before = time.perf_counter(), os.times()
             with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
                 outcomes = list(pool.map(partial(run_plan, role, folder=folder, limit_s=limit), chosen))

@@ -171,6 +171,15 @@ class _KeepsSessionAcrossReset(HceApplet):
         """Nothing is forgotten (the reference deselects and ends the session)."""
 
 
+class _KeepsSessionWhenLocked(HceApplet):
+    """Answers GET PRESENTATION 6982 while locked but keeps the session for after the unlock."""
+
+    def _present(self, cmd: CommandApdu) -> bytes:
+        if self._channel is not None and not self._presented and not self._lock.unlocked:
+            raise Rejected(SW.SECURITY_NOT_SATISFIED)
+        return super()._present(cmd)
+
+
 class _AnyNewCode(AppLock):
     """Takes any text as the new secret code at re-activation, not only 4 digits."""
 
@@ -212,6 +221,12 @@ def _any_new_code(phone: Phone) -> Phone:
     lax.__dict__.update(phone.lock.__dict__)
     phone.lock = lax
     return _rewallet(phone, phone.wallet)  # its applet and QR screen now ask the new lock
+
+
+def _never_rotates(phone: Phone) -> Phone:
+    """The phone whose QR screen keeps one token for the whole unlock session."""
+    phone.qr.rotation_s = phone.lock.policy.session_s
+    return phone
 
 
 def _rewallet(phone: Phone, wallet: Wallet) -> Phone:
@@ -324,3 +339,9 @@ _variant("phone-keeps-session-across-reset",
          ("phone.state.reset-ends-session",))
 _variant("phone-any-reactivation-code", "takes any text as the new secret code at re-activation",
          ("APCV-NFC-031",), lambda p, i, s: _any_new_code(p))
+_variant("phone-keeps-session-when-locked",
+         "keeps the session a locked app refused a presentation in, and presents in it once unlocked",
+         ("APCV-NFC-030",), lambda p, i, s: _with_applet(p, _KeepsSessionWhenLocked),
+         ("phone.state.locked-ends-session",))
+_variant("phone-qr-never-rotates", "shows one QR token for the whole unlock, never a new one",
+         ("APCV-QR-004",), lambda p, i, s: _never_rotates(p))

@@ -91,6 +91,21 @@ def test_the_code_rotates_every_period_and_not_between(shown_qr, scanner):
 
 
 @pytest.mark.apcv_requirement("APCV-QR-004")
+def test_a_new_code_comes_when_the_period_ends(shown_qr, scanner):
+    """Waits for the next rotation: a new token appears within one period (and the settling of
+    the screen), issued one period after the one before it."""
+    first = qr.decode(shown_qr).claims
+    deadline = time.monotonic() + QR_ROTATION_S + SCREEN_SETTLE_S
+    while (again := qr.decode(scanner.read()).claims).token_id == first.token_id:
+        assert time.monotonic() < deadline, \
+            f"the screen showed the same token for over {QR_ROTATION_S + SCREEN_SETTLE_S:g} s"
+        time.sleep(NO_CODE_S)
+    assert again.issued_at - first.issued_at == QR_ROTATION_S, \
+        f"the next token was issued {again.issued_at - first.issued_at} s after the one before it, " \
+        f"not one {QR_ROTATION_S} s period"
+
+
+@pytest.mark.apcv_requirement("APCV-QR-004")
 def test_locked_phone_shows_no_token(dut_act, scanner):
     dut_act("lock")
     try:

@@ -252,6 +252,18 @@ def test_lock_between_session_and_presentation(apdu, session, locked_app):
     assert (sw, data) == (0x6982, b"")
 
 
+@pytest.mark.apcv_requirement("APCV-NFC-030")
+@pytest.mark.apcv_element("phone.state.locked-ends-session")
+def test_a_presentation_refused_while_locked_ends_the_session(apdu, session, dut_act):
+    """The session opened before the lock gives no presentation once the app is unlocked again:
+    the reader opens a new one."""
+    dut_act("lock")
+    assert get_presentation(apdu, session.request())[1] == 0x6982
+    dut_act("unlock")
+    sw = get_presentation(apdu, session.request())[1]
+    assert sw == 0x6985, f"GET PRESENTATION in the session the lock refused answered {sw:04X} once unlocked"
+
+
 @pytest.mark.apcv_requirement("APCV-NFC-001")
 def test_reselect_restarts(apdu):
     establish(apdu)
