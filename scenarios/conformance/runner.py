@@ -49,6 +49,8 @@ class PlanRequest:
     operator: str = "skip"
     keyword: str | None = None
     exitfirst: bool = False
+    record_only: bool = False
+    """Write the run's record (``results.json``) alone, not the report around it."""
 
     def pytest_args(self) -> list[str]:
         """The pytest arguments of this run (the plugin's options included)."""
@@ -62,6 +64,8 @@ class PlanRequest:
             args += ["-k", self.keyword]
         if self.exitfirst:
             args.append("-x")
+        if self.record_only:
+            args.append("--apcv-record-only")
         return args
 
 
