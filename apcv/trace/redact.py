@@ -10,7 +10,7 @@ to mask as well.
 
 from __future__ import annotations
 
-from apcv.redact import KEPT, NIR_SHAPE_BYTES, is_nir, nir_key, redact_nirs
+from apcv.redact import KEPT, NIR_SHAPE_BYTES, is_nir, may_hold_nir, nir_key, redact_nirs
 
 __all__ = ["ResponseStream", "is_nir", "nir_key", "redact_nirs"]
 
@@ -45,7 +45,7 @@ class ResponseStream:
         start = len(tail)
         out: bytearray | None = None  # a copy only when something in ``data`` is masked
         earlier: dict[int, list[int]] = {}
-        for match in NIR_SHAPE_BYTES.finditer(joined):
+        for match in NIR_SHAPE_BYTES.finditer(joined) if may_hold_nir(joined) else ():
             if match.end() <= start or not is_nir(match.group().decode("ascii")):
                 continue  # wholly in earlier data: masked when it was fed
             for at in range(match.start() + KEPT, match.end()):
