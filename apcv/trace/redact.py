@@ -56,9 +56,12 @@ class ResponseStream:
                 else:
                     ident_before, position = self._in_tail(at)
                     earlier.setdefault(ident_before, []).append(position)
-        self._pieces.append((ident, data))
-        while sum(len(piece) for _, piece in self._pieces[1:]) >= _CONTEXT:
-            del self._pieces[0]
+        if len(data) >= _CONTEXT:  # the usual response: it holds the whole tail alone
+            self._pieces = [(ident, data)]
+        else:
+            self._pieces.append((ident, data))
+            while sum(len(piece) for _, piece in self._pieces[1:]) >= _CONTEXT:
+                del self._pieces[0]
         self._tail_bytes = joined[-_CONTEXT:]
         return (data if out is None else bytes(out)), earlier
 
