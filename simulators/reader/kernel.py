@@ -105,7 +105,7 @@ class ReaderKernel:
         finally:
             self.link.disconnect()
         timings["total"] = (self.clock.monotonic() - start) * 1000.0
-        return ReadResult(**{**result, "atr": atr, "timings_ms": timings})
+        return ReadResult(**result, atr=atr, timings_ms=timings)
 
     def exchange(self, cmd: CommandApdu) -> ResponseApdu:
         """Send ``cmd``, following 61XX with GET RESPONSE and 6CXX with the right Le."""
