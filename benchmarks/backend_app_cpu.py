@@ -144,6 +144,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None,
                         help="untimed: warm up, then exactly N requests (for instruction counts)")
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile of the timed run")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="order of the profile: time inside a function and its calls, or its own")
     parser.add_argument("--uvicorn", action="store_true",
                         help="through the served HTTP protocol (uvicorn's, with the backend's limits)")
     args = parser.parse_args()
@@ -180,7 +182,7 @@ def main() -> None:
           f"the served target, uvicorn and sockets included: <= {TARGET_SERVER_CPU_US:.0f} us "
           "(benchmarks/backend_throughput.py)")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(45)
 
 
 if __name__ == "__main__":
