@@ -19,8 +19,8 @@ the served server's work but the kernel's sockets.
         [--uvicorn]
 
 Without ``--built``, a ``--count N`` run also builds (signs) N more requests than a ``--count 0``
-run, and the instruction count per request includes building one (about 1.65 M instructions
-of the ~2.7 M, most of it the signatures and the phone's presentation).
+run, and the instruction count per request includes building one (signing it and, for a
+verification, the phone's presentation: key agreement, signatures, encryption).
 """
 
 from __future__ import annotations
