@@ -5,7 +5,8 @@ HOST:PORT``, here or on another machine) connects to the master as any Locust wo
 then, once its own listeners are in place, sends ``apcv_hello`` with its apcv-hil version
 (Locust's custom messages). The master answers ``apcv_material`` with the plan and the next
 free slot's material, or ``apcv_refused`` with the reason: another apcv-hil version (the
-master then stops the run, naming the worker and the version to install), or no slot left.
+master then stops the run, naming the worker and the version to install, and the worker ends
+at once), or no slot left (the worker quits).
 Material is synthetic test data made for this run; Locust's channel is not encrypted, as for
 any Locust run, so workers belong on a network the run's operators trust.
 """
@@ -97,7 +98,7 @@ class MaterialDealer:
         if theirs != self.version:
             reason = (f"the Locust worker on {_machine(worker)} runs apcv-hil {theirs} and this master "
                       f"{self.version}: install apcv-hil {self.version} there")
-            self.runner.send_message(REFUSED, {"reason": reason}, client_id=worker)
+            self.runner.send_message(REFUSED, {"reason": reason, "run_ends": True}, client_id=worker)
             self._abandon(reason)
             return
         if not self.prepared:
@@ -146,5 +147,12 @@ class MaterialTaker:
         self.on_ready(plan, slot)
 
     def on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
-        """The master will not give this worker a slot."""
-        stop_with_error(environment, str((msg.data or {}).get("reason", "the master refused this worker")))
+        """The master will not give this worker a slot. When the master ends the whole run, the
+        worker ends at once with its one error line: it holds no material and no result, and
+        stopping Locust's users while the master's own quit arrives could print a traceback."""
+        data = msg.data or {}
+        reason = str(data.get("reason", "the master refused this worker"))
+        if data.get("run_ends"):
+            print(f"{ERROR_MARK}{reason}", file=sys.stderr, flush=True)
+            os._exit(2)
+        stop_with_error(environment, reason)
