@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import overload
 
-from apcv.nir_spellings import find_nirs, mask_nirs
+from apcv.nir_spellings import find_nirs, mask_nirs, may_spell_apart
 
 KEPT = 5
 """Characters of a NIR left readable: sex, year and month of birth."""
@@ -84,7 +84,7 @@ def spells_a_nir(text: str) -> bool:
     """True if ``text`` holds a valid NIR spelled otherwise than as its 15 characters: percent-
     encoded, or with spaces, dots, dashes (...) between any of them (``1 84 12 75 112 034 16``,
     ``%31%38...``), as :mod:`apcv.nir_spellings` finds them."""
-    return any(len(found.nir) == 15 and found.text.upper() != found.nir
+    return may_spell_apart(text) and any(len(found.nir) == 15 and found.text.upper() != found.nir
                for found in find_nirs(text, strict=True, anywhere=True))
 
 
