@@ -2,6 +2,10 @@
 VENV := .venv
 BIN := $(VENV)/bin
 RIG ?= rigs/software.yaml
+# Python caches compiled modules (and pytest its rewritten test modules) in __pycache__; a shell
+# that forbids it (PYTHONDONTWRITEBYTECODE, set on some CI machines) makes every one of the
+# suite's hundreds of Python processes compile the project again (~1.7 s of CPU each).
+unexport PYTHONDONTWRITEBYTECODE
 
 # Tests run on pytest-xdist workers. As root each worker lives in a private network and mount
 # namespace (scripts/isolated.sh): its own loopback ports (vpcd's 35963, servers) and its own

@@ -10,12 +10,11 @@ caller's error class with a one-line message naming the file.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from apcv.errors import ApcvError
 
@@ -64,20 +63,29 @@ def read_text(path: str | Path, *, limit: int, what: str, error: type[ApcvError]
         raise error(f"{what} {path} is not UTF-8 text (byte {exc.start})") from None
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing aliases."""
+@functools.cache
+def _no_alias_loader() -> type:
+    """The safe loader, refusing aliases (made on first use: programs that read only PEM or
+    binary files, such as the billing program started per billing, never import yaml)."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 def load_yaml(text: str, source: str, error: type[ApcvError] = ApcvError) -> Any:
     """Parse YAML safely, without aliases; ``error`` naming ``source`` and the line otherwise."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)
+        return yaml.load(text, Loader=_no_alias_loader())
     except yaml.YAMLError as exc:
         raise error(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
     except RecursionError:

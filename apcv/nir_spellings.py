@@ -42,7 +42,9 @@ _DIGIT = r"(?:[0-9]|%3[0-9])"
 _SEX = r"(?:[1278]|%3[1278])"
 _CORSICA = r"(?:2|%32)(?:[ABab]|%4[12]|%6[12])"
 _SEP = r"(?:[ .\-+_\u00a0\u202f]|%20|%2[DdEe]|%5[Ff]|%C2%A0|%E2%80%AF){0,2}"
-_ANY_SEP = r"(?:[ .\-+_/\u00a0\u202f]|%20|%2[BbDdEeFf]|%5[Ff]|%C2%A0|%E2%80%AF){0,2}"
+_ANY_SEPARATORS = r" .\-+_/\u00a0\u202f"
+"""The characters that may stand between two characters of a NIR with ``anywhere`` (a class)."""
+_ANY_SEP = rf"(?:[{_ANY_SEPARATORS}]|%20|%2[BbDdEeFf]|%5[Ff]|%C2%A0|%E2%80%AF){{0,2}}"
 _BODY = (rf"{_SEX}{_SEP}{_DIGIT}{{2}}{_SEP}{_DIGIT}{{2}}{_SEP}(?:{_DIGIT}{{2}}|{_CORSICA}){_SEP}"
          rf"{_DIGIT}{_SEP}{_DIGIT}{{2}}{_SEP}{_DIGIT}{{3}}")
 _LETTER = r"(?:[ABab]|%4[12]|%6[12])"
@@ -55,6 +57,9 @@ _SPELLING = re.compile(rf"{_NOT_AFTER}(?P<body>{_BODY})(?:(?P<sep>{_SEP})(?P<key
 _ANY_SPELLING = re.compile(rf"{_NOT_AFTER}(?P<body>{_ANY_BODY})"
                            rf"(?:(?P<sep>{_ANY_SEP})(?P<key>{_DIGIT}{_ANY_SEP}{_DIGIT}))?")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_APART = re.compile(rf"%|[0-9ABab][{_ANY_SEPARATORS}]{{1,2}}[0-9ABab]")
+"""What every spelling other than the packed characters holds: a percent-escape, or one or two
+separators between two of its characters (digits, or the letter of a Corsican department)."""
 _FLOAT = re.compile(r"[0-9]+[.,][0-9]+")
 
 
@@ -97,6 +102,14 @@ def find_nirs(text: str, *, strict: bool = True, anywhere: bool = False) -> Iter
             continue
         yield found
         position = found.end
+
+
+def may_spell_apart(text: str) -> bool:
+    """False when no NIR in ``text`` can be spelled otherwise than as its packed characters (with
+    ``anywhere``): ``text`` has no percent sign and no separator (one or two) between two digits or
+    letters ``A``/``B``.
+    A quick test before :func:`find_nirs` for texts that are mostly such (request targets)."""
+    return _APART.search(text) is not None
 
 
 def _stands_alone(text: str, start: int, end: int) -> bool:

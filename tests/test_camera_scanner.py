@@ -89,7 +89,7 @@ def test_camera_conditions_from_the_url(phone):
     sharp = open_scanner(_url("angle=30&glare=0.6&jpeg=30&decoder=zxing&timeout=10"))  # ZBar: glare+JPEG
     sharp.show(phone)
     assert sharp.read_payload() == phone.qr_payload()
-    blurred = open_scanner(_url("blur=4&timeout=0.1"))
+    blurred = open_scanner(_url("blur=4&timeout=1.5"))  # long enough for two frames on a loaded machine
     blurred.show(phone)
     with pytest.raises(ScanTimeout, match="zbar read no QR in the frame"):
         blurred.read_payload()

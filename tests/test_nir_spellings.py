@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apcv.nir import format_nir, make_nir
-from apcv.nir_spellings import find_nirs, mask_nirs, nirs_written
-from apcv.redact import redact_nirs
+from apcv.nir_spellings import find_nirs, mask_nirs, may_spell_apart, nirs_written
+from apcv.redact import redact_nirs, spells_a_nir
 from harness.report.masking import mask_text
 
 NIR = "184127511203416"
@@ -116,3 +116,30 @@ def test_any_text_is_read_without_error_and_keeps_its_length(text: str) -> None:
     masked = mask_nirs(text)
     assert len(masked) == len(text)
     assert nirs_written(masked) == set()
+
+
+_SPELLING_PIECES = st.sampled_from(["1", "8", "4", "2", "7", "0", "9", "A", "b", " ", ".", "-", "+", "_", "/",
+                                    "%", "%20", "%31", "%2F", "\u00a0", "\u202f", "?", "=", "&", "v", "x",
+                                    NIR, BODY, "2A"])
+
+
+KEYED_APART = [s for s in SPELLINGS
+               if s != NIR and any(len(found.nir) == 15 for found in find_nirs(s, anywhere=True))]
+
+
+@pytest.mark.parametrize("spelled", [*KEYED_APART, "184.127.511.203.416", "1/84/12/75/112/034/16",
+                                     "1841_2751_1203_416", f"/v1/rights/{NIR[:7]}-{NIR[7:]}"])
+def test_a_nir_spelled_apart_is_never_skipped_by_the_quick_test(spelled: str) -> None:
+    target = f"/v1/rights/{spelled}?"
+    assert may_spell_apart(target) and spells_a_nir(target)
+
+
+@given(st.lists(_SPELLING_PIECES, max_size=40).map("".join))
+def test_the_quick_test_only_skips_texts_where_the_full_scan_finds_no_spelling_apart(text: str) -> None:
+    if not may_spell_apart(text):
+        assert not any(len(f.nir) == 15 and f.text.upper() != f.nir
+                       for f in find_nirs(text, strict=True, anywhere=True))
+
+
+def test_a_packed_nir_in_a_request_target_needs_no_scan() -> None:
+    assert not may_spell_apart(f"/v1/rights/{NIR}?") and not spells_a_nir(f"/v1/rights/{NIR}?")

@@ -73,3 +73,15 @@ def test_a_plan_running_too_long_is_killed(tmp_path: Path) -> None:
     with pytest.raises(TimeoutError, match="longer than 3 s"):
         run_forked(_args(tmp_path), private_pcsc=False, timeout_s=3)
     assert time.monotonic() - started < 60
+
+
+def test_a_record_only_plan_writes_its_record_alone_with_the_same_verdicts(tmp_path: Path) -> None:
+    """The variant matrix reads each plan's record and throws the folder away: no HTML (with its
+    matplotlib charts), JUnit, CSV nor traces are written for it, and the verdicts are the same."""
+    from scenarios.conformance.runner import PlanRequest, run_plan
+
+    runs = {name: run_plan(PlanRequest("software", tmp_path / name, "card", record_only=name == "alone"),
+                           separate_process=True, forked=True) for name in ("full", "alone")}
+    assert sorted(p.name for p in (tmp_path / "alone").iterdir()) == ["results.json"]
+    assert {"index.html", "junit.xml", "traces"} <= {p.name for p in (tmp_path / "full").iterdir()}
+    assert runs["alone"].verdicts == runs["full"].verdicts and runs["alone"].exit_code == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -157,6 +159,39 @@ def test_the_serial_port_knows_when_the_program_opened_it() -> None:
         assert not scanner.opened()
     finally:
         scanner.close()
+
+
+SLOW_OPENER = """
+import array, fcntl, os, select, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+pending = array.array("i", [0])
+busy_until = time.monotonic() + 1.0
+while time.monotonic() < busy_until and not pending[0]:  # setting the port up (or preempted): running
+    fcntl.ioctl(fd, termios.FIONREAD, pending)
+termios.tcflush(fd, termios.TCIFLUSH)  # as pyserial does when it opens a port
+ready, _, _ = select.select([fd], [], [], 2)
+print(os.read(fd, 100).decode() if ready else "nothing")
+"""
+
+
+@pytest.mark.parametrize("wait", ["wait_opened", "wait_ready"])
+def test_a_qr_reaches_a_program_that_flushes_its_port_after_opening_it(wait: str) -> None:
+    """The QR is written once the program waits, not as soon as it has opened its port: a program
+    that discards pending input after opening it (pyserial does), preempted in between on a loaded
+    machine, lost the QR that a test then billed as 'nothing presented'."""
+    scanner = PtyScanner()
+    program = subprocess.Popen([sys.executable, "-c", SLOW_OPENER, scanner.path], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert getattr(scanner, wait)(10)
+        scanner.send("APCV1:ABC")
+        received = program.communicate(timeout=10)[0].strip()
+    finally:
+        program.kill()
+        scanner.close()
+    # written as soon as the port was open (as it was), the QR arrives while the program is busy
+    # and is discarded with the rest of its pending input
+    assert received == ("nothing" if wait == "wait_opened" else "APCV1:ABC")
 
 
 def test_a_wedge_types_every_base45_character() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -54,3 +57,19 @@ def test_bad_devices_files_are_one_line(tmp_path, content, message):
     result = CliRunner().invoke(cli, ["simulate", "devices", str(path), "--control", "tcp://127.0.0.1:0"])
     assert result.exit_code == 2 and result.output.startswith("apcv-hil: error: ")
     assert message in result.output
+
+
+def test_the_billing_program_starts_without_the_heavy_imports():
+    """Started once per billing: it never imports pydantic (the harness checks its printout), httpx's
+    default transport (httpcore and the async libraries it finds), yaml or the metadata of every
+    installed package."""
+    code = ("import sys\n"
+            "from harness.cli import cli\n"
+            "import simulators.practice.cli, simulators.practice.billing, simulators.practice.faulty\n"
+            "import simulators.practice.presentations\n"
+            "from simulators.backend.client import open_backend\n"
+            "open_backend('http://127.0.0.1:9', plain_http=True).close()\n"
+            "print(sorted(set(sys.modules) & {'pydantic', 'httpcore', 'trio', 'anyio', 'yaml',"
+            " 'importlib.metadata'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

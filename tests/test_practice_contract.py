@@ -11,6 +11,7 @@ import pytest
 
 from harness.practice.runner import RunningBilling, fill_template
 from simulators.practice.contract import Billed, ContractError, Refused, parse_result
+from simulators.practice.outcome import billed, exit_status, refused
 
 pytestmark = pytest.mark.slow  # runs billing programs in subprocesses
 
@@ -24,6 +25,16 @@ def test_billed_and_refused_results_parse():
     assert isinstance(parse_result(json.dumps(BILLED), 0), Billed)
     assert isinstance(parse_result("\n" + json.dumps(REFUSED) + "\n", 1), Refused)
     assert parse_result(json.dumps({**BILLED, "vendor_field": 1}), 0).claim_id == "FSE-1"
+
+
+def test_the_plain_printouts_a_program_builds_keep_the_contract():
+    """The reference program prints :mod:`simulators.practice.outcome`'s plain data: the models agree."""
+    printed = billed(source="qr", token_id="ab" * 16, claim_id="FSE-1", receipt_id="r1", total_cents=2500,
+                     beneficiary="1 84 12 ** *** *** **", fund_code="751", regime_code="01", rights_open=True)
+    assert parse_result(json.dumps(printed), exit_status(printed)) == Billed.model_validate(printed)
+    assert exit_status(printed) == 0
+    no = refused("replayed", "this presentation was already used")
+    assert isinstance(parse_result(json.dumps(no), exit_status(no)), Refused) and exit_status(no) == 1
 
 
 @pytest.mark.parametrize(("stdout", "code", "message"), [

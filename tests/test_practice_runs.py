@@ -17,8 +17,8 @@ from harness.practice.dut import BillingDut
 from harness.practice.runner import RunningBilling, fill_template
 from harness.practice.world import PracticeWorld
 from harness.rig import load_rig
+from scenarios.cli.inner_pytest import HARNESS_PLUGIN
 from scenarios.conformance.plans import plan_dir
-from scenarios.conformance.runner import PLUGIN
 from simulators.practice.contract import ContractError
 
 pytestmark = pytest.mark.slow  # runs pytest or a program in a subprocess
@@ -82,8 +82,9 @@ def test_the_report_says_why_and_the_bench_is_torn_down(tmp_path):
     rig.write_text(text.replace("name: practice-software", "name: garbage-dut"), encoding="utf-8")
     base = tmp_path / "base"
     done = subprocess.run(
-        [PY, "-m", "pytest", str(plan_dir("practice-software")), "-q", "-p", "no:cacheprovider", "-p", PLUGIN,
-         "-o", "addopts=", "--apcv-rig", str(rig), "--apcv-report", str(tmp_path / "report"),
+        [PY, "-m", "pytest", str(plan_dir("practice-software")), "-q", "-p", "no:cacheprovider",
+         "-p", HARNESS_PLUGIN, "-o", "addopts=", "--apcv-rig", str(rig),
+         "--apcv-report", str(tmp_path / "report"),
          "--basetemp", str(base), "-k", "test_phone_tap_is_billed or test_card_is_read"],
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})

@@ -18,8 +18,9 @@ from harness.roles.checks import check_dut
 from harness.terminal.channels import CommandOutput, HttpOutput, SerialOutput
 from harness.terminal.contract import ReadShown, ReportError
 from harness.terminal.dut import ReaderTerminal, TerminalSilent
+from scenarios.cli.inner_pytest import HARNESS_PLUGIN
 from scenarios.conformance.plans import plan_dir
-from scenarios.conformance.runner import PLUGIN, PlanRequest, run_plan
+from scenarios.conformance.runner import PlanRequest, run_plan
 
 PY = sys.executable
 LOGIC = ("APCV-RDR-001", "APCV-RDR-002", "APCV-RDR-003", "APCV-RDR-004", "APCV-RDR-005")
@@ -54,7 +55,8 @@ def test_the_reference_terminal_reports_on_a_serial_port_and_an_http_callback(pc
                                                                             kind: str) -> None:
     rig = _rig_file(tmp_path, f"terminal-{kind}", output={"kind": kind, "timeout": 20})
     done = subprocess.run([PY, "-m", "pytest", str(plan_dir("reader") / "test_reader_terminal.py"), "-q",
-                           "-p", "no:cacheprovider", "-p", PLUGIN, "-o", "addopts=", "--apcv-rig", str(rig),
+                           "-p", "no:cacheprovider", "-p", HARNESS_PLUGIN, "-o", "addopts=",
+                           "--apcv-rig", str(rig),
                            "-k", "shows_the_holder or locked"], capture_output=True, text=True, timeout=600,
                           check=False, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout[-3000:]

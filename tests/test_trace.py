@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -15,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apcv.clock import FrozenClock
+from apcv.redact import NIR_SHAPE_BYTES, may_hold_nir
 from apcv.trace import TraceEvent, TraceRecorder, redact_nirs
 from apcv.trace.apdu import describe_command, describe_response
 from apcv.trace.files import TraceFiles
@@ -326,3 +328,19 @@ def test_a_response_stream_masks_what_the_whole_stream_holds_however_it_is_cut(
             masked[number] = bytes(fixed)
         masked.append(data)
     assert b"".join(masked) == redact_nirs(stream)
+
+
+_NIR_SHAPE_AS_FIRST_WRITTEN = re.compile(rb"(?<![0-9])[1278][0-9]{4}(?:[0-9]{2}|2[ABab])[0-9]{8}(?![0-9])")
+
+
+@given(st.lists(st.sampled_from([b"0", b"1", b"2", b"7", b"8", b"9", b"A", b"b", b"C", b"x", b"\x00",
+                                 b"184127511203416", b"291022A01234575"]), max_size=40))
+def test_the_nir_shape_and_its_prefilter_find_what_the_plain_look_behind_finds(parts: list[bytes]) -> None:
+    """The shape scans from its first character (the look-behind moved after it) and the
+    ``translate`` prefilter skips only data without a NIR: the same matches as the first writing."""
+    data = b"".join(parts)
+    expected = [m.span() for m in _NIR_SHAPE_AS_FIRST_WRITTEN.finditer(data)]
+    assert [m.span() for m in NIR_SHAPE_BYTES.finditer(data)] == expected
+    assert may_hold_nir(data) or not expected
+    assert may_hold_nir(b"x184127511203416x") and may_hold_nir(b"291022a01234575")
+    assert not may_hold_nir(b"18412751120341x6" + bytes(range(256)))

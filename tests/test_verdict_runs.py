@@ -160,3 +160,20 @@ def test_a_launched_device_that_exits_stops_the_run_at_once(tmp_path: Path) -> N
     assert record["results"][-1]["message"] in (record["stopped"], "") and len(record["results"]) < 60
     reasons = record["summary"]["verdict"]["reasons"].values()
     assert "device process exited with code 3 (last lines: ready: up)" in reasons
+
+
+def test_a_plan_run_loads_no_other_package_s_pytest_plugin(tmp_path: Path) -> None:
+    """A pytest plugin another installed package registers never reaches a plan run (it could
+    change what the plan judges, and loading them all cost each run ~1.6 s of CPU)."""
+    other = tmp_path / "other-packages"
+    info = other / "noisy-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: noisy\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nnoisy = noisy_plugin\n")
+    (other / "noisy_plugin.py").write_text("raise RuntimeError('the noisy plugin was loaded')\n")
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--rig", str(SOFTWARE), "--role",
+                           "card", "--report", str(tmp_path / "report")], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, check=False,
+                          env={**os.environ, "PYTHONPATH": str(other)})
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "noisy" not in done.stdout + done.stderr

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from apcv.links.base import CardSlot, LinkError, LinkUrl, ReaderLink
 from apcv.links.display_base import DisplayLink
@@ -40,6 +40,9 @@ DISPLAY_SCHEMES = {
 }
 ENTRY_POINT_GROUP = "apcv_hil.links"
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 
 class UnknownLinkScheme(LinkError):
     """No link module handles the URL's scheme."""
@@ -49,6 +52,8 @@ class UnknownLinkScheme(LinkError):
 def _installed() -> tuple[EntryPoint, ...]:
     """The installed link modules, read once a process: reading them scans every installed
     distribution's metadata (tens of milliseconds), and each rig loaded checks its links' schemes."""
+    from importlib.metadata import entry_points  # tens of ms to import: a built-in scheme never needs it
+
     return tuple(entry_points(group=ENTRY_POINT_GROUP))
 
 

@@ -92,6 +92,8 @@ class SimCardSlot(CardSlot):
         if self._mute:
             raise LinkError(f"{self.url}: no answer from a mute card")
         self._apdus += 1
+        if not self.faults.at and not self.faults.latency_ms:  # the usual link: nothing to inject
+            return device.process_apdu(apdu)
         fault = self.faults.take(self._apdus, self.fired)
         if fault == "drop":
             self.notify(f"fault: RF drop at APDU {self._apdus}: the device left the field")

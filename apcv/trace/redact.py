@@ -10,7 +10,7 @@ to mask as well.
 
 from __future__ import annotations
 
-from apcv.redact import KEPT, NIR_SHAPE_BYTES, is_nir, nir_key, redact_nirs
+from apcv.redact import KEPT, NIR_SHAPE_BYTES, is_nir, may_hold_nir, nir_key, redact_nirs
 
 __all__ = ["ResponseStream", "is_nir", "nir_key", "redact_nirs"]
 
@@ -45,7 +45,7 @@ class ResponseStream:
         start = len(tail)
         out: bytearray | None = None  # a copy only when something in ``data`` is masked
         earlier: dict[int, list[int]] = {}
-        for match in NIR_SHAPE_BYTES.finditer(joined):
+        for match in NIR_SHAPE_BYTES.finditer(joined) if may_hold_nir(joined) else ():
             if match.end() <= start or not is_nir(match.group().decode("ascii")):
                 continue  # wholly in earlier data: masked when it was fed
             for at in range(match.start() + KEPT, match.end()):
@@ -56,9 +56,12 @@ class ResponseStream:
                 else:
                     ident_before, position = self._in_tail(at)
                     earlier.setdefault(ident_before, []).append(position)
-        self._pieces.append((ident, data))
-        while sum(len(piece) for _, piece in self._pieces[1:]) >= _CONTEXT:
-            del self._pieces[0]
+        if len(data) >= _CONTEXT:  # the usual response: it holds the whole tail alone
+            self._pieces = [(ident, data)]
+        else:
+            self._pieces.append((ident, data))
+            while sum(len(piece) for _, piece in self._pieces[1:]) >= _CONTEXT:
+                del self._pieces[0]
         self._tail_bytes = joined[-_CONTEXT:]
         return (data if out is None else bytes(out)), earlier
 

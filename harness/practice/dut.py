@@ -161,7 +161,7 @@ class BillingDut:
     def _hand_qr(self, running: RunningBilling | None, qr: str) -> float:
         scanner = self.world.scanner
         if self.qr_input == "serial" and scanner is not None:
-            if not scanner.wait_opened(min(SCANNER_OPEN_TIMEOUT_S, running.remaining() if running else 60)):
+            if not scanner.wait_ready(min(SCANNER_OPEN_TIMEOUT_S, running.remaining() if running else 60)):
                 raise ContractError(f"the program never opened its scanner port {scanner.path} ({{scanner}})")
             presented_at = time.time()
             scanner.send(qr)

@@ -2,7 +2,7 @@
 
 - ``serial``: a pseudo-terminal the program opens as its scanner's serial port (the template's
   ``{scanner}``); the harness writes each payload and a carriage return at the other end, once
-  the program has the port open.
+  the program has the port open and has settled (:meth:`PtyScanner.wait_ready`).
 - ``stdin``: a keyboard wedge for a command-line program: the payload and Enter typed on its
   standard input (``{scanner}`` is ``-``).
 - ``keyboard``: a keyboard wedge for a windowed program: a virtual USB keyboard (Linux uinput,
@@ -17,10 +17,13 @@ import select
 import termios
 import time
 import tty
+from pathlib import Path
 
 from apcv.errors import ApcvError
 
 POLL_MS = 20
+SETTLE_S = 5.0
+"""At most this long, once the program has opened its port, waiting for it to settle."""
 
 
 class ScannerInputError(ApcvError):
@@ -52,6 +55,42 @@ class PtyScanner:
             time.sleep(POLL_MS / 1000)
         return True
 
+    def wait_ready(self, timeout: float, settle: float = SETTLE_S) -> bool:
+        """Wait up to ``timeout`` s until the program has opened the port, then up to ``settle`` s
+        (within ``timeout``) until it is waiting: every thread of every process holding the port
+        asleep in the kernel (for input, a timer, the reader). A program goes on setting the port
+        up after opening it, and most serial libraries (pyserial among them) then discard its
+        pending input: a payload written in between is lost, which a loaded machine makes likely
+        (the program is preempted there).
+        False when the port was never opened; True once ``settle`` s have passed if the port was
+        opened but its holders never all slept (a program with a busy thread gets the payload
+        anyway)."""
+        deadline = time.monotonic() + timeout
+        if not self.wait_opened(timeout):
+            return False
+        deadline = min(deadline, time.monotonic() + settle)
+        holders: list[int] = []
+        while time.monotonic() < deadline:
+            holders = holders or self.holders()
+            if holders and all(_asleep(pid) for pid in holders):
+                return True
+            time.sleep(POLL_MS / 1000)
+        return True
+
+    def holders(self) -> list[int]:
+        """The processes that have the port open (from ``/proc/*/fd``)."""
+        found = []
+        for process in os.scandir("/proc"):
+            if not process.name.isdigit():
+                continue
+            try:
+                with os.scandir(f"/proc/{process.name}/fd") as fds:
+                    if any(_link(fd.path) == self.path for fd in fds):
+                        found.append(int(process.name))
+            except OSError:  # gone, or not ours to read
+                continue
+        return found
+
     def discard_pending(self) -> None:
         """Drop what a previous run left unread in the port."""
         with contextlib.suppress(OSError):
@@ -71,3 +110,24 @@ class PtyScanner:
     def close(self) -> None:
         """Close the port (the program's end reads end-of-file)."""
         os.close(self._master)
+
+
+def _link(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
+
+
+def _asleep(pid: int) -> bool:
+    """Every thread of ``pid`` sleeps in the kernel (state S): none running, runnable or in I/O.
+    A process that has ended counts as asleep (it holds nothing any more)."""
+    try:
+        with os.scandir(f"/proc/{pid}/task") as tasks:
+            for task in tasks:
+                stat = Path(task.path, "stat").read_text()
+                if stat[stat.rindex(")") + 2] != "S":
+                    return False
+    except (OSError, ValueError):
+        return True
+    return True

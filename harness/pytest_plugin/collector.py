@@ -28,6 +28,7 @@ from harness.pytest_plugin.keys import (
 )
 from harness.pytest_plugin.requirements import requirement_infos
 from harness.report import RunRecord, TestResult, build_environment, write_all
+from harness.report.json_writer import write_json
 from harness.report.place import begin, discard, publish
 from harness.report.trace_rows import trace_rows
 from harness.rig import RigConfig
@@ -44,8 +45,11 @@ def checked_apart(item: pytest.Item) -> list[str]:
 class ReportCollector:
     """A pytest plugin object: one per run that writes a report directory."""
 
-    def __init__(self, directory: Path, rig: RigConfig, role: str = "") -> None:
+    def __init__(self, directory: Path, rig: RigConfig, role: str = "", *, record_only: bool = False) -> None:
         self.final = directory
+        self.record_only = record_only
+        """Write ``results.json`` alone: no HTML, JUnit, CSV nor traces (a caller that reads the
+        verdict and throws the folder away, as the variant matrix does)."""
         self.directory = begin(directory)
         self.where = directory
         """Where the report went once the session ended (beside ``final`` when interrupted)."""
@@ -100,7 +104,7 @@ class ReportCollector:
         result.measurements = list(item.stash.get(MEASUREMENTS_KEY, []))
         result.faults = list(item.stash.get(FAULTS_KEY, []))
         recorder = item.stash.get(TRACE_KEY, None)
-        if recorder is None or not recorder.events:
+        if recorder is None or not recorder.events or self.record_only:
             return
         module = Path(item.nodeid.split("::")[0]).stem
         digest = hashlib.sha1(item.nodeid.encode()).hexdigest()[:6]
@@ -138,7 +142,10 @@ class ReportCollector:
             interrupted=interrupted,
             stopped=stopped,
         )
-        write_all(record, self.directory)
+        if self.record_only:
+            write_json(record, self.directory)
+        else:
+            write_all(record, self.directory)
         self.where = publish(self.final, complete=not interrupted)
 
 

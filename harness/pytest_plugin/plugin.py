@@ -49,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "terminal; default)")
     group.addoption("--apcv-report", default=None, metavar="DIR",
                     help="write index.html, junit.xml, results.json, traceability.csv and traces to DIR")
+    group.addoption("--apcv-record-only", action="store_true", default=False,
+                    help="with --apcv-report: write results.json alone (no HTML, JUnit, CSV nor traces)")
     group.addoption("--apcv-role", default=None, metavar="ROLE",
                     help="run the plan of this device-under-test role (its requirements' tests only)")
 
@@ -72,8 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if report_dir:
             from harness.pytest_plugin.collector import ReportCollector
 
-            config.pluginmanager.register(ReportCollector(Path(report_dir), rig_config, role or ""),
-                                          "apcv-report")
+            collector = ReportCollector(Path(report_dir), rig_config, role or "",
+                                        record_only=config.getoption("--apcv-record-only"))
+            config.pluginmanager.register(collector, "apcv-report")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -35,8 +35,15 @@ PRELOAD = ("pytest", "harness.pytest_plugin.keys", "harness.pytest_plugin.fixtur
            "harness.pytest_plugin.practice", "harness.pytest_plugin.terminal", "harness.pytest_plugin.plan",
            "harness.pytest_plugin.collector", "harness.pytest_plugin.requirements", "harness.bench",
            "harness.report.html", "harness.roles", "harness.roles.checks", "harness.pcsc.private",
-           "simulators.variants", "simulators.backend.client", "apcv.profile.catalogue")
-"""Modules every plan imports (the heaviest of them): imported once, by the fork server."""
+           "simulators.variants", "simulators.backend.client", "apcv.profile.catalogue",
+           "yaml", "unittest", "tomllib", "pdb", "simulators.backend.process", "simulators.backend.app",
+           "uvicorn")
+"""Modules every plan imports (the heaviest of them): imported once, by the fork server. yaml,
+unittest, tomllib and pdb are pytest's and the rig loader's (pytest reads pyproject.toml and
+imports unittest and pdb for its plugins of those names): 0.1-0.2 s of CPU a plan. The backend's
+(its app, FastAPI, SQLAlchemy, uvicorn) let a plan serve its backend from a fork of itself
+(:mod:`simulators.backend.forked_server`) instead of a new Python importing them: ~0.85 s of CPU
+a practice-software or backend plan."""
 
 OUTPUT_TAIL = 4000
 

@@ -86,7 +86,10 @@ def run_matrix(roles: list[str], base_rig: str | Path | None = None, *, jobs: in
         def run(index: int) -> PlanRun:
             role, variant = runs[index]
             report = folder / (variant.name if variant else f"{role}-reference")
-            return run_plan(PlanRequest(rigs[index], report, role), separate_process=True, forked=True,
+            # the verdict is read from each plan's record; the reports around it (HTML with its
+            # charts, JUnit, traces) would go with the scratch folder unread
+            request = PlanRequest(rigs[index], report, role, record_only=workdir is None)
+            return run_plan(request, separate_process=True, forked=True,
                             private_pcsc=private and index in pcsc)
 
         one_reader = [] if private else sorted(pcsc)

@@ -23,14 +23,13 @@ from harness.pcsc.private import private_stack_argv
 from harness.report import RunRecord
 from harness.report.place import interrupted_dir
 from harness.report.verdict import PlanVerdict, plan_verdict
-from scenarios.cli.inner_pytest import SCENARIOS_DIR, run_pytest
+from scenarios.cli.inner_pytest import HARNESS_PLUGIN, SCENARIOS_DIR, run_pytest
 from scenarios.conformance.forked import run_forked
 from scenarios.conformance.plans import plan_dir
 
-PLUGIN = "harness.pytest_plugin.plugin"
 SEPARATE_TIMEOUT_S = 600
 DEFAULT_SUITES = ("conformance", "e2e")
-_SEPARATE_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", PLUGIN, "-o", "addopts=", "--rootdir",
+_SEPARATE_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", HARNESS_PLUGIN, "-o", "addopts=", "--rootdir",
                      str(SCENARIOS_DIR.parent))
 
 
@@ -50,6 +49,8 @@ class PlanRequest:
     operator: str = "skip"
     keyword: str | None = None
     exitfirst: bool = False
+    record_only: bool = False
+    """Write the run's record (``results.json``) alone, not the report around it."""
 
     def pytest_args(self) -> list[str]:
         """The pytest arguments of this run (the plugin's options included)."""
@@ -63,6 +64,8 @@ class PlanRequest:
             args += ["-k", self.keyword]
         if self.exitfirst:
             args.append("-x")
+        if self.record_only:
+            args.append("--apcv-record-only")
         return args
 
 

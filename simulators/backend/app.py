@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -30,6 +31,7 @@ from simulators.backend.context import BackendContext
 from simulators.backend.errors import BodyLimits, install_error_handlers
 from simulators.backend.faults import InjectedOutages, fault_file_from_environment
 from simulators.backend.keys import secret_keys
+from simulators.backend.middleware_stack import build_stack
 from simulators.backend.seeding import seed_directory
 from simulators.backend.service_clock import DatabaseOffsetClock
 from simulators.backend.service_clock import router as test_clock_router
@@ -81,10 +83,12 @@ def create_app(engine: Engine, *, clock: Clock | None = None, seed: int = 0, var
                          telemetry=NO_TELEMETRY, redirect_slashes=False)
     app.state.backend = BackendContext(engine, service_clock, synthetic_insurer(seed), seed, policy)
     install_error_handlers(app)
-    # routes are matched in order: the per-request hot path (verification, rights) first, as routes
-    # of the app's own router (an included router costs each request a second matching pass)
-    for module in (verification, rights, qr_verification, card_verification):
-        app.router.routes.extend(module.router.routes)
+    # routes are matched in order: the per-request hot path (verification, rights) first, before
+    # the documentation's, as routes of the app's own router (an included router costs each request
+    # a second matching pass); the middleware stack answers them without the router's layers
+    app.router.routes[:0] = [route for module in (verification, rights, qr_verification, card_verification)
+                             for route in module.router.routes]
+    app.build_middleware_stack = partial(build_stack, app)  # type: ignore[method-assign]
     for module in (activation, claims, delegations, provisioning):
         app.include_router(module.router)
     if test_clock:

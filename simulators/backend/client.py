@@ -236,11 +236,14 @@ def _idempotent(key: str | None) -> dict[str, str]:
 
 
 def open_backend(url: str, *, clock: Clock | None = None, seed: int = 0, database: str | None = None,
-                 timeout: float = 10.0) -> BackendClient:
+                 timeout: float = 10.0, plain_http: bool = False) -> BackendClient:
     """A client for the backend link ``url``: ``embedded:`` or ``http(s)://host:port``.
 
     ``embedded:`` builds the app in-process with ``clock`` (so a FrozenClock drives
     7-day expiry) on ``database`` (a fresh SQLite file by default); ``seed`` is the rig's.
+    ``plain_http``: an ``http://`` backend is reached over the standard library's HTTP client
+    (:mod:`.plain_http`), which starts in a fraction of httpx's default transport's time, for
+    programs that make a few requests and exit.
     """
     scheme, _, rest = url.partition(":")
     if scheme == "embedded":
@@ -263,5 +266,10 @@ def open_backend(url: str, *, clock: Clock | None = None, seed: int = 0, databas
         http = httpx.Client(transport=EmbeddedTransport(app), base_url="http://backend.embedded")
         return BackendClient(http, clock, engine=engine, on_close=resources.close)
     if scheme in ("http", "https") and rest.startswith("//") and len(rest) > 2:
+        if plain_http and scheme == "http":
+            from simulators.backend.plain_http import PlainHttpTransport
+
+            plain = httpx.Client(base_url=url, transport=PlainHttpTransport(timeout), trust_env=False)
+            return BackendClient(plain, clock)
         return BackendClient(httpx.Client(base_url=url, timeout=timeout), clock)
     raise BackendLinkError(f"backend link {url!r} must be 'embedded:' or 'http://host:port'")

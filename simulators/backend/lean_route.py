@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
@@ -28,6 +29,8 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 JSON = "application/json"
+FILE_STACK_KEY = "fastapi_middleware_astack"
+"""Where FastAPI's handler expects the exit stack of uploaded files (``AsyncExitStackMiddleware``'s)."""
 
 
 def _request_only(sub: Dependant) -> bool:
@@ -67,7 +70,7 @@ class LeanRoute(APIRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one request (a method this route does not serve: FastAPI's 405)."""
         if scope["method"] not in self.methods:
-            await super().handle(scope, receive, send)
+            await self._stock(scope, receive, send)
             return
         request = Request(scope, receive, send)
         body: Any = None
@@ -78,7 +81,7 @@ class LeanRoute(APIRoute):
                     raise ValueError("not a JSON body")
                 body = json.loads(raw)
             except ValueError:  # json.JSONDecodeError included: FastAPI's own answer
-                await super().handle(scope, _replay(raw, receive), send)
+                await self._stock(scope, _replay(raw, receive), send)
                 return
         values: dict[str, Any] = {name: await call(request) for name, call in self._dependencies}
         errors: list[Any] = []
@@ -97,6 +100,16 @@ class LeanRoute(APIRoute):
         assert self.dependant.call is not None
         content = await self.dependant.call(**values)
         await self._answer(content)(scope, receive, send)
+
+    async def _stock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own handling, with the exit stack its handler expects (the backend's middleware
+        stack opens none for these routes: :mod:`simulators.backend.middleware_stack`)."""
+        if FILE_STACK_KEY in scope:
+            await super().handle(scope, receive, send)
+            return
+        async with AsyncExitStack() as stack:
+            scope[FILE_STACK_KEY] = stack
+            await super().handle(scope, receive, send)
 
     def _answer(self, content: Any) -> Response:
         """The endpoint's value validated and serialised by the response field, as FastAPI does."""

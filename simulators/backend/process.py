@@ -25,6 +25,7 @@ from mirakuru.exceptions import (
 )
 
 from apcv.errors import ApcvError
+from simulators.backend.forked_server import ChildExited, ForkedServer, can_fork
 from simulators.backend.serve import ServeOptions
 from simulators.backend.variants import policy_of
 
@@ -71,6 +72,16 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / tick
 
 
+def _answers(url: str) -> bool:
+    """Whether something accepts connections at ``url``'s address."""
+    address = url.removeprefix("http://").rsplit(":", 1)
+    try:
+        with socket.create_connection((address[0], int(address[1])), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
@@ -97,6 +108,11 @@ class ServerProcess:
                                allowed_hosts=allowed_hosts)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"apcv-backend-{self.port}.log"
         self._log = self.log_path.open("wb")
+        self._forked: ForkedServer | None = None
+        self._executor: HTTPExecutor | None = None
+        if can_fork(options):
+            self._start_forked(options, startup_timeout)
+            return
         self._executor = HTTPExecutor([sys.executable, "-m", "simulators.backend.serve", options.to_json()],
                                       url=f"{self.url}/v1/health", status=200, method="GET",
                                       timeout=startup_timeout, stdin=subprocess.DEVNULL, stdout=self._log,
@@ -110,22 +126,42 @@ class ServerProcess:
         except AlreadyRunning:
             self._fail(f"port {self.port} already answers: another server holds it")
 
+    def _start_forked(self, options: ServeOptions, startup_timeout: float) -> None:
+        """Serve from a fork of this process (:mod:`.forked_server`): it imported the backend already."""
+        if _answers(self.url):
+            self._fail(f"port {self.port} already answers: another server holds it")
+        self._forked = ForkedServer(options, self._log)
+        try:
+            self._forked.wait_healthy(startup_timeout)
+        except ChildExited as exc:
+            self._fail(f"backend exited with {exc.code}: {self.log()[-500:]}")
+        except TimeoutError:
+            self._fail(f"backend did not answer on {self.url} within {startup_timeout:.0f} s")
+
     def _fail(self, message: str) -> None:
         self.stop()
         raise ServerStartError(message)
 
     @property
-    def process(self) -> subprocess.Popen | None:
-        """The main server process while it runs (its ``pid`` leads the process group)."""
-        return self._executor.process
+    def pid(self) -> int | None:
+        """The main server process's id while it runs (it leads the process group)."""
+        if self._forked is not None:
+            return self._forked.pid if self._forked.poll() is None else None
+        process = self._executor.process if self._executor is not None else None
+        return process.pid if process is not None else None
+
+    @property
+    def forked(self) -> bool:
+        """Served by a fork of this process rather than a new Python."""
+        return self._forked is not None
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server's live processes (its own session)."""
-        return group_cpu_seconds(self.process.pid)
+        return group_cpu_seconds(self.pid) if self.pid is not None else 0.0
 
     def worker_pids(self) -> list[int]:
         """Process ids of the uvicorn workers of a multi-worker server (none for a single process)."""
-        return sorted(pid for pid, parent in _processes() if parent == self.process.pid and _is_spawned(pid))
+        return sorted(pid for pid, parent in _processes() if parent == self.pid and _is_spawned(pid))
 
     def log(self) -> str:
         """What the server printed so far."""
@@ -133,13 +169,19 @@ class ServerProcess:
 
     def kill(self) -> None:
         """SIGKILL the server and its workers (a crash, no clean shutdown)."""
-        self._executor.kill()
+        if self._forked is not None:
+            self._forked.kill()
+        elif self._executor is not None:
+            self._executor.kill()
         self._log.close()
 
     def stop(self) -> None:
         """Stop the server cleanly (SIGTERM), or kill it when it does not stop; its log file is removed."""
-        with contextlib.suppress(ProcessFinishedWithError):  # it had failed already: its log said why
-            self._executor.stop()
+        if self._forked is not None:
+            self._forked.stop()
+        elif self._executor is not None:
+            with contextlib.suppress(ProcessFinishedWithError):  # it had failed already: its log said why
+                self._executor.stop()
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 

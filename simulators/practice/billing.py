@@ -25,7 +25,7 @@ from apcv.links.base import LinkError
 from apcv.nir import mask_nir
 from apcv.profile.r1.credentials import TrustAnchor
 from simulators.backend.client import BackendClient, BackendLinkError, BackendRefused, Signer, open_backend
-from simulators.practice.contract import Billed, Reason, Refused, Result, RightsSeen
+from simulators.practice.outcome import Printout, Reason, billed, refused
 from simulators.practice.presentations import Presentations
 from simulators.reader.errors import AppLocked
 from simulators.reader.kernel import ReaderKernel
@@ -115,17 +115,17 @@ class ReferenceBilling:
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ApcvError(f"--key {order.key}: not an EC (P-256) private key")
         self.signer = Signer(key, f"rpps:{order.rpps}")
-        self.backend: BackendClient = open_backend(order.backend, timeout=5.0)
+        self.backend: BackendClient = open_backend(order.backend, timeout=5.0, plain_http=True)
 
-    def run(self) -> Result:
-        """Wait for a presentation and bill it; a Refused result says why not."""
+    def run(self) -> Printout:
+        """Wait for a presentation and bill it: the printout, of a billing or of a refusal saying why not."""
         presentations = Presentations(self.order.reader, self.order.scanner)
         try:
             self.log("waiting for a phone or a card on the reader, or a QR on the scanner")
             return self.bill(self.verified_presentation(presentations, time.monotonic() + self.order.wait_s))
         except Refusal as refusal:
             self.log(f"refused: {refusal}")
-            return Refused(outcome="refused", reason=refusal.reason, message=str(refusal).replace("\n", " "))
+            return refused(refusal.reason, str(refusal).replace("\n", " "))
         finally:
             presentations.close()
             self.backend.close()
@@ -204,7 +204,7 @@ class ReferenceBilling:
         """The claim id of an attempt: the first one's, so that the insurer keeps one claim."""
         return first
 
-    def bill(self, verified: Verified) -> Billed:
+    def bill(self, verified: Verified) -> Printout:
         """Rights, then the claim (retried under the same id on a network failure)."""
         rights = self.rights(verified.nir)
         first = f"FSE-{secrets.token_hex(8)}"
@@ -223,12 +223,10 @@ class ReferenceBilling:
                 self.log(f"the claim did not get through ({exc}): sending it again as {claim_id}")
             time.sleep(RETRY_PAUSE_S * (attempt + 1))
         self.log_billed(verified, ack["claim_id"])
-        return Billed(outcome="billed", source=verified.source, token_id=verified.token_id,
-                      claim_id=ack["claim_id"], receipt_id=ack["receipt_id"],
-                      total_cents=self.reported_total(ack),
-                      beneficiary=mask_nir(verified.nir),
-                      rights=RightsSeen(fund_code=rights["fund_code"], regime_code=rights["regime_code"],
-                                        rights_open=rights["rights_open"]))
+        return billed(source=verified.source, token_id=verified.token_id, claim_id=ack["claim_id"],
+                      receipt_id=ack["receipt_id"], total_cents=self.reported_total(ack),
+                      beneficiary=mask_nir(verified.nir), fund_code=rights["fund_code"],
+                      regime_code=rights["regime_code"], rights_open=rights["rights_open"])
 
     def acts(self) -> list[dict[str, Any]]:
         """The acts of the claim: the one the practitioner asked for."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from simulators.practice.contract import EXIT_BILLED, EXIT_REFUSED, Billed
+from simulators.practice.outcome import exit_status
 
 PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -51,6 +51,6 @@ def bill(reader: str, scanner: str, backend: str, rpps: str, key_file: Path, tru
     order = BillingOrder(reader, scanner, backend, rpps, key_file, trust_file, beneficiary, amount, act,
                          wait_s)
     program = billing_program(variant, order, lambda text: click.echo(f"practice: {text}", err=True))
-    result = program.run()
-    click.echo(json.dumps(result.model_dump()))
-    raise SystemExit(EXIT_BILLED if isinstance(result, Billed) else EXIT_REFUSED)
+    printout = program.run()
+    click.echo(json.dumps(printout))
+    raise SystemExit(exit_status(printout))

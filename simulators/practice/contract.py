@@ -3,7 +3,8 @@
 The harness fills the template's placeholders, runs it, and reads its standard output: exactly
 one JSON object, ``{"outcome": "billed", ...}`` with exit status 0 or ``{"outcome": "refused",
 ...}`` with exit status 1. Logs go to standard error. Anything else breaks the contract, and
-the test says which part.
+the test says which part. The printout's plain form (what a program builds) is
+:mod:`simulators.practice.outcome`; the models here check it.
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from apcv.errors import ApcvError
 from apcv.validation import parse_outcome
+from simulators.practice.outcome import EXIT_BILLED, EXIT_REFUSED, REASONS, Reason
 
-EXIT_BILLED = 0
-EXIT_REFUSED = 1
+__all__ = ["EXIT_BILLED", "EXIT_REFUSED", "MAX_STDOUT_BYTES", "PLACEHOLDERS", "REASONS", "Billed",
+           "ContractError", "Reason", "Refused", "Result", "RightsSeen", "parse_result"]
 PLACEHOLDERS = ("reader", "scanner", "backend", "rpps", "key", "trust", "beneficiary", "amount", "act")
 """Placeholders of the ``bill`` template: PC/SC reader name, scanner port (or ``-`` for standard
 input, empty when none), backend URL, practitioner RPPS and its key (PEM file), insurer root (PEM
 file), beneficiary index (0 the holder, n the n-th beneficiary), amount in cents, act code."""
-Reason = Literal["expired", "tampered", "untrusted", "replayed", "not_delegated", "locked", "unreadable",
-                 "nothing_presented", "insurer_refused", "insurer_unreachable"]
-REASONS: tuple[str, ...] = Reason.__args__
 MAX_STDOUT_BYTES = 64 * 1024
 
 

@@ -7,6 +7,7 @@ the R1 session, fetches and verifies the signed presentation, and times every st
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import cbor2
@@ -15,7 +16,7 @@ from apcv.clock import Clock, WallClock, to_datetime
 from apcv.errors import ProtocolError, VerificationError
 from apcv.links.base import ReaderLink
 from apcv.people import Beneficiary, Coverage, Identity
-from apcv.profile.r1 import cose, strict_cbor
+from apcv.profile.r1 import cbor_out, cose, strict_cbor
 from apcv.profile.r1.apdu import ApduFormatError, CommandApdu, ResponseApdu, parse_response
 from apcv.profile.r1.constants import (
     AID_APCV,
@@ -104,26 +105,25 @@ class ReaderKernel:
         finally:
             self.link.disconnect()
         timings["total"] = (self.clock.monotonic() - start) * 1000.0
-        return ReadResult(**{**result, "atr": atr, "timings_ms": timings})
+        return ReadResult(**result, atr=atr, timings_ms=timings)
 
     def exchange(self, cmd: CommandApdu) -> ResponseApdu:
         """Send ``cmd``, following 61XX with GET RESPONSE and 6CXX with the right Le."""
-        raw = self.link.transceive(cmd.encode())
-        rsp = _parse(raw)
-        if rsp.sw1 == 0x6C:
-            raw = self.link.transceive(
-                CommandApdu(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, le=rsp.sw2 or 256).encode()
-            )
-            rsp = _parse(raw)
-        data = rsp.data
+        data, sw1, sw2 = _split(self.link.transceive(cmd.encode()))
+        if sw1 == 0x6C:
+            data, sw1, sw2 = _split(self.link.transceive(
+                CommandApdu(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, le=sw2 or 256).encode()
+            ))
+        if sw1 != 0x61:
+            return ResponseApdu(data, sw1 << 8 | sw2)
+        parts = [data]
         limit = MAX_CHAINED_RESPONSES * SHORT_LE_MAX // self.max_le
         for _ in range(limit):
-            if rsp.sw1 != 0x61:
-                return ResponseApdu(data, rsp.sw)
-            le = min(rsp.sw2 or SHORT_LE_MAX, self.max_le)
-            get_response = CommandApdu(CLA_ISO, INS_GET_RESPONSE, 0, 0, le=le)
-            rsp = _parse(self.link.transceive(get_response.encode()))
-            data += rsp.data
+            le = min(sw2 or SHORT_LE_MAX, self.max_le)
+            part, sw1, sw2 = _split(self.link.transceive(_get_response(le)))
+            parts.append(part)
+            if sw1 != 0x61:
+                return ResponseApdu(b"".join(parts), sw1 << 8 | sw2)
         raise ProtocolError(f"the device kept answering 61XX after {limit} GET RESPONSE")
 
     def _le(self) -> int:
@@ -150,7 +150,7 @@ class ReaderKernel:
         channel = SecureChannel(keys, "reader")
         lap("session")
         challenge = random_bytes(self._rng, CHALLENGE_LEN)
-        request = channel.seal(cbor2.dumps({1: challenge, 2: beneficiary}))
+        request = channel.seal(cbor_out.dumps({1: challenge, 2: beneficiary}))
         rsp = self.exchange(
             CommandApdu(CLA_PROPRIETARY, INS_GET_PRESENTATION, 0, 0, request,
                         le=self._le(), extended=self.extended_length)
@@ -223,10 +223,26 @@ class ReaderKernel:
 
 
 def _parse(raw: bytes) -> ResponseApdu:
-    try:
-        return parse_response(raw)
-    except ApduFormatError as exc:
-        raise ProtocolError(f"malformed response from the device: {exc}") from exc
+    """``raw`` as a response APDU; a malformed one is a :class:`ProtocolError`."""
+    data, sw1, sw2 = _split(raw)
+    return ResponseApdu(data, sw1 << 8 | sw2)
+
+
+def _split(raw: bytes) -> tuple[bytes, int, int]:
+    """A response APDU's data, SW1 and SW2 (what :func:`parse_response` reads, without building
+    a :class:`ResponseApdu` for each piece of a chained answer)."""
+    if len(raw) < 2:
+        try:
+            parse_response(raw)
+        except ApduFormatError as exc:
+            raise ProtocolError(f"malformed response from the device: {exc}") from exc
+    return bytes(raw[:-2]), raw[-2], raw[-1]
+
+
+@lru_cache(maxsize=SHORT_LE_MAX)
+def _get_response(le: int) -> bytes:
+    """The GET RESPONSE command asking for ``le`` bytes (short Le), encoded."""
+    return CommandApdu(CLA_ISO, INS_GET_RESPONSE, 0, 0, le=le).encode()
 
 
 def _expect_ok(step: str, rsp: ResponseApdu) -> None:

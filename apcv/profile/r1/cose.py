@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from apcv.errors import VerificationError
+from apcv.profile.r1.cbor_out import byte_string
 from apcv.profile.r1.fields import decode_exact
 
 X5CHAIN = 33
@@ -34,26 +35,6 @@ _SIG_STRUCTURE_HEAD = cbor2.dumps(["Signature1", ES256_PROTECTED, b"", b""])[:-1
 _SIGN1_HEAD = b"\xd2\x84"
 """Tag 18 (COSE_Sign1) and the head of a 4-element array: the protected header, the unprotected
 header, the payload and the signature follow."""
-
-
-def byte_string(data: bytes) -> bytes:
-    """``data`` as a CBOR byte string (major type 2, shortest length head: RFC 8949 §4.2.1).
-
-    Built by hand on the signing and verifying path, where these few bytes around the payload
-    are all that changes between messages; equal to ``cbor2.dumps(data)`` (tests/test_cose.py).
-    """
-    n = len(data)
-    if n < 24:
-        head = bytes((0x40 | n,))
-    elif n < 0x100:
-        head = bytes((0x58, n))
-    elif n < 0x10000:
-        head = b"\x59" + n.to_bytes(2, "big")
-    elif n < 0x100000000:
-        head = b"\x5a" + n.to_bytes(4, "big")
-    else:
-        head = b"\x5b" + n.to_bytes(8, "big")
-    return head + data
 
 
 def _to_be_signed(payload: bytes) -> bytes:

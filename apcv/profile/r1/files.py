@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from apcv.profile.r1.constants import AID_APCV, PROFILE_VERSION
 
 MAX_COMMAND_DATA = 1024
 """The largest command data the reference applet accepts (FCI tag 81)."""
 
 
+@lru_cache(maxsize=8)
 def fci(max_command_data: int = MAX_COMMAND_DATA) -> bytes:
     """File control information answered to SELECT: AID (84), then the proprietary template
-    (A5) with the profile version (80) and the largest command data accepted (81)."""
+    (A5) with the profile version (80) and the largest command data accepted (81); built once
+    (every presentation starts with it)."""
     proprietary = b"\x80\x01" + bytes((PROFILE_VERSION,)) + b"\x81\x02" + max_command_data.to_bytes(2, "big")
     body = b"\x84" + bytes((len(AID_APCV),)) + AID_APCV + b"\xa5" + bytes((len(proprietary),)) + proprietary
     return b"\x6f" + bytes((len(body),)) + body

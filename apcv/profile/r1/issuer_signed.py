@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import cbor2
@@ -84,7 +84,12 @@ class IssuerSigned:
         return {"so": self.security_object, "items": list(self.items)}
 
     def to_bytes(self) -> bytes:
-        """CBOR of :meth:`to_cbor_value` (how the backend stores and sends it)."""
+        """CBOR of :meth:`to_cbor_value` (how the backend stores and sends it, and what every
+        presentation carries: encoded once)."""
+        return self._encoded
+
+    @cached_property
+    def _encoded(self) -> bytes:
         return cbor2.dumps(self.to_cbor_value())
 
     @classmethod

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apcv.errors import VerificationError
 from apcv.people import Beneficiary, Coverage, Identity
-from apcv.profile.r1 import cose
+from apcv.profile.r1 import cbor_out, cose
 from apcv.profile.r1.constants import (
     CHALLENGE_LEN,
     PRESENTATION_CLOCK_SKEW_S,
@@ -47,6 +46,9 @@ from apcv.profile.r1.issuer_signed import (
 TOKEN_ID_LEN = 16
 TRANSCRIPT_HASH_LEN = 32
 CLAIM_KEYS = {"v", "tid", "iat", "exp", "card", "sel", "th", "ch", "iss"}
+_KEYS = {key: cbor_out.text_string(key) for key in CLAIM_KEYS}
+_CLAIMS_HEAD = b"\xa9" + _KEYS["v"]
+"""A map of the nine claims, then the first key."""
 _WHAT = "presentation claim"
 
 
@@ -89,11 +91,18 @@ def presentation_payload(
     """
     if selected < 0:
         raise IndexError(f"beneficiary index {selected} is negative")
-    return cbor2.dumps({
-        "v": PROFILE_VERSION, "tid": token_id, "iat": now, "exp": now + lifetime_s, "card": card_reference,
-        "sel": card.person_ids()[selected], "th": transcript_hash, "ch": challenge,
-        "iss": card.to_cbor_value(),
-    })
+    sel = card.person_ids()[selected]
+    return b"".join((  # cbor2.dumps of the claims in this order, the card data encoded once (its cache)
+        _CLAIMS_HEAD, cbor_out.integer(PROFILE_VERSION),
+        _KEYS["tid"], cbor_out.byte_string(token_id),
+        _KEYS["iat"], cbor_out.integer(now),
+        _KEYS["exp"], cbor_out.integer(now + lifetime_s),
+        _KEYS["card"], cbor_out.text_string(card_reference),
+        _KEYS["sel"], cbor_out.integer(sel),
+        _KEYS["th"], cbor_out.byte_string(transcript_hash),
+        _KEYS["ch"], cbor_out.byte_string(challenge),
+        _KEYS["iss"], card.to_bytes(),
+    ))
 
 
 def verify_presentation(

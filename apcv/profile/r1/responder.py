@@ -14,6 +14,7 @@ from apcv.profile.r1.apdu import ApduFormatError, CommandApdu, parse_command, st
 from apcv.profile.r1.constants import CLA_ISO, CLA_PROPRIETARY, INS_GET_RESPONSE, SW
 
 log = logging.getLogger(__name__)
+_SW_OK = status(SW.OK)
 
 
 class Rejected(Exception):
@@ -91,8 +92,10 @@ class ApduResponder(ABC):
         """Hook for subclasses to drop their own state on reset."""
 
     def _send(self, data: bytes, le: int | None) -> bytes:
-        if not data or le is None or len(data) <= le:
-            return status(SW.OK, data if le is not None else b"")
+        if le is None:
+            return _SW_OK
+        if len(data) <= le:
+            return bytes(data) + _SW_OK
         self._pending = data[le:]
         return status(0x6100 | min(len(self._pending), 256) % 256, data[:le])
 
