@@ -50,6 +50,12 @@ class PlainHttpTransport(httpx.BaseTransport):
         if url.scheme != "http" or not url.host:
             raise httpx.UnsupportedProtocol(f"{url} is not a plain http:// URL")
         connection = self._connect((url.host, url.port or 80))
+        if connection.sock is None:
+            try:
+                connection.connect()
+            except BaseException as exc:
+                self.close()
+                raise _httpx_error(exc, request, connected=False) from exc
         try:
             # httpx has set every header (host, content-length) already: sent as they are
             connection.putrequest(request.method, url.raw_path.decode("ascii"), skip_host=True,
@@ -59,10 +65,9 @@ class PlainHttpTransport(httpx.BaseTransport):
             connection.endheaders(request.read() or None)
             answer = connection.getresponse()
             content = answer.read()
-        except BaseException as exc:
-            connected = connection.sock is not None
+        except BaseException as exc:  # connected: http.client drops the socket when a read fails
             self.close()
-            raise _httpx_error(exc, request, connected=connected) from exc
+            raise _httpx_error(exc, request, connected=True) from exc
         if answer.will_close:
             self.close()
         return httpx.Response(answer.status, headers=answer.getheaders(), content=content, request=request)
