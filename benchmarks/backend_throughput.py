@@ -230,13 +230,13 @@ def measure(urls: dict[int, str], args: argparse.Namespace, rpps: str) -> dict[i
         factories = {size: RequestFactory(size, rpps) for size in urls}
         for size, server in servers.items():
             warmup = _split(factories[size].make(WARMUP_REQUESTS), args.load_processes)
-            run_load(server.port, warmup, args.concurrency, server.process.pid)
+            run_load(server.port, warmup, args.concurrency, server.pid)
         for n in range(1, args.rounds + 1):
             order = list(servers.items())
             for size, server in order if n % 2 else order[::-1]:  # each population goes first in turn
                 batches = _split(factories[size].make(args.requests), args.load_processes)
                 # the server runs in a session (and process group) of its own
-                figures = run_load(server.port, batches, args.concurrency, server.process.pid)
+                figures = run_load(server.port, batches, args.concurrency, server.pid)
                 rounds[size].append(figures)
                 print(_round_line(f"population {size:>9,}", n, figures), flush=True)
     return rounds
