@@ -25,6 +25,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from scenarios.load.errors import LoadError
+from scenarios.load.locust_processes import ERROR_MARK
 from scenarios.load.material import FORMAT as MATERIAL_FORMAT
 from scenarios.load.material import Material
 from scenarios.load.plan import LoadPlan
@@ -33,7 +34,6 @@ from scenarios.load.version import apcv_version
 HELLO = "apcv_hello"
 MATERIAL = "apcv_material"
 REFUSED = "apcv_refused"
-ERROR_MARK = "apcv-hil: error: "
 QUIT_AFTER_S = 0.5
 
 
@@ -42,17 +42,22 @@ def _machine(client_id: str) -> str:
     return client_id.rsplit("_", 1)[0] or client_id
 
 
+def say_error(message: str) -> None:
+    """The one error line ``apcv-hil load`` reports, on standard error at once."""
+    print(f"{ERROR_MARK}{message}", file=sys.stderr, flush=True)
+
+
 def fail(message: str) -> None:
     """End this Locust process with the one error line ``apcv-hil load`` reports, exit code 2
     (before the runner runs: from the init hook)."""
-    print(f"{ERROR_MARK}{message}", file=sys.stderr, flush=True)
+    say_error(message)
     sys.exit(2)
 
 
 def stop_with_error(environment: Environment, message: str) -> None:
     """From a message handler: say the one error line and quit the runner, so that Locust shuts
     down with exit code 2 (an exception there would only be logged)."""
-    print(f"{ERROR_MARK}{message}", file=sys.stderr, flush=True)
+    say_error(message)
     environment.process_exit_code = 2
     gevent.spawn_later(QUIT_AFTER_S, environment.runner.quit)  # the refusal leaves first
 
@@ -82,7 +87,7 @@ class MaterialDealer:
         """Stop the whole run with one error line, exit code 2. Locust's master keeps waiting for
         its expected workers after ``quit()``, so once the other workers are told to quit (and the
         refusal has left), the process ends at once: a run with a mismatched worker has no result."""
-        print(f"{ERROR_MARK}{reason}", file=sys.stderr, flush=True)
+        say_error(reason)
 
         def end() -> None:
             self.runner.quit()
@@ -153,6 +158,6 @@ class MaterialTaker:
         data = msg.data or {}
         reason = str(data.get("reason", "the master refused this worker"))
         if data.get("run_ends"):
-            print(f"{ERROR_MARK}{reason}", file=sys.stderr, flush=True)
+            say_error(reason)
             os._exit(2)
         stop_with_error(environment, reason)
